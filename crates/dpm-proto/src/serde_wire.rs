@@ -1,0 +1,196 @@
+//! Serde forms of field values, matching the golden-vector JSON schema: integers and
+//! strings as themselves, binary as lowercase hex, doubles as numbers except non-finite
+//! ones as `"NaN"`, `"Infinity"`, `"-Infinity"`. Used through `#[serde(with = ...)]`.
+//!
+//! JSON cannot carry NaN payloads or the sign of a NaN: every NaN serialises as `"NaN"`
+//! and `"NaN"` deserialises as the quiet NaN `0x7ff8000000000000`.
+
+use core::fmt;
+
+use serde::de::{self, Deserializer, SeqAccess, Visitor};
+use serde::ser::{SerializeSeq, Serializer};
+use serde::{Deserialize, Serialize};
+
+use crate::Status;
+use crate::setting::{RawSetting, ScaledSetting, SettingStatus, TextSetting};
+
+/// A field type with a serde form.
+pub(crate) trait SerdeWire: Sized {
+    fn ser<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error>;
+    fn de<'de, D: Deserializer<'de>>(d: D) -> Result<Self, D::Error>;
+}
+
+pub(crate) fn serialize<T: SerdeWire, S: Serializer>(v: &T, s: S) -> Result<S::Ok, S::Error> {
+    v.ser(s)
+}
+
+pub(crate) fn deserialize<'de, T: SerdeWire, D: Deserializer<'de>>(d: D) -> Result<T, D::Error> {
+    T::de(d)
+}
+
+macro_rules! plain {
+    ($($t:ty),*) => {$(
+        impl SerdeWire for $t {
+            fn ser<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                Serialize::serialize(self, s)
+            }
+            fn de<'de, D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                <$t as Deserialize>::deserialize(d)
+            }
+        }
+    )*};
+}
+plain!(
+    i16,
+    i32,
+    i64,
+    bool,
+    String,
+    Status,
+    Vec<i64>,
+    Vec<String>,
+    Vec<RawSetting>,
+    Vec<ScaledSetting>,
+    Vec<TextSetting>,
+    Vec<SettingStatus>
+);
+
+impl<T: SerdeWire> SerdeWire for Option<T> {
+    fn ser<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Some(v) => v.ser(s),
+            None => s.serialize_none(),
+        }
+    }
+    fn de<'de, D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        T::de(d).map(Some)
+    }
+}
+
+/// A double in its JSON form.
+struct Double(f64);
+
+impl Serialize for Double {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let v = self.0;
+        if v.is_nan() {
+            s.serialize_str("NaN")
+        } else if v == f64::INFINITY {
+            s.serialize_str("Infinity")
+        } else if v == f64::NEG_INFINITY {
+            s.serialize_str("-Infinity")
+        } else {
+            s.serialize_f64(v)
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for Double {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Double, D::Error> {
+        struct V;
+        impl Visitor<'_> for V {
+            type Value = Double;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a number or \"NaN\", \"Infinity\", \"-Infinity\"")
+            }
+            fn visit_f64<E: de::Error>(self, v: f64) -> Result<Double, E> {
+                Ok(Double(v))
+            }
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<Double, E> {
+                Ok(Double(v as f64))
+            }
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<Double, E> {
+                Ok(Double(v as f64))
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Double, E> {
+                match v {
+                    "NaN" => Ok(Double(f64::from_bits(0x7ff8_0000_0000_0000))),
+                    "Infinity" => Ok(Double(f64::INFINITY)),
+                    "-Infinity" => Ok(Double(f64::NEG_INFINITY)),
+                    _ => Err(E::invalid_value(de::Unexpected::Str(v), &self)),
+                }
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+impl SerdeWire for f64 {
+    fn ser<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        Double(*self).serialize(s)
+    }
+    fn de<'de, D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        Double::deserialize(d).map(|x| x.0)
+    }
+}
+
+impl SerdeWire for Vec<f64> {
+    fn ser<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut seq = s.serialize_seq(Some(self.len()))?;
+        for &v in self {
+            seq.serialize_element(&Double(v))?;
+        }
+        seq.end()
+    }
+    fn de<'de, D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = Vec<f64>;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("an array of doubles")
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, mut a: A) -> Result<Vec<f64>, A::Error> {
+                let mut out = Vec::with_capacity(a.size_hint().unwrap_or(0).min(4096));
+                while let Some(Double(v)) = a.next_element()? {
+                    out.push(v);
+                }
+                Ok(out)
+            }
+        }
+        d.deserialize_seq(V)
+    }
+}
+
+/// Binary as a lowercase hex string.
+impl SerdeWire for Vec<u8> {
+    fn ser<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        const HEX: &[u8; 16] = b"0123456789abcdef";
+        let mut out = String::with_capacity(self.len() * 2);
+        for &b in self {
+            out.push(HEX[usize::from(b >> 4)] as char);
+            out.push(HEX[usize::from(b & 15)] as char);
+        }
+        s.serialize_str(&out)
+    }
+    fn de<'de, D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl Visitor<'_> for V {
+            type Value = Vec<u8>;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a hex string")
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Vec<u8>, E> {
+                fn nibble(c: u8) -> Option<u8> {
+                    match c {
+                        b'0'..=b'9' => Some(c - b'0'),
+                        b'a'..=b'f' => Some(c - b'a' + 10),
+                        b'A'..=b'F' => Some(c - b'A' + 10),
+                        _ => None,
+                    }
+                }
+                let b = v.as_bytes();
+                if b.len() % 2 != 0 {
+                    return Err(E::invalid_length(b.len(), &"an even number of hex digits"));
+                }
+                b.chunks_exact(2)
+                    .map(|p| match p {
+                        &[h, l] => Some((nibble(h)? << 4) | nibble(l)?),
+                        _ => None,
+                    })
+                    .collect::<Option<Vec<u8>>>()
+                    .ok_or_else(|| E::invalid_value(de::Unexpected::Str(v), &self))
+            }
+        }
+        d.deserialize_str(V)
+    }
+}

@@ -1,0 +1,250 @@
+//! ACNET properties (spec section 5): names, spellings, qualifier characters and defaults.
+
+use core::fmt;
+use core::str::FromStr;
+
+use crate::error::Error;
+use crate::field::Field;
+
+/// An ACNET property: which attribute of a device a request addresses.
+///
+/// ```
+/// use pacsys_drf::{Field, Property};
+///
+/// let p: Property = "prset".parse().unwrap();
+/// assert_eq!(p, Property::Setting);
+/// assert_eq!(p.name(), "SETTING");
+/// assert_eq!(p.qualifier(), Some('_'));
+/// assert_eq!(p.default_field(), Some(Field::Scaled));
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(rename_all = "SCREAMING_SNAKE_CASE"))]
+pub enum Property {
+    /// `READING` (qualifier `:`, also `?`).
+    Reading,
+    /// `SETTING` (qualifier `_`).
+    Setting,
+    /// `STATUS`, the basic status (qualifier `|`).
+    Status,
+    /// `CONTROL`, the basic control (qualifier `&`).
+    Control,
+    /// `ANALOG`, the analog alarm block (qualifier `@`).
+    Analog,
+    /// `DIGITAL`, the digital alarm block (qualifier `$`).
+    Digital,
+    /// `DESCRIPTION` (qualifier `~`).
+    Description,
+    /// `INDEX` (qualifier `^`).
+    Index,
+    /// `LONG_NAME` (qualifier `#`).
+    LongName,
+    /// `ALARM_LIST_NAME` (qualifier `!`).
+    AlarmListName,
+    /// `BIT_STATUS` (no qualifier character).
+    BitStatus,
+}
+
+impl Property {
+    /// Every property, in the order of the spec's table.
+    pub const ALL: [Property; 11] = [
+        Property::Reading,
+        Property::Setting,
+        Property::Status,
+        Property::Control,
+        Property::Analog,
+        Property::Digital,
+        Property::Description,
+        Property::Index,
+        Property::LongName,
+        Property::AlarmListName,
+        Property::BitStatus,
+    ];
+
+    /// The canonical (printed) name, e.g. `"READING"`.
+    pub const fn name(self) -> &'static str {
+        match self {
+            Property::Reading => "READING",
+            Property::Setting => "SETTING",
+            Property::Status => "STATUS",
+            Property::Control => "CONTROL",
+            Property::Analog => "ANALOG",
+            Property::Digital => "DIGITAL",
+            Property::Description => "DESCRIPTION",
+            Property::Index => "INDEX",
+            Property::LongName => "LONG_NAME",
+            Property::AlarmListName => "ALARM_LIST_NAME",
+            Property::BitStatus => "BIT_STATUS",
+        }
+    }
+
+    /// The qualifier character used when printing this property in a qualified device
+    /// name (section 3.1); `None` for `BIT_STATUS`.
+    pub const fn qualifier(self) -> Option<char> {
+        match self {
+            Property::Reading => Some(':'),
+            Property::Setting => Some('_'),
+            Property::Status => Some('|'),
+            Property::Control => Some('&'),
+            Property::Analog => Some('@'),
+            Property::Digital => Some('$'),
+            Property::Description => Some('~'),
+            Property::Index => Some('^'),
+            Property::LongName => Some('#'),
+            Property::AlarmListName => Some('!'),
+            Property::BitStatus => None,
+        }
+    }
+
+    /// The property implied by a qualifier character (`?` and `:` both mean READING).
+    pub const fn from_qualifier(q: char) -> Option<Property> {
+        Some(match q {
+            ':' | '?' => Property::Reading,
+            '_' => Property::Setting,
+            '|' => Property::Status,
+            '&' => Property::Control,
+            '@' => Property::Analog,
+            '$' => Property::Digital,
+            '~' => Property::Description,
+            '^' => Property::Index,
+            '#' => Property::LongName,
+            '!' => Property::AlarmListName,
+            _ => return None,
+        })
+    }
+
+    /// The field a request has when none is written (section 5.1).
+    pub const fn default_field(self) -> Option<Field> {
+        match self {
+            Property::Reading | Property::Setting => Some(Field::Scaled),
+            Property::Analog | Property::Digital => Some(Field::All),
+            _ => None,
+        }
+    }
+
+    /// Whether `field` may be used with this property (section 5.1).
+    pub const fn allows(self, field: Field) -> bool {
+        use Field as F;
+        match self {
+            Property::Reading | Property::Setting => matches!(
+                field,
+                F::Raw | F::Primary | F::Scaled | F::Min | F::Max | F::Units
+            ),
+            Property::Status => matches!(
+                field,
+                F::Raw
+                    | F::All
+                    | F::Text
+                    | F::ExtendedText
+                    | F::On
+                    | F::Ready
+                    | F::Remote
+                    | F::Positive
+                    | F::Ramp
+                    | F::BitValue
+                    | F::BitNames
+                    | F::BitValues
+            ),
+            Property::Control => matches!(field, F::Raw | F::Scaled),
+            Property::Analog => matches!(
+                field,
+                F::Raw
+                    | F::All
+                    | F::Text
+                    | F::Min
+                    | F::Max
+                    | F::Nom
+                    | F::Tol
+                    | F::RawMin
+                    | F::RawMax
+                    | F::RawNom
+                    | F::RawTol
+                    | F::AlarmEnable
+                    | F::AlarmStatus
+                    | F::TriesNeeded
+                    | F::TriesNow
+                    | F::AlarmFtd
+                    | F::Abort
+                    | F::AbortInhibit
+                    | F::Flags
+            ),
+            Property::Digital => matches!(
+                field,
+                F::Raw
+                    | F::All
+                    | F::Text
+                    | F::Nom
+                    | F::Mask
+                    | F::AlarmEnable
+                    | F::AlarmStatus
+                    | F::TriesNeeded
+                    | F::TriesNow
+                    | F::AlarmFtd
+                    | F::Abort
+                    | F::AbortInhibit
+                    | F::Flags
+            ),
+            Property::Description
+            | Property::Index
+            | Property::LongName
+            | Property::AlarmListName => matches!(field, F::Scaled),
+            Property::BitStatus => matches!(
+                field,
+                F::Raw
+                    | F::All
+                    | F::Text
+                    | F::On
+                    | F::Ready
+                    | F::Remote
+                    | F::Positive
+                    | F::Ramp
+                    | F::BitValue
+                    | F::BitNames
+                    | F::BitValues
+            ),
+        }
+    }
+
+    /// Looks up a property spelling (any ASCII case), e.g. `"prread"` or `"BASIC_STATUS"`.
+    pub fn from_spelling(token: &str) -> Option<Property> {
+        Self::from_spelling_bytes(token.as_bytes())
+    }
+
+    #[inline]
+    pub(crate) fn from_spelling_bytes(token: &[u8]) -> Option<Property> {
+        let mut buf = [0u8; 16];
+        let up = crate::field::upper_into(token, &mut buf)?;
+        Some(match up {
+            b"READING" | b"READ" | b"PRREAD" => Property::Reading,
+            b"SETTING" | b"SET" | b"PRSET" => Property::Setting,
+            b"STATUS" | b"BASIC_STATUS" | b"STS" | b"PRBSTS" => Property::Status,
+            b"CONTROL" | b"BASIC_CONTROL" | b"CTRL" | b"PRBCTL" => Property::Control,
+            b"ANALOG" | b"ANALOG_ALARM" | b"AA" | b"PRANAB" => Property::Analog,
+            b"DIGITAL" | b"DIGITAL_ALARM" | b"DA" | b"PRDABL" => Property::Digital,
+            b"DESCRIPTION" | b"DESC" | b"PRDESC" => Property::Description,
+            b"INDEX" | b"IDX" | b"PRIDX" => Property::Index,
+            b"LONG_NAME" | b"LNGNAM" | b"PRLNAM" => Property::LongName,
+            b"ALARM_LIST_NAME" | b"LSTNAM" | b"PRALNM" => Property::AlarmListName,
+            b"BIT_STATUS" | b"BITSTATUS" => Property::BitStatus,
+            _ => return None,
+        })
+    }
+}
+
+impl fmt::Display for Property {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl FromStr for Property {
+    type Err = Error;
+
+    /// Parses any accepted spelling; an unknown one is an [`Error::Property`].
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Property::from_spelling(s).ok_or(Error::Property {
+            offset: 0,
+            message: "unknown property name (try READING, SETTING, STATUS, CONTROL, ANALOG, DIGITAL, DESCRIPTION, INDEX, LONG_NAME, ALARM_LIST_NAME or BIT_STATUS)",
+        })
+    }
+}

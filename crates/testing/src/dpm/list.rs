@@ -1,0 +1,722 @@
+//! One DPM list as the production server keeps it, as plain protocol state: it is told which
+//! request arrived and what time it is, and asked which replies to send and when to wake up
+//! next. No sockets, no clock of its own (the quinn-proto shape), so every rule is testable
+//! without tokio.
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use pacsys_dpm_proto::{
+    AnalogAlarmReply, ApplySettingsReply, ApplySettingsRequest, AuthenticateReply,
+    BasicStatusReply, DeviceInfoReply, DigitalAlarmReply, ListStatusReply, RawReply, Reply,
+    Request, ScalarArrayReply, ScalarReply, SettingStatus, StartListReply, StatusReply,
+    TextArrayReply, TextReply, TimedScalarArrayReply,
+};
+use pacsys_drf::{Event, ExtraKind, Property};
+use pacsys_types::{Status, Value};
+
+use crate::answer::{self, SettingData, Target};
+use crate::world::{SimDevice, SimWorld};
+
+/// DPM statuses the list answers with.
+mod codes {
+    use pacsys_types::Status;
+    pub const BAD_REQUEST: Status = Status::new(17, -24);
+    pub const BAD_EVENT: Status = Status::new(17, -33);
+    pub const INVALID_DATASOURCE: Status = Status::new(17, -42);
+    pub const NOT_YET: Status = Status::new(17, -48);
+    pub const PEND: Status = Status::new(17, 1);
+    pub const PRIV: Status = Status::new(17, -17);
+    pub const NO_SUCH_LIST: Status = Status::new(17, -37);
+    pub const DAE_NO_DATA: Status = Status::new(66, -64);
+}
+
+/// Most points in one TimedScalarArray history chunk (spec 6.5).
+pub const HISTORY_CHUNK: usize = 487;
+
+/// How a list behaves; shared by every list of a server.
+#[derive(Debug, Clone)]
+pub struct ListConfig {
+    /// Interval of the idle ListStatus heartbeat.
+    pub heartbeat: Duration,
+    /// Answer unknown devices with DPM_PEND after this delay (as production does) instead
+    /// of DPM_NO_SUCH_DEVICE at StartList.
+    pub pend_unknown_after: Option<Duration>,
+    /// Accept ApplySettings from lists that never authenticated. Tests only.
+    pub insecure_settings: bool,
+    /// The Kerberos service name an empty Authenticate is answered with.
+    pub service_name: String,
+}
+
+impl Default for ListConfig {
+    fn default() -> Self {
+        ListConfig {
+            heartbeat: Duration::from_secs(2),
+            pend_unknown_after: None,
+            insecure_settings: false,
+            service_name: "daeset/bd@dce01.fnal.gov".to_owned(),
+        }
+    }
+}
+
+/// When an entry produces data.
+#[derive(Debug, Clone)]
+enum Schedule {
+    /// One sample, then done (`@I` and the default event).
+    Once,
+    /// Every `period`; with `on_change` only when the value differs from the last one sent.
+    Periodic { period: Duration, on_change: bool },
+    /// On each firing of a simulated clock event.
+    Clock { period: Duration, delay: Duration },
+    /// Replies computed at start and sent at once (logger history), then done.
+    Canned(Vec<Reply>),
+    /// A status after a delay (production's DPM_PEND for unknown devices).
+    Late(Status),
+}
+
+/// A started entry.
+#[derive(Debug)]
+struct Job {
+    ref_id: i64,
+    device: Option<Arc<SimDevice>>,
+    target: Target,
+    schedule: Schedule,
+    due: Instant,
+    last: Option<Value>,
+}
+
+/// Settings authorisation state of the list.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Auth {
+    None,
+    /// Settings enabled (EnableSettings succeeded).
+    Enabled,
+}
+
+/// A simulated clock event's repetition period: events 0x02 and 0x0F fire at 15 Hz, 0x00
+/// every 5 s, every other event once a second.
+pub fn clock_period(event: u128) -> Duration {
+    match event {
+        0x02 | 0x0f => Duration::from_millis(66),
+        0x00 => Duration::from_secs(5),
+        _ => Duration::from_secs(1),
+    }
+}
+
+/// One DPM list: entries, list properties, running jobs, authorisation.
+#[derive(Debug)]
+pub struct FakeList {
+    list_id: i32,
+    world: SimWorld,
+    config: ListConfig,
+    entries: BTreeMap<i64, String>,
+    properties: HashMap<String, String>,
+    jobs: Vec<Job>,
+    auth: Auth,
+    origin: Instant,
+    origin_ms: i64,
+    last_sent: Instant,
+}
+
+impl FakeList {
+    /// A new list; `origin` and `origin_ms` pin the monotonic clock to wall-clock time for
+    /// the timestamps of samples.
+    pub fn new(
+        list_id: i32,
+        world: SimWorld,
+        config: ListConfig,
+        origin: Instant,
+        origin_ms: i64,
+    ) -> Self {
+        FakeList {
+            list_id,
+            world,
+            config,
+            entries: BTreeMap::new(),
+            properties: HashMap::new(),
+            jobs: Vec::new(),
+            auth: Auth::None,
+            origin,
+            origin_ms,
+            last_sent: origin,
+        }
+    }
+
+    /// The list id.
+    pub fn list_id(&self) -> i32 {
+        self.list_id
+    }
+
+    /// The OpenList reply the server sends unprompted after the handshake.
+    pub fn open_reply(&self) -> Reply {
+        Reply::OpenList(pacsys_dpm_proto::OpenListReply {
+            list_id: self.list_id,
+        })
+    }
+
+    /// A list property set with `#KEY:VALUE` (keys upper-cased).
+    pub fn property(&self, key: &str) -> Option<&str> {
+        self.properties
+            .get(&key.to_ascii_uppercase())
+            .map(String::as_str)
+    }
+
+    /// How many entries the list holds.
+    pub fn entry_count(&self) -> usize {
+        self.entries.len()
+    }
+
+    fn wall_ms(&self, now: Instant) -> i64 {
+        let elapsed = now.saturating_duration_since(self.origin).as_millis();
+        self.origin_ms
+            .saturating_add(i64::try_from(elapsed).unwrap_or(i64::MAX))
+    }
+
+    /// Handles one request; replies go to `out`.
+    pub fn handle(&mut self, request: Request, now: Instant, out: &mut Vec<Reply>) {
+        if let Some(id) = request.list_id()
+            && id != self.list_id
+        {
+            out.push(self.status_reply(0, codes::NO_SUCH_LIST, now));
+            return;
+        }
+        match request {
+            Request::AddToList(add) => {
+                if add.ref_id == 0 && add.drf_request.starts_with('#') {
+                    if let Some((key, value)) = add.drf_request[1..].split_once(':') {
+                        self.properties
+                            .insert(key.to_ascii_uppercase(), value.to_owned());
+                    }
+                } else {
+                    self.entries.insert(add.ref_id, add.drf_request);
+                }
+            }
+            Request::RemoveFromList(remove) => {
+                self.entries.remove(&remove.ref_id);
+                self.jobs.retain(|j| j.ref_id != remove.ref_id);
+            }
+            Request::ClearList(_) => {
+                self.entries.clear();
+                self.jobs.clear();
+            }
+            Request::StopList(_) => self.jobs.clear(),
+            Request::StartList(_) => self.start(now, out),
+            Request::Authenticate(auth) => {
+                if auth.token.is_empty() {
+                    out.push(Reply::Authenticate(AuthenticateReply {
+                        service_name: Some(self.config.service_name.clone()),
+                        token: None,
+                    }));
+                } else {
+                    // No GSS acceptor in this build: a context token is refused.
+                    out.push(self.status_reply(0, codes::PRIV, now));
+                }
+            }
+            Request::EnableSettings(_) => {
+                let status = if self.auth == Auth::Enabled {
+                    Status::OK
+                } else {
+                    codes::PRIV
+                };
+                out.push(self.status_reply(0, status, now));
+            }
+            Request::ApplySettings(apply) => out.push(self.apply(apply)),
+            // ACNET-transport requests: the TCP server ignores them.
+            Request::ServiceDiscovery(_) | Request::OpenList(_) => {}
+        }
+    }
+
+    fn status_reply(&self, ref_id: i64, status: Status, now: Instant) -> Reply {
+        Reply::Status(StatusReply {
+            ref_id,
+            timestamp: self.wall_ms(now),
+            cycle: 0,
+            status,
+        })
+    }
+
+    /// StartList: (re)starts acquisition of every entry.
+    fn start(&mut self, now: Instant, out: &mut Vec<Reply>) {
+        out.push(Reply::StartList(StartListReply {
+            list_id: self.list_id,
+            status: Status::OK,
+        }));
+        self.jobs.clear();
+        let entries: Vec<(i64, String)> =
+            self.entries.iter().map(|(r, d)| (*r, d.clone())).collect();
+        for (ref_id, drf) in entries {
+            match self.plan(ref_id, &drf, now) {
+                Ok((info, job)) => {
+                    out.push(info);
+                    if let Some(job) = job {
+                        self.jobs.push(job);
+                    }
+                }
+                Err(Some(status)) => out.push(self.status_reply(ref_id, status, now)),
+                Err(None) => {}
+            }
+        }
+    }
+
+    /// Works out what one entry will send: its DeviceInfo and its job (`None` for `@N`), or
+    /// the status that rejects it (`Err(None)`: a delayed status job was queued instead).
+    fn plan(
+        &mut self,
+        ref_id: i64,
+        drf: &str,
+        now: Instant,
+    ) -> Result<(Reply, Option<Job>), Option<Status>> {
+        let request = pacsys_drf::Request::parse(drf).map_err(|e| {
+            Some(match e.category() {
+                "event" | "time_freq" => codes::BAD_EVENT,
+                "extra" | "extra_repeated" => codes::INVALID_DATASOURCE,
+                _ => codes::BAD_REQUEST,
+            })
+        })?;
+        let found = if request.is_acnet() {
+            self.world.device(request.device())
+        } else {
+            None
+        };
+        let device = match found {
+            Some(device) => device,
+            None => {
+                return match self.config.pend_unknown_after {
+                    Some(after) => {
+                        self.jobs.push(Job {
+                            ref_id,
+                            device: None,
+                            target: Target {
+                                property: Property::Reading,
+                                field: None,
+                                range: None,
+                            },
+                            schedule: Schedule::Late(codes::PEND),
+                            due: now + after,
+                            last: None,
+                        });
+                        Err(None)
+                    }
+                    None => Err(Some(answer::status::NO_SUCH_DEVICE)),
+                };
+            }
+        };
+        let property = request.property();
+        let target = Target {
+            property,
+            field: request.field(),
+            range: request.range(),
+        };
+        let meta = device.meta();
+        let scaled = matches!(property, Property::Reading | Property::Setting)
+            && request.field() != Some(pacsys_drf::Field::Raw);
+        let info = Reply::DeviceInfo(DeviceInfoReply {
+            ref_id,
+            di: meta.device_index,
+            name: meta.name.clone(),
+            description: meta.description.clone(),
+            units: if scaled { meta.units.clone() } else { None },
+            format_hint: meta.format_hint,
+        });
+        let schedule = match request.extra().map(|e| e.kind()) {
+            Some(ExtraKind::Logger | ExtraKind::LoggerDuration | ExtraKind::LoggerSingle) => {
+                Schedule::Canned(self.history(ref_id, &request, &device, now)?)
+            }
+            Some(ExtraKind::Ftp | ExtraKind::Livedata) | None => match request.event() {
+                Event::Default | Event::Immediate => Schedule::Once,
+                Event::Never => return Ok((info, None)),
+                Event::Periodic(p) => Schedule::Periodic {
+                    period: Duration::from_millis(p.period_ms()),
+                    on_change: !p.continuous(),
+                },
+                Event::Clock(c) => Schedule::Clock {
+                    period: clock_period(c.number().unwrap_or(u128::MAX)),
+                    delay: Duration::from_millis(c.delay_ms()),
+                },
+                Event::State(_) => return Err(Some(codes::NOT_YET)),
+            },
+            Some(_) => return Err(Some(codes::INVALID_DATASOURCE)),
+        };
+        let due = match &schedule {
+            Schedule::Periodic { period, .. } => match request.event() {
+                Event::Periodic(p) if !p.immediate() => now + *period,
+                _ => now,
+            },
+            Schedule::Clock { period, delay } => self.next_clock(now, *period) + *delay,
+            _ => now,
+        };
+        Ok((
+            info,
+            Some(Job {
+                ref_id,
+                device: Some(device),
+                target,
+                schedule,
+                due,
+                last: None,
+            }),
+        ))
+    }
+
+    /// The next firing of a clock event with this period, aligned to wall-clock multiples.
+    fn next_clock(&self, now: Instant, period: Duration) -> Instant {
+        let period_ms = i64::try_from(period.as_millis()).unwrap_or(i64::MAX).max(1);
+        let wall = self.wall_ms(now);
+        let wait = period_ms - wall.rem_euclid(period_ms);
+        now + Duration::from_millis(u64::try_from(wait).unwrap_or(0))
+    }
+
+    /// Logger history replies for a historical request (spec 6.5), ending with an empty
+    /// terminator; an empty window ends with DAE "no data".
+    fn history(
+        &self,
+        ref_id: i64,
+        request: &pacsys_drf::Request,
+        device: &SimDevice,
+        now: Instant,
+    ) -> Result<Vec<Reply>, Option<Status>> {
+        let extra = request.extra().map_or("", |e| e.text());
+        let params: Vec<&str> = extra.split(':').skip(1).collect();
+        let number = |i: usize| -> Result<i64, Option<Status>> {
+            params
+                .get(i)
+                .and_then(|p| p.trim().parse().ok())
+                .ok_or(Some(codes::INVALID_DATASOURCE))
+        };
+        let wall = self.wall_ms(now);
+        let (start, end) = match request.extra().map(|e| e.kind()) {
+            Some(ExtraKind::Logger) => (number(0)?, number(1)?),
+            Some(ExtraKind::LoggerDuration) => (wall - number(0)?, wall),
+            _ => {
+                // LOGGERSINGLE: one ordinary reply with the logged point at that time.
+                let at = number(0)?;
+                let value = answer::read(
+                    device,
+                    Target {
+                        range: None,
+                        ..target_of(request)
+                    },
+                    at,
+                )
+                .map_err(Some)?;
+                return Ok(vec![data_reply(ref_id, at, 0, &value)]);
+            }
+        };
+        let points = self.world.history(device, start, end);
+        let is_array = matches!(device.state().reading.at(wall), Value::Array(_));
+        let mut replies = Vec::new();
+        if is_array {
+            for (micros, value) in &points {
+                let data = value.as_array().map(<[f64]>::to_vec).unwrap_or_default();
+                replies.push(Reply::ScalarArray(ScalarArrayReply {
+                    ref_id,
+                    timestamp: *micros,
+                    cycle: 0,
+                    status: Status::OK,
+                    data,
+                }));
+            }
+        } else {
+            for chunk in points.chunks(HISTORY_CHUNK) {
+                replies.push(Reply::TimedScalarArray(TimedScalarArrayReply {
+                    ref_id,
+                    timestamp: chunk.first().map_or(0, |(t, _)| t / 1000),
+                    cycle: 0,
+                    status: Status::OK,
+                    data: chunk
+                        .iter()
+                        .map(|(_, v)| v.as_f64().unwrap_or(f64::NAN))
+                        .collect(),
+                    micros: chunk.iter().map(|(t, _)| *t).collect(),
+                }));
+            }
+        }
+        let end_status = if points.is_empty() {
+            codes::DAE_NO_DATA
+        } else {
+            Status::OK
+        };
+        replies.push(if is_array {
+            Reply::ScalarArray(ScalarArrayReply {
+                ref_id,
+                timestamp: 0,
+                cycle: 0,
+                status: end_status,
+                data: Vec::new(),
+            })
+        } else {
+            Reply::TimedScalarArray(TimedScalarArrayReply {
+                ref_id,
+                timestamp: 0,
+                cycle: 0,
+                status: end_status,
+                data: Vec::new(),
+                micros: Vec::new(),
+            })
+        });
+        Ok(replies)
+    }
+
+    /// ApplySettings: one SettingStatus per record, in the order raw, scaled, text.
+    fn apply(&mut self, apply: ApplySettingsRequest) -> Reply {
+        let allowed = self.auth == Auth::Enabled || self.config.insecure_settings;
+        let records = apply
+            .raw_array
+            .unwrap_or_default()
+            .into_iter()
+            .map(|s| (s.ref_id, SettingData::Raw(s.data)))
+            .chain(
+                apply
+                    .scaled_array
+                    .unwrap_or_default()
+                    .into_iter()
+                    .map(|s| (s.ref_id, SettingData::Scaled(s.data))),
+            )
+            .chain(
+                apply
+                    .text_array
+                    .unwrap_or_default()
+                    .into_iter()
+                    .map(|s| (s.ref_id, SettingData::Text(s.data))),
+            );
+        let status = records
+            .map(|(ref_id, data)| SettingStatus {
+                ref_id,
+                status: if allowed {
+                    self.write_entry(ref_id, &data).err().unwrap_or(Status::OK)
+                } else {
+                    codes::PRIV
+                },
+            })
+            .collect();
+        Reply::ApplySettings(ApplySettingsReply { status })
+    }
+
+    fn write_entry(&self, ref_id: i64, data: &SettingData) -> Result<(), Status> {
+        let drf = self.entries.get(&ref_id).ok_or(codes::BAD_REQUEST)?;
+        let request = pacsys_drf::Request::parse(drf).map_err(|_| codes::BAD_REQUEST)?;
+        let device = self
+            .world
+            .device(request.device())
+            .ok_or(answer::status::NO_SUCH_DEVICE)?;
+        answer::write(&device, target_of(&request), data)
+    }
+
+    /// Marks that the driver sent something at `now` (resets the heartbeat window).
+    pub fn note_sent(&mut self, now: Instant) {
+        self.last_sent = now;
+    }
+
+    /// Emits every reply due at `now` (samples, delayed statuses, the idle heartbeat).
+    /// Returns the number of data replies emitted.
+    pub fn poll(&mut self, now: Instant, out: &mut Vec<Reply>) -> usize {
+        let wall = self.wall_ms(now);
+        let before = out.len();
+        let mut finished = false;
+        for job in &mut self.jobs {
+            if job.due > now {
+                continue;
+            }
+            match &mut job.schedule {
+                Schedule::Canned(replies) => {
+                    out.append(replies);
+                    finished = true;
+                    job.due = far_future(now);
+                    continue;
+                }
+                Schedule::Late(status) => {
+                    out.push(Reply::Status(StatusReply {
+                        ref_id: job.ref_id,
+                        timestamp: wall,
+                        cycle: 0,
+                        status: *status,
+                    }));
+                    finished = true;
+                    job.due = far_future(now);
+                    continue;
+                }
+                _ => {}
+            }
+            let Some(device) = &job.device else { continue };
+            let sample = answer::read(device, job.target, wall);
+            let cycle = wall / 66;
+            let send = match (&job.schedule, &sample) {
+                (
+                    Schedule::Periodic {
+                        on_change: true, ..
+                    },
+                    Ok(v),
+                ) => job.last.as_ref() != Some(v),
+                _ => true,
+            };
+            if send {
+                out.push(match &sample {
+                    Ok(value) => data_reply(job.ref_id, wall, cycle, value),
+                    Err(status) => Reply::Status(StatusReply {
+                        ref_id: job.ref_id,
+                        timestamp: wall,
+                        cycle,
+                        status: *status,
+                    }),
+                });
+            }
+            job.last = sample.ok();
+            match job.schedule {
+                Schedule::Once => {
+                    finished = true;
+                    job.due = far_future(now);
+                }
+                Schedule::Periodic { period, .. } | Schedule::Clock { period, .. } => {
+                    let period = period.max(Duration::from_millis(1));
+                    job.due += period;
+                    // A client that stalls for more than a second does not get a burst of
+                    // stale samples afterwards: skip to the next slot after now.
+                    if now.saturating_duration_since(job.due) > Duration::from_secs(1) {
+                        let behind = now.saturating_duration_since(job.due).as_nanos();
+                        let skip = behind / period.as_nanos() + 1;
+                        job.due += period * u32::try_from(skip).unwrap_or(u32::MAX);
+                    }
+                }
+                _ => {}
+            }
+        }
+        if finished {
+            let horizon = far_future(now);
+            self.jobs.retain(|j| j.due < horizon);
+        }
+        let data = out[before..].iter().filter(|r| r.is_data()).count();
+        if out.len() == before
+            && now.saturating_duration_since(self.last_sent) >= self.config.heartbeat
+        {
+            out.push(Reply::ListStatus(ListStatusReply {
+                list_id: self.list_id,
+                status: Status::OK,
+            }));
+        }
+        data
+    }
+
+    /// When the list next has something to send (a sample or the heartbeat).
+    pub fn next_wakeup(&self) -> Instant {
+        let heartbeat = self.last_sent + self.config.heartbeat;
+        self.jobs
+            .iter()
+            .map(|j| j.due)
+            .min()
+            .map_or(heartbeat, |due| due.min(heartbeat))
+    }
+
+    /// Enables settings as a successful Kerberos EnableSettings would (used by the
+    /// Kerberos acceptor and by tests).
+    pub fn enable_settings(&mut self) {
+        self.auth = Auth::Enabled;
+    }
+}
+
+/// An instant far enough ahead to mean "never" without overflowing.
+fn far_future(now: Instant) -> Instant {
+    now + Duration::from_secs(86_400 * 365)
+}
+
+fn target_of(request: &pacsys_drf::Request) -> Target {
+    Target {
+        property: request.property(),
+        field: request.field(),
+        range: request.range(),
+    }
+}
+
+/// The data reply that carries `value`.
+pub fn data_reply(ref_id: i64, timestamp: i64, cycle: i64, value: &Value) -> Reply {
+    let status = Status::OK;
+    match value {
+        Value::Scalar(data) => Reply::Scalar(ScalarReply {
+            ref_id,
+            timestamp,
+            cycle,
+            status,
+            data: *data,
+        }),
+        Value::Array(data) => Reply::ScalarArray(ScalarArrayReply {
+            ref_id,
+            timestamp,
+            cycle,
+            status,
+            data: data.clone(),
+        }),
+        Value::Raw(data) => Reply::Raw(RawReply {
+            ref_id,
+            timestamp,
+            cycle,
+            status,
+            data: data.clone(),
+        }),
+        Value::Text(data) => Reply::Text(TextReply {
+            ref_id,
+            timestamp,
+            cycle,
+            status,
+            data: data.clone(),
+        }),
+        Value::TextArray(data) => Reply::TextArray(TextArrayReply {
+            ref_id,
+            timestamp,
+            cycle,
+            status,
+            data: data.clone(),
+        }),
+        Value::TimedArray(t) => Reply::TimedScalarArray(TimedScalarArrayReply {
+            ref_id,
+            timestamp,
+            cycle,
+            status,
+            data: t.data.clone(),
+            micros: t.micros.clone(),
+        }),
+        Value::AnalogAlarm(a) => Reply::AnalogAlarm(AnalogAlarmReply {
+            ref_id,
+            timestamp,
+            cycle,
+            minimum: a.minimum,
+            maximum: a.maximum,
+            alarm_enable: a.alarm_enable,
+            alarm_status: a.alarm_status,
+            abort: a.abort,
+            abort_inhibit: a.abort_inhibit,
+            tries_needed: a.tries_needed,
+            tries_now: a.tries_now,
+        }),
+        Value::DigitalAlarm(d) => Reply::DigitalAlarm(DigitalAlarmReply {
+            ref_id,
+            timestamp,
+            cycle,
+            nominal: d.nominal,
+            mask: d.mask,
+            alarm_enable: d.alarm_enable,
+            alarm_status: d.alarm_status,
+            abort: d.abort,
+            abort_inhibit: d.abort_inhibit,
+            tries_needed: d.tries_needed,
+            tries_now: d.tries_now,
+        }),
+        Value::BasicStatus(s) => Reply::BasicStatus(BasicStatusReply {
+            ref_id,
+            timestamp,
+            cycle,
+            on: s.on,
+            ready: s.ready,
+            remote: s.remote,
+            positive: s.positive,
+            ramp: s.ramp,
+        }),
+        // `Value` is non-exhaustive; a kind DPM cannot carry is reported, not faked.
+        #[allow(unreachable_patterns)]
+        _ => Reply::Status(StatusReply {
+            ref_id,
+            timestamp,
+            cycle,
+            status: codes::NOT_YET,
+        }),
+    }
+}

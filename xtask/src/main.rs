@@ -1,0 +1,214 @@
+//! Project automation, run as `cargo xtask <command>` (see `.cargo/config.toml`).
+//!
+//! Follows rust-analyzer's xtask: plain Rust, std only, so it builds in seconds on a fresh
+//! machine and needs nothing but cargo.
+
+use std::env;
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::{Command, ExitCode};
+
+mod interop;
+
+/// Golden-vector copies kept in this repository, as (path under `../shared`, path in the repo).
+///
+/// The repository must stand alone, so each crate tests against its own copy; `cargo xtask ci`
+/// fails when a copy has drifted from `../shared` (checked only when that folder exists).
+const VECTOR_COPIES: &[(&str, &str)] = &[
+    (
+        "vectors/drf/corpus.json",
+        "crates/drf/tests/data/corpus.json",
+    ),
+    ("vectors/drf/README.md", "crates/drf/tests/data/README.md"),
+    (
+        "vectors/dpm/messages.json",
+        "crates/dpm-proto/tests/data/messages.json",
+    ),
+    (
+        "vectors/dpm/README.md",
+        "crates/dpm-proto/tests/data/README.md",
+    ),
+];
+
+/// Fuzz targets: (crate folder holding `fuzz/`, target name).
+const FUZZ_TARGETS: &[(&str, &str)] = &[
+    ("crates/drf", "parse"),
+    ("crates/dpm-proto", "reply_decode"),
+    ("crates/dpm-proto", "frame_codec"),
+];
+
+const USAGE: &str = "\
+usage: cargo xtask <command>
+
+commands:
+  ci                      the whole test suite: vector copies, fmt, clippy -D warnings, all tests
+  vectors [--sync]        check (or refresh) the golden-vector copies against ../shared
+  fuzz [TARGET] [SECS]    run cargo-fuzz targets (default: all, 60 s each; needs cargo-fuzz)
+  interop                 the reference Python client (pacsys 0.3.0) against our simulator
+  help                    this text
+";
+
+fn main() -> ExitCode {
+    let args: Vec<String> = env::args().skip(1).collect();
+    let result = match args.first().map(String::as_str) {
+        Some("ci") => ci(),
+        Some("vectors") => vectors(args.iter().any(|a| a == "--sync")),
+        Some("fuzz") => fuzz(
+            args.get(1).map(String::as_str),
+            args.get(2).map(String::as_str),
+        ),
+        Some("interop") => interop::run(),
+        Some("help") | Some("--help") | Some("-h") | None => {
+            print!("{USAGE}");
+            Ok(())
+        }
+        Some(other) => Err(format!("unknown command `{other}`\n\n{USAGE}")),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("xtask: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// The repository root (the parent of this crate's manifest folder).
+fn repo_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .map(Path::to_path_buf)
+        .unwrap_or_else(|| PathBuf::from("."))
+}
+
+/// Runs a command in the repository root, echoing it, and fails if it fails.
+fn run(program: &str, args: &[&str]) -> Result<(), String> {
+    run_in(&repo_root(), program, args, &[])
+}
+
+fn run_in(dir: &Path, program: &str, args: &[&str], envs: &[(&str, &str)]) -> Result<(), String> {
+    eprintln!("$ {program} {}", args.join(" "));
+    let status = Command::new(program)
+        .args(args)
+        .current_dir(dir)
+        .envs(envs.iter().copied())
+        .status()
+        .map_err(|e| format!("could not start `{program}`: {e}"))?;
+    if status.success() {
+        Ok(())
+    } else {
+        Err(format!("`{program} {}` failed ({status})", args.join(" ")))
+    }
+}
+
+fn cargo() -> String {
+    env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned())
+}
+
+/// The whole suite, in order of cost: cheap checks first so a typo fails in seconds.
+fn ci() -> Result<(), String> {
+    let cargo = cargo();
+    vectors(false)?;
+    run(&cargo, &["fmt", "--all", "--", "--check"])?;
+    run(
+        &cargo,
+        &[
+            "clippy",
+            "--workspace",
+            "--all-targets",
+            "--locked",
+            "--",
+            "-D",
+            "warnings",
+        ],
+    )?;
+    // Unit, integration, example-build and doc tests for every crate.
+    run(&cargo, &["test", "--workspace", "--locked"])?;
+    // The reference client against our simulator (skipped with a reason outside CI when
+    // python3 or the Kerberos headers its gssapi dependency builds against are missing).
+    match interop::missing_prerequisite() {
+        None => interop::run()?,
+        Some(what) if env::var_os("CI").is_some() => {
+            return Err(format!("interop prerequisite missing in CI: {what}"));
+        }
+        Some(what) => eprintln!("xtask ci: SKIPPING interop: {what}"),
+    }
+    eprintln!("xtask ci: all checks passed");
+    Ok(())
+}
+
+/// Compares (or with `sync`, refreshes) each vector copy against `../shared`.
+fn vectors(sync: bool) -> Result<(), String> {
+    let root = repo_root();
+    let shared = root.join("..").join("shared");
+    if !shared.is_dir() {
+        eprintln!("xtask vectors: ../shared not present; using the copies in the repository");
+        return Ok(());
+    }
+    let mut drifted = Vec::new();
+    for (from, to) in VECTOR_COPIES {
+        let source = shared.join(from);
+        let copy = root.join(to);
+        let want = fs::read(&source).map_err(|e| format!("reading {}: {e}", source.display()))?;
+        let have = fs::read(&copy).ok();
+        if have.as_deref() == Some(want.as_slice()) {
+            continue;
+        }
+        if sync {
+            if let Some(dir) = copy.parent() {
+                fs::create_dir_all(dir).map_err(|e| format!("creating {}: {e}", dir.display()))?;
+            }
+            fs::write(&copy, &want).map_err(|e| format!("writing {}: {e}", copy.display()))?;
+            eprintln!("xtask vectors: refreshed {to} from ../shared/{from}");
+        } else {
+            drifted.push(format!("{to} differs from ../shared/{from}"));
+        }
+    }
+    if drifted.is_empty() {
+        eprintln!(
+            "xtask vectors: {} copies match ../shared",
+            VECTOR_COPIES.len()
+        );
+        Ok(())
+    } else {
+        Err(format!(
+            "golden-vector copies out of date (run `cargo xtask vectors --sync`):\n  {}",
+            drifted.join("\n  ")
+        ))
+    }
+}
+
+/// Runs fuzz targets with cargo-fuzz. Only the stable toolchain exists on these machines, so
+/// nightly-only sanitizer flags are enabled with `RUSTC_BOOTSTRAP=1`, for fuzzing only.
+fn fuzz(target: Option<&str>, seconds: Option<&str>) -> Result<(), String> {
+    let seconds = seconds.unwrap_or("60");
+    seconds
+        .parse::<u64>()
+        .map_err(|_| format!("seconds must be a whole number, got `{seconds}`"))?;
+    let selected: Vec<_> = FUZZ_TARGETS
+        .iter()
+        .filter(|(_, name)| target.is_none_or(|t| t == "all" || t == *name))
+        .collect();
+    if selected.is_empty() {
+        let names: Vec<_> = FUZZ_TARGETS.iter().map(|(_, n)| *n).collect();
+        return Err(format!("no fuzz target named {target:?}; known: {names:?}"));
+    }
+    let cargo = cargo();
+    for (dir, name) in selected {
+        // cargo-fuzz looks for `fuzz/` under the current folder and uses
+        // `fuzz/corpus/<target>` as the corpus, which the crate's tests also replay.
+        run_in(
+            &repo_root().join(dir),
+            &cargo,
+            &[
+                "fuzz",
+                "run",
+                name,
+                "--",
+                &format!("-max_total_time={seconds}"),
+            ],
+            &[("RUSTC_BOOTSTRAP", "1")],
+        )?;
+    }
+    Ok(())
+}
