@@ -46,6 +46,40 @@ fn copy_small(dst: &mut [u8; INLINE], src: &[u8]) {
     }
 }
 
+/// Applies the canonical-device edit to the eight ASCII bytes at `offset` (little-endian
+/// word): uppercase the bytes before `dev_len`, and put `:` at byte 1.
+#[inline(always)]
+fn canonical_word(x: u64, offset: usize, dev_len: usize) -> u64 {
+    let in_device = match dev_len.saturating_sub(offset) {
+        0 => 0,
+        n if n >= 8 => u64::MAX,
+        n => (1u64 << (8 * n)) - 1,
+    };
+    let mut y = x ^ (crate::ascii::lowercase_bits(x) & in_device);
+    if offset <= 1 {
+        let shift = 8 * (1 - offset);
+        y = (y & !(0xFF << shift)) | (u64::from(b':') << shift);
+    }
+    y
+}
+
+/// Writes the canonical-device copy of `src` (at least 8 bytes) into `dst` (at least as
+/// long), eight bytes at a time, transformed in registers (the last word may overlap the
+/// one before): no freshly written byte is read back.
+#[inline]
+fn canonical_into(dst: &mut [u8], src: &[u8], dev_len: usize) {
+    let n = src.len();
+    let mut at = 0;
+    while at < n {
+        let start = at.min(n.saturating_sub(8));
+        let x = canonical_word(crate::ascii::load_word(src, start), start, dev_len);
+        if let Some(d) = dst.get_mut(start..start + 8) {
+            d.copy_from_slice(&x.to_le_bytes());
+        }
+        at = start + 8;
+    }
+}
+
 impl TextBuf {
     /// A copy of `src` (an ASCII request) with its first `dev_len` bytes uppercased and
     /// byte 1 (the qualifier) replaced by `:`: the canonical ACNET device in place.
@@ -62,15 +96,19 @@ impl TextBuf {
         };
         if b.len() <= INLINE {
             let mut bytes = [0u8; INLINE];
-            copy_small(&mut bytes, b);
-            edit(&mut bytes);
+            if b.len() >= 8 {
+                canonical_into(&mut bytes, b, dev_len);
+            } else {
+                copy_small(&mut bytes, b);
+                edit(&mut bytes);
+            }
             TextBuf::Inline {
                 len: b.len() as u8,
                 bytes,
             }
         } else {
-            let mut v = b.to_vec();
-            edit(&mut v);
+            let mut v = vec![0u8; b.len()];
+            canonical_into(&mut v, b, dev_len);
             match String::from_utf8(v) {
                 Ok(s) => TextBuf::Heap(s.into_boxed_str()),
                 // Unreachable for ASCII input; keep the text unedited rather than panic.
@@ -122,5 +160,58 @@ impl From<String> for TextBuf {
 impl fmt::Debug for TextBuf {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         fmt::Debug::fmt(self.as_str(), f)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::TextBuf;
+
+    /// Deterministic pseudo-random printable ASCII.
+    fn text(seed: u64, len: usize) -> String {
+        let mut x = seed
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        (0..len)
+            .map(|_| {
+                x = x
+                    .wrapping_mul(6364136223846793005)
+                    .wrapping_add(1442695040888963407);
+                char::from(b' ' + ((x >> 33) % 95) as u8)
+            })
+            .collect()
+    }
+
+    #[test]
+    fn canonical_copy_matches_naive_edit() {
+        for len in 3..80 {
+            for dev_len in 3..=len.min(64) {
+                for seed in 0..4 {
+                    let src = text(seed * 1000 + len as u64, len);
+                    let mut want = src.clone().into_bytes();
+                    want[..dev_len].make_ascii_uppercase();
+                    want[1] = b':';
+                    let got = TextBuf::canonical_acnet(&src, dev_len);
+                    assert_eq!(got.as_str().as_bytes(), &want[..], "{src:?} {dev_len}");
+                    assert_eq!(TextBuf::from(src.as_str()).as_str(), src);
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn packed_keys_match_naive_packing() {
+        for len in 0..=17 {
+            for seed in 0..8 {
+                let s = text(seed + 77 * len as u64, len);
+                let got = crate::field::upper_key(s.as_bytes());
+                if len > 16 {
+                    assert_eq!(got, None);
+                } else {
+                    let want = crate::field::key(s.to_ascii_uppercase().as_bytes());
+                    assert_eq!(got, Some(want), "{s:?}");
+                }
+            }
+        }
     }
 }

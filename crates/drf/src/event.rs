@@ -3,8 +3,7 @@
 use core::fmt;
 
 use nom::Parser;
-use nom::branch::alt;
-use nom::bytes::complete::{tag_no_case, take_while, take_while1};
+use nom::bytes::complete::{take_while, take_while1};
 use nom::character::complete::char;
 
 use crate::parse::byte_if;
@@ -509,22 +508,33 @@ pub(crate) fn parse_event_text(text: &[u8]) -> Result<EventRepr, Error> {
     }
 }
 
-type PeriodicTail<'a> = Option<(&'a [u8], Option<&'a [u8]>)>;
+type PeriodicTail<'a> = Option<(&'a [u8], Option<bool>)>;
+
+/// The immediate flag of a periodic event, which must be the whole rest of the text:
+/// `T`/`TRUE` (true) or `F`/`FALSE` (false), any case.
+#[inline]
+fn flag_to_end(i: &[u8]) -> PResult<'_, bool> {
+    let v = if i.eq_ignore_ascii_case(b"T") || i.eq_ignore_ascii_case(b"TRUE") {
+        true
+    } else if i.eq_ignore_ascii_case(b"F") || i.eq_ignore_ascii_case(b"FALSE") {
+        false
+    } else {
+        return Err(nom::Err::Error(nom::error::Error::new(
+            i,
+            nom::error::ErrorKind::Tag,
+        )));
+    };
+    Ok((i.get(i.len()..).unwrap_or(&[]), v))
+}
 
 #[inline]
 fn parse_periodic(text: &[u8], continuous: bool) -> Result<EventRepr, Error> {
-    let flag = alt((
-        tag_no_case("TRUE"),
-        tag_no_case("T"),
-        tag_no_case("FALSE"),
-        tag_no_case("F"),
-    ));
     let res: PResult<'_, PeriodicTail<'_>> = (
         preceded(
             byte_if(|b| matches!(b, b'P' | b'p' | b'Q' | b'q')),
             opt(preceded(
                 char(','),
-                (take_while1(is_word), opt(preceded(char(','), flag))),
+                (take_while1(is_word), opt(preceded(char(','), flag_to_end))),
             )),
         ),
         eof,
@@ -545,7 +555,7 @@ fn parse_periodic(text: &[u8], continuous: bool) -> Result<EventRepr, Error> {
         Some((tok, flag)) => {
             // "P," precedes the time token.
             let ms = time_freq_at(tok, 2)?;
-            let imm = flag.is_none_or(|f| f.first().is_some_and(|c| c.eq_ignore_ascii_case(&b'T')));
+            let imm = flag.unwrap_or(true);
             (ms, imm)
         }
     };

@@ -3,6 +3,7 @@
 use core::fmt;
 
 use crate::error::Error;
+use crate::field::{key, upper_key};
 
 /// The kind of an extra, from its name (the text before the first `:` or `[`).
 ///
@@ -69,21 +70,19 @@ impl ExtraKind {
 
     #[inline]
     pub(crate) fn from_bytes(text: &[u8]) -> Option<ExtraKind> {
-        let name = name_part(text);
-        let mut buf = [0u8; 16];
-        let up = crate::field::upper_into(name, &mut buf)?;
-        Some(match up {
-            b"FTP" => ExtraKind::Ftp,
-            b"LIVEDATA" => ExtraKind::Livedata,
-            b"LOGGER" => ExtraKind::Logger,
-            b"LOGGERSINGLE" => ExtraKind::LoggerSingle,
-            b"LOGGERDURATION" => ExtraKind::LoggerDuration,
-            b"SRFILE" => ExtraKind::Srfile,
-            b"SDAFILE" => ExtraKind::Sdafile,
-            b"REDIR" => ExtraKind::Redir,
-            b"MIRROR" => ExtraKind::Mirror,
-            _ => return None,
-        })
+        const NAMES: [(u128, ExtraKind); 9] = [
+            (key(b"FTP"), ExtraKind::Ftp),
+            (key(b"LIVEDATA"), ExtraKind::Livedata),
+            (key(b"LOGGER"), ExtraKind::Logger),
+            (key(b"LOGGERSINGLE"), ExtraKind::LoggerSingle),
+            (key(b"LOGGERDURATION"), ExtraKind::LoggerDuration),
+            (key(b"SRFILE"), ExtraKind::Srfile),
+            (key(b"SDAFILE"), ExtraKind::Sdafile),
+            (key(b"REDIR"), ExtraKind::Redir),
+            (key(b"MIRROR"), ExtraKind::Mirror),
+        ];
+        let k = upper_key(name_part(text))?;
+        NAMES.iter().find(|(n, _)| *n == k).map(|(_, e)| *e)
     }
 }
 

@@ -194,13 +194,16 @@ fn sub(bytes: &[u8], s: Span) -> &[u8] {
 fn parse_event_at(
     bytes: &[u8],
     ev: Option<Span>,
-    text: &mut Span,
+    text_span: &mut Span,
     event: &mut EventRepr,
 ) -> Result<(), Error> {
     if let Some(s) = ev {
-        let repr = parse_event_text(sub(bytes, s)).map_err(|e| e.shifted(s.start()))?;
-        if repr.keeps_text() {
-            *text = s;
+        let text = sub(bytes, s);
+        let repr = parse_event_text(text).map_err(|e| e.shifted(s.start()))?;
+        // U, I and N are exactly one letter; every other accepted event keeps its text.
+        let one_letter = matches!(text, [b'U' | b'u' | b'I' | b'i' | b'N' | b'n']);
+        if !one_letter {
+            *text_span = s;
         }
         *event = repr.shifted(s.start());
     }

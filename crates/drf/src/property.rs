@@ -4,7 +4,7 @@ use core::fmt;
 use core::str::FromStr;
 
 use crate::error::Error;
-use crate::field::Field;
+use crate::field::{Field, key, upper_key};
 
 /// An ACNET property: which attribute of a device a request addresses.
 ///
@@ -212,20 +212,18 @@ impl Property {
 
     #[inline]
     pub(crate) fn from_spelling_bytes(token: &[u8]) -> Option<Property> {
-        let mut buf = [0u8; 16];
-        let up = crate::field::upper_into(token, &mut buf)?;
-        Some(match up {
-            b"READING" | b"READ" | b"PRREAD" => Property::Reading,
-            b"SETTING" | b"SET" | b"PRSET" => Property::Setting,
-            b"STATUS" | b"BASIC_STATUS" | b"STS" | b"PRBSTS" => Property::Status,
-            b"CONTROL" | b"BASIC_CONTROL" | b"CTRL" | b"PRBCTL" => Property::Control,
-            b"ANALOG" | b"ANALOG_ALARM" | b"AA" | b"PRANAB" => Property::Analog,
-            b"DIGITAL" | b"DIGITAL_ALARM" | b"DA" | b"PRDABL" => Property::Digital,
-            b"DESCRIPTION" | b"DESC" | b"PRDESC" => Property::Description,
-            b"INDEX" | b"IDX" | b"PRIDX" => Property::Index,
-            b"LONG_NAME" | b"LNGNAM" | b"PRLNAM" => Property::LongName,
-            b"ALARM_LIST_NAME" | b"LSTNAM" | b"PRALNM" => Property::AlarmListName,
-            b"BIT_STATUS" | b"BITSTATUS" => Property::BitStatus,
+        Some(match upper_key(token)? {
+            K_READING | K_READ | K_PRREAD => Property::Reading,
+            K_SETTING | K_SET | K_PRSET => Property::Setting,
+            K_STATUS | K_BASIC_STATUS | K_STS | K_PRBSTS => Property::Status,
+            K_CONTROL | K_BASIC_CONTROL | K_CTRL | K_PRBCTL => Property::Control,
+            K_ANALOG | K_ANALOG_ALARM | K_AA | K_PRANAB => Property::Analog,
+            K_DIGITAL | K_DIGITAL_ALARM | K_DA | K_PRDABL => Property::Digital,
+            K_DESCRIPTION | K_DESC | K_PRDESC => Property::Description,
+            K_INDEX | K_IDX | K_PRIDX => Property::Index,
+            K_LONG_NAME | K_LNGNAM | K_PRLNAM => Property::LongName,
+            K_ALARM_LIST_NAME | K_LSTNAM | K_PRALNM => Property::AlarmListName,
+            K_BIT_STATUS | K_BITSTATUS => Property::BitStatus,
             _ => return None,
         })
     }
@@ -248,3 +246,41 @@ impl FromStr for Property {
         })
     }
 }
+
+// Packed spellings (see `key`), matched as integers.
+const K_READING: u128 = key(b"READING");
+const K_READ: u128 = key(b"READ");
+const K_PRREAD: u128 = key(b"PRREAD");
+const K_SETTING: u128 = key(b"SETTING");
+const K_SET: u128 = key(b"SET");
+const K_PRSET: u128 = key(b"PRSET");
+const K_STATUS: u128 = key(b"STATUS");
+const K_BASIC_STATUS: u128 = key(b"BASIC_STATUS");
+const K_STS: u128 = key(b"STS");
+const K_PRBSTS: u128 = key(b"PRBSTS");
+const K_CONTROL: u128 = key(b"CONTROL");
+const K_BASIC_CONTROL: u128 = key(b"BASIC_CONTROL");
+const K_CTRL: u128 = key(b"CTRL");
+const K_PRBCTL: u128 = key(b"PRBCTL");
+const K_ANALOG: u128 = key(b"ANALOG");
+const K_ANALOG_ALARM: u128 = key(b"ANALOG_ALARM");
+const K_AA: u128 = key(b"AA");
+const K_PRANAB: u128 = key(b"PRANAB");
+const K_DIGITAL: u128 = key(b"DIGITAL");
+const K_DIGITAL_ALARM: u128 = key(b"DIGITAL_ALARM");
+const K_DA: u128 = key(b"DA");
+const K_PRDABL: u128 = key(b"PRDABL");
+const K_DESCRIPTION: u128 = key(b"DESCRIPTION");
+const K_DESC: u128 = key(b"DESC");
+const K_PRDESC: u128 = key(b"PRDESC");
+const K_INDEX: u128 = key(b"INDEX");
+const K_IDX: u128 = key(b"IDX");
+const K_PRIDX: u128 = key(b"PRIDX");
+const K_LONG_NAME: u128 = key(b"LONG_NAME");
+const K_LNGNAM: u128 = key(b"LNGNAM");
+const K_PRLNAM: u128 = key(b"PRLNAM");
+const K_ALARM_LIST_NAME: u128 = key(b"ALARM_LIST_NAME");
+const K_LSTNAM: u128 = key(b"LSTNAM");
+const K_PRALNM: u128 = key(b"PRALNM");
+const K_BIT_STATUS: u128 = key(b"BIT_STATUS");
+const K_BITSTATUS: u128 = key(b"BITSTATUS");

@@ -34,7 +34,7 @@ use crate::span::{OptSpan, Span};
 /// assert_eq!(req.to_string(), "M:OUTTMP.SETTING[0:3].RAW@p,1000");
 /// # Ok::<(), pacsys_drf::Error>(())
 /// ```
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct Request {
     pub(crate) buf: TextBuf,
     pub(crate) device: Span,
@@ -230,6 +230,25 @@ struct Key<'a> {
     event: EventRepr,
     extra: Option<(ExtraKind, &'a str)>,
     epics: Option<(Option<&'a str>, Option<&'a str>)>,
+}
+
+impl core::fmt::Debug for Request {
+    /// Shows the typed parts (and the canonical text), not the internal buffer layout.
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        let mut d = f.debug_struct("Request");
+        d.field("canonical", &format_args!("{self}"))
+            .field("device", &self.device())
+            .field("acnet", &self.acnet)
+            .field("property", &self.property)
+            .field("field", &self.field)
+            .field("range", &self.range)
+            .field("event", &self.event())
+            .field("extra", &self.extra());
+        if let Some(tokens) = self.epics_fields() {
+            d.field("epics_fields", &tokens);
+        }
+        d.finish()
+    }
 }
 
 impl PartialEq for Request {

@@ -34,6 +34,21 @@ impl Request {
     ///
     /// The canonical `Display` of the original request is unaffected.
     ///
+    /// The immediate flag is kept as meaningful: `@p,1000,F` asks for no first reply at
+    /// start (spec 8.1), so it is *not* folded into `@p,1000`, although the example under
+    /// the spec's project decision 3 lists the two as equal. Treating them as equal would
+    /// let a caller merge two subscriptions that the server answers differently.
+    ///
+    /// ```
+    /// use pacsys_drf::Request;
+    ///
+    /// let immediate = Request::parse("M:OUTTMP@p,1000")?;
+    /// let delayed = Request::parse("M:OUTTMP@p,1000,F")?;
+    /// assert!(!immediate.semantically_eq(&delayed));
+    /// assert!(immediate.semantically_eq(&Request::parse("M:OUTTMP@p,1000,TRUE")?));
+    /// # Ok::<(), pacsys_drf::Error>(())
+    /// ```
+    ///
     /// ```
     /// use pacsys_drf::Request;
     ///

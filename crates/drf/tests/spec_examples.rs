@@ -269,3 +269,14 @@ fn error_offsets_and_caret() {
     let e = Request::parse("M:OUTTMP@p,5X").unwrap_err();
     assert_eq!((e.category(), e.offset()), ("time_freq", 11));
 }
+
+#[test]
+fn debug_shows_typed_parts() {
+    let r = Request::parse("m_outtmp.raw[0:3]@p,1000<-FTP").unwrap();
+    let text = format!("{r:?}");
+    assert!(
+        text.contains("canonical: M:OUTTMP.SETTING[0:3].RAW@p,1000<-FTP"),
+        "{text}"
+    );
+    assert!(text.contains("property: Setting"), "{text}");
+}

@@ -26,6 +26,30 @@ fn scalar(reply: &Reply) -> (i64, f64) {
     }
 }
 
+/// A server with the default world and these faults on every connection.
+async fn faulty(faults: Faults) -> FakeDpmServer {
+    FakeDpmServer::builder()
+        .faults(faults)
+        .start()
+        .await
+        .expect("start")
+}
+
+/// Streams `drf` and reads until the stream fails: returns the data replies seen before and
+/// the terminal outcome (`None` for EOF, `Some(error)` for a frame error).
+async fn stream_until_failure(c: &mut RawClient, drf: &str) -> (usize, Option<FrameError>) {
+    c.send(vec![c.add(1, drf), c.start()]).await;
+    let mut data = 0;
+    loop {
+        match c.next_within(WAIT).await {
+            Some(Some(Ok(r))) => data += usize::from(r.is_data()),
+            Some(Some(Err(e))) => return (data, Some(e)),
+            Some(None) => return (data, None),
+            None => panic!("the stream neither failed nor ended within {WAIT:?}"),
+        }
+    }
+}
+
 #[tokio::test]
 async fn handshake_path_and_content_type_rules() {
     let server = FakeDpmServer::start().await.expect("start");
@@ -73,6 +97,70 @@ async fn one_list_per_connection_with_distinct_ids() {
         assert!((4096..=6143).contains(&id), "list id {id} outside the pool");
     }
     assert_eq!(server.stats().lists, 2);
+    server.shutdown().await;
+}
+
+#[tokio::test]
+async fn an_empty_list_id_pool_answers_out_of_memory() {
+    let server = FakeDpmServer::builder()
+        .list_ids(5000..=5000)
+        .start()
+        .await
+        .expect("start");
+    let first = RawClient::connect(server.addr()).await;
+    assert_eq!(first.list_id, 5000);
+    let answer = raw_exchange(
+        server.addr(),
+        pacsys_dpm_proto::handshake::HANDSHAKE_REQUEST,
+    )
+    .await;
+    let body = answer.get(4..).expect("one frame");
+    match Reply::decode(body).expect("a Status reply") {
+        Reply::Status(s) => assert_eq!((s.ref_id, s.status), (0, Status::new(17, -9))),
+        other => panic!("{other:?}"),
+    }
+    // The id returns to the pool when its connection ends.
+    drop(first);
+    let mut again = None;
+    for _ in 0..50 {
+        tokio::time::sleep(Duration::from_millis(20)).await;
+        if server.stats().open_connections == 0 {
+            again = Some(RawClient::connect(server.addr()).await);
+            break;
+        }
+    }
+    assert_eq!(again.map(|c| c.list_id), Some(5000));
+    server.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_silent_client_is_dropped_after_the_header_timeout() {
+    let server = FakeDpmServer::start().await.expect("start");
+    // Half a request line, then nothing: the server gives up after 500 ms.
+    let answer = raw_exchange(server.addr(), b"GET /dpm HT").await;
+    assert!(answer.is_empty());
+    assert_eq!(server.stats().lists, 0);
+    server.shutdown().await;
+}
+
+#[tokio::test]
+async fn moving_devices_change_between_samples() {
+    let server = FakeDpmServer::start().await.expect("start");
+    let mut c = RawClient::connect(server.addr()).await;
+    c.send(vec![c.add(1, "Z:RAMP@p,50"), c.start()]).await;
+    let values: Vec<f64> = c
+        .collect_for(Duration::from_millis(400))
+        .await
+        .iter()
+        .filter(|r| r.is_data())
+        .map(|r| scalar(r).1)
+        .collect();
+    assert!(values.len() >= 4, "{values:?}");
+    assert!(
+        values.windows(2).any(|w| w[0] != w[1]),
+        "Z:RAMP moves: {values:?}"
+    );
+    assert!(values.iter().all(|v| (0.0..100.0).contains(v)));
     server.shutdown().await;
 }
 
@@ -532,14 +620,11 @@ async fn logger_history_comes_in_chunks_with_an_end_marker() {
 
 #[tokio::test]
 async fn split_writes_still_decode_identically() {
-    let server = FakeDpmServer::builder()
-        .faults(Faults {
-            split_writes: true,
-            ..Faults::default()
-        })
-        .start()
-        .await
-        .expect("start");
+    let server = faulty(Faults {
+        split_writes: true,
+        ..Faults::default()
+    })
+    .await;
     let mut c = RawClient::connect(server.addr()).await;
     c.send(vec![
         c.add(1, "Z:ACLTST@I"),
@@ -561,14 +646,11 @@ async fn split_writes_still_decode_identically() {
 
 #[tokio::test]
 async fn delayed_replies_arrive_late() {
-    let server = FakeDpmServer::builder()
-        .faults(Faults {
-            reply_delay: Some(Duration::from_millis(300)),
-            ..Faults::default()
-        })
-        .start()
-        .await
-        .expect("start");
+    let server = faulty(Faults {
+        reply_delay: Some(Duration::from_millis(300)),
+        ..Faults::default()
+    })
+    .await;
     let started = tokio::time::Instant::now();
     let c = RawClient::connect(server.addr()).await;
     assert!(
@@ -581,14 +663,11 @@ async fn delayed_replies_arrive_late() {
 
 #[tokio::test]
 async fn reordered_replies_interleave_refs() {
-    let server = FakeDpmServer::builder()
-        .faults(Faults {
-            reorder: true,
-            ..Faults::default()
-        })
-        .start()
-        .await
-        .expect("start");
+    let server = faulty(Faults {
+        reorder: true,
+        ..Faults::default()
+    })
+    .await;
     let mut c = RawClient::connect(server.addr()).await;
     c.send(vec![
         c.add(1, "M:OUTTMP@I"),
@@ -609,24 +688,14 @@ async fn reordered_replies_interleave_refs() {
 
 #[tokio::test]
 async fn close_after_n_data_replies() {
-    let server = FakeDpmServer::builder()
-        .faults(Faults {
-            close_after_data: Some(3),
-            ..Faults::default()
-        })
-        .start()
-        .await
-        .expect("start");
+    let server = faulty(Faults {
+        close_after_data: Some(3),
+        ..Faults::default()
+    })
+    .await;
     let mut c = RawClient::connect(server.addr()).await;
-    c.send(vec![c.add(1, "M:OUTTMP@p,20"), c.start()]).await;
-    let mut data = 0;
-    loop {
-        match c.next_within(WAIT).await {
-            Some(Some(Ok(r))) => data += usize::from(r.is_data()),
-            Some(None) => break, // EOF
-            other => panic!("expected EOF, got {other:?}"),
-        }
-    }
+    let (data, end) = stream_until_failure(&mut c, "M:OUTTMP@p,20").await;
+    assert!(end.is_none(), "a clean EOF, not {end:?}");
     assert_eq!(data, 3);
     server.shutdown().await;
 }
@@ -654,64 +723,43 @@ async fn stall_keeps_the_socket_open_but_silent() {
 
 #[tokio::test]
 async fn garbage_frames_fail_to_decode() {
-    let server = FakeDpmServer::builder()
-        .faults(Faults {
-            garbage_after_data: Some(1),
-            ..Faults::default()
-        })
-        .start()
-        .await
-        .expect("start");
+    let server = faulty(Faults {
+        garbage_after_data: Some(1),
+        ..Faults::default()
+    })
+    .await;
     let mut c = RawClient::connect(server.addr()).await;
-    c.send(vec![c.add(1, "M:OUTTMP@p,50"), c.start()]).await;
-    loop {
-        match c.next_within(WAIT).await {
-            Some(Some(Ok(_))) => continue,
-            Some(Some(Err(FrameError::Decode(e)))) => {
-                assert_eq!(e.offset(), 0, "bad magic at the first byte");
-                break;
-            }
-            other => panic!("expected a decode error, got {other:?}"),
+    match stream_until_failure(&mut c, "M:OUTTMP@p,50").await {
+        (1, Some(FrameError::Decode(e))) => {
+            assert_eq!(e.offset(), 0, "bad magic at the first byte")
         }
+        other => panic!("expected a decode error after one sample, got {other:?}"),
     }
     server.shutdown().await;
 }
 
 #[tokio::test]
 async fn oversize_length_is_a_frame_error() {
-    let server = FakeDpmServer::builder()
-        .faults(Faults {
-            oversize_after_data: Some(1),
-            ..Faults::default()
-        })
-        .start()
-        .await
-        .expect("start");
+    let server = faulty(Faults {
+        oversize_after_data: Some(1),
+        ..Faults::default()
+    })
+    .await;
     let mut c = RawClient::connect(server.addr()).await;
-    c.send(vec![c.add(1, "M:OUTTMP@p,50"), c.start()]).await;
-    loop {
-        match c.next_within(WAIT).await {
-            Some(Some(Ok(_))) => continue,
-            Some(Some(Err(FrameError::TooLong { len, .. }))) => {
-                assert_eq!(len, 0x7fff_fff0);
-                break;
-            }
-            other => panic!("expected an oversize error, got {other:?}"),
-        }
+    match stream_until_failure(&mut c, "M:OUTTMP@p,50").await {
+        (1, Some(FrameError::TooLong { len, .. })) => assert_eq!(len, 0x7fff_fff0),
+        other => panic!("expected an oversize error after one sample, got {other:?}"),
     }
     server.shutdown().await;
 }
 
 #[tokio::test]
 async fn http_error_fault_answers_the_handshake() {
-    let server = FakeDpmServer::builder()
-        .faults(Faults {
-            http_error: Some(503),
-            ..Faults::default()
-        })
-        .start()
-        .await
-        .expect("start");
+    let server = faulty(Faults {
+        http_error: Some(503),
+        ..Faults::default()
+    })
+    .await;
     let answer = raw_exchange(
         server.addr(),
         pacsys_dpm_proto::handshake::HANDSHAKE_REQUEST,
@@ -724,14 +772,11 @@ async fn http_error_fault_answers_the_handshake() {
 
 #[tokio::test]
 async fn accept_then_close_sends_nothing() {
-    let server = FakeDpmServer::builder()
-        .faults(Faults {
-            accept_then_close: true,
-            ..Faults::default()
-        })
-        .start()
-        .await
-        .expect("start");
+    let server = faulty(Faults {
+        accept_then_close: true,
+        ..Faults::default()
+    })
+    .await;
     let answer = raw_exchange(
         server.addr(),
         pacsys_dpm_proto::handshake::HANDSHAKE_REQUEST,

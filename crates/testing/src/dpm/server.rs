@@ -43,6 +43,7 @@ const OUT_OF_MEMORY: Status = Status::new(17, -9);
 pub struct FakeDpmServerBuilder {
     world: Option<SimWorld>,
     port: u16,
+    list_ids: std::ops::RangeInclusive<i32>,
     list: ListConfig,
     faults: FaultPlan,
 }
@@ -61,6 +62,7 @@ impl Default for FakeDpmServerBuilder {
         FakeDpmServerBuilder {
             world: None,
             port: 0,
+            list_ids: 4096..=6143,
             list: ListConfig::default(),
             faults: every_connection(Faults::default()),
         }
@@ -77,6 +79,13 @@ impl FakeDpmServerBuilder {
     /// The port on 127.0.0.1 (default 0: any free port).
     pub fn port(mut self, port: u16) -> Self {
         self.port = port;
+        self
+    }
+
+    /// The pool list ids are taken from (default 4096..=6143, 2048 ids, as production).
+    /// When it is empty a new connection gets a DPM_OUTOMEM status and is closed.
+    pub fn list_ids(mut self, ids: std::ops::RangeInclusive<i32>) -> Self {
+        self.list_ids = ids;
         self
     }
 
@@ -136,7 +145,7 @@ impl FakeDpmServerBuilder {
             list: self.list,
             faults: self.faults,
             stats: Stats::default(),
-            ids: Mutex::new((4096..=6143).collect()),
+            ids: Mutex::new(self.list_ids.collect()),
         });
         let shutdown = CancellationToken::new();
         let task = tokio::spawn(accept_loop(listener, Arc::clone(&shared), shutdown.clone()));
