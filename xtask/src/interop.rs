@@ -74,12 +74,12 @@ pub fn missing_prerequisite() -> Option<String> {
 }
 
 /// The cargo target folder (honours `CARGO_TARGET_DIR`).
-fn target_dir(root: &Path) -> PathBuf {
+pub(crate) fn target_dir(root: &Path) -> PathBuf {
     std::env::var_os("CARGO_TARGET_DIR").map_or_else(|| root.join("target"), PathBuf::from)
 }
 
 /// Creates (once) the virtual environment with the reference client; returns its python.
-fn venv(root: &Path) -> Result<PathBuf, String> {
+pub(crate) fn venv(root: &Path) -> Result<PathBuf, String> {
     let dir = target_dir(root).join("interop-venv");
     let python = dir.join("bin/python");
     let marker = dir.join(".pacsys-installed");
@@ -114,13 +114,13 @@ fn venv(root: &Path) -> Result<PathBuf, String> {
 }
 
 /// A running `pacsys-sim`, killed when stopped or dropped.
-struct Simulator {
+pub(crate) struct Simulator {
     child: Child,
     ready: String,
 }
 
 impl Simulator {
-    fn start(path: &Path, args: &[&str]) -> Result<Simulator, String> {
+    pub(crate) fn start(path: &Path, args: &[&str]) -> Result<Simulator, String> {
         eprintln!("$ {} {}", path.display(), args.join(" "));
         let mut child = Command::new(path)
             .args(args)
@@ -158,7 +158,7 @@ impl Simulator {
     }
 
     /// The port named `name` in the `READY dpm=<p> grpc=<g>` line.
-    fn port(&self, name: &str) -> Result<u16, String> {
+    pub(crate) fn port(&self, name: &str) -> Result<u16, String> {
         self.ready
             .split_whitespace()
             .filter_map(|kv| kv.split_once('='))
@@ -167,7 +167,7 @@ impl Simulator {
             .ok_or_else(|| format!("no `{name}=<port>` in `{}`", self.ready))
     }
 
-    fn stop(&mut self) {
+    pub(crate) fn stop(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }

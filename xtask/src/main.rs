@@ -8,6 +8,7 @@ use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
 
+mod bench_vs_pacsys;
 mod interop;
 
 /// Golden-vector copies kept in this repository, as (path under `../shared`, path in the repo).
@@ -41,10 +42,13 @@ const USAGE: &str = "\
 usage: cargo xtask <command>
 
 commands:
-  ci                      the whole test suite: vector copies, fmt, clippy -D warnings, all tests
+  ci                      the whole test suite: vector copies, fmt, clippy -D warnings, all tests,
+                          warning-free rustdoc, interop with the reference client
   vectors [--sync]        check (or refresh) the golden-vector copies against ../shared
   fuzz [TARGET] [SECS]    run cargo-fuzz targets (default: all, 60 s each; needs cargo-fuzz)
   interop                 the reference Python client (pacsys 0.3.0) against our simulator
+  bench-vs-pacsys         reference client vs pacsys-dpm-core on the same simulator (release
+                          build): get_many 1,000 / 10,000 and streaming, with ratios
   help                    this text
 ";
 
@@ -58,6 +62,7 @@ fn main() -> ExitCode {
             args.get(2).map(String::as_str),
         ),
         Some("interop") => interop::run(),
+        Some("bench-vs-pacsys") => bench_vs_pacsys::run(),
         Some("help") | Some("--help") | Some("-h") | None => {
             print!("{USAGE}");
             Ok(())
@@ -124,6 +129,13 @@ fn ci() -> Result<(), String> {
     )?;
     // Unit, integration, example-build and doc tests for every crate.
     run(&cargo, &["test", "--workspace", "--locked"])?;
+    // Rustdoc must build without a warning (broken links, missing docs on public items).
+    run_in(
+        &repo_root(),
+        &cargo,
+        &["doc", "--workspace", "--no-deps", "--locked"],
+        &[("RUSTDOCFLAGS", "-D warnings")],
+    )?;
     // The reference client against our simulator (skipped with a reason outside CI when
     // python3 or the Kerberos headers its gssapi dependency builds against are missing).
     match interop::missing_prerequisite() {
