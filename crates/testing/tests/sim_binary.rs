@@ -1,0 +1,75 @@
+//! The `pacsys-sim` binary: its READY line, that it serves DPM on the port it prints, and
+//! `--list-devices`.
+
+mod support;
+
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Stdio};
+
+use support::raw::RawClient;
+
+const SIM: &str = env!("CARGO_BIN_EXE_pacsys-sim");
+
+/// Kills the simulator however the test ends.
+struct Sim(Child);
+
+impl Drop for Sim {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+#[test]
+fn list_devices_prints_the_table_as_json_lines() {
+    let out = Command::new(SIM)
+        .arg("--list-devices")
+        .output()
+        .expect("run pacsys-sim");
+    assert!(out.status.success());
+    let text = String::from_utf8(out.stdout).expect("UTF-8");
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines.len(), pacsys_testing::SimWorld::default_table().len());
+    let outtmp = lines
+        .iter()
+        .find(|l| l.contains("\"M:OUTTMP\""))
+        .expect("M:OUTTMP listed");
+    assert_eq!(
+        *outtmp,
+        r#"{"name":"M:OUTTMP","index":140013,"description":"Outdoor temperature","units":"DegF","kind":"scalar","settable":true}"#
+    );
+    assert!(lines.iter().all(|l| l.starts_with('{') && l.ends_with('}')));
+}
+
+#[tokio::test]
+async fn ready_line_names_a_port_that_serves_dpm() {
+    let mut child = Command::new(SIM)
+        .args(["--dpm-port", "0"])
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("start pacsys-sim");
+    let stdout = child.stdout.take().expect("stdout");
+    let _sim = Sim(child);
+    let line = tokio::task::spawn_blocking(move || {
+        let mut line = String::new();
+        BufReader::new(stdout).read_line(&mut line).map(|_| line)
+    });
+    let line = tokio::time::timeout(support::raw::WAIT, line)
+        .await
+        .expect("READY in time")
+        .expect("reader thread")
+        .expect("a line");
+    let port: u16 = line
+        .trim()
+        .strip_prefix("READY dpm=")
+        .and_then(|p| p.parse().ok())
+        .unwrap_or_else(|| panic!("unexpected first line {line:?}"));
+    let mut c = RawClient::connect(([127, 0, 0, 1], port).into()).await;
+    c.send(vec![c.add(1, "Z:BENCH0042@I"), c.start()]).await;
+    let value = loop {
+        if let pacsys_dpm_proto::Reply::Scalar(s) = c.reply().await {
+            break s.data;
+        }
+    };
+    assert_eq!(value, 42.0);
+}
