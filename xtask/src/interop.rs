@@ -1,5 +1,6 @@
-//! `cargo xtask interop`: runs the reference Python client (pacsys 0.3.0, from PyPI) against
-//! our simulator over loopback TCP.
+//! `cargo xtask interop`: runs the reference Python library (pacsys 0.3.0, from PyPI) against
+//! our code: its DRF3 parser against ours on 20,000 mutated inputs, and its DPM client
+//! against our simulator over loopback TCP.
 //!
 //! The virtual environment lives under `target/interop-venv` and is reused between runs.
 //! pacsys depends on `gssapi`, which builds against `libkrb5-dev`; `.ci/run` installs it.
@@ -23,6 +24,7 @@ pub fn run() -> Result<(), String> {
     let root = repo_root();
     let python = venv(&root)?;
     let cargo = cargo();
+    drf_differential(&root, &python, &cargo)?;
     run_in(
         &root,
         &cargo,
@@ -50,6 +52,44 @@ pub fn run() -> Result<(), String> {
     outcome?;
     eprintln!("xtask interop: all interop checks passed");
     Ok(())
+}
+
+/// Seed and size of the DRF differential run: fixed, so every run checks the same cases.
+const DRF_SEED: &str = "2026";
+const DRF_CASES: &str = "20000";
+
+/// Our DRF3 parser against the reference parser on mutated corpus inputs: the reference
+/// writes the expected outcomes in the corpus schema, our conformance checker compares.
+fn drf_differential(root: &Path, python: &Path, cargo: &str) -> Result<(), String> {
+    let cases = target_dir(root).join("interop-drf-differential.json");
+    run_in(
+        root,
+        &python.to_string_lossy(),
+        &[
+            "xtask/interop/drf_differential.py",
+            "crates/drf/tests/data/corpus.json",
+            &cases.to_string_lossy(),
+            DRF_SEED,
+            DRF_CASES,
+        ],
+        &[],
+    )?;
+    run_in(
+        root,
+        cargo,
+        &[
+            "run",
+            "--quiet",
+            "--locked",
+            "-p",
+            "pacsys-drf",
+            "--example",
+            "drf_conformance",
+            "--",
+            &cases.to_string_lossy(),
+        ],
+        &[],
+    )
 }
 
 /// Why interop cannot run here, if it cannot: python3 with venv, and the Kerberos
