@@ -10,7 +10,7 @@ use pacsys_dpm_proto::{
     RemoveFromListRequest, Reply, ScaledSetting, Status, StopListRequest, TextSetting,
 };
 use pacsys_testing::{FakeDpmServer, Faults};
-use support::raw::{RawClient, WAIT, raw_exchange};
+use support::raw::{RawClient, WAIT, raw_exchange, raw_exchange_until_frame};
 
 const PEND: Status = Status::new(17, 1);
 const PRIV: Status = Status::new(17, -17);
@@ -83,6 +83,50 @@ async fn handshake_path_and_content_type_rules() {
     // application/pc: binary.
     let client = RawClient::connect(addr).await;
     assert!((4096..=6143).contains(&client.list_id));
+    drop(client);
+    server.shutdown().await;
+}
+
+#[tokio::test]
+async fn x_forwarded_for_names_the_client() {
+    let server = FakeDpmServer::start().await.expect("start");
+    let plain = RawClient::connect(server.addr()).await;
+    let head = b"GET /dpm HTTP/1.1\r\nX-Forwarded-For: 131.225.0.7\r\nContent-Type: application/pc\r\n\r\n";
+    let answer = raw_exchange_until_frame(server.addr(), head).await;
+    assert!(matches!(
+        Reply::decode(&answer[4..]),
+        Ok(Reply::OpenList(_))
+    ));
+    let direct = server.client_address(0).expect("first client");
+    assert!(direct.starts_with("127.0.0.1:"), "{direct}");
+    assert_eq!(server.client_address(1).as_deref(), Some("131.225.0.7"));
+    drop(plain);
+    server.shutdown().await;
+}
+
+/// The server side of an established loopback connection has its keepalive timer armed
+/// (`tr` = 2 in /proc/net/tcp), as production sets SO_KEEPALIVE.
+#[cfg(target_os = "linux")]
+#[tokio::test]
+async fn accepted_sockets_have_keepalive() {
+    let server = FakeDpmServer::start().await.expect("start");
+    let client = RawClient::connect(server.addr()).await;
+    let client_port = client.framed.get_ref().local_addr().expect("addr").port();
+    let table = std::fs::read_to_string("/proc/net/tcp").expect("/proc/net/tcp");
+    // Columns: sl local rem st queues tr:when ...; addresses as HEXIP:HEXPORT.
+    let server_side = table
+        .lines()
+        .skip(1)
+        .map(|l| l.split_whitespace().collect::<Vec<_>>())
+        .find(|f| {
+            f.get(1)
+                .is_some_and(|a| a.ends_with(&format!(":{:04X}", server.port())))
+                && f.get(2)
+                    .is_some_and(|a| a.ends_with(&format!(":{client_port:04X}")))
+        })
+        .expect("the server's socket of this connection");
+    let timer = server_side.get(5).and_then(|t| t.split(':').next());
+    assert_eq!(timer, Some("02"), "keepalive timer on {server_side:?}");
     drop(client);
     server.shutdown().await;
 }

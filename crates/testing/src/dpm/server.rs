@@ -12,7 +12,7 @@ use futures::StreamExt;
 use pacsys_dpm_proto::{FrameError, Reply, ServerCodec, Status, StatusReply};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::tcp::OwnedWriteHalf;
-use tokio::net::{TcpListener, TcpStream};
+use tokio::net::{TcpListener, TcpSocket, TcpStream};
 use tokio::task::JoinSet;
 use tokio::time::{Instant, sleep, sleep_until, timeout};
 use tokio_util::codec::{Encoder, FramedRead};
@@ -34,6 +34,9 @@ const MAX_REQUEST_FRAME: usize = 128 * 1024;
 /// Longest handshake header accepted, and how long each read of it may take.
 const MAX_HEADER: usize = 16 * 1024;
 const HEADER_READ_TIMEOUT: Duration = Duration::from_millis(500);
+
+/// The production server's accept queue length.
+const ACCEPT_QUEUE: u32 = 16;
 
 const REPLY_OVERFLOW: Status = Status::new(17, -44);
 const OUT_OF_MEMORY: Status = Status::new(17, -9);
@@ -134,7 +137,12 @@ impl FakeDpmServerBuilder {
 
     /// Binds 127.0.0.1 and starts serving in the background of the current tokio runtime.
     pub async fn start(self) -> io::Result<FakeDpmServer> {
-        let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, self.port)).await?;
+        // As production: SO_KEEPALIVE (accepted sockets inherit it from the listener) and a
+        // small accept queue of 16.
+        let socket = TcpSocket::new_v4()?;
+        socket.set_keepalive(true)?;
+        socket.bind(SocketAddr::from((Ipv4Addr::LOCALHOST, self.port)))?;
+        let listener = socket.listen(ACCEPT_QUEUE)?;
         let addr = listener.local_addr()?;
         if self.list.insecure_settings {
             warn!(%addr, "fake DPM server accepts settings WITHOUT authentication (insecure_settings)");
@@ -233,6 +241,12 @@ impl FakeDpmServer {
         self.shared.stats.requests(index)
     }
 
+    /// The client address of connection `index`: its `X-Forwarded-For` header when it sent
+    /// one (as production honours it), else the TCP peer; `None` before its handshake.
+    pub fn client_address(&self, index: u64) -> Option<String> {
+        self.shared.stats.client(index)
+    }
+
     /// Stops accepting, closes every connection and waits until all tasks have ended.
     pub async fn shutdown(mut self) {
         self.shutdown.cancel();
@@ -297,7 +311,8 @@ impl Drop for ListId<'_> {
 /// Outcome of reading the HTTP-style handshake.
 enum Handshake {
     /// Binary protocol selected; the bytes after the header belong to the first frames.
-    Binary(BytesMut),
+    /// The second field is the `X-Forwarded-For` header, if any.
+    Binary(BytesMut, Option<String>),
     /// Refused with this HTTP status line.
     Refused(&'static str),
 }
@@ -327,16 +342,23 @@ async fn read_handshake(stream: &mut TcpStream) -> io::Result<Handshake> {
     if method != Some("GET") || path != Some("/dpm") {
         return Ok(Handshake::Refused("404 Not Found"));
     }
+    let mut forwarded_for = None;
     for line in lines {
-        if let Some((name, value)) = line.split_once(':')
-            && name.trim().eq_ignore_ascii_case("content-type")
-            && !value.trim().eq_ignore_ascii_case("application/pc")
+        let Some((name, value)) = line.split_once(':') else {
+            continue;
+        };
+        let (name, value) = (name.trim(), value.trim());
+        if name.eq_ignore_ascii_case("content-type")
+            && !value.eq_ignore_ascii_case("application/pc")
         {
             // Production would pick another protocol; the fake speaks only PC.
             return Ok(Handshake::Refused("415 Unsupported Media Type"));
         }
+        if name.eq_ignore_ascii_case("x-forwarded-for") {
+            forwarded_for = Some(value.to_owned());
+        }
     }
-    Ok(Handshake::Binary(buf))
+    Ok(Handshake::Binary(buf, forwarded_for))
 }
 
 fn wall_clock_ms() -> i64 {
@@ -358,7 +380,17 @@ async fn serve(
     }
     stream.set_nodelay(true)?;
     let leftover = match read_handshake(&mut stream).await? {
-        Handshake::Binary(rest) => rest,
+        Handshake::Binary(rest, forwarded_for) => {
+            // Production honours X-Forwarded-For as the client's address.
+            let peer = stream
+                .peer_addr()
+                .map(|a| a.to_string())
+                .unwrap_or_default();
+            shared
+                .stats
+                .set_client(index, forwarded_for.unwrap_or(peer));
+            rest
+        }
         Handshake::Refused(line) => {
             stream
                 .write_all(format!("HTTP/1.1 {line}\r\nContent-Length: 0\r\n\r\n").as_bytes())

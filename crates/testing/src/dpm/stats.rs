@@ -36,6 +36,7 @@ pub(crate) struct Stats {
     pub data_replies: AtomicU64,
     pub overflows: AtomicU64,
     log: Mutex<BTreeMap<u64, Vec<Request>>>,
+    clients: Mutex<BTreeMap<u64, String>>,
 }
 
 impl Stats {
@@ -63,6 +64,21 @@ impl Stats {
             .entry(connection)
             .or_default()
             .push(request.clone());
+    }
+
+    pub fn set_client(&self, connection: u64, address: String) {
+        self.clients
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(connection, address);
+    }
+
+    pub fn client(&self, connection: u64) -> Option<String> {
+        self.clients
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(&connection)
+            .cloned()
     }
 
     pub fn requests(&self, connection: u64) -> Vec<Request> {

@@ -115,3 +115,22 @@ pub async fn raw_exchange(addr: SocketAddr, head: &[u8]) -> Vec<u8> {
     let _ = timeout(WAIT, stream.read_to_end(&mut out)).await;
     out
 }
+
+/// Sends `head` as the handshake and returns the first complete frame (prefix included).
+pub async fn raw_exchange_until_frame(addr: SocketAddr, head: &[u8]) -> Vec<u8> {
+    let mut stream = TcpStream::connect(addr).await.expect("connect");
+    stream.write_all(head).await.expect("write");
+    let mut prefix = [0u8; 4];
+    timeout(WAIT, stream.read_exact(&mut prefix))
+        .await
+        .expect("a frame in time")
+        .expect("prefix");
+    let len = u32::from_be_bytes(prefix) as usize;
+    let mut frame = prefix.to_vec();
+    frame.resize(4 + len, 0);
+    timeout(WAIT, stream.read_exact(&mut frame[4..]))
+        .await
+        .expect("the body in time")
+        .expect("body");
+    frame
+}
