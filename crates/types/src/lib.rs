@@ -5,7 +5,8 @@
 //!
 //! It holds the ACNET [`Status`] word (a facility code plus a signed error code, with names
 //! and human messages for the codes DPM is known to produce) and the [`Value`] a device
-//! delivers, with its alarm, status and metadata types.
+//! delivers, with its alarm, status and metadata types, the [`Reading`] (one sample of one
+//! request) and the subscription [`Event`] both connection cores produce.
 //!
 //! ```
 //! use pacsys_types::Status;
@@ -23,9 +24,13 @@
 #![deny(missing_docs)]
 #![forbid(unsafe_code)]
 
+pub mod event;
+pub mod reading;
 pub mod status;
 pub mod value;
 
+pub use event::Event;
+pub use reading::Reading;
 pub use status::Status;
 pub use value::{AnalogAlarm, BasicStatus, DeviceMeta, DigitalAlarm, TimedArray, Value};
 

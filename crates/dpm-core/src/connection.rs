@@ -1,0 +1,380 @@
+//! Connecting to DPM (spec 5: TCP, handshake, HTTP-error detection, OpenList) and the tokio
+//! task that owns one pooled read connection and feeds its [`Session`].
+//!
+//! The task owns the `Framed` socket; handles talk to it over a bounded channel. Outgoing
+//! requests are fed into the codec's buffer and flushed once per batch (one write for all
+//! AddToList requests and the StartList of a read); incoming frames are decoded in bursts.
+
+use std::io;
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use bytes::BytesMut;
+use futures::{FutureExt, SinkExt, StreamExt};
+use pacsys_dpm_proto::handshake::{
+    HANDSHAKE_REQUEST, HTTP_HEAD_LIMIT, HttpStatusLine, ResponseStart, http_head_len,
+};
+use pacsys_dpm_proto::{ClientCodec, FrameError, Reply, Request};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
+use tokio::sync::{mpsc, oneshot};
+use tokio::time::{Instant, sleep_until, timeout, timeout_at};
+use tokio_util::codec::{Framed, FramedParts};
+use tracing::{Instrument, debug, info_span, trace};
+
+use crate::Error;
+use crate::session::{PreparedRead, ReadDone, Session, SessionEvent};
+use crate::stats::Tally;
+
+/// The framed socket of one connection.
+pub(crate) type Transport = Framed<TcpStream, ClientCodec>;
+
+/// Most frames decoded in one burst before the task looks at its other inputs.
+const BURST: usize = 4096;
+
+/// How long to keep reading an HTTP error head after its first bytes.
+const HTTP_HEAD_WAIT: Duration = Duration::from_millis(500);
+
+/// Where and how to connect.
+#[derive(Debug, Clone)]
+pub(crate) struct ConnectConfig {
+    pub host: String,
+    pub port: u16,
+    pub connect_timeout: Duration,
+    pub max_frame_len: usize,
+    /// Watchdog window of pooled read connections (`None`: off).
+    pub liveness: Option<Duration>,
+}
+
+impl ConnectConfig {
+    pub fn addr(&self) -> String {
+        if self.host.contains(':') && !self.host.starts_with('[') {
+            format!("[{}]:{}", self.host, self.port)
+        } else {
+            format!("{}:{}", self.host, self.port)
+        }
+    }
+}
+
+/// Maps a framing error on an established connection to the caller's view.
+pub(crate) fn frame_error(e: FrameError) -> Error {
+    match e {
+        FrameError::Io(e) => Error::ConnectionLost {
+            reason: e.to_string(),
+        },
+        e @ FrameError::UnexpectedEof { .. } => Error::ConnectionLost {
+            reason: e.to_string(),
+        },
+        e => Error::Protocol {
+            detail: e.to_string(),
+        },
+    }
+}
+
+fn io_lost(e: &io::Error, during: &str) -> Error {
+    Error::ConnectionLost {
+        reason: format!("{e} during {during}"),
+    }
+}
+
+/// Connects: TCP (TCP_NODELAY), the handshake, HTTP-error detection, and the first frame,
+/// which must be OpenList. Returns the framed socket and the list id. The whole exchange is
+/// bounded by `connect_timeout`.
+pub(crate) async fn connect(
+    cfg: &ConnectConfig,
+    counters: &Tally,
+) -> Result<(Transport, i32), Error> {
+    let addr = cfg.addr();
+    let span = info_span!("dpm.connect", %addr);
+    let result = match timeout(cfg.connect_timeout, connect_inner(cfg, &addr))
+        .instrument(span.clone())
+        .await
+    {
+        Ok(r) => r,
+        Err(_) => Err(Error::Timeout {
+            context: format!(
+                "connecting to DPM at {addr} (after {:?})",
+                cfg.connect_timeout
+            ),
+        }),
+    };
+    let _enter = span.enter();
+    match &result {
+        Ok((_, list)) => {
+            counters.add(|c| &c.connects, 1);
+            debug!(list, "connected");
+        }
+        Err(e) => debug!(error = %e, "connect failed"),
+    }
+    result
+}
+
+async fn connect_inner(cfg: &ConnectConfig, addr: &str) -> Result<(Transport, i32), Error> {
+    let mut stream = TcpStream::connect(addr).await.map_err(|e| Error::Refused {
+        addr: addr.to_owned(),
+        reason: e.to_string(),
+    })?;
+    stream.set_nodelay(true).map_err(|e| io_lost(&e, "setup"))?;
+    stream
+        .write_all(HANDSHAKE_REQUEST)
+        .await
+        .map_err(|e| io_lost(&e, "the handshake"))?;
+    let mut buf = BytesMut::with_capacity(8 * 1024);
+    while buf.len() < 4 {
+        let n = stream
+            .read_buf(&mut buf)
+            .await
+            .map_err(|e| io_lost(&e, "the handshake"))?;
+        if n == 0 {
+            return Err(Error::ConnectionLost {
+                reason: "the server closed the connection during the handshake (it may be overloaded; retry)".into(),
+            });
+        }
+    }
+    if let Some(ResponseStart::Http) = ResponseStart::classify(&buf) {
+        // Read the rest of the head: until the blank line, the limit, EOF or a short wait.
+        let until = Instant::now() + HTTP_HEAD_WAIT;
+        while http_head_len(&buf).is_none() && buf.len() < HTTP_HEAD_LIMIT {
+            match timeout_at(until, stream.read_buf(&mut buf)).await {
+                Ok(Ok(n)) if n > 0 => {}
+                _ => break,
+            }
+        }
+        return Err(Error::Http {
+            status_line: HttpStatusLine::parse(&buf).line,
+        });
+    }
+    let mut parts =
+        FramedParts::new::<Request>(stream, ClientCodec::with_max_frame_len(cfg.max_frame_len));
+    parts.read_buf = buf;
+    let mut framed = Framed::from_parts(parts);
+    match framed.next().await {
+        Some(Ok(Reply::OpenList(open))) => Ok((framed, open.list_id)),
+        Some(Ok(Reply::Status(s))) if s.ref_id == 0 && !s.status.is_ok() => {
+            Err(Error::ListFailed { status: s.status })
+        }
+        Some(Ok(other)) => Err(Error::Protocol {
+            detail: format!("the first frame was {} instead of OpenList", other.name()),
+        }),
+        Some(Err(e)) => Err(frame_error(e)),
+        None => Err(Error::ConnectionLost {
+            reason: "the server closed the connection before sending OpenList".into(),
+        }),
+    }
+}
+
+/// The peer's address of a transport, for logs.
+pub(crate) fn peer(t: &Transport) -> Option<SocketAddr> {
+    t.get_ref().peer_addr().ok()
+}
+
+/// Sends every queued request of `session` with one flush.
+pub(crate) async fn flush_session(
+    framed: &mut Transport,
+    session: &mut Session,
+    counters: &Tally,
+) -> Result<(), Error> {
+    if !session.has_transmit() {
+        return Ok(());
+    }
+    let mut n = 0u64;
+    while let Some(req) = session.poll_transmit() {
+        framed.feed(req).await.map_err(frame_error)?;
+        n += 1;
+    }
+    SinkExt::<Request>::flush(framed)
+        .await
+        .map_err(frame_error)?;
+    counters.add(|c| &c.frames_out, n);
+    Ok(())
+}
+
+/// What one burst of input did.
+pub(crate) enum Input {
+    /// Frames were handled.
+    Frames,
+    /// The stream failed or ended.
+    Failed(Error),
+}
+
+/// Feeds `first` and every further frame that is already decodable (up to [`BURST`]) to the
+/// session.
+pub(crate) fn feed_burst(
+    framed: &mut Transport,
+    session: &mut Session,
+    first: Option<Result<Reply, FrameError>>,
+    counters: &Tally,
+) -> Input {
+    let now = Instant::now().into_std();
+    let mut frames = 0u64;
+    let mut data = 0u64;
+    let mut next = first;
+    let outcome = loop {
+        match next {
+            Some(Ok(reply)) => {
+                frames += 1;
+                data += u64::from(reply.is_data());
+                session.handle_reply(reply, now);
+            }
+            Some(Err(e)) => break Input::Failed(frame_error(e)),
+            None => {
+                break Input::Failed(Error::ConnectionLost {
+                    reason: "the server closed the connection".into(),
+                });
+            }
+        }
+        if frames >= BURST as u64 {
+            break Input::Frames;
+        }
+        match framed.next().now_or_never() {
+            Some(item) => next = item,
+            None => break Input::Frames,
+        }
+    };
+    counters.add(|c| &c.frames_in, frames);
+    counters.add(|c| &c.readings, data);
+    outcome
+}
+
+/// A request to a pooled connection's task.
+pub(crate) struct ReadCommand {
+    pub requests: Vec<Result<PreparedRead, Error>>,
+    pub deadline: Instant,
+    pub reply: oneshot::Sender<ReadDone>,
+}
+
+/// A handle on a pooled read connection; dropping it closes the connection.
+#[derive(Debug)]
+pub(crate) struct ReadConnection {
+    tx: mpsc::Sender<ReadCommand>,
+    list_id: i32,
+}
+
+impl ReadConnection {
+    /// Connects and starts the connection's task.
+    pub async fn open(cfg: &ConnectConfig, counters: Tally) -> Result<Self, Error> {
+        let (framed, list_id) = connect(cfg, &counters).await?;
+        let (tx, rx) = mpsc::channel(1);
+        let span = info_span!("dpm.read_connection", list = list_id, peer = ?peer(&framed));
+        tokio::spawn(read_task(framed, list_id, cfg.liveness, rx, counters).instrument(span));
+        Ok(ReadConnection { tx, list_id })
+    }
+
+    /// Whether the task is gone (the server closed the connection while it was idle).
+    pub fn is_closed(&self) -> bool {
+        self.tx.is_closed()
+    }
+
+    /// The list id.
+    #[allow(dead_code)]
+    pub fn list_id(&self) -> i32 {
+        self.list_id
+    }
+
+    /// Runs one read. `Err` gives the requests back when the task was already gone (the
+    /// connection died while idle), so the caller can retry them elsewhere.
+    pub async fn read(
+        &self,
+        requests: Vec<Result<PreparedRead, Error>>,
+        deadline: Instant,
+    ) -> Result<ReadDone, Vec<Result<PreparedRead, Error>>> {
+        let (reply, rx) = oneshot::channel();
+        let cmd = ReadCommand {
+            requests,
+            deadline,
+            reply,
+        };
+        if let Err(e) = self.tx.send(cmd).await {
+            return Err(e.0.requests);
+        }
+        match rx.await {
+            Ok(done) => Ok(done),
+            // The task ended without answering: it cannot have, since the session always
+            // reports ReadDone, but never hang or panic on it.
+            Err(_) => Ok(ReadDone {
+                results: Vec::new(),
+                reusable: false,
+            }),
+        }
+    }
+}
+
+/// The task owning one pooled connection: serves reads one at a time, consumes whatever
+/// arrives while idle (heartbeats, late replies), and exits when the handle is dropped, the
+/// connection fails, or a read leaves it unusable (spec 6.3 step 7).
+async fn read_task(
+    mut framed: Transport,
+    list_id: i32,
+    liveness: Option<Duration>,
+    mut rx: mpsc::Receiver<ReadCommand>,
+    counters: Tally,
+) {
+    let mut session = Session::new(list_id, Instant::now().into_std());
+    // DPM sends a heartbeat every 2 s: a silent connection is dead, whether a read is in
+    // progress or it is idle in the pool.
+    session.set_liveness(liveness);
+    // One timer for the connection's life, moved to each new deadline (never one per frame).
+    let timer = sleep_until(Instant::now());
+    tokio::pin!(timer);
+    let mut pending: Option<oneshot::Sender<ReadDone>> = None;
+    loop {
+        let wake = session.poll_timeout().map(Instant::from_std);
+        if let Some(at) = wake
+            && timer.deadline() != at
+        {
+            timer.as_mut().reset(at);
+        }
+        let mut failed = None;
+        tokio::select! {
+            cmd = rx.recv(), if pending.is_none() => match cmd {
+                Some(cmd) => {
+                    trace!(n = cmd.requests.len(), "read");
+                    session.start_read(cmd.requests, cmd.deadline.into_std());
+                    pending = Some(cmd.reply);
+                }
+                None => return,
+            },
+            item = framed.next() => {
+                if let Input::Failed(e) = feed_burst(&mut framed, &mut session, item, &counters) {
+                    failed = Some(e);
+                }
+            }
+            _ = timer.as_mut(), if wake.is_some() => {
+                session.handle_timeout(Instant::now().into_std());
+            }
+        }
+        if failed.is_none()
+            && let Err(e) = flush_session(&mut framed, &mut session, &counters).await
+        {
+            failed = Some(e);
+        }
+        if let Some(e) = &failed {
+            debug!(error = %e, "read connection failed");
+            session.transport_failed(e);
+        }
+        let mut close = failed.is_some();
+        while let Some(event) = session.poll_event() {
+            match event {
+                SessionEvent::ReadDone(done) => {
+                    close |= !done.reusable;
+                    if let Some(tx) = pending.take() {
+                        let _ = tx.send(done);
+                    }
+                }
+                SessionEvent::Dead { silent_for } => {
+                    debug!(?silent_for, "pooled connection silent; closing");
+                    close = true;
+                    // Ends a read in progress; its ReadDone follows in this loop.
+                    session.transport_failed(&Error::ConnectionLost {
+                        reason: format!("no frame for {silent_for:?} (watchdog)"),
+                    });
+                }
+                _ => {}
+            }
+        }
+        if close && pending.is_none() {
+            // Late replies could be taken for the next read's: close (spec 6.3 step 7).
+            return;
+        }
+    }
+}

@@ -1,0 +1,120 @@
+//! Pooled connections for one-shot reads (spec 6.3, client-api 2.4).
+//!
+//! At most `size` connections exist at once; they are created lazily. A connection goes back
+//! to the pool only when its read left it reusable (spec 6.3 step 7: every request was
+//! single-reply and answered, nothing failed); otherwise it is closed. Waiting for a free
+//! connection is bounded (by the pool wait and by the call's own deadline).
+
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use tokio::sync::Semaphore;
+use tokio::time::{Instant, timeout_at};
+use tracing::{Instrument, debug, debug_span};
+
+use crate::Error;
+use crate::connection::{ConnectConfig, ReadConnection};
+use crate::session::{PreparedRead, ReadDone};
+use crate::stats::Tally;
+
+/// A pool of read connections.
+#[derive(Debug)]
+pub(crate) struct Pool {
+    cfg: ConnectConfig,
+    size: usize,
+    wait: Duration,
+    permits: Arc<Semaphore>,
+    idle: Mutex<Vec<ReadConnection>>,
+    counters: Tally,
+}
+
+impl Pool {
+    pub fn new(cfg: ConnectConfig, size: usize, wait: Duration, counters: Tally) -> Pool {
+        let size = size.max(1);
+        Pool {
+            cfg,
+            size,
+            wait,
+            permits: Arc::new(Semaphore::new(size)),
+            idle: Mutex::new(Vec::new()),
+            counters,
+        }
+    }
+
+    /// Idle live connections right now (dead ones are pruned).
+    pub fn idle(&self) -> usize {
+        let mut idle = self.lock();
+        idle.retain(|c| !c.is_closed());
+        idle.len()
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Vec<ReadConnection>> {
+        self.idle.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn take_idle(&self) -> Option<ReadConnection> {
+        let mut idle = self.lock();
+        while let Some(c) = idle.pop() {
+            if !c.is_closed() {
+                return Some(c);
+            }
+        }
+        None
+    }
+
+    /// Reads `requests` on one pooled connection before `deadline`. Errors that stop the
+    /// whole read (pool exhausted, connect failure) are returned as `Err`.
+    pub async fn read(
+        &self,
+        mut requests: Vec<Result<PreparedRead, Error>>,
+        deadline: Instant,
+    ) -> Result<ReadDone, Error> {
+        let span = debug_span!("dpm.read_many", n = requests.len());
+        async move {
+            let started = Instant::now();
+            let wait_until = deadline.min(started + self.wait);
+            let permit =
+                match timeout_at(wait_until, Arc::clone(&self.permits).acquire_owned()).await {
+                    Ok(Ok(p)) => p,
+                    Ok(Err(_)) => return Err(Error::Closed),
+                    Err(_) => {
+                        return Err(Error::PoolExhausted {
+                            size: self.size,
+                            waited: started.elapsed(),
+                        });
+                    }
+                };
+            // One retry on a fresh connection when an idle one turned out dead before the
+            // read was sent: nothing was sent, so nothing can be duplicated.
+            for _ in 0..2 {
+                let conn = match self.take_idle() {
+                    Some(c) => c,
+                    None => {
+                        let left = deadline.saturating_duration_since(Instant::now());
+                        let mut cfg = self.cfg.clone();
+                        cfg.connect_timeout = cfg.connect_timeout.min(left);
+                        ReadConnection::open(&cfg, self.counters.clone()).await?
+                    }
+                };
+                match conn.read(requests, deadline).await {
+                    Ok(done) => {
+                        if done.reusable {
+                            self.lock().push(conn);
+                        }
+                        drop(permit);
+                        return Ok(done);
+                    }
+                    Err(back) => {
+                        debug!("pooled connection was closed while idle; reconnecting");
+                        requests = back;
+                    }
+                }
+            }
+            Err(Error::ConnectionLost {
+                reason: "fresh connections closed before the read could be sent".into(),
+            })
+        }
+        .instrument(span)
+        .await
+    }
+}

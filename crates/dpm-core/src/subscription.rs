@@ -1,0 +1,665 @@
+//! Streaming subscriptions (spec 6.4): any number of DRFs on one dedicated connection,
+//! delivered as a [`futures::Stream`] of [`Event`]s.
+//!
+//! A task owns the connection. It feeds replies to a [`Session`], turns samples into
+//! [`Event::Reading`]s and pushes them into the subscription's bounded buffer. When the
+//! connection dies (EOF, reset, decode error, or the watchdog: no frame at all for the
+//! liveness window) it emits [`Event::Disconnected`], reconnects with exponential backoff and
+//! jitter, re-adds every DRF and emits [`Event::Reconnected`] with the gap.
+//!
+//! The buffer holds at most `buffer` undelivered readings. On overflow the [`DropPolicy`]
+//! decides which reading goes; every dropped reading is counted ([`Subscription::dropped`])
+//! and reported in the stream as [`Event::Dropped`] at the place of the loss. Events other
+//! than readings (errors, disconnects, reconnects) are never dropped.
+
+use std::collections::VecDeque;
+use std::pin::Pin;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::task::{Context, Poll, Waker};
+use std::time::Duration;
+
+use futures::{Stream, StreamExt};
+use pacsys_dpm_proto::Status;
+use tokio::sync::mpsc;
+use tokio::task::JoinHandle;
+use tokio::time::{Instant, sleep_until};
+use tracing::{Instrument, debug, info, info_span, warn};
+
+use crate::connection::{ConnectConfig, Input, Transport, connect, feed_burst, flush_session};
+use crate::reconnect::Backoff;
+use crate::session::{Session, SessionEvent};
+use crate::stats::{Stats, Tally};
+use crate::{Error, Event};
+
+/// Which reading goes when a subscription's buffer is full.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub enum DropPolicy {
+    /// Drop the oldest undelivered reading, keeping the freshest data (the default: a slow
+    /// consumer sees current values, with a [`Event::Dropped`] marking the hole).
+    #[default]
+    DropOldest,
+    /// Drop the incoming reading, keeping what is buffered (the reference client's choice).
+    DropNewest,
+}
+
+/// How a subscription behaves.
+///
+/// ```
+/// use std::time::Duration;
+/// use pacsys_dpm_core::{DropPolicy, SubscriptionOptions};
+///
+/// let opts = SubscriptionOptions::default()
+///     .buffer(1_000)
+///     .drop_policy(DropPolicy::DropNewest)
+///     .watchdog(Duration::from_secs(5))
+///     .backoff(Duration::from_millis(50), Duration::from_secs(10));
+/// assert_eq!(opts.buffer_len(), 1_000);
+/// ```
+#[derive(Debug, Clone)]
+pub struct SubscriptionOptions {
+    buffer: usize,
+    policy: DropPolicy,
+    watchdog: Duration,
+    backoff_initial: Duration,
+    backoff_max: Duration,
+    reconnect: bool,
+}
+
+impl Default for SubscriptionOptions {
+    fn default() -> Self {
+        SubscriptionOptions {
+            buffer: 10_000,
+            policy: DropPolicy::default(),
+            watchdog: Duration::from_secs(10),
+            backoff_initial: Duration::from_millis(100),
+            backoff_max: Duration::from_secs(30),
+            reconnect: true,
+        }
+    }
+}
+
+impl SubscriptionOptions {
+    /// Most undelivered readings held (default 10,000; at least 1).
+    pub fn buffer(mut self, readings: usize) -> Self {
+        self.buffer = readings.max(1);
+        self
+    }
+
+    /// The configured buffer length.
+    pub fn buffer_len(&self) -> usize {
+        self.buffer
+    }
+
+    /// What to drop on overflow (default [`DropPolicy::DropOldest`]).
+    pub fn drop_policy(mut self, policy: DropPolicy) -> Self {
+        self.policy = policy;
+        self
+    }
+
+    /// The liveness window: no frame at all (data or heartbeat) for this long means the
+    /// connection is dead (default 10 s; DPM sends a heartbeat every 2 s).
+    pub fn watchdog(mut self, window: Duration) -> Self {
+        self.watchdog = window;
+        self
+    }
+
+    /// Reconnect delays: `initial` doubling up to `max`, with jitter (default 100 ms to 30 s).
+    pub fn backoff(mut self, initial: Duration, max: Duration) -> Self {
+        self.backoff_initial = initial;
+        self.backoff_max = max;
+        self
+    }
+
+    /// Whether to reconnect after losing the connection (default `true`). Without it the
+    /// stream ends after [`Event::Disconnected`].
+    pub fn reconnect(mut self, on: bool) -> Self {
+        self.reconnect = on;
+        self
+    }
+}
+
+/// The bounded event buffer between the connection task and the consumer.
+#[derive(Debug)]
+struct Buffer {
+    queue: VecDeque<Event>,
+    readings: usize,
+    capacity: usize,
+    policy: DropPolicy,
+    closed: bool,
+    waker: Option<Waker>,
+}
+
+impl Buffer {
+    fn new(capacity: usize, policy: DropPolicy) -> Buffer {
+        Buffer {
+            queue: VecDeque::with_capacity(capacity.min(1 << 16) + 16),
+            readings: 0,
+            capacity,
+            policy,
+            closed: false,
+            waker: None,
+        }
+    }
+
+    /// Adds an event; returns how many readings were dropped for it (0 or 1).
+    fn push(&mut self, event: Event) -> u64 {
+        let mut dropped = 0;
+        if event.is_reading() {
+            if self.readings >= self.capacity {
+                dropped = 1;
+                match self.policy {
+                    DropPolicy::DropNewest => {
+                        self.mark_dropped_at_back();
+                        return dropped;
+                    }
+                    DropPolicy::DropOldest => self.evict_oldest(),
+                }
+            }
+            self.readings += 1;
+        }
+        self.queue.push_back(event);
+        dropped
+    }
+
+    fn mark_dropped_at_back(&mut self) {
+        match self.queue.back_mut() {
+            Some(Event::Dropped { count }) => *count += 1,
+            _ => self.queue.push_back(Event::Dropped { count: 1 }),
+        }
+    }
+
+    fn evict_oldest(&mut self) {
+        let Some(pos) = self.queue.iter().position(Event::is_reading) else {
+            return;
+        };
+        self.queue.remove(pos);
+        self.readings -= 1;
+        // Mark the hole where the reading was, merging with an adjacent marker.
+        if let Some(Event::Dropped { count }) =
+            pos.checked_sub(1).and_then(|p| self.queue.get_mut(p))
+        {
+            *count += 1;
+        } else if let Some(Event::Dropped { count }) = self.queue.get_mut(pos) {
+            *count += 1;
+        } else {
+            self.queue.insert(pos, Event::Dropped { count: 1 });
+        }
+    }
+
+    fn pop(&mut self) -> Option<Event> {
+        let e = self.queue.pop_front()?;
+        if e.is_reading() {
+            self.readings -= 1;
+        }
+        Some(e)
+    }
+}
+
+/// State shared by a subscription's task and its handle.
+#[derive(Debug)]
+struct Shared {
+    buffer: Mutex<Buffer>,
+    dropped: AtomicU64,
+    tally: Tally,
+}
+
+impl Shared {
+    fn lock(&self) -> MutexGuard<'_, Buffer> {
+        self.buffer.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Pushes a batch with one lock, then wakes the consumer.
+    fn push_all(&self, events: &mut Vec<Event>) {
+        if events.is_empty() {
+            return;
+        }
+        let mut dropped = 0;
+        let waker = {
+            let mut buf = self.lock();
+            if buf.closed {
+                events.clear();
+                return;
+            }
+            for e in events.drain(..) {
+                dropped += buf.push(e);
+            }
+            buf.waker.take()
+        };
+        if dropped > 0 {
+            self.dropped.fetch_add(dropped, Ordering::Relaxed);
+            self.tally.add(|c| &c.dropped, dropped);
+        }
+        if let Some(w) = waker {
+            w.wake();
+        }
+    }
+
+    /// Ends the stream (after the buffered events, unless `discard`).
+    fn close(&self, discard: bool) {
+        let waker = {
+            let mut buf = self.lock();
+            buf.closed = true;
+            if discard {
+                buf.queue.clear();
+                buf.readings = 0;
+            }
+            buf.waker.take()
+        };
+        if let Some(w) = waker {
+            w.wake();
+        }
+    }
+}
+
+/// A change to a live subscription.
+#[derive(Debug)]
+enum Command {
+    Edit {
+        add: Vec<Arc<str>>,
+        remove: Vec<String>,
+    },
+}
+
+/// A live subscription: a [`Stream`] of [`Event`]s.
+///
+/// Created by [`DpmClient::subscribe`](crate::DpmClient::subscribe). Dropping it (or calling
+/// [`Subscription::stop`]) closes its connection.
+///
+/// ```no_run
+/// use futures::StreamExt;
+/// use pacsys_dpm_core::{DpmClient, Event};
+///
+/// # async fn demo(client: DpmClient) -> Result<(), pacsys_dpm_core::Error> {
+/// let mut sub = client.subscribe(&["M:OUTTMP@p,1000"]).await?;
+/// sub.add(&["G:AMANDA@p,1000"]).await?;
+/// while let Some(event) = sub.next().await {
+///     match event {
+///         Event::Reading(r) => println!("{} = {:?}", r.drf, r.value),
+///         Event::Dropped { count } => eprintln!("fell behind: {count} readings lost"),
+///         other => eprintln!("{other}"),
+///     }
+/// }
+/// # Ok(()) }
+/// ```
+#[derive(Debug)]
+pub struct Subscription {
+    shared: Arc<Shared>,
+    drfs: Mutex<Vec<Arc<str>>>,
+    commands: mpsc::Sender<Command>,
+    task: Option<JoinHandle<()>>,
+}
+
+impl Subscription {
+    /// Connects and starts a subscription to `drfs`, sent exactly as given (no event is
+    /// injected: streaming DRFs normally carry a repeating event such as `@p,1000`).
+    pub(crate) async fn start(
+        cfg: ConnectConfig,
+        drfs: Vec<Arc<str>>,
+        opts: SubscriptionOptions,
+        tally: Tally,
+    ) -> Result<Subscription, Error> {
+        let conn = connect(&cfg, &tally).await?;
+        let shared = Arc::new(Shared {
+            buffer: Mutex::new(Buffer::new(opts.buffer, opts.policy)),
+            dropped: AtomicU64::new(0),
+            tally,
+        });
+        let mirror = Mutex::new(drfs.clone());
+        let (tx, rx) = mpsc::channel(16);
+        let span = info_span!("dpm.subscription", n = drfs.len(), addr = %cfg.addr());
+        let task =
+            tokio::spawn(run(conn, drfs, cfg, opts, Arc::clone(&shared), rx).instrument(span));
+        Ok(Subscription {
+            shared,
+            drfs: mirror,
+            commands: tx,
+            task: Some(task),
+        })
+    }
+
+    /// Adds DRFs to the live subscription (StopList, AddToList, StartList: spec 6.4 step 6).
+    /// Every DRF is checked first; an invalid one fails the call and changes nothing.
+    pub async fn add<S: AsRef<str>>(&self, drfs: &[S]) -> Result<(), Error> {
+        let add = parse_all(drfs)?;
+        self.send(Command::Edit {
+            add: add.clone(),
+            remove: Vec::new(),
+        })
+        .await?;
+        apply_edit(&mut self.lock_drfs(), &add, &[]);
+        Ok(())
+    }
+
+    /// Removes DRFs (matched by their exact text) from the live subscription.
+    pub async fn remove<S: AsRef<str>>(&self, drfs: &[S]) -> Result<(), Error> {
+        let remove: Vec<String> = drfs.iter().map(|d| d.as_ref().to_owned()).collect();
+        self.send(Command::Edit {
+            add: Vec::new(),
+            remove: remove.clone(),
+        })
+        .await?;
+        apply_edit(&mut self.lock_drfs(), &[], &remove);
+        Ok(())
+    }
+
+    fn lock_drfs(&self) -> MutexGuard<'_, Vec<Arc<str>>> {
+        self.drfs.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// The DRFs subscribed now (after the edits made through this handle), in the order they
+    /// were added.
+    pub fn drfs(&self) -> Vec<Arc<str>> {
+        self.lock_drfs().clone()
+    }
+
+    async fn send(&self, cmd: Command) -> Result<(), Error> {
+        self.commands.send(cmd).await.map_err(|_| Error::Closed)
+    }
+
+    /// Stops: closes the connection and ends the stream at once (buffered events are
+    /// discarded, unlike the reference client which kept yielding them).
+    pub async fn stop(&mut self) {
+        self.shared.close(true);
+        if let Some(task) = self.task.take() {
+            task.abort();
+            let _ = task.await;
+        }
+    }
+
+    /// Readings dropped so far because the consumer fell behind.
+    pub fn dropped(&self) -> u64 {
+        self.shared.dropped.load(Ordering::Relaxed)
+    }
+
+    /// Undelivered readings in the buffer now.
+    pub fn buffered(&self) -> usize {
+        self.shared.lock().readings
+    }
+
+    /// This subscription's counters (frames, readings received, drops, reconnects).
+    pub fn stats(&self) -> Stats {
+        self.shared.tally.own.snapshot()
+    }
+}
+
+impl Drop for Subscription {
+    fn drop(&mut self) {
+        if let Some(task) = self.task.take() {
+            task.abort();
+        }
+    }
+}
+
+impl Stream for Subscription {
+    type Item = Event;
+
+    fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Event>> {
+        let mut buf = self.shared.lock();
+        if let Some(e) = buf.pop() {
+            return Poll::Ready(Some(e));
+        }
+        if buf.closed {
+            return Poll::Ready(None);
+        }
+        match &buf.waker {
+            Some(w) if w.will_wake(cx.waker()) => {}
+            _ => buf.waker = Some(cx.waker().clone()),
+        }
+        Poll::Pending
+    }
+}
+
+pub(crate) fn parse_all<S: AsRef<str>>(drfs: &[S]) -> Result<Vec<Arc<str>>, Error> {
+    drfs.iter()
+        .map(|d| {
+            let d = d.as_ref();
+            pacsys_drf::Request::parse(d)
+                .map(|_| Arc::from(d))
+                .map_err(|source| Error::InvalidRequest {
+                    drf: d.to_owned(),
+                    source,
+                })
+        })
+        .collect()
+}
+
+/// Why one connection's life ended.
+enum End {
+    /// The handle is gone.
+    Stop,
+    /// The list failed to start: the subscription ends.
+    ListFailed(Status),
+    /// The connection died: reconnect.
+    Lost(String),
+}
+
+fn apply_edit(drfs: &mut Vec<Arc<str>>, add: &[Arc<str>], remove: &[String]) {
+    drfs.retain(|d| !remove.iter().any(|r| **r == **d));
+    drfs.extend(add.iter().cloned());
+}
+
+/// The subscription task: one connection at a time, reconnecting until stopped.
+async fn run(
+    first: (Transport, i32),
+    mut drfs: Vec<Arc<str>>,
+    cfg: ConnectConfig,
+    opts: SubscriptionOptions,
+    shared: Arc<Shared>,
+    mut commands: mpsc::Receiver<Command>,
+) {
+    let mut backoff = Backoff::new(opts.backoff_initial, opts.backoff_max);
+    let mut conn = Some(first);
+    let mut lost_at: Option<Instant> = None;
+    let mut batch = Vec::new();
+    loop {
+        let (mut framed, list_id) = match conn.take() {
+            Some(c) => c,
+            None => loop {
+                let delay = backoff.next_delay();
+                debug!(?delay, attempt = backoff.attempts(), "reconnecting after");
+                let until = Instant::now() + delay;
+                loop {
+                    tokio::select! {
+                        _ = sleep_until(until) => break,
+                        cmd = commands.recv() => match cmd {
+                            Some(Command::Edit { add, remove }) => apply_edit(&mut drfs, &add, &remove),
+                            None => return shared.close(false),
+                        },
+                    }
+                }
+                let span = info_span!("dpm.reconnect", attempt = backoff.attempts());
+                match connect(&cfg, &shared.tally).instrument(span).await {
+                    Ok(c) => break c,
+                    Err(e) => debug!(error = %e, "reconnect failed"),
+                }
+            },
+        };
+        let mut session = Session::new(list_id, Instant::now().into_std());
+        session.set_liveness(Some(opts.watchdog));
+        session.subscribe(drfs.iter().cloned());
+        session.start();
+        if let Some(at) = lost_at.take() {
+            let gap = at.elapsed();
+            info!(?gap, list = list_id, "reconnected");
+            shared.tally.add(|c| &c.reconnects, 1);
+            batch.push(Event::Reconnected { gap });
+            shared.push_all(&mut batch);
+        }
+        let end = drive(
+            &mut framed,
+            &mut session,
+            &mut commands,
+            &shared,
+            &mut drfs,
+            &mut backoff,
+            &mut batch,
+        )
+        .await;
+        drop(framed);
+        match end {
+            End::Stop => return shared.close(false),
+            End::ListFailed(status) => {
+                warn!(%status, "list failed; subscription ends");
+                for drf in &drfs {
+                    batch.push(Event::Error {
+                        drf: Arc::clone(drf),
+                        status,
+                    });
+                }
+                shared.push_all(&mut batch);
+                return shared.close(false);
+            }
+            End::Lost(reason) => {
+                warn!(%reason, "subscription connection lost");
+                lost_at = Some(Instant::now());
+                batch.push(Event::Disconnected { reason });
+                shared.push_all(&mut batch);
+                if !opts.reconnect {
+                    return shared.close(false);
+                }
+            }
+        }
+    }
+}
+
+/// Runs one connection until it ends.
+async fn drive(
+    framed: &mut Transport,
+    session: &mut Session,
+    commands: &mut mpsc::Receiver<Command>,
+    shared: &Shared,
+    drfs: &mut Vec<Arc<str>>,
+    backoff: &mut Backoff,
+    batch: &mut Vec<Event>,
+) -> End {
+    // One timer for the connection's life, moved to each new deadline (never one per frame).
+    let timer = sleep_until(Instant::now());
+    tokio::pin!(timer);
+    loop {
+        if let Err(e) = flush_session(framed, session, &shared.tally).await {
+            return End::Lost(e.to_string());
+        }
+        let wake = session.poll_timeout().map(Instant::from_std);
+        if let Some(at) = wake
+            && timer.deadline() != at
+        {
+            timer.as_mut().reset(at);
+        }
+        let mut failed = None;
+        tokio::select! {
+            item = framed.next() => {
+                if let Input::Failed(e) = feed_burst(framed, session, item, &shared.tally) {
+                    failed = Some(e);
+                }
+            }
+            cmd = commands.recv() => match cmd {
+                Some(Command::Edit { add, remove }) => {
+                    apply_edit(drfs, &add, &remove);
+                    let remove: Vec<&str> = remove.iter().map(String::as_str).collect();
+                    session.edit(add, &remove);
+                }
+                None => return End::Stop,
+            },
+            _ = timer.as_mut(), if wake.is_some() => {
+                session.handle_timeout(Instant::now().into_std());
+            }
+        }
+        let mut end = None;
+        while let Some(event) = session.poll_event() {
+            match event {
+                SessionEvent::Sample(r) => batch.push(Event::Reading(r)),
+                SessionEvent::EntryError { drf, status } => {
+                    batch.push(Event::Error { drf, status });
+                }
+                SessionEvent::ListFailed(status) => end = Some(End::ListFailed(status)),
+                SessionEvent::Dead { silent_for } => {
+                    end = end.or(Some(End::Lost(format!(
+                        "no frame for {silent_for:?} (watchdog)"
+                    ))));
+                }
+                _ => {}
+            }
+        }
+        if !batch.is_empty() {
+            // The list delivers data: the connection is healthy, so the next outage starts
+            // the backoff from the beginning.
+            if batch.iter().any(Event::is_reading) {
+                backoff.reset();
+            }
+            shared.push_all(batch);
+        }
+        if let Some(end) = end {
+            return end;
+        }
+        if let Some(e) = failed {
+            return End::Lost(e.to_string());
+        }
+        // Let the consumer run between bursts on a busy runtime.
+        tokio::task::yield_now().await;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use pacsys_types::Reading;
+
+    fn reading(n: u64) -> Event {
+        Event::Reading(Reading::new(Arc::from(n.to_string().as_str()), Status::OK))
+    }
+
+    fn names(buf: &mut Buffer) -> Vec<String> {
+        std::iter::from_fn(|| buf.pop())
+            .map(|e| match e {
+                Event::Reading(r) => r.drf.to_string(),
+                Event::Dropped { count } => format!("D{count}"),
+                other => other.to_string(),
+            })
+            .collect()
+    }
+
+    #[test]
+    fn drop_newest_marks_the_tail() {
+        let mut b = Buffer::new(2, DropPolicy::DropNewest);
+        let dropped: u64 = (1..=5).map(|n| b.push(reading(n))).sum();
+        assert_eq!(dropped, 3);
+        b.push(Event::Disconnected { reason: "x".into() });
+        assert_eq!(names(&mut b), ["1", "2", "D3", "disconnected: x"]);
+    }
+
+    #[test]
+    fn drop_oldest_marks_the_head_and_keeps_fresh_data() {
+        let mut b = Buffer::new(2, DropPolicy::DropOldest);
+        b.push(Event::Reconnected {
+            gap: Duration::from_millis(1),
+        });
+        let dropped: u64 = (1..=5).map(|n| b.push(reading(n))).sum();
+        assert_eq!(dropped, 3);
+        assert_eq!(b.readings, 2);
+        assert_eq!(
+            names(&mut b),
+            ["reconnected after a gap of 1ms", "D3", "4", "5"]
+        );
+        // Consumed in between: no drop.
+        assert_eq!(b.push(reading(6)), 0);
+    }
+
+    #[test]
+    fn non_reading_events_are_never_dropped() {
+        let mut b = Buffer::new(1, DropPolicy::DropOldest);
+        b.push(reading(1));
+        for _ in 0..5 {
+            b.push(Event::Error {
+                drf: Arc::from("X"),
+                status: Status::new(17, -26),
+            });
+        }
+        assert_eq!(b.push(reading(2)), 1);
+        let all = names(&mut b);
+        assert_eq!(all.len(), 7);
+        assert_eq!(all[0], "D1");
+        assert_eq!(all[6], "2");
+    }
+}

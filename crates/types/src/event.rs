@@ -1,0 +1,83 @@
+//! What a subscription delivers: [`Event`].
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use crate::{Reading, Status};
+
+/// One item of a subscription's stream.
+///
+/// Besides the samples themselves, a subscription reports everything that affects what the
+/// consumer saw: per-request errors, the loss and recovery of the connection (with the length
+/// of the gap), and readings dropped because the consumer fell behind. Nothing is lost
+/// silently.
+///
+/// ```
+/// use std::time::Duration;
+/// use pacsys_types::Event;
+///
+/// let e = Event::Reconnected { gap: Duration::from_millis(250) };
+/// assert!(!e.is_reading());
+/// assert_eq!(e.to_string(), "reconnected after a gap of 250ms");
+/// ```
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub enum Event {
+    /// A sample for one of the subscribed requests.
+    Reading(Reading),
+    /// The server rejected or failed one request (bad DRF, unknown device, ...). The other
+    /// requests of the subscription are unaffected.
+    Error {
+        /// The request as the caller wrote it.
+        drf: Arc<str>,
+        /// Why.
+        status: Status,
+    },
+    /// The connection was lost; the subscription is reconnecting. No samples arrive until
+    /// [`Event::Reconnected`].
+    Disconnected {
+        /// What happened, for logs.
+        reason: String,
+    },
+    /// The connection is back and every request was re-added.
+    Reconnected {
+        /// How long no data could arrive (from detecting the loss to resubscribing).
+        gap: Duration,
+    },
+    /// `count` readings were dropped here because the consumer fell behind and the
+    /// subscription's buffer was full.
+    Dropped {
+        /// How many readings were dropped at this point of the stream.
+        count: u64,
+    },
+}
+
+impl Event {
+    /// Whether this is a [`Event::Reading`].
+    pub fn is_reading(&self) -> bool {
+        matches!(self, Event::Reading(_))
+    }
+
+    /// The reading, if this is one.
+    pub fn reading(&self) -> Option<&Reading> {
+        match self {
+            Event::Reading(r) => Some(r),
+            _ => None,
+        }
+    }
+}
+
+impl std::fmt::Display for Event {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Event::Reading(r) => match &r.value {
+                Some(v) => write!(f, "{} = {v}", r.drf),
+                None => write!(f, "{}: {}", r.drf, r.status),
+            },
+            Event::Error { drf, status } => write!(f, "{drf}: {status}"),
+            Event::Disconnected { reason } => write!(f, "disconnected: {reason}"),
+            Event::Reconnected { gap } => write!(f, "reconnected after a gap of {gap:?}"),
+            Event::Dropped { count } => write!(f, "{count} readings dropped (consumer too slow)"),
+        }
+    }
+}
