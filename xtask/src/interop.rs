@@ -1,6 +1,7 @@
 //! `cargo xtask interop`: runs the reference Python library (pacsys 0.3.0, from PyPI) against
-//! our code: its DRF3 parser against ours on 20,000 mutated inputs, and its DPM client
-//! against our simulator over loopback TCP.
+//! our code: its DRF3 parser against ours on 20,000 mutated inputs, its DPM client against
+//! our simulator over loopback TCP, its gRPC client against our fake DAQ server, and our gRPC
+//! client against its own gRPC proxy (`SupervisedServer`).
 //!
 //! The virtual environment lives under `target/interop-venv` and is reused between runs.
 //! pacsys depends on `gssapi`, which builds against `libkrb5-dev`; `.ci/run` installs it.
@@ -50,8 +51,75 @@ pub fn run() -> Result<(), String> {
     );
     sim.stop();
     outcome?;
+    daq_reference(&root, &python, &sim_path)?;
+    supervised_proxy(&root, &python, &cargo)?;
     eprintln!("xtask interop: all interop checks passed");
     Ok(())
+}
+
+/// The bearer token both gRPC directions use (the proxies compare it literally).
+const GRPC_TOKEN: &str = "interop-token";
+
+/// The reference gRPC client (pacsys 0.3.0 `GRPCBackend`) reads, batch-reads, streams and
+/// writes against our fake DAQ server (`pacsys-sim --grpc-port`).
+fn daq_reference(root: &Path, python: &Path, sim_path: &Path) -> Result<(), String> {
+    let mut sim = Simulator::start(
+        sim_path,
+        &[
+            "--dpm-port",
+            "0",
+            "--grpc-port",
+            "0",
+            "--grpc-token",
+            GRPC_TOKEN,
+        ],
+    )?;
+    let grpc_port = sim.port("grpc")?;
+    let script = root.join("xtask/interop/daq_reference.py");
+    let outcome = run_in(
+        root,
+        &python.to_string_lossy(),
+        &[
+            &script.to_string_lossy(),
+            &grpc_port.to_string(),
+            GRPC_TOKEN,
+        ],
+        &[],
+    );
+    sim.stop();
+    outcome
+}
+
+/// Our gRPC client reads, streams and writes against the reference project's own proxy
+/// (pacsys 0.3.0 `SupervisedServer` over its `FakeBackend`, with a `DeviceAccessPolicy`
+/// allowing sets on the written devices).
+fn supervised_proxy(root: &Path, python: &Path, cargo: &str) -> Result<(), String> {
+    run_in(
+        root,
+        cargo,
+        &[
+            "build",
+            "--locked",
+            "-p",
+            "pacsys-grpc-core",
+            "--example",
+            "interop_client",
+        ],
+        &[],
+    )?;
+    let script = root.join("xtask/interop/supervised_server.py");
+    let script = script.to_string_lossy();
+    let mut proxy = Simulator::start(python, &[&script, GRPC_TOKEN])?;
+    let port = proxy.port("grpc")?;
+    let client = target_dir(root).join("debug/examples/interop_client");
+    let outcome = run_in(
+        root,
+        &client.to_string_lossy(),
+        &[&port.to_string(), GRPC_TOKEN],
+        &[],
+    );
+    proxy.stop();
+    outcome
 }
 
 /// Seed and size of the DRF differential run: fixed, so every run checks the same cases.

@@ -11,6 +11,8 @@ use crate::pool::Pool;
 use crate::session::PreparedRead;
 use crate::stats::{Counters, Stats, Tally};
 use crate::subscription::{Subscription, SubscriptionOptions, parse_all};
+use crate::write::{ControlCommand, PreparedWrite, SettingValue, WriteOutcome};
+use crate::write_conn::{WriteAuth, WriteConnection};
 use crate::{Error, Reading};
 
 /// Configures a [`DpmClient`].
@@ -37,6 +39,23 @@ pub struct DpmClientBuilder {
     max_frame_len: usize,
     pooled_watchdog: Option<Duration>,
     subscription: SubscriptionOptions,
+    role: Option<String>,
+    write_auth: WriteAuth,
+    write_idle: Duration,
+}
+
+/// The default authentication of writes: Kerberos with the `kerberos` feature, else none.
+fn default_write_auth() -> WriteAuth {
+    #[cfg(feature = "kerberos")]
+    {
+        WriteAuth::Kerberos(crate::kerberos::KerberosConfig::default())
+    }
+    #[cfg(not(feature = "kerberos"))]
+    {
+        WriteAuth::None {
+            user: std::env::var("USER").unwrap_or_else(|_| "unknown".to_owned()),
+        }
+    }
 }
 
 impl Default for DpmClientBuilder {
@@ -50,6 +69,9 @@ impl Default for DpmClientBuilder {
             max_frame_len: pacsys_dpm_proto::DEFAULT_MAX_FRAME_LEN,
             pooled_watchdog: Some(Duration::from_secs(10)),
             subscription: SubscriptionOptions::default(),
+            role: None,
+            write_auth: default_write_auth(),
+            write_idle: Duration::from_secs(60),
         }
     }
 }
@@ -107,6 +129,46 @@ impl DpmClientBuilder {
         self
     }
 
+    /// The settings role, sent with every write batch as the list property `#ROLE:<role>`
+    /// (spec 6.6.3). Default: none.
+    pub fn role(mut self, role: impl Into<String>) -> Self {
+        self.role = Some(role.into());
+        self
+    }
+
+    /// Writes WITHOUT authentication, applying settings as `user`. Production DPM refuses
+    /// such settings (DPM_PRIV per setting); this is for test servers that accept
+    /// unauthenticated settings. The default without the `kerberos` feature, as `$USER`.
+    pub fn settings_user(mut self, user: impl Into<String>) -> Self {
+        self.write_auth = WriteAuth::None { user: user.into() };
+        self
+    }
+
+    /// Authenticates the write connection with Kerberos (spec 6.6.1-6.6.2); the default
+    /// with the `kerberos` feature.
+    ///
+    /// ```
+    /// # #[cfg(feature = "kerberos")] {
+    /// use pacsys_dpm_core::{DpmClient, KerberosConfig};
+    /// let client = DpmClient::builder()
+    ///     .kerberos(KerberosConfig::default().realm("FNAL.GOV"))
+    ///     .role("testing")
+    ///     .build();
+    /// # drop(client); }
+    /// ```
+    #[cfg(feature = "kerberos")]
+    pub fn kerberos(mut self, config: crate::kerberos::KerberosConfig) -> Self {
+        self.write_auth = WriteAuth::Kerberos(config);
+        self
+    }
+
+    /// How long the write connection may sit unused before the next write reconnects
+    /// (default 60 s, as the reference).
+    pub fn write_idle_limit(mut self, limit: Duration) -> Self {
+        self.write_idle = limit;
+        self
+    }
+
     /// Builds the client. Nothing connects until the first operation.
     pub fn build(self) -> DpmClient {
         let cfg = ConnectConfig {
@@ -127,6 +189,10 @@ impl DpmClientBuilder {
                 cfg,
                 counters,
                 subscription: self.subscription,
+                role: self.role,
+                write_auth: self.write_auth,
+                write_idle: self.write_idle,
+                writer: tokio::sync::Mutex::new(None),
             }),
         }
     }
@@ -138,6 +204,11 @@ struct Inner {
     pool: Pool,
     counters: Arc<Counters>,
     subscription: SubscriptionOptions,
+    role: Option<String>,
+    write_auth: WriteAuth,
+    write_idle: Duration,
+    /// The write connection, kept between writes (writes are serialised on it).
+    writer: tokio::sync::Mutex<Option<WriteConnection>>,
 }
 
 /// A DPM/HTTP client: batch reads over a pool of connections, and subscriptions.
@@ -252,6 +323,157 @@ impl DpmClient {
         Subscription::start(self.inner.cfg.clone(), drfs, opts, tally).await
     }
 
+    /// Writes every setting in one batch (spec 6.6.3) and returns one result per setting, in
+    /// input order.
+    ///
+    /// * Each DRF is prepared for writing (spec 6.7): READING becomes SETTING, STATUS becomes
+    ///   CONTROL, the event becomes `@N`; [`SettingValue::Control`] targets CONTROL. A DRF
+    ///   that does not parse gives [`Error::InvalidRequest`], a read-only target
+    ///   (`<-LOGGER`, DESCRIPTION, a whole alarm block, ...) [`Error::ReadOnly`]; neither is
+    ///   sent nor fails the others.
+    /// * All settings travel in ONE ApplySettings request on the client's write connection,
+    ///   which is authenticated once (with the `kerberos` feature) and kept for the next
+    ///   write; writes are serialised on it.
+    /// * A refused setting gives [`Error::SettingRejected`] with its status and the role. A
+    ///   setting whose ApplySettings was sent but not answered in time (or whose connection
+    ///   failed afterwards) gives [`Error::OutcomeUnknown`] and is never retried; the
+    ///   connection is closed. A failure before ApplySettings was sent is retried once on a
+    ///   fresh connection when the kept connection had gone stale.
+    ///
+    /// ```no_run
+    /// use std::time::Duration;
+    /// use pacsys_dpm_core::DpmClient;
+    /// use pacsys_dpm_core::write::{ControlCommand, SettingValue};
+    ///
+    /// # async fn demo() {
+    /// let client = DpmClient::builder().host("127.0.0.1").role("testing").build();
+    /// let results = client
+    ///     .write_many(
+    ///         &[
+    ///             ("M:OUTTMP", SettingValue::Scalar(72.5)),
+    ///             ("Z:ACLTST[0:2]", SettingValue::Array(vec![1.0, 2.0, 3.0])),
+    ///             ("Z:TEXTDV", "hello".into()),
+    ///             ("Z:ACLTST", ControlCommand::On.into()),
+    ///             ("M:OUTTMP.ANALOG.MAX", SettingValue::Scalar(120.0)),
+    ///         ],
+    ///         Duration::from_secs(5),
+    ///     )
+    ///     .await;
+    /// for r in results {
+    ///     match r {
+    ///         Ok(done) => println!("{} written", done.drf),
+    ///         Err(e) if e.is_outcome_unknown() => println!("read it back: {e}"),
+    ///         Err(e) => println!("{e}"),
+    ///     }
+    /// }
+    /// # }
+    /// ```
+    pub async fn write_many<S: AsRef<str>>(
+        &self,
+        settings: &[(S, SettingValue)],
+        timeout: Duration,
+    ) -> Vec<Result<WriteOutcome, Error>> {
+        let deadline = Instant::now() + timeout;
+        let prepared: Vec<Result<PreparedWrite, Error>> = settings
+            .iter()
+            .map(|(d, v)| PreparedWrite::new(d.as_ref(), v.clone()))
+            .collect();
+        if prepared.iter().all(Result::is_err) {
+            return prepared
+                .into_iter()
+                .map(|r| r.and(Err(Error::Closed)))
+                .collect();
+        }
+        let timed_out = || Error::Timeout {
+            context: format!(
+                "waiting for the write connection (after {timeout:?}); nothing was written"
+            ),
+        };
+        let Ok(mut slot) = tokio::time::timeout_at(deadline, self.inner.writer.lock()).await else {
+            return fill_writes(prepared, &timed_out());
+        };
+        let role = self.inner.role.as_deref();
+        let mut retried = false;
+        loop {
+            let kept = slot
+                .take()
+                .filter(|c| !c.idle_longer_than(self.inner.write_idle));
+            let reused = kept.is_some();
+            let mut conn = match kept {
+                Some(c) => c,
+                None => {
+                    let tally = Tally {
+                        own: Arc::clone(&self.inner.counters),
+                        parent: None,
+                    };
+                    let open =
+                        WriteConnection::open(&self.inner.cfg, &self.inner.write_auth, &tally);
+                    match tokio::time::timeout_at(deadline, open).await {
+                        Ok(Ok(c)) => c,
+                        Ok(Err(e)) => return fill_writes(prepared, &e),
+                        Err(_) => return fill_writes(prepared, &timed_out()),
+                    }
+                }
+            };
+            let mut batch = conn.batch(role, prepared.clone());
+            match conn.run(&mut batch, deadline).await {
+                Ok(()) => {
+                    if batch.reusable() {
+                        *slot = Some(conn);
+                    }
+                    return batch.take_results();
+                }
+                Err(Error::ConnectionLost { .. }) if reused && !retried && !batch.apply_sent() => {
+                    // The kept connection had gone stale before anything was applied: one
+                    // retry on a fresh connection (spec 6.6.3 step 7).
+                    retried = true;
+                }
+                Err(_) => return batch.take_results(),
+            }
+        }
+    }
+
+    /// Writes one setting (see [`DpmClient::write_many`]).
+    pub async fn write(
+        &self,
+        drf: &str,
+        value: SettingValue,
+        timeout: Duration,
+    ) -> Result<WriteOutcome, Error> {
+        self.write_many(&[(drf, value)], timeout)
+            .await
+            .pop()
+            .unwrap_or(Err(Error::Closed))
+    }
+
+    /// Sends a basic-control command to the device of `drf` (its CONTROL property, spec
+    /// 6.6.3), e.g. `client.control("Z:ACLTST", ControlCommand::On, timeout)`.
+    pub async fn control(
+        &self,
+        drf: &str,
+        command: ControlCommand,
+        timeout: Duration,
+    ) -> Result<WriteOutcome, Error> {
+        self.write(drf, SettingValue::Control(command), timeout)
+            .await
+    }
+
+    /// The user settings are applied as: the Kerberos principal of the credential cache
+    /// (with the `kerberos` feature and Kerberos configured; fails as the write would without
+    /// a usable ticket), else the configured settings user.
+    pub fn principal(&self) -> Result<String, Error> {
+        match &self.inner.write_auth {
+            WriteAuth::None { user } => Ok(user.clone()),
+            #[cfg(feature = "kerberos")]
+            WriteAuth::Kerberos(k) => crate::kerberos::principal(k).map_err(Error::from),
+        }
+    }
+
+    /// Whether a write connection is being kept for the next write.
+    pub async fn has_write_connection(&self) -> bool {
+        self.inner.writer.lock().await.is_some()
+    }
+
     /// The client's counters (reads and every subscription together).
     pub fn stats(&self) -> Stats {
         self.inner.counters.snapshot()
@@ -261,6 +483,19 @@ impl DpmClient {
     pub fn idle_connections(&self) -> usize {
         self.inner.pool.idle()
     }
+}
+
+fn fill_writes(
+    prepared: Vec<Result<PreparedWrite, Error>>,
+    e: &Error,
+) -> Vec<Result<WriteOutcome, Error>> {
+    prepared
+        .into_iter()
+        .map(|r| match r {
+            Ok(_) => Err(e.clone()),
+            Err(inv) => Err(inv),
+        })
+        .collect()
 }
 
 fn fill(valid: &[bool], invalid: Vec<Option<Error>>, e: &Error) -> Vec<Result<Reading, Error>> {

@@ -110,6 +110,133 @@ pub enum Error {
     /// The client or subscription was shut down.
     #[error("the DPM client was shut down; create a new one")]
     Closed,
+    /// The request names something that cannot be written (a historical source, a database
+    /// property, a whole alarm block, a read-only alarm field); nothing was sent for it.
+    #[error("{drf} cannot be written: {reason}")]
+    ReadOnly {
+        /// The request as the caller wrote it.
+        drf: String,
+        /// Why, and what to write instead.
+        reason: &'static str,
+    },
+    /// DPM refused the setting (DPM_PRIV and friends, out of range, read-only device, ...).
+    /// The setting was not applied.
+    #[error("{drf}: setting refused with {status}{}", refusal_hint(*status, role.as_deref()))]
+    SettingRejected {
+        /// The request as the caller wrote it.
+        drf: String,
+        /// The status DPM sent for it.
+        status: Status,
+        /// The role the batch was sent with (`#ROLE:`), if any.
+        role: Option<String>,
+    },
+    /// ApplySettings was sent but no result came back for this setting (timeout, lost
+    /// connection, or a reply without its status). It may or may not have been applied; it
+    /// is never retried automatically.
+    #[error(
+        "{drf}: outcome unknown, the setting may or may not have been applied ({reason}); read the device back before writing again"
+    )]
+    OutcomeUnknown {
+        /// The request as the caller wrote it.
+        drf: String,
+        /// What happened after ApplySettings was sent.
+        reason: String,
+    },
+    /// Kerberos authentication of the write connection failed; nothing was written.
+    #[error(transparent)]
+    Auth(#[from] AuthError),
+}
+
+/// Why authenticating the write connection failed (spec 6.6.1-6.6.2). Each message says
+/// what to do.
+///
+/// ```
+/// use pacsys_dpm_core::AuthError;
+/// let e = AuthError::NoCredentials { detail: "no ccache".into() };
+/// assert!(e.to_string().contains("kinit"));
+/// ```
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[non_exhaustive]
+pub enum AuthError {
+    /// No usable Kerberos ticket in the credential cache.
+    #[error(
+        "no Kerberos ticket ({detail}); run kinit (or set KRB5CCNAME to your credential cache)"
+    )]
+    NoCredentials {
+        /// What GSS-API said.
+        detail: String,
+    },
+    /// The ticket in the credential cache has expired.
+    #[error("the Kerberos ticket of {principal} has expired; run kinit again")]
+    Expired {
+        /// The principal of the expired ticket.
+        principal: String,
+    },
+    /// The client principal is not in the realm the server expects.
+    #[error("the Kerberos principal {principal} is not in realm {realm}; kinit as a {realm} user")]
+    WrongRealm {
+        /// The principal of the ticket.
+        principal: String,
+        /// The expected realm.
+        realm: String,
+    },
+    /// The KDC does not know the service principal DPM named.
+    #[error(
+        "the KDC does not know the DPM service principal {service} ({detail}); check the realm setting and the DPM host"
+    )]
+    UnknownService {
+        /// The GSS target name tried.
+        service: String,
+        /// What GSS-API said.
+        detail: String,
+    },
+    /// The clocks of this machine and the KDC or server differ too much.
+    #[error("Kerberos clock skew too great ({detail}); synchronise this machine's clock (NTP)")]
+    ClockSkew {
+        /// What GSS-API said.
+        detail: String,
+    },
+    /// DPM refused the authentication token or EnableSettings (the MIC did not verify, or
+    /// the principal may not set at all).
+    #[error(
+        "DPM refused to enable settings for {principal} with {status} (the MIC was rejected or the principal may not set); check `klist` and your settings privileges"
+    )]
+    Refused {
+        /// The client principal.
+        principal: String,
+        /// The status DPM sent.
+        status: Status,
+    },
+    /// The server answered the exchange with something unexpected (no service name, an
+    /// unfinished context, a reply of the wrong type).
+    #[error("Kerberos exchange with DPM failed: {detail}")]
+    Protocol {
+        /// What was wrong.
+        detail: String,
+    },
+    /// Another GSS-API failure.
+    #[error(
+        "GSS-API failure: {detail}; check the Kerberos configuration (KRB5_CONFIG) and `klist`"
+    )]
+    Gss {
+        /// What GSS-API said.
+        detail: String,
+    },
+}
+
+/// The advice appended to a refused setting.
+fn refusal_hint(status: Status, role: Option<&str>) -> String {
+    let privilege = matches!(
+        (status.facility(), status.error()),
+        (17, -18..=-15) | (14, -59)
+    );
+    match (privilege, role) {
+        (true, Some(role)) => format!(
+            "; role `{role}` may not set this device (ask for the privilege or use another role)"
+        ),
+        (true, None) => "; not privileged: authenticate (kerberos feature) and give a role".into(),
+        (false, _) => "; check the value, its range and the device".into(),
+    }
 }
 
 impl Error {
@@ -125,5 +252,10 @@ impl Error {
                 | Error::PoolExhausted { .. }
                 | Error::ListFailed { .. }
         )
+    }
+
+    /// Whether the error says a setting's outcome is unknown (it may have been applied).
+    pub fn is_outcome_unknown(&self) -> bool {
+        matches!(self, Error::OutcomeUnknown { .. })
     }
 }

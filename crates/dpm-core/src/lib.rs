@@ -10,6 +10,8 @@
 //! * `pool`: pooled connections for one-shot reads.
 //! * [`Subscription`]: a subscription on its own connection, as a `futures::Stream` of
 //!   [`Event`]s, with reconnect, backoff and a bounded, counted buffer.
+//! * [`write`](mod@write): settings (spec 6.6.3, 6.7) as plain state; `write_conn` drives them on the
+//!   kept, authenticated write connection (`kerberos` feature: spec 6.6.1-6.6.2).
 //! * [`DpmClient`]: the entry point tying them together.
 //!
 //! ```no_run
@@ -39,11 +41,14 @@
 mod client;
 mod connection;
 mod error;
+#[cfg(feature = "kerberos")]
+mod kerberos;
 mod pool;
-mod reconnect;
 pub mod session;
 mod stats;
 mod subscription;
+pub mod write;
+mod write_conn;
 
 /// Compiles the README example as a doctest.
 #[cfg(doctest)]
@@ -51,8 +56,11 @@ mod subscription;
 pub struct ReadmeDoctests;
 
 pub use client::{DpmClient, DpmClientBuilder};
-pub use error::Error;
+pub use error::{AuthError, Error};
+#[cfg(feature = "kerberos")]
+pub use kerberos::KerberosConfig;
+pub use pacsys_types::{Backoff, DropPolicy};
 pub use pacsys_types::{Event, Reading, Status, Value};
-pub use reconnect::Backoff;
 pub use stats::Stats;
-pub use subscription::{DropPolicy, Subscription, SubscriptionOptions};
+pub use subscription::{Subscription, SubscriptionOptions};
+pub use write::{ControlCommand, SettingValue, WriteOutcome};

@@ -12,11 +12,9 @@
 //! and reported in the stream as [`Event::Dropped`] at the place of the loss. Events other
 //! than readings (errors, disconnects, reconnects) are never dropped.
 
-use std::collections::VecDeque;
 use std::pin::Pin;
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
-use std::task::{Context, Poll, Waker};
+use std::task::{Context, Poll};
 use std::time::Duration;
 
 use futures::{Stream, StreamExt};
@@ -27,22 +25,10 @@ use tokio::time::{Instant, sleep_until};
 use tracing::{Instrument, debug, info, info_span, warn};
 
 use crate::connection::{ConnectConfig, Input, Transport, connect, feed_burst, flush_session};
-use crate::reconnect::Backoff;
 use crate::session::{Session, SessionEvent};
 use crate::stats::{Stats, Tally};
 use crate::{Error, Event};
-
-/// Which reading goes when a subscription's buffer is full.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-#[non_exhaustive]
-pub enum DropPolicy {
-    /// Drop the oldest undelivered reading, keeping the freshest data (the default: a slow
-    /// consumer sees current values, with a [`Event::Dropped`] marking the hole).
-    #[default]
-    DropOldest,
-    /// Drop the incoming reading, keeping what is buffered (the reference client's choice).
-    DropNewest,
-}
+use pacsys_types::{Backoff, DropPolicy, EventQueue};
 
 /// How a subscription behaves.
 ///
@@ -120,136 +106,25 @@ impl SubscriptionOptions {
     }
 }
 
-/// The bounded event buffer between the connection task and the consumer.
-#[derive(Debug)]
-struct Buffer {
-    queue: VecDeque<Event>,
-    readings: usize,
-    capacity: usize,
-    policy: DropPolicy,
-    closed: bool,
-    waker: Option<Waker>,
-}
-
-impl Buffer {
-    fn new(capacity: usize, policy: DropPolicy) -> Buffer {
-        Buffer {
-            queue: VecDeque::with_capacity(capacity.min(1 << 16) + 16),
-            readings: 0,
-            capacity,
-            policy,
-            closed: false,
-            waker: None,
-        }
-    }
-
-    /// Adds an event; returns how many readings were dropped for it (0 or 1).
-    fn push(&mut self, event: Event) -> u64 {
-        let mut dropped = 0;
-        if event.is_reading() {
-            if self.readings >= self.capacity {
-                dropped = 1;
-                match self.policy {
-                    DropPolicy::DropNewest => {
-                        self.mark_dropped_at_back();
-                        return dropped;
-                    }
-                    DropPolicy::DropOldest => self.evict_oldest(),
-                }
-            }
-            self.readings += 1;
-        }
-        self.queue.push_back(event);
-        dropped
-    }
-
-    fn mark_dropped_at_back(&mut self) {
-        match self.queue.back_mut() {
-            Some(Event::Dropped { count }) => *count += 1,
-            _ => self.queue.push_back(Event::Dropped { count: 1 }),
-        }
-    }
-
-    fn evict_oldest(&mut self) {
-        let Some(pos) = self.queue.iter().position(Event::is_reading) else {
-            return;
-        };
-        self.queue.remove(pos);
-        self.readings -= 1;
-        // Mark the hole where the reading was, merging with an adjacent marker.
-        if let Some(Event::Dropped { count }) =
-            pos.checked_sub(1).and_then(|p| self.queue.get_mut(p))
-        {
-            *count += 1;
-        } else if let Some(Event::Dropped { count }) = self.queue.get_mut(pos) {
-            *count += 1;
-        } else {
-            self.queue.insert(pos, Event::Dropped { count: 1 });
-        }
-    }
-
-    fn pop(&mut self) -> Option<Event> {
-        let e = self.queue.pop_front()?;
-        if e.is_reading() {
-            self.readings -= 1;
-        }
-        Some(e)
-    }
-}
-
 /// State shared by a subscription's task and its handle.
 #[derive(Debug)]
 struct Shared {
-    buffer: Mutex<Buffer>,
-    dropped: AtomicU64,
+    queue: EventQueue,
     tally: Tally,
 }
 
 impl Shared {
-    fn lock(&self) -> MutexGuard<'_, Buffer> {
-        self.buffer.lock().unwrap_or_else(|e| e.into_inner())
-    }
-
-    /// Pushes a batch with one lock, then wakes the consumer.
+    /// Pushes a batch (one lock), counting what the consumer's lag dropped.
     fn push_all(&self, events: &mut Vec<Event>) {
-        if events.is_empty() {
-            return;
-        }
-        let mut dropped = 0;
-        let waker = {
-            let mut buf = self.lock();
-            if buf.closed {
-                events.clear();
-                return;
-            }
-            for e in events.drain(..) {
-                dropped += buf.push(e);
-            }
-            buf.waker.take()
-        };
+        let dropped = self.queue.push_all(events);
         if dropped > 0 {
-            self.dropped.fetch_add(dropped, Ordering::Relaxed);
             self.tally.add(|c| &c.dropped, dropped);
-        }
-        if let Some(w) = waker {
-            w.wake();
         }
     }
 
     /// Ends the stream (after the buffered events, unless `discard`).
     fn close(&self, discard: bool) {
-        let waker = {
-            let mut buf = self.lock();
-            buf.closed = true;
-            if discard {
-                buf.queue.clear();
-                buf.readings = 0;
-            }
-            buf.waker.take()
-        };
-        if let Some(w) = waker {
-            w.wake();
-        }
+        self.queue.close(discard);
     }
 }
 
@@ -302,8 +177,7 @@ impl Subscription {
     ) -> Result<Subscription, Error> {
         let conn = connect(&cfg, &tally).await?;
         let shared = Arc::new(Shared {
-            buffer: Mutex::new(Buffer::new(opts.buffer, opts.policy)),
-            dropped: AtomicU64::new(0),
+            queue: EventQueue::new(opts.buffer, opts.policy),
             tally,
         });
         let mirror = Mutex::new(drfs.clone());
@@ -370,12 +244,12 @@ impl Subscription {
 
     /// Readings dropped so far because the consumer fell behind.
     pub fn dropped(&self) -> u64 {
-        self.shared.dropped.load(Ordering::Relaxed)
+        self.shared.queue.dropped()
     }
 
     /// Undelivered readings in the buffer now.
     pub fn buffered(&self) -> usize {
-        self.shared.lock().readings
+        self.shared.queue.buffered()
     }
 
     /// This subscription's counters (frames, readings received, drops, reconnects).
@@ -396,18 +270,7 @@ impl Stream for Subscription {
     type Item = Event;
 
     fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Event>> {
-        let mut buf = self.shared.lock();
-        if let Some(e) = buf.pop() {
-            return Poll::Ready(Some(e));
-        }
-        if buf.closed {
-            return Poll::Ready(None);
-        }
-        match &buf.waker {
-            Some(w) if w.will_wake(cx.waker()) => {}
-            _ => buf.waker = Some(cx.waker().clone()),
-        }
-        Poll::Pending
+        self.shared.queue.poll_next(cx)
     }
 }
 
@@ -598,68 +461,5 @@ async fn drive(
         }
         // Let the consumer run between bursts on a busy runtime.
         tokio::task::yield_now().await;
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use pacsys_types::Reading;
-
-    fn reading(n: u64) -> Event {
-        Event::Reading(Reading::new(Arc::from(n.to_string().as_str()), Status::OK))
-    }
-
-    fn names(buf: &mut Buffer) -> Vec<String> {
-        std::iter::from_fn(|| buf.pop())
-            .map(|e| match e {
-                Event::Reading(r) => r.drf.to_string(),
-                Event::Dropped { count } => format!("D{count}"),
-                other => other.to_string(),
-            })
-            .collect()
-    }
-
-    #[test]
-    fn drop_newest_marks_the_tail() {
-        let mut b = Buffer::new(2, DropPolicy::DropNewest);
-        let dropped: u64 = (1..=5).map(|n| b.push(reading(n))).sum();
-        assert_eq!(dropped, 3);
-        b.push(Event::Disconnected { reason: "x".into() });
-        assert_eq!(names(&mut b), ["1", "2", "D3", "disconnected: x"]);
-    }
-
-    #[test]
-    fn drop_oldest_marks_the_head_and_keeps_fresh_data() {
-        let mut b = Buffer::new(2, DropPolicy::DropOldest);
-        b.push(Event::Reconnected {
-            gap: Duration::from_millis(1),
-        });
-        let dropped: u64 = (1..=5).map(|n| b.push(reading(n))).sum();
-        assert_eq!(dropped, 3);
-        assert_eq!(b.readings, 2);
-        assert_eq!(
-            names(&mut b),
-            ["reconnected after a gap of 1ms", "D3", "4", "5"]
-        );
-        // Consumed in between: no drop.
-        assert_eq!(b.push(reading(6)), 0);
-    }
-
-    #[test]
-    fn non_reading_events_are_never_dropped() {
-        let mut b = Buffer::new(1, DropPolicy::DropOldest);
-        b.push(reading(1));
-        for _ in 0..5 {
-            b.push(Event::Error {
-                drf: Arc::from("X"),
-                status: Status::new(17, -26),
-            });
-        }
-        assert_eq!(b.push(reading(2)), 1);
-        let all = names(&mut b);
-        assert_eq!(all.len(), 7);
-        assert_eq!(all[0], "D1");
-        assert_eq!(all[6], "2");
     }
 }

@@ -1,9 +1,11 @@
-//! Fakes that every pacsys-rs crate tests against: a simulated device world and a fake DPM
-//! server that speaks the real DPM/HTTP protocol over real TCP sockets, with fault injection.
+//! Fakes that every pacsys-rs crate tests against: a simulated device world, a fake DPM
+//! server that speaks the real DPM/HTTP protocol over real TCP sockets, and a fake DAQ gRPC
+//! server ([`FakeDaqServer`]) over the same world, with fault injection.
 //!
-//! This crate depends only on the parser (`pacsys-drf`), the wire codec (`pacsys-dpm-proto`)
-//! and the shared types, never on the client crates, so it stays an independent peer: a
-//! client passing against it has implemented the protocol, not agreed with itself.
+//! This crate depends only on the parser (`pacsys-drf`), the wire codec (`pacsys-dpm-proto`),
+//! the generated DAQ protobuf types of `pacsys-grpc-core` (not its client) and the shared
+//! types, never on the client crates, so it stays an independent peer: a client passing
+//! against it has implemented the protocol, not agreed with itself.
 //!
 //! ```
 //! # #[tokio::main(flavor = "current_thread")]
@@ -26,9 +28,13 @@
 #![forbid(unsafe_code)]
 
 pub mod answer;
+pub mod daq;
 pub mod dpm;
+pub mod kdc;
 pub mod world;
 
+pub use daq::{DaqFaults, DaqStats, FakeDaqServer, FakeDaqServerBuilder};
+pub use dpm::auth::SettingsPolicy;
 pub use dpm::faults::{FaultPlan, Faults};
 pub use dpm::server::{FakeDpmServer, FakeDpmServerBuilder};
 pub use dpm::stats::StatsSnapshot;

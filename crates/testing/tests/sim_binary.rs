@@ -1,5 +1,5 @@
-//! The `pacsys-sim` binary: its READY line, that it serves DPM on the port it prints, and
-//! `--list-devices`.
+//! The `pacsys-sim` binary: its READY line, that it serves DPM (and with `--grpc-port` DAQ
+//! gRPC over the same world) on the ports it prints, and `--list-devices`.
 
 mod support;
 
@@ -72,4 +72,70 @@ async fn ready_line_names_a_port_that_serves_dpm() {
         }
     };
     assert_eq!(value, 42.0);
+}
+
+#[tokio::test]
+async fn grpc_port_serves_daq_over_the_same_world() {
+    use pacsys_grpc_core::proto::common::device::{Value, value::Value as Arm};
+    use pacsys_grpc_core::proto::services::daq::{Setting, SettingList, daq_client::DaqClient};
+
+    let mut child = Command::new(SIM)
+        .args(["--dpm-port", "0", "--grpc-port", "0"])
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("start pacsys-sim");
+    let stdout = child.stdout.take().expect("stdout");
+    let _sim = Sim(child);
+    let line = tokio::task::spawn_blocking(move || {
+        let mut line = String::new();
+        BufReader::new(stdout).read_line(&mut line).map(|_| line)
+    });
+    let line = tokio::time::timeout(support::raw::WAIT, line)
+        .await
+        .expect("READY in time")
+        .expect("reader thread")
+        .expect("a line");
+    let ports: Vec<u16> = line
+        .trim()
+        .strip_prefix("READY ")
+        .map(|rest| {
+            rest.split(' ')
+                .filter_map(|kv| kv.split_once('=').and_then(|(_, v)| v.parse().ok()))
+                .collect()
+        })
+        .unwrap_or_default();
+    assert!(
+        line.starts_with("READY dpm=") && line.contains(" grpc="),
+        "{line:?}"
+    );
+    let (dpm, grpc) = (ports[0], ports[1]);
+    // A setting made over gRPC...
+    let channel = tonic::transport::Endpoint::from_shared(format!("http://127.0.0.1:{grpc}"))
+        .expect("uri")
+        .connect()
+        .await
+        .expect("connect");
+    let reply = DaqClient::new(channel)
+        .set(SettingList {
+            setting: vec![Setting {
+                device: "Z:BENCH0042.SETTING@N".into(),
+                value: Some(Value {
+                    value: Some(Arm::Scalar(4242.0)),
+                }),
+            }],
+        })
+        .await
+        .expect("set")
+        .into_inner();
+    assert_eq!(reply.status.len(), 1);
+    assert_eq!(reply.status[0].status_code, 0);
+    // ...is what DPM reads.
+    let mut c = RawClient::connect(([127, 0, 0, 1], dpm).into()).await;
+    c.send(vec![c.add(1, "Z:BENCH0042@I"), c.start()]).await;
+    let value = loop {
+        if let pacsys_dpm_proto::Reply::Scalar(s) = c.reply().await {
+            break s.data;
+        }
+    };
+    assert_eq!(value, 4242.0);
 }

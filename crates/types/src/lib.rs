@@ -24,12 +24,16 @@
 #![deny(missing_docs)]
 #![forbid(unsafe_code)]
 
+pub mod backoff;
 pub mod event;
+pub mod queue;
 pub mod reading;
 pub mod status;
 pub mod value;
 
+pub use backoff::Backoff;
 pub use event::Event;
+pub use queue::{DropPolicy, EventQueue};
 pub use reading::Reading;
 pub use status::Status;
 pub use value::{AnalogAlarm, BasicStatus, DeviceMeta, DigitalAlarm, TimedArray, Value};

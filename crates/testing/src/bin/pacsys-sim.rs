@@ -2,6 +2,7 @@
 //!
 //! ```text
 //! pacsys-sim --dpm-port 0            # prints `READY dpm=<port>` once listening
+//! pacsys-sim --dpm-port 0 --grpc-port 0   # also serves DAQ gRPC: `READY dpm=<p> grpc=<g>`
 //! pacsys-sim --list-devices          # the device table as JSON lines
 //! pacsys-sim --dpm-port 6802 --split-writes --close-after-data 100
 //! ```
@@ -10,7 +11,7 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use clap::Parser;
-use pacsys_testing::{FakeDpmServer, Faults, SimWorld};
+use pacsys_testing::{FakeDaqServer, FakeDpmServer, Faults, SimWorld};
 
 /// Serve simulated ACNET devices over the DPM/HTTP protocol on 127.0.0.1.
 #[derive(Debug, Parser)]
@@ -23,6 +24,13 @@ struct Args {
     /// DPM port on 127.0.0.1 (0 = any free port; the chosen port is printed).
     #[arg(long, default_value_t = 6802)]
     dpm_port: u16,
+    /// Also serve the DAQ gRPC service on this 127.0.0.1 port (0 = any free port), over
+    /// the same device world; the ready line becomes `READY dpm=<p> grpc=<g>`.
+    #[arg(long)]
+    grpc_port: Option<u16>,
+    /// Require `authorization: Bearer <TOKEN>` on gRPC settings.
+    #[arg(long, value_name = "TOKEN", requires = "grpc_port")]
+    grpc_token: Option<String>,
     /// Print the device table as JSON lines and exit.
     #[arg(long)]
     list_devices: bool,
@@ -125,7 +133,9 @@ async fn main() -> ExitCode {
         list_devices();
         return ExitCode::SUCCESS;
     }
+    let world = SimWorld::default_table();
     let mut builder = FakeDpmServer::builder()
+        .world(world.clone())
         .port(args.dpm_port)
         .heartbeat(Duration::from_millis(args.heartbeat_ms.max(1)))
         .insecure_settings(args.insecure_settings)
@@ -143,8 +153,30 @@ async fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    println!("READY dpm={}", server.port());
+    let grpc = match args.grpc_port {
+        Some(port) => {
+            let mut daq = FakeDaqServer::builder().world(world).port(port);
+            if let Some(token) = &args.grpc_token {
+                daq = daq.token(token.clone());
+            }
+            match daq.start().await {
+                Ok(daq) => Some(daq),
+                Err(e) => {
+                    eprintln!("pacsys-sim: cannot listen on 127.0.0.1:{port} for gRPC: {e}");
+                    return ExitCode::FAILURE;
+                }
+            }
+        }
+        None => None,
+    };
+    match &grpc {
+        Some(daq) => println!("READY dpm={} grpc={}", server.port(), daq.port()),
+        None => println!("READY dpm={}", server.port()),
+    }
     let _ = tokio::signal::ctrl_c().await;
+    if let Some(daq) = grpc {
+        daq.shutdown().await;
+    }
     server.shutdown().await;
     ExitCode::SUCCESS
 }

@@ -16,6 +16,7 @@ use pacsys_dpm_proto::{
 use pacsys_drf::{Event, ExtraKind, Property};
 use pacsys_types::{Status, Value};
 
+use super::auth::SettingsPolicy;
 use crate::answer::{self, SettingData, Target};
 use crate::world::{SimDevice, SimWorld};
 
@@ -47,6 +48,15 @@ pub struct ListConfig {
     pub insecure_settings: bool,
     /// The Kerberos service name an empty Authenticate is answered with.
     pub service_name: String,
+    /// Answer ApplySettings (default). When off, settings are still applied but the reply
+    /// never comes: a client sees a lost reply after the setting took effect.
+    pub answer_settings: bool,
+    /// Who may set what once a list authenticated. `None`: every authenticated (or
+    /// test-enabled) list may set anything.
+    pub policy: Option<Arc<SettingsPolicy>>,
+    /// Run the real GSS-API acceptor on Authenticate tokens (`kerberos` feature; the keytab
+    /// comes from `KRB5_KTNAME`). Off: a context token is refused with DPM_PRIV.
+    pub kerberos: bool,
 }
 
 impl Default for ListConfig {
@@ -56,6 +66,9 @@ impl Default for ListConfig {
             pend_unknown_after: None,
             insecure_settings: false,
             service_name: "daeset/bd@dce01.fnal.gov".to_owned(),
+            answer_settings: true,
+            policy: None,
+            kerberos: false,
         }
     }
 }
@@ -87,11 +100,15 @@ struct Job {
 }
 
 /// Settings authorisation state of the list.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug)]
 enum Auth {
     None,
-    /// Settings enabled (EnableSettings succeeded).
-    Enabled,
+    /// A GSS-API context being established or established, not yet enabled.
+    #[cfg(feature = "kerberos")]
+    Context(super::auth::Acceptor),
+    /// Settings enabled: by EnableSettings for this principal, or by the test hook
+    /// [`FakeList::enable_settings`] (`None`: any setting allowed).
+    Enabled(Option<String>),
 }
 
 /// A simulated clock event's repetition period: events 0x02 and 0x0F fire at 15 Hz, 0x00
@@ -209,19 +226,20 @@ impl FakeList {
                         token: None,
                     }));
                 } else {
-                    // No GSS acceptor in this build: a context token is refused.
-                    out.push(self.status_reply(0, codes::PRIV, now));
+                    let reply = self.authenticate(&auth.token, now);
+                    out.push(reply);
                 }
             }
-            Request::EnableSettings(_) => {
-                let status = if self.auth == Auth::Enabled {
-                    Status::OK
-                } else {
-                    codes::PRIV
-                };
+            Request::EnableSettings(enable) => {
+                let status = self.enable(&enable.message, &enable.mic);
                 out.push(self.status_reply(0, status, now));
             }
-            Request::ApplySettings(apply) => out.push(self.apply(apply)),
+            Request::ApplySettings(apply) => {
+                let reply = self.apply(apply);
+                if self.config.answer_settings {
+                    out.push(reply);
+                }
+            }
             // ACNET-transport requests: the TCP server ignores them.
             Request::ServiceDiscovery(_) | Request::OpenList(_) => {}
         }
@@ -458,9 +476,106 @@ impl FakeList {
         Ok(replies)
     }
 
+    /// A non-empty Authenticate token: fed to the GSS acceptor (spec 5.6) when Kerberos is
+    /// on; otherwise refused with DPM_PRIV.
+    #[cfg_attr(not(feature = "kerberos"), allow(unused_variables))]
+    fn authenticate(&mut self, token: &[u8], now: Instant) -> Reply {
+        #[cfg(feature = "kerberos")]
+        if self.config.kerberos {
+            use super::auth::{Acceptor, Step};
+            let mut acceptor = match std::mem::replace(&mut self.auth, Auth::None) {
+                Auth::Context(a) if !a.is_complete() => a,
+                _ => Acceptor::new(),
+            };
+            return match acceptor.step(token) {
+                Ok(Step::Complete(out)) => {
+                    self.auth = Auth::Context(acceptor);
+                    Reply::Authenticate(AuthenticateReply {
+                        service_name: Some(self.config.service_name.clone()),
+                        token: out,
+                    })
+                }
+                Ok(Step::Continue(out)) => {
+                    self.auth = Auth::Context(acceptor);
+                    Reply::Authenticate(AuthenticateReply {
+                        service_name: None,
+                        token: Some(out),
+                    })
+                }
+                Err(e) => {
+                    tracing::debug!(list = self.list_id, error = %e, "GSS accept failed");
+                    self.status_reply(0, codes::PRIV, now)
+                }
+            };
+        }
+        self.status_reply(0, codes::PRIV, now)
+    }
+
+    /// EnableSettings: the MIC must verify with the established context, and the principal
+    /// must be known to the policy (when there is one).
+    #[cfg_attr(not(feature = "kerberos"), allow(unused_variables))]
+    fn enable(&mut self, message: &[u8], mic: &[u8]) -> Status {
+        match &mut self.auth {
+            Auth::Enabled(_) => Status::OK,
+            Auth::None => codes::PRIV,
+            #[cfg(feature = "kerberos")]
+            Auth::Context(acceptor) => {
+                if !acceptor.is_complete() {
+                    return codes::PRIV;
+                }
+                match acceptor.verify(message, mic) {
+                    Ok(principal) => {
+                        let known = self
+                            .config
+                            .policy
+                            .as_ref()
+                            .is_none_or(|p| p.knows(&principal));
+                        if known {
+                            self.auth = Auth::Enabled(Some(principal));
+                            Status::OK
+                        } else {
+                            codes::PRIV
+                        }
+                    }
+                    Err(e) => {
+                        tracing::debug!(list = self.list_id, error = %e, "MIC rejected");
+                        codes::PRIV
+                    }
+                }
+            }
+        }
+    }
+
+    /// The principal of an enabled list (`Some(None)`: enabled by the test hook).
+    pub fn settings_principal(&self) -> Option<Option<&str>> {
+        match &self.auth {
+            Auth::Enabled(p) => Some(p.as_deref()),
+            _ => None,
+        }
+    }
+
+    /// Whether a setting of `ref_id` is allowed on this list.
+    fn may_set(&self, ref_id: i64) -> bool {
+        if self.config.insecure_settings {
+            return true;
+        }
+        let Auth::Enabled(principal) = &self.auth else {
+            return false;
+        };
+        let (Some(policy), Some(principal)) = (&self.config.policy, principal) else {
+            return true;
+        };
+        let device = self
+            .entries
+            .get(&ref_id)
+            .and_then(|drf| pacsys_drf::Request::parse(drf).ok())
+            .map(|r| r.device().to_owned())
+            .unwrap_or_default();
+        policy.permits(principal, self.property("ROLE"), &device)
+    }
+
     /// ApplySettings: one SettingStatus per record, in the order raw, scaled, text.
     fn apply(&mut self, apply: ApplySettingsRequest) -> Reply {
-        let allowed = self.auth == Auth::Enabled || self.config.insecure_settings;
         let records = apply
             .raw_array
             .unwrap_or_default()
@@ -483,7 +598,7 @@ impl FakeList {
         let status = records
             .map(|(ref_id, data)| SettingStatus {
                 ref_id,
-                status: if allowed {
+                status: if self.may_set(ref_id) {
                     self.write_entry(ref_id, &data).err().unwrap_or(Status::OK)
                 } else {
                     codes::PRIV
@@ -610,7 +725,7 @@ impl FakeList {
     /// Enables settings as a successful Kerberos EnableSettings would (used by the
     /// Kerberos acceptor and by tests).
     pub fn enable_settings(&mut self) {
-        self.auth = Auth::Enabled;
+        self.auth = Auth::Enabled(None);
     }
 }
 

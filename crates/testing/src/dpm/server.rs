@@ -112,6 +112,38 @@ impl FakeDpmServerBuilder {
         self
     }
 
+    /// Whether ApplySettings is answered (default `true`). With `false` the settings are
+    /// applied but no reply is sent, as when the reply is lost after the front end took the
+    /// setting: the client must report the outcome as unknown, never retry.
+    pub fn answer_settings(mut self, on: bool) -> Self {
+        self.list.answer_settings = on;
+        self
+    }
+
+    /// The Kerberos service name an empty Authenticate is answered with (default
+    /// `daeset/bd@dce01.fnal.gov`, production's form `service/instance@host`).
+    pub fn service_name(mut self, name: impl Into<String>) -> Self {
+        self.list.service_name = name.into();
+        self
+    }
+
+    /// Who may set what (principals -> roles -> devices). Applies to lists that
+    /// authenticated; without a policy an authenticated list may set anything.
+    pub fn settings_policy(mut self, policy: super::auth::SettingsPolicy) -> Self {
+        self.list.policy = Some(Arc::new(policy));
+        self
+    }
+
+    /// Authenticates lists with the real GSS-API acceptor: Authenticate tokens go to
+    /// `gss_accept_sec_context` with the keytab named by `KRB5_KTNAME` (process-wide, as
+    /// MIT Kerberos reads it), EnableSettings MICs are verified with the context. Give the
+    /// service name the keytab holds with [`FakeDpmServerBuilder::service_name`].
+    #[cfg(feature = "kerberos")]
+    pub fn kerberos(mut self, on: bool) -> Self {
+        self.list.kerberos = on;
+        self
+    }
+
     /// The same faults on every connection.
     pub fn faults(mut self, faults: Faults) -> Self {
         self.faults = every_connection(faults);
@@ -154,6 +186,7 @@ impl FakeDpmServerBuilder {
             faults: self.faults,
             stats: Stats::default(),
             ids: Mutex::new(self.list_ids.collect()),
+            kick: tokio::sync::Notify::new(),
         });
         let shutdown = CancellationToken::new();
         let task = tokio::spawn(accept_loop(listener, Arc::clone(&shared), shutdown.clone()));
@@ -173,6 +206,8 @@ struct Shared {
     faults: FaultPlan,
     stats: Stats,
     ids: Mutex<VecDeque<i32>>,
+    /// Wakes every connection to close it ([`FakeDpmServer::close_connections`]).
+    kick: tokio::sync::Notify,
 }
 
 /// A fake DPM server on 127.0.0.1 speaking the real DPM/HTTP protocol (spec sections 5, 6),
@@ -245,6 +280,13 @@ impl FakeDpmServer {
     /// one (as production honours it), else the TCP peer; `None` before its handshake.
     pub fn client_address(&self, index: u64) -> Option<String> {
         self.shared.stats.client(index)
+    }
+
+    /// Closes every open connection (as a restarting server or a proxy dropping idle
+    /// sockets would) and keeps accepting new ones. Connections waiting for a request are
+    /// closed at once; one busy writing closes at its next wait.
+    pub fn close_connections(&self) {
+        self.shared.kick.notify_waiters();
     }
 
     /// Stops accepting, closes every connection and waits until all tasks have ended.
@@ -457,6 +499,7 @@ async fn serve(
         tokio::select! {
             biased;
             _ = shutdown.cancelled() => return Ok(()),
+            _ = shared.kick.notified() => return Ok(()),
             frame = reader.next() => match frame {
                 Some(Ok(request)) => {
                     Stats::add(&shared.stats.frames_in, 1);

@@ -1,4 +1,5 @@
-//! Exponential backoff with jitter for subscription reconnects (pure logic, no clock).
+//! Exponential backoff with jitter for reconnects (pure logic, no clock), shared by both
+//! connection cores.
 
 use std::time::Duration;
 
@@ -7,7 +8,7 @@ use std::time::Duration;
 ///
 /// ```
 /// use std::time::Duration;
-/// use pacsys_dpm_core::Backoff;
+/// use pacsys_types::Backoff;
 ///
 /// let mut b = Backoff::new(Duration::from_millis(100), Duration::from_secs(30));
 /// let first = b.next_delay();

@@ -1,0 +1,15 @@
+//! The fake DAQ gRPC server: the `services.daq.DAQ` service over the same [`SimWorld`]
+//! (and the same [`answer`](crate::answer) rules) as the fake DPM server, so one device table
+//! serves both protocols.
+//!
+//! * [`server`]: [`FakeDaqServer`], its builder, token checking and counters.
+//! * [`read`]: one `Read` call's reply stream (one-shot, periodic, clock and logger
+//!   requests), as plain state polled by tonic.
+//! * [`DaqFaults`]: fault injection (drop the stream after N replies, delay, `UNAVAILABLE`).
+//!
+//! [`SimWorld`]: crate::SimWorld
+
+pub mod read;
+pub mod server;
+
+pub use server::{DaqFaults, DaqStats, FakeDaqServer, FakeDaqServerBuilder};

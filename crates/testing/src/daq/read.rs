@@ -1,0 +1,416 @@
+//! One `Read` call of the fake DAQ server: the requests parsed once, their schedules, and a
+//! [`ReadStream`] that yields `ReadingReply`s as they fall due (no task, no channel: tonic
+//! polls it directly, so a tick's replies are encoded in one go).
+
+use std::collections::VecDeque;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+use std::task::{Context, Poll};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use futures::Stream;
+use pacsys_drf::{Event as DrfEvent, ExtraKind};
+use pacsys_grpc_core::convert::{self, status_to_proto};
+use pacsys_grpc_core::proto::common::device as pdev;
+use pacsys_grpc_core::proto::services::daq::{self as pdaq, reading_reply};
+use pacsys_types::{Reading, Status, Value};
+use tokio::time::{Instant, Sleep};
+
+use super::server::{Counters, DaqFaults};
+use crate::answer::{self, Target};
+use crate::dpm::list::clock_period;
+use crate::world::{SimDevice, SimWorld};
+
+/// Statuses the fake answers read requests with.
+pub mod codes {
+    use pacsys_types::Status;
+    /// The DRF does not parse.
+    pub const BAD_REQUEST: Status = Status::new(17, -24);
+    /// A state event (not simulated).
+    pub const NOT_YET: Status = Status::new(17, -48);
+    /// An unsupported data source.
+    pub const INVALID_DATASOURCE: Status = Status::new(17, -42);
+}
+
+/// Most samples per logger chunk, as DPM.
+pub const LOGGER_CHUNK: usize = 487;
+
+#[derive(Debug)]
+enum Schedule {
+    /// One reply, then done.
+    Once,
+    /// A reply every `period`; with `on_change` only when the value changed.
+    Periodic {
+        period: Duration,
+        on_change: bool,
+        last: Option<Value>,
+    },
+    /// Replies computed at the start (status replies, logger chunks), sent at once.
+    Canned(VecDeque<pdaq::ReadingReply>),
+}
+
+#[derive(Debug)]
+struct Job {
+    index: u32,
+    drf: Arc<str>,
+    device: Option<Arc<SimDevice>>,
+    target: Target,
+    schedule: Schedule,
+    due: Instant,
+}
+
+fn wall_ms(t: SystemTime) -> i64 {
+    t.duration_since(UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
+}
+
+fn status_reply(index: u32, status: Status, message: &str) -> pdaq::ReadingReply {
+    pdaq::ReadingReply {
+        index,
+        value: Some(reading_reply::Value::Status(status_to_proto(
+            status, message,
+        ))),
+    }
+}
+
+/// Plans one request of a call.
+fn plan(world: &SimWorld, index: u32, drf: &str, now: Instant, wall: SystemTime) -> Job {
+    let canned = |replies: Vec<pdaq::ReadingReply>| Job {
+        index,
+        drf: Arc::from(drf),
+        device: None,
+        target: Target {
+            property: pacsys_drf::Property::Reading,
+            field: None,
+            range: None,
+        },
+        schedule: Schedule::Canned(replies.into()),
+        due: now,
+    };
+    let request = match pacsys_drf::Request::parse(drf) {
+        Ok(r) => r,
+        Err(e) => {
+            return canned(vec![status_reply(
+                index,
+                codes::BAD_REQUEST,
+                &format!("Malformed DRF: {e}"),
+            )]);
+        }
+    };
+    let Some(device) = request
+        .is_acnet()
+        .then(|| world.device(request.device()))
+        .flatten()
+    else {
+        return canned(vec![status_reply(
+            index,
+            answer::status::NO_SUCH_DEVICE,
+            "No such device",
+        )]);
+    };
+    let target = Target {
+        property: request.property(),
+        field: request.field(),
+        range: request.range(),
+    };
+    let schedule = match request.extra().map(|e| e.kind()) {
+        Some(kind @ (ExtraKind::Logger | ExtraKind::LoggerDuration | ExtraKind::LoggerSingle)) => {
+            let text = request.extra().map_or("", |e| e.text());
+            let params: Vec<i64> = text
+                .split(':')
+                .skip(1)
+                .filter_map(|p| p.trim().parse().ok())
+                .collect();
+            let now_ms = wall_ms(wall);
+            let replies = match (kind, params.as_slice()) {
+                (ExtraKind::Logger, [start, end, ..]) => {
+                    logger(world, &device, index, *start, *end)
+                }
+                (ExtraKind::LoggerDuration, [secs, ..]) => {
+                    logger(world, &device, index, now_ms - secs * 1000, now_ms)
+                }
+                (ExtraKind::LoggerSingle, [at, ..]) => {
+                    let mut h = world.history(&device, *at - crate::world::LOGGER_PERIOD_MS, *at);
+                    match h.pop() {
+                        Some((us, value)) => {
+                            let r = Reading::new(Arc::from(drf), Status::OK)
+                                .with_value(value)
+                                .with_timestamp(pacsys_types::reading::time_from_micros(us));
+                            vec![convert::reading_reply(index, &r, "")]
+                        }
+                        None => vec![status_reply(index, Status::new(66, -64), "No data")],
+                    }
+                }
+                _ => vec![status_reply(
+                    index,
+                    codes::INVALID_DATASOURCE,
+                    "Bad logger parameters",
+                )],
+            };
+            return canned(replies);
+        }
+        Some(ExtraKind::Ftp | ExtraKind::Livedata) | None => match request.event() {
+            DrfEvent::Default | DrfEvent::Immediate => Schedule::Once,
+            DrfEvent::Never => Schedule::Canned(VecDeque::new()),
+            DrfEvent::Periodic(p) => Schedule::Periodic {
+                period: Duration::from_millis(p.period_ms().max(1)),
+                on_change: !p.continuous(),
+                last: None,
+            },
+            DrfEvent::Clock(c) => Schedule::Periodic {
+                period: clock_period(c.number().unwrap_or(u128::MAX)),
+                on_change: false,
+                last: None,
+            },
+            DrfEvent::State(_) => {
+                return canned(vec![status_reply(
+                    index,
+                    codes::NOT_YET,
+                    "State events are not simulated",
+                )]);
+            }
+        },
+        Some(_) => {
+            return canned(vec![status_reply(
+                index,
+                codes::INVALID_DATASOURCE,
+                "Unsupported data source",
+            )]);
+        }
+    };
+    Job {
+        index,
+        drf: Arc::from(drf),
+        device: Some(device),
+        target,
+        schedule,
+        due: now,
+    }
+}
+
+/// Logger history as DPM sends it: chunks of [`LOGGER_CHUNK`] samples, then an empty
+/// `readings {}` terminator.
+fn logger(
+    world: &SimWorld,
+    device: &SimDevice,
+    index: u32,
+    start: i64,
+    end: i64,
+) -> Vec<pdaq::ReadingReply> {
+    let points = world.history(device, start, end);
+    let mut replies: Vec<pdaq::ReadingReply> = points
+        .chunks(LOGGER_CHUNK)
+        .map(|chunk| pdaq::ReadingReply {
+            index,
+            value: Some(reading_reply::Value::Readings(pdaq::Readings {
+                reading: chunk
+                    .iter()
+                    .filter_map(|(us, value)| {
+                        let data = convert::value_to_proto(value).ok()?;
+                        #[allow(deprecated)]
+                        Some(pdaq::Reading {
+                            timestamp: pacsys_types::reading::time_from_micros(*us)
+                                .map(convert::time_to_proto),
+                            data: Some(data),
+                            status: Some(status_to_proto(Status::OK, "")),
+                        })
+                    })
+                    .collect(),
+            })),
+        })
+        .collect();
+    replies.push(pdaq::ReadingReply {
+        index,
+        value: Some(reading_reply::Value::Readings(pdaq::Readings::default())),
+    });
+    replies
+}
+
+/// The reply stream of one `Read` call.
+pub struct ReadStream {
+    jobs: Vec<Job>,
+    pending: VecDeque<pdaq::ReadingReply>,
+    timer: Pin<Box<Sleep>>,
+    faults: DaqFaults,
+    sent: u64,
+    release_at: Option<Instant>,
+    dropped: bool,
+    counters: Arc<Counters>,
+}
+
+impl std::fmt::Debug for ReadStream {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ReadStream")
+            .field("jobs", &self.jobs.len())
+            .field("pending", &self.pending.len())
+            .finish_non_exhaustive()
+    }
+}
+
+impl ReadStream {
+    pub(crate) fn new(
+        world: &SimWorld,
+        drfs: &[String],
+        faults: DaqFaults,
+        counters: Arc<Counters>,
+    ) -> ReadStream {
+        let now = Instant::now();
+        let wall = SystemTime::now();
+        let jobs = drfs
+            .iter()
+            .enumerate()
+            .map(|(i, d)| plan(world, u32::try_from(i).unwrap_or(u32::MAX), d, now, wall))
+            .collect();
+        counters.open_streams.fetch_add(1, Ordering::Relaxed);
+        ReadStream {
+            jobs,
+            pending: VecDeque::new(),
+            timer: Box::pin(tokio::time::sleep_until(now)),
+            faults,
+            sent: 0,
+            release_at: None,
+            dropped: false,
+            counters,
+        }
+    }
+
+    /// Produces every reply due at `now`; finished jobs are removed.
+    fn tick(&mut self, now: Instant) {
+        let wall = SystemTime::now();
+        let now_ms = wall_ms(wall);
+        let pending = &mut self.pending;
+        self.jobs.retain_mut(|job| {
+            if job.due > now {
+                return true;
+            }
+            let device = match (&mut job.schedule, &job.device) {
+                (Schedule::Canned(replies), _) => {
+                    pending.extend(replies.drain(..));
+                    return false;
+                }
+                (_, Some(device)) => device,
+                (_, None) => return false,
+            };
+            let value = match answer::read(device, job.target, now_ms) {
+                Ok(v) => v,
+                Err(status) => {
+                    pending.push_back(status_reply(job.index, status, ""));
+                    return false;
+                }
+            };
+            match &mut job.schedule {
+                Schedule::Periodic {
+                    period,
+                    on_change,
+                    last,
+                } => {
+                    job.due += *period;
+                    if job.due <= now {
+                        // Fallen behind: skip the missed periods (as a loaded server would).
+                        job.due = now + *period;
+                    }
+                    if *on_change {
+                        if last.as_ref() == Some(&value) {
+                            return true;
+                        }
+                        *last = Some(value.clone());
+                    }
+                    let r = Reading::new(Arc::clone(&job.drf), Status::OK)
+                        .with_value(value)
+                        .with_timestamp(Some(wall));
+                    pending.push_back(convert::reading_reply(job.index, &r, ""));
+                    true
+                }
+                _ => {
+                    let r = Reading::new(Arc::clone(&job.drf), Status::OK)
+                        .with_value(value)
+                        .with_timestamp(Some(wall));
+                    pending.push_back(convert::reading_reply(job.index, &r, ""));
+                    false
+                }
+            }
+        });
+        if let Some(delay) = self.faults.reply_delay
+            && !self.pending.is_empty()
+        {
+            self.release_at = Some(now + delay);
+        }
+    }
+}
+
+impl Drop for ReadStream {
+    fn drop(&mut self) {
+        self.counters.open_streams.fetch_sub(1, Ordering::Relaxed);
+    }
+}
+
+impl Stream for ReadStream {
+    type Item = Result<pdaq::ReadingReply, tonic::Status>;
+
+    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        let this = &mut *self;
+        loop {
+            if this.dropped {
+                return Poll::Ready(None);
+            }
+            if let Some(at) = this.release_at {
+                if Instant::now() < at {
+                    if this.timer.deadline() != at {
+                        this.timer.as_mut().reset(at);
+                    }
+                    if this.timer.as_mut().poll(cx).is_pending() {
+                        return Poll::Pending;
+                    }
+                }
+                this.release_at = None;
+            }
+            if let Some(reply) = this.pending.pop_front() {
+                if this.faults.drop_stream_after == Some(this.sent) {
+                    this.dropped = true;
+                    this.counters
+                        .dropped_streams
+                        .fetch_add(1, Ordering::Relaxed);
+                    return Poll::Ready(Some(Err(tonic::Status::unavailable(
+                        "fault injected: stream dropped",
+                    ))));
+                }
+                this.sent += 1;
+                this.counters.replies.fetch_add(1, Ordering::Relaxed);
+                if let Some(reading_reply::Value::Readings(r)) = &reply.value {
+                    this.counters
+                        .readings
+                        .fetch_add(r.reading.len() as u64, Ordering::Relaxed);
+                }
+                return Poll::Ready(Some(Ok(reply)));
+            }
+            let Some(next) = this.jobs.iter().map(|j| j.due).min() else {
+                return Poll::Ready(None);
+            };
+            let now = Instant::now();
+            if next > now {
+                if this.timer.deadline() != next {
+                    this.timer.as_mut().reset(next);
+                }
+                if this.timer.as_mut().poll(cx).is_pending() {
+                    return Poll::Pending;
+                }
+            }
+            this.tick(Instant::now());
+        }
+    }
+}
+
+/// The proto value of a setting as the simulator's setting data.
+pub(crate) fn setting_data(v: &pdev::Value) -> Option<answer::SettingData> {
+    use answer::SettingData;
+    use pdev::value::Value as Arm;
+    Some(match v.value.as_ref()? {
+        Arm::Scalar(x) => SettingData::Scaled(vec![*x]),
+        Arm::ScalarArr(a) => SettingData::Scaled(a.value.clone()),
+        Arm::Raw(b) => SettingData::Raw(b.clone()),
+        Arm::Text(s) => SettingData::Text(vec![s.clone()]),
+        Arm::TextArr(a) => SettingData::Text(a.value.clone()),
+        Arm::AnaAlarm(_) | Arm::DigAlarm(_) | Arm::BasicStatus(_) => return None,
+    })
+}
