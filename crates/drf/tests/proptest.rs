@@ -186,7 +186,9 @@ fn event_text() -> impl Strategy<Value = String> {
             }),
         (
             "[Ss]",
-            "[!-~&&[^ ]]{1,12}",
+            // Any non-space text, except that `<-` anywhere in a request starts its extra
+            // (spec section 2), so a state-event device cannot contain it.
+            "[!-~&&[^ ]]{1,12}".prop_filter("`<-` would start an extra", |d| !d.contains("<-")),
             "[0-9]{1,25}",
             time_token(),
             select(&["=", "!=", "*", ">", "<", "<=", ">="][..])
