@@ -1,0 +1,362 @@
+//! [`GrpcBackend`]: the [`Backend`] over the DAQ gRPC service (`pacsys-grpc-core`).
+
+use std::time::Duration;
+
+use pacsys_grpc_core::DaqClient;
+use pacsys_types::{Reading, Value};
+
+use crate::backend::{all_closed, empty_subscription};
+use crate::env::{self, EnvConfig};
+use crate::subscription::Registry;
+use crate::{Backend, Capabilities, Error, Subscription, WriteResult};
+
+/// The reference's default DAQ gRPC host.
+pub const DEFAULT_GRPC_HOST: &str = "dce08.fnal.gov";
+/// The reference's default DAQ gRPC port.
+pub const DEFAULT_GRPC_PORT: u16 = 50051;
+/// The default total timeout of one call.
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// Configures a [`GrpcBackend`]. Each setting comes from the builder if given, else from
+/// the environment (`PACSYS_GRPC_HOST`, `PACSYS_GRPC_PORT`, `PACSYS_JWT_TOKEN`,
+/// `PACSYS_TIMEOUT` — the reference ignored the last one for gRPC), else the reference
+/// default (`dce08.fnal.gov:50051`, no token, 5 s).
+///
+/// ```
+/// use pacsys::env::EnvConfig;
+/// use pacsys::GrpcBackend;
+///
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), pacsys::Error> {
+/// let backend = GrpcBackend::builder()
+///     .host("127.0.0.1")
+///     .port(50051)
+///     .env(EnvConfig::default()) // ignore the process environment
+///     .build()?;
+/// assert_eq!(backend.addr(), "127.0.0.1:50051");
+/// # Ok(()) }
+/// ```
+#[derive(Debug, Clone, Default)]
+pub struct GrpcBackendBuilder {
+    host: Option<String>,
+    port: Option<u16>,
+    token: Option<String>,
+    timeout: Option<Duration>,
+    env: Option<EnvConfig>,
+}
+
+impl GrpcBackendBuilder {
+    /// The DAQ service host.
+    pub fn host(mut self, host: impl Into<String>) -> Self {
+        self.host = Some(host.into());
+        self
+    }
+
+    /// The DAQ service port.
+    pub fn port(mut self, port: u16) -> Self {
+        self.port = Some(port);
+        self
+    }
+
+    /// The JWT sent as a bearer token on every call; settings need one.
+    pub fn token(mut self, token: impl Into<String>) -> Self {
+        self.token = Some(token.into());
+        self
+    }
+
+    /// The default total timeout of a call.
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = Some(timeout);
+        self
+    }
+
+    /// Use these environment values instead of reading the process environment at
+    /// [`build`](Self::build) (pass `EnvConfig::default()` to ignore the environment).
+    pub fn env(mut self, env: EnvConfig) -> Self {
+        self.env = Some(env);
+        self
+    }
+
+    /// Builds the backend. No I/O: the channel connects on first use. Must be called
+    /// inside a tokio runtime ([`Error::ConnectionLost`] otherwise); fails with
+    /// [`Error::Config`] if a `PACSYS_*` variable or a setting is invalid.
+    pub fn build(self) -> Result<GrpcBackend, Error> {
+        let env = match self.env {
+            Some(env) => env,
+            None => EnvConfig::from_env()?,
+        };
+        let host = self
+            .host
+            .or(env.grpc_host)
+            .unwrap_or_else(|| DEFAULT_GRPC_HOST.to_owned());
+        let port = self.port.or(env.grpc_port).unwrap_or(DEFAULT_GRPC_PORT);
+        let timeout = self.timeout.or(env.timeout).unwrap_or(DEFAULT_TIMEOUT);
+        let token = self.token.or(env.jwt_token);
+        env::validate(&host, port, timeout)?;
+        let mut client = DaqClient::builder().host(host).port(port).timeout(timeout);
+        if let Some(token) = &token {
+            client = client.token(token.clone());
+        }
+        Ok(GrpcBackend {
+            client: client.build()?,
+            timeout,
+            token,
+            subscriptions: Registry::default(),
+        })
+    }
+}
+
+/// The [`Backend`] over the DAQ gRPC service: one HTTP/2 channel, one `Read` call per
+/// batch, one `Set` per [`write_many`](Backend::write_many), subscriptions that reconnect
+/// and report the gap. Settings need a JWT.
+///
+/// ```no_run
+/// use pacsys::{Backend, GrpcBackend};
+///
+/// # async fn demo() -> Result<(), pacsys::Error> {
+/// let backend = GrpcBackend::builder().token("eyJ...").build()?;
+/// let value = backend.read("M:OUTTMP", None).await?;
+/// println!("{value:?}");
+/// # Ok(()) }
+/// ```
+#[derive(Debug)]
+pub struct GrpcBackend {
+    client: DaqClient,
+    timeout: Duration,
+    token: Option<String>,
+    subscriptions: Registry,
+}
+
+impl GrpcBackend {
+    /// A builder with the reference defaults and the environment.
+    pub fn builder() -> GrpcBackendBuilder {
+        GrpcBackendBuilder::default()
+    }
+
+    /// `host:port` of the DAQ service.
+    pub fn addr(&self) -> &str {
+        self.client.addr()
+    }
+
+    /// The underlying `pacsys-grpc-core` client, for what the facade does not cover yet.
+    pub fn client(&self) -> &DaqClient {
+        &self.client
+    }
+
+    fn is_closed(&self) -> bool {
+        self.subscriptions.is_closed()
+    }
+}
+
+impl Backend for GrpcBackend {
+    async fn get_many<S: AsRef<str> + Sync>(
+        &self,
+        drfs: &[S],
+        timeout: Option<Duration>,
+    ) -> Vec<Result<Reading, Error>> {
+        if self.is_closed() {
+            return all_closed(drfs.len());
+        }
+        if drfs.is_empty() {
+            return Vec::new();
+        }
+        // A one-shot read with the never event is never answered by a real DAQ server (the
+        // reference then timed out): refuse it per slot, as the DPM backend does.
+        if !drfs.iter().any(|d| never_event(d.as_ref())) {
+            return self
+                .client
+                .read_many(drfs, timeout.unwrap_or(self.timeout))
+                .await
+                .into_iter()
+                .map(|r| r.map_err(Error::from))
+                .collect();
+        }
+        let sent: Vec<&str> = drfs
+            .iter()
+            .map(AsRef::as_ref)
+            .filter(|d| !never_event(d))
+            .collect();
+        let mut answers = if sent.is_empty() {
+            Vec::new()
+        } else {
+            self.client
+                .read_many(&sent, timeout.unwrap_or(self.timeout))
+                .await
+        }
+        .into_iter();
+        drfs.iter()
+            .map(|d| {
+                let d = d.as_ref();
+                if never_event(d) {
+                    Err(Error::Unsupported {
+                        drf: d.to_owned(),
+                        reason: "a one-shot read with the never event `@N` is never answered; use `@I` or no event".into(),
+                    })
+                } else {
+                    answers.next().map_or(Err(Error::Closed), |r| r.map_err(Error::from))
+                }
+            })
+            .collect()
+    }
+
+    async fn write_many<S: AsRef<str> + Sync>(
+        &self,
+        settings: &[(S, Value)],
+        timeout: Option<Duration>,
+    ) -> Vec<Result<WriteResult, Error>> {
+        if self.is_closed() {
+            return all_closed(settings.len());
+        }
+        if settings.is_empty() {
+            return Vec::new();
+        }
+        self.client
+            .set_many_with_timeout(settings, timeout.unwrap_or(self.timeout))
+            .await
+            .into_iter()
+            .zip(settings)
+            .map(|(r, (drf, _))| {
+                r.map(|status| WriteResult::new(drf.as_ref(), status))
+                    .map_err(Error::from)
+            })
+            .collect()
+    }
+
+    async fn subscribe<S: AsRef<str> + Sync>(&self, drfs: &[S]) -> Result<Subscription, Error> {
+        if self.is_closed() {
+            return Err(Error::Closed);
+        }
+        if drfs.is_empty() {
+            return Err(empty_subscription());
+        }
+        Ok(self.subscriptions.grpc(self.client.subscribe(drfs)?))
+    }
+
+    fn timeout(&self) -> Duration {
+        self.timeout
+    }
+
+    fn capabilities(&self) -> Capabilities {
+        let caps = Capabilities::READ | Capabilities::STREAM | Capabilities::BATCH;
+        if self.token.is_some() {
+            caps | Capabilities::WRITE | Capabilities::AUTH_JWT
+        } else {
+            caps
+        }
+    }
+
+    /// The `sub` claim of the JWT, decoded without verifying the signature; `Ok(None)`
+    /// without a token or for an opaque (non-JWT) token.
+    fn principal(&self) -> Result<Option<String>, Error> {
+        Ok(self.token.as_deref().and_then(jwt_subject))
+    }
+
+    async fn close(&self) {
+        self.subscriptions.close();
+    }
+}
+
+/// Whether a DRF's event is the never event `@N` (the event is the text after the last
+/// `@`, up to an optional `<-` data source).
+fn never_event(drf: &str) -> bool {
+    drf.rsplit_once('@').is_some_and(|(_, event)| {
+        let event = event.split_once("<-").map_or(event, |(e, _)| e);
+        event.trim().eq_ignore_ascii_case("n")
+    })
+}
+
+/// The `sub` claim of a JWT (`header.payload.signature`), without verification.
+fn jwt_subject(token: &str) -> Option<String> {
+    let mut parts = token.split('.');
+    let (_header, payload, _sig) = (parts.next()?, parts.next()?, parts.next()?);
+    if parts.next().is_some() {
+        return None;
+    }
+    let json = base64url_decode(payload)?;
+    let claims: serde_json::Value = serde_json::from_slice(&json).ok()?;
+    claims.get("sub")?.as_str().map(str::to_owned)
+}
+
+/// Decodes unpadded (or padded) base64url.
+fn base64url_decode(text: &str) -> Option<Vec<u8>> {
+    let text = text.trim_end_matches('=');
+    let mut out = Vec::with_capacity(text.len() * 3 / 4);
+    let mut acc: u32 = 0;
+    let mut bits = 0;
+    for c in text.bytes() {
+        let v = match c {
+            b'A'..=b'Z' => c - b'A',
+            b'a'..=b'z' => c - b'a' + 26,
+            b'0'..=b'9' => c - b'0' + 52,
+            b'-' | b'+' => 62,
+            b'_' | b'/' => 63,
+            _ => return None,
+        };
+        acc = (acc << 6) | u32::from(v);
+        bits += 6;
+        if bits >= 8 {
+            bits -= 8;
+            out.push((acc >> bits) as u8);
+            acc &= (1 << bits) - 1;
+        }
+    }
+    Some(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn jwt_subject_is_read_without_verification() {
+        // {"alg":"none"} . {"sub":"alice@FNAL.GOV","exp":1} . (no signature)
+        let token = "eyJhbGciOiJub25lIn0.eyJzdWIiOiJhbGljZUBGTkFMLkdPViIsImV4cCI6MX0.";
+        assert_eq!(jwt_subject(token).as_deref(), Some("alice@FNAL.GOV"));
+    }
+
+    #[test]
+    fn never_event_is_recognised() {
+        assert!(never_event("M:OUTTMP@N"));
+        assert!(never_event("M:OUTTMP.SETTING@n"));
+        assert!(never_event("M:OUTTMP@N<-LOGGER:1:2"));
+        assert!(!never_event("M:OUTTMP"));
+        assert!(!never_event("M:OUTTMP@I"));
+        assert!(!never_event("M:OUTTMP@p,1000"));
+        assert!(!never_event("N:OUTTMP"));
+    }
+
+    #[test]
+    fn opaque_tokens_have_no_subject() {
+        assert_eq!(jwt_subject("secret"), None);
+        assert_eq!(jwt_subject("a.b"), None);
+        assert_eq!(jwt_subject("a.!!.c"), None);
+        assert_eq!(jwt_subject("a.e30.c"), None); // {} has no sub
+    }
+
+    #[test]
+    fn base64url_round_numbers() {
+        assert_eq!(base64url_decode("aGk").unwrap(), b"hi");
+        assert_eq!(base64url_decode("aGk=").unwrap(), b"hi");
+        assert_eq!(base64url_decode("").unwrap(), b"");
+    }
+
+    #[tokio::test]
+    async fn capabilities_follow_the_token() {
+        let b = GrpcBackend::builder()
+            .env(EnvConfig::default())
+            .build()
+            .unwrap();
+        assert!(!b.capabilities().contains(Capabilities::WRITE));
+        assert_eq!(b.addr(), "dce08.fnal.gov:50051");
+        let b = GrpcBackend::builder()
+            .env(EnvConfig::default())
+            .token("t")
+            .build()
+            .unwrap();
+        assert!(
+            b.capabilities()
+                .contains(Capabilities::WRITE | Capabilities::AUTH_JWT)
+        );
+        assert_eq!(b.principal().unwrap(), None);
+    }
+}

@@ -1,0 +1,88 @@
+//! pacsys: a client library for Fermilab's ACNET control system.
+//!
+//! One async API, the [`Backend`] trait, over two transports:
+//!
+//! * [`DpmBackend`]: DPM over the binary DPM/HTTP protocol (`pacsys-dpm-core`), default
+//!   `acsys-proxy.fnal.gov:6802`;
+//! * [`GrpcBackend`]: the DAQ gRPC service (`pacsys-grpc-core`), default
+//!   `dce08.fnal.gov:50051`.
+//!
+//! Both speak the shared vocabulary of `pacsys-types` (re-exported here: [`Reading`],
+//! [`Value`], [`Status`], [`Event`], ...) and report failures as one [`Error`] type.
+//! Batch calls return one `Result` per request, in input order; one device failing never
+//! fails the batch. Subscriptions are [`futures::Stream`]s of [`Event`]s that report
+//! disconnections, reconnections with the gap, and drops.
+//!
+//! ```no_run
+//! use std::time::Duration;
+//! use futures::StreamExt;
+//! use pacsys::{Backend, DpmBackend, Event, Value};
+//!
+//! # async fn demo() -> Result<(), pacsys::Error> {
+//! let backend = DpmBackend::builder().build()?; // PACSYS_DPM_HOST etc. apply
+//!
+//! // One value.
+//! let temperature = backend.read("M:OUTTMP", None).await?;
+//! println!("{temperature:?}");
+//!
+//! // A batch: one result per DRF, in order.
+//! for r in backend.get_many(&["M:OUTTMP", "Z:ACLTST[0:3]", "Z:NOSUCH"], None).await {
+//!     match r {
+//!         Ok(reading) => println!("{} = {:?}", reading.drf, reading.value),
+//!         Err(e) => println!("{e}"),
+//!     }
+//! }
+//!
+//! // A setting.
+//! backend.write("G:AMANDA", Value::Scalar(12.5), Some(Duration::from_secs(2))).await?;
+//!
+//! // A stream.
+//! let mut sub = backend.subscribe(&["M:OUTTMP@p,1000"]).await?;
+//! while let Some(event) = sub.next().await {
+//!     if let Event::Reading(r) = event {
+//!         println!("{:?}", r.value);
+//!     }
+//! }
+//! # Ok(()) }
+//! ```
+//!
+//! Scripts without async use [`blocking::Client`], the same API over a private runtime.
+//!
+//! # Configuration
+//!
+//! Builders take explicit values first, then the `PACSYS_*` environment variables (see
+//! [`env::EnvConfig`]), then the reference defaults. Construction does no I/O.
+//!
+//! # Feature flags
+//!
+//! * `kerberos`: Kerberos-authenticated DPM settings (needs the system GSS-API library).
+#![deny(missing_docs)]
+#![forbid(unsafe_code)]
+#![deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+#![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
+
+/// Compiles the README example as a doctest.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;
+
+mod backend;
+pub mod blocking;
+mod capabilities;
+pub mod dpm;
+pub mod env;
+mod error;
+pub mod grpc;
+mod subscription;
+mod write;
+
+pub use backend::Backend;
+pub use capabilities::Capabilities;
+pub use dpm::{DpmBackend, DpmBackendBuilder};
+pub use error::Error;
+pub use grpc::{GrpcBackend, GrpcBackendBuilder};
+pub use pacsys_types::{
+    AnalogAlarm, BasicStatus, DeviceMeta, DigitalAlarm, Event, Reading, Status, TimedArray, Value,
+};
+pub use subscription::Subscription;
+pub use write::WriteResult;

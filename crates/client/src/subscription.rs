@@ -1,0 +1,208 @@
+//! [`Subscription`]: a stream of [`Event`]s, whichever backend produced it.
+
+use std::pin::Pin;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, Weak};
+use std::task::{Context, Poll};
+
+use futures::Stream;
+use futures::task::AtomicWaker;
+use pacsys_types::Event;
+
+use crate::Error;
+
+/// A running subscription: a [`futures::Stream`] of [`Event`]s (readings, per-request
+/// errors, disconnections, reconnections with the gap, drops) that ends after
+/// [`Subscription::stop`] or when the backend gives up.
+///
+/// Dropping it stops it too, and so does closing its backend
+/// ([`Backend::close`](crate::Backend::close)): a consumer waiting on the stream is woken
+/// and sees it end, and the connection is released at that poll (or when the subscription
+/// is dropped, whichever comes first). Drops are never silent: the stream carries
+/// [`Event::Dropped`] markers and [`Subscription::dropped`] counts them.
+///
+/// ```no_run
+/// use futures::StreamExt;
+/// use pacsys::{Backend, DpmBackend, Event};
+///
+/// # async fn demo() -> Result<(), pacsys::Error> {
+/// let backend = DpmBackend::builder().build()?;
+/// let mut sub = backend.subscribe(&["M:OUTTMP@p,1000"]).await?;
+/// while let Some(event) = sub.next().await {
+///     match event {
+///         Event::Reading(r) => println!("{} = {:?}", r.drf, r.value),
+///         Event::Reconnected { gap } => println!("no data for {gap:?}"),
+///         other => println!("{other}"),
+///     }
+/// }
+/// # Ok(()) }
+/// ```
+#[derive(Debug)]
+pub struct Subscription {
+    /// `None` once the backend was closed (dropping the core subscription stops it).
+    inner: Option<Inner>,
+    /// Set by the backend's close.
+    signal: Arc<CloseSignal>,
+    /// What [`Subscription::dropped`] and [`Subscription::drfs`] report after close.
+    at_close: (u64, Vec<String>),
+}
+
+/// Tells one subscription that its backend was closed, waking it if it is waiting.
+#[derive(Debug, Default)]
+pub(crate) struct CloseSignal {
+    closed: AtomicBool,
+    waker: AtomicWaker,
+}
+
+impl CloseSignal {
+    fn close(&self) {
+        self.closed.store(true, Ordering::Release);
+        self.waker.wake();
+    }
+}
+
+/// The subscriptions of one backend, so closing the backend ends them.
+#[derive(Debug, Default)]
+pub(crate) struct Registry {
+    closed: AtomicBool,
+    signals: Mutex<Vec<Weak<CloseSignal>>>,
+}
+
+impl Registry {
+    /// Whether [`Registry::close`] was called.
+    pub(crate) fn is_closed(&self) -> bool {
+        self.closed.load(Ordering::Acquire)
+    }
+
+    /// Ends every registered subscription; later ones are ended as they register.
+    pub(crate) fn close(&self) {
+        self.closed.store(true, Ordering::Release);
+        let signals = std::mem::take(&mut *self.lock());
+        for signal in signals.iter().filter_map(Weak::upgrade) {
+            signal.close();
+        }
+    }
+
+    /// Wraps a core subscription and registers it (ending it at once if the backend was
+    /// closed meanwhile).
+    fn register(&self, inner: Inner) -> Subscription {
+        let signal = Arc::new(CloseSignal::default());
+        {
+            let mut signals = self.lock();
+            signals.retain(|w| w.strong_count() > 0);
+            signals.push(Arc::downgrade(&signal));
+        }
+        if self.is_closed() {
+            signal.close();
+        }
+        Subscription {
+            inner: Some(inner),
+            signal,
+            at_close: (0, Vec::new()),
+        }
+    }
+
+    pub(crate) fn dpm(&self, sub: pacsys_dpm_core::Subscription) -> Subscription {
+        self.register(Inner::Dpm(sub))
+    }
+
+    pub(crate) fn grpc(&self, sub: pacsys_grpc_core::Subscription) -> Subscription {
+        self.register(Inner::Grpc(sub))
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Vec<Weak<CloseSignal>>> {
+        self.signals.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+#[derive(Debug)]
+enum Inner {
+    Dpm(pacsys_dpm_core::Subscription),
+    Grpc(pacsys_grpc_core::Subscription),
+}
+
+impl Subscription {
+    /// Stops the subscription: the connection is released and the stream ends at once
+    /// (events still buffered are discarded). Idempotent.
+    pub async fn stop(&mut self) {
+        match &mut self.inner {
+            Some(Inner::Dpm(s)) => s.stop().await,
+            Some(Inner::Grpc(s)) => s.stop().await,
+            None => {}
+        }
+    }
+
+    /// How many readings were dropped so far because the consumer fell behind.
+    pub fn dropped(&self) -> u64 {
+        match &self.inner {
+            Some(Inner::Dpm(s)) => s.dropped(),
+            Some(Inner::Grpc(s)) => s.dropped(),
+            None => self.at_close.0,
+        }
+    }
+
+    /// The subscribed DRFs, as given.
+    pub fn drfs(&self) -> Vec<String> {
+        match &self.inner {
+            Some(Inner::Dpm(s)) => s.drfs().iter().map(|d| d.to_string()).collect(),
+            Some(Inner::Grpc(s)) => s.drfs().iter().map(|d| d.to_string()).collect(),
+            None => self.at_close.1.clone(),
+        }
+    }
+
+    /// Whether the backend was closed (the stream has ended or will end at the next poll).
+    pub fn is_closed(&self) -> bool {
+        self.signal.closed.load(Ordering::Acquire)
+    }
+
+    /// Adds DRFs to the running subscription (DPM only; every DRF is checked first and an
+    /// invalid one changes nothing). gRPC subscriptions give [`Error::Unsupported`].
+    pub async fn add<S: AsRef<str>>(&self, drfs: &[S]) -> Result<(), Error> {
+        match &self.inner {
+            _ if self.is_closed() => Err(Error::Closed),
+            Some(Inner::Dpm(s)) => s.add(drfs).await.map_err(Error::from),
+            Some(Inner::Grpc(_)) => Err(live_edit_unsupported()),
+            None => Err(Error::Closed),
+        }
+    }
+
+    /// Removes DRFs from the running subscription (DPM only). gRPC subscriptions give
+    /// [`Error::Unsupported`].
+    pub async fn remove<S: AsRef<str>>(&self, drfs: &[S]) -> Result<(), Error> {
+        match &self.inner {
+            _ if self.is_closed() => Err(Error::Closed),
+            Some(Inner::Dpm(s)) => s.remove(drfs).await.map_err(Error::from),
+            Some(Inner::Grpc(_)) => Err(live_edit_unsupported()),
+            None => Err(Error::Closed),
+        }
+    }
+}
+
+fn live_edit_unsupported() -> Error {
+    Error::Unsupported {
+        drf: String::new(),
+        reason: "a gRPC subscription cannot be edited while it runs; start a new one".into(),
+    }
+}
+
+impl Stream for Subscription {
+    type Item = Event;
+
+    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Event>> {
+        let this = &mut *self;
+        if this.inner.is_some() {
+            this.signal.waker.register(cx.waker());
+            if this.is_closed() {
+                // Remember what the accessors report, then drop the core subscription:
+                // that aborts its task and releases the connection.
+                this.at_close = (this.dropped(), this.drfs());
+                this.inner = None;
+            }
+        }
+        match &mut this.inner {
+            Some(Inner::Dpm(s)) => Pin::new(s).poll_next(cx),
+            Some(Inner::Grpc(s)) => Pin::new(s).poll_next(cx),
+            None => Poll::Ready(None),
+        }
+    }
+}
