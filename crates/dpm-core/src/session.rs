@@ -40,9 +40,7 @@ use pacsys_dpm_proto::{
 };
 use pacsys_drf::{Event as DrfEvent, ExtraKind};
 use pacsys_types::reading::time_from_millis;
-use pacsys_types::{
-    AnalogAlarm, BasicStatus, DeviceMeta, DigitalAlarm, Reading, TimedArray, Value,
-};
+use pacsys_types::{DeviceMeta, Reading, TimedArray, Value};
 use tracing::trace;
 
 use crate::Error;
@@ -706,72 +704,10 @@ fn history_chunk(h: &mut History, reply: &Reply) -> Option<Result<Status, Status
 
 /// Turns a data reply into a reading (spec 8).
 pub fn to_reading(drf: &Arc<str>, meta: Option<Arc<DeviceMeta>>, reply: Reply) -> Reading {
-    let (status, timestamp, cycle, value) = match reply {
-        Reply::Scalar(m) => (m.status, m.timestamp, m.cycle, Some(Value::Scalar(m.data))),
-        Reply::ScalarArray(m) => (m.status, m.timestamp, m.cycle, Some(Value::Array(m.data))),
-        Reply::Raw(m) => (m.status, m.timestamp, m.cycle, Some(Value::Raw(m.data))),
-        Reply::Text(m) => (m.status, m.timestamp, m.cycle, Some(Value::Text(m.data))),
-        Reply::TextArray(m) => (
-            m.status,
-            m.timestamp,
-            m.cycle,
-            Some(Value::TextArray(m.data)),
-        ),
-        Reply::TimedScalarArray(m) => {
-            let value = if m.micros.is_empty() {
-                Value::Array(m.data)
-            } else {
-                Value::TimedArray(TimedArray {
-                    data: m.data,
-                    micros: m.micros,
-                })
-            };
-            (m.status, m.timestamp, m.cycle, Some(value))
-        }
-        Reply::AnalogAlarm(m) => (
-            Status::OK,
-            m.timestamp,
-            m.cycle,
-            Some(Value::AnalogAlarm(AnalogAlarm {
-                minimum: m.minimum,
-                maximum: m.maximum,
-                alarm_enable: m.alarm_enable,
-                alarm_status: m.alarm_status,
-                abort: m.abort,
-                abort_inhibit: m.abort_inhibit,
-                tries_needed: m.tries_needed,
-                tries_now: m.tries_now,
-            })),
-        ),
-        Reply::DigitalAlarm(m) => (
-            Status::OK,
-            m.timestamp,
-            m.cycle,
-            Some(Value::DigitalAlarm(DigitalAlarm {
-                nominal: m.nominal,
-                mask: m.mask,
-                alarm_enable: m.alarm_enable,
-                alarm_status: m.alarm_status,
-                abort: m.abort,
-                abort_inhibit: m.abort_inhibit,
-                tries_needed: m.tries_needed,
-                tries_now: m.tries_now,
-            })),
-        ),
-        Reply::BasicStatus(m) => (
-            Status::OK,
-            m.timestamp,
-            m.cycle,
-            Some(Value::BasicStatus(BasicStatus {
-                on: m.on,
-                ready: m.ready,
-                remote: m.remote,
-                positive: m.positive,
-                ramp: m.ramp,
-            })),
-        ),
-        Reply::Status(m) => (m.status, m.timestamp, m.cycle, None),
-        other => (other.status().unwrap_or(Status::OK), 0, 0, None),
+    let (status, timestamp, cycle, value) = match reply.into_sample() {
+        Ok(s) => (s.status, s.timestamp, s.cycle, Some(s.value)),
+        Err(Reply::Status(m)) => (m.status, m.timestamp, m.cycle, None),
+        Err(other) => (other.status().unwrap_or(Status::OK), 0, 0, None),
     };
     let mut r = Reading::new(Arc::clone(drf), status)
         .with_timestamp(time_from_millis(timestamp))

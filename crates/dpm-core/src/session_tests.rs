@@ -6,6 +6,7 @@ use pacsys_dpm_proto::{
     RawReply, ScalarArrayReply, ScalarReply, StartListReply, StatusReply, TextArrayReply,
     TextReply, TimedScalarArrayReply,
 };
+use pacsys_types::{AnalogAlarm, BasicStatus, DigitalAlarm};
 
 const LIST: i32 = 4242;
 const PEND: Status = Status::new(17, 1);

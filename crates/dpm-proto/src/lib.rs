@@ -52,6 +52,7 @@ pub mod ids;
 mod record;
 mod reply;
 mod request;
+mod sample;
 mod setting;
 mod wire;
 
@@ -84,4 +85,5 @@ pub use request::{
     EnableSettingsRequest, OpenListRequest, RemoveFromListRequest, Request,
     ServiceDiscoveryRequest, StartListRequest, StopListRequest,
 };
+pub use sample::Sample;
 pub use setting::{RawSetting, ScaledSetting, SettingStatus, TextSetting};

@@ -8,10 +8,9 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use pacsys_dpm_proto::{
-    AnalogAlarmReply, ApplySettingsReply, ApplySettingsRequest, AuthenticateReply,
-    BasicStatusReply, DeviceInfoReply, DigitalAlarmReply, ListStatusReply, RawReply, Reply,
-    Request, ScalarArrayReply, ScalarReply, SettingStatus, StartListReply, StatusReply,
-    TextArrayReply, TextReply, TimedScalarArrayReply,
+    ApplySettingsReply, ApplySettingsRequest, AuthenticateReply, DeviceInfoReply, ListStatusReply,
+    Reply, Request, Sample, ScalarArrayReply, SettingStatus, StartListReply, StatusReply,
+    TimedScalarArrayReply,
 };
 use pacsys_drf::{Event, ExtraKind, Property};
 use pacsys_types::{Status, Value};
@@ -742,96 +741,20 @@ fn target_of(request: &pacsys_drf::Request) -> Target {
     }
 }
 
-/// The data reply that carries `value`.
+/// The data reply that carries `value` (a kind DPM cannot carry is reported as
+/// DPM_NOT_YET, not faked).
 pub fn data_reply(ref_id: i64, timestamp: i64, cycle: i64, value: &Value) -> Reply {
-    let status = Status::OK;
-    match value {
-        Value::Scalar(data) => Reply::Scalar(ScalarReply {
-            ref_id,
-            timestamp,
-            cycle,
-            status,
-            data: *data,
-        }),
-        Value::Array(data) => Reply::ScalarArray(ScalarArrayReply {
-            ref_id,
-            timestamp,
-            cycle,
-            status,
-            data: data.clone(),
-        }),
-        Value::Raw(data) => Reply::Raw(RawReply {
-            ref_id,
-            timestamp,
-            cycle,
-            status,
-            data: data.clone(),
-        }),
-        Value::Text(data) => Reply::Text(TextReply {
-            ref_id,
-            timestamp,
-            cycle,
-            status,
-            data: data.clone(),
-        }),
-        Value::TextArray(data) => Reply::TextArray(TextArrayReply {
-            ref_id,
-            timestamp,
-            cycle,
-            status,
-            data: data.clone(),
-        }),
-        Value::TimedArray(t) => Reply::TimedScalarArray(TimedScalarArrayReply {
-            ref_id,
-            timestamp,
-            cycle,
-            status,
-            data: t.data.clone(),
-            micros: t.micros.clone(),
-        }),
-        Value::AnalogAlarm(a) => Reply::AnalogAlarm(AnalogAlarmReply {
-            ref_id,
-            timestamp,
-            cycle,
-            minimum: a.minimum,
-            maximum: a.maximum,
-            alarm_enable: a.alarm_enable,
-            alarm_status: a.alarm_status,
-            abort: a.abort,
-            abort_inhibit: a.abort_inhibit,
-            tries_needed: a.tries_needed,
-            tries_now: a.tries_now,
-        }),
-        Value::DigitalAlarm(d) => Reply::DigitalAlarm(DigitalAlarmReply {
-            ref_id,
-            timestamp,
-            cycle,
-            nominal: d.nominal,
-            mask: d.mask,
-            alarm_enable: d.alarm_enable,
-            alarm_status: d.alarm_status,
-            abort: d.abort,
-            abort_inhibit: d.abort_inhibit,
-            tries_needed: d.tries_needed,
-            tries_now: d.tries_now,
-        }),
-        Value::BasicStatus(s) => Reply::BasicStatus(BasicStatusReply {
-            ref_id,
-            timestamp,
-            cycle,
-            on: s.on,
-            ready: s.ready,
-            remote: s.remote,
-            positive: s.positive,
-            ramp: s.ramp,
-        }),
-        // `Value` is non-exhaustive; a kind DPM cannot carry is reported, not faked.
-        #[allow(unreachable_patterns)]
-        _ => Reply::Status(StatusReply {
-            ref_id,
-            timestamp,
-            cycle,
-            status: codes::NOT_YET,
-        }),
-    }
+    let sample = Sample {
+        ref_id,
+        timestamp,
+        cycle,
+        status: Status::OK,
+        value: value.clone(),
+    };
+    Reply::from_sample(sample).unwrap_or(Reply::Status(StatusReply {
+        ref_id,
+        timestamp,
+        cycle,
+        status: codes::NOT_YET,
+    }))
 }
