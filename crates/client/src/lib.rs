@@ -73,7 +73,7 @@ pub mod dpm;
 pub mod env;
 mod error;
 pub mod grpc;
-mod subscription;
+pub mod subscription;
 mod write;
 
 pub use backend::Backend;

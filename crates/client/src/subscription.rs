@@ -1,11 +1,12 @@
 //! [`Subscription`]: a stream of [`Event`]s, whichever backend produced it.
 
 use std::pin::Pin;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, Weak};
 use std::task::{Context, Poll};
 
 use futures::Stream;
+use futures::stream::BoxStream;
 use futures::task::AtomicWaker;
 use pacsys_types::Event;
 
@@ -62,20 +63,47 @@ impl CloseSignal {
 }
 
 /// The subscriptions of one backend, so closing the backend ends them.
+///
+/// Backends outside this crate (fakes, adapters) use it to give their subscriptions the
+/// same close semantics as the built-in ones:
+///
+/// ```
+/// use futures::StreamExt;
+/// use pacsys::subscription::Registry;
+/// use pacsys::{Event, Reading, Status, Value};
+///
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() {
+/// let registry = Registry::new();
+/// let reading = Reading::new("Z:A".into(), Status::OK).with_value(Value::Scalar(1.0));
+/// // A stream that never ends by itself: only the registry's close ends it.
+/// let events = futures::stream::iter([Event::Reading(reading)]).chain(futures::stream::pending());
+/// let mut sub = registry.register_stream(["Z:A"], events, Default::default());
+/// assert!(matches!(sub.next().await, Some(Event::Reading(_))));
+/// registry.close(); // ends every registered subscription
+/// assert!(sub.next().await.is_none());
+/// assert!(sub.is_closed());
+/// # }
+/// ```
 #[derive(Debug, Default)]
-pub(crate) struct Registry {
+pub struct Registry {
     closed: AtomicBool,
     signals: Mutex<Vec<Weak<CloseSignal>>>,
 }
 
 impl Registry {
+    /// An empty registry.
+    pub fn new() -> Registry {
+        Registry::default()
+    }
+
     /// Whether [`Registry::close`] was called.
-    pub(crate) fn is_closed(&self) -> bool {
+    pub fn is_closed(&self) -> bool {
         self.closed.load(Ordering::Acquire)
     }
 
     /// Ends every registered subscription; later ones are ended as they register.
-    pub(crate) fn close(&self) {
+    pub fn close(&self) {
         self.closed.store(true, Ordering::Release);
         let signals = std::mem::take(&mut *self.lock());
         for signal in signals.iter().filter_map(Weak::upgrade) {
@@ -102,6 +130,17 @@ impl Registry {
         }
     }
 
+    /// Wraps any stream of events as a [`Subscription`] ended by [`Registry::close`]
+    /// (see [`Subscription::from_stream`] for the arguments).
+    pub fn register_stream<D, S>(&self, drfs: D, events: S, dropped: Arc<AtomicU64>) -> Subscription
+    where
+        D: IntoIterator,
+        D::Item: Into<String>,
+        S: Stream<Item = Event> + Send + 'static,
+    {
+        self.register(Inner::Stream(StreamSub::new(drfs, events, dropped)))
+    }
+
     pub(crate) fn dpm(&self, sub: pacsys_dpm_core::Subscription) -> Subscription {
         self.register(Inner::Dpm(sub))
     }
@@ -119,15 +158,87 @@ impl Registry {
 enum Inner {
     Dpm(pacsys_dpm_core::Subscription),
     Grpc(pacsys_grpc_core::Subscription),
+    Stream(StreamSub),
+}
+
+/// A subscription over a stream made outside this crate.
+struct StreamSub {
+    drfs: Vec<String>,
+    /// `None` once stopped.
+    events: Option<BoxStream<'static, Event>>,
+    dropped: Arc<AtomicU64>,
+}
+
+impl StreamSub {
+    fn new<D, S>(drfs: D, events: S, dropped: Arc<AtomicU64>) -> StreamSub
+    where
+        D: IntoIterator,
+        D::Item: Into<String>,
+        S: Stream<Item = Event> + Send + 'static,
+    {
+        StreamSub {
+            drfs: drfs.into_iter().map(Into::into).collect(),
+            events: Some(Box::pin(events)),
+            dropped,
+        }
+    }
+}
+
+impl std::fmt::Debug for StreamSub {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("StreamSub")
+            .field("drfs", &self.drfs)
+            .field("running", &self.events.is_some())
+            .field("dropped", &self.dropped.load(Ordering::Relaxed))
+            .finish()
+    }
 }
 
 impl Subscription {
+    /// A subscription over any stream of events: for fakes, adapters and tests.
+    ///
+    /// `drfs` is what [`Subscription::drfs`] reports; `dropped` is the counter
+    /// [`Subscription::dropped`] reads (the producer increments it when it drops readings).
+    /// [`Subscription::stop`] drops the stream; live [`add`](Subscription::add) and
+    /// [`remove`](Subscription::remove) give [`Error::Unsupported`]. Nothing closes it but
+    /// `stop` and the end of the stream: use [`Registry::register_stream`] to tie it to a
+    /// backend's close.
+    ///
+    /// ```
+    /// use futures::StreamExt;
+    /// use pacsys::{Event, Reading, Status, Subscription, Value};
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// let events = futures::stream::iter((0..3).map(|i| {
+    ///     let r = Reading::new("Z:A@p,100".into(), Status::OK);
+    ///     Event::Reading(r.with_value(Value::Scalar(f64::from(i))))
+    /// }));
+    /// let sub = Subscription::from_stream(["Z:A@p,100"], events, Default::default());
+    /// assert_eq!(sub.drfs(), ["Z:A@p,100"]);
+    /// assert_eq!(sub.count().await, 3);
+    /// # }
+    /// ```
+    pub fn from_stream<D, S>(drfs: D, events: S, dropped: Arc<AtomicU64>) -> Subscription
+    where
+        D: IntoIterator,
+        D::Item: Into<String>,
+        S: Stream<Item = Event> + Send + 'static,
+    {
+        Subscription {
+            inner: Some(Inner::Stream(StreamSub::new(drfs, events, dropped))),
+            signal: Arc::new(CloseSignal::default()),
+            at_close: (0, Vec::new()),
+        }
+    }
+
     /// Stops the subscription: the connection is released and the stream ends at once
     /// (events still buffered are discarded). Idempotent.
     pub async fn stop(&mut self) {
         match &mut self.inner {
             Some(Inner::Dpm(s)) => s.stop().await,
             Some(Inner::Grpc(s)) => s.stop().await,
+            Some(Inner::Stream(s)) => s.events = None,
             None => {}
         }
     }
@@ -137,6 +248,7 @@ impl Subscription {
         match &self.inner {
             Some(Inner::Dpm(s)) => s.dropped(),
             Some(Inner::Grpc(s)) => s.dropped(),
+            Some(Inner::Stream(s)) => s.dropped.load(Ordering::Relaxed),
             None => self.at_close.0,
         }
     }
@@ -146,6 +258,7 @@ impl Subscription {
         match &self.inner {
             Some(Inner::Dpm(s)) => s.drfs().iter().map(|d| d.to_string()).collect(),
             Some(Inner::Grpc(s)) => s.drfs().iter().map(|d| d.to_string()).collect(),
+            Some(Inner::Stream(s)) => s.drfs.clone(),
             None => self.at_close.1.clone(),
         }
     }
@@ -161,7 +274,8 @@ impl Subscription {
         match &self.inner {
             _ if self.is_closed() => Err(Error::Closed),
             Some(Inner::Dpm(s)) => s.add(drfs).await.map_err(Error::from),
-            Some(Inner::Grpc(_)) => Err(live_edit_unsupported()),
+            Some(Inner::Grpc(_)) => Err(live_edit_unsupported("a gRPC subscription")),
+            Some(Inner::Stream(_)) => Err(live_edit_unsupported("this subscription")),
             None => Err(Error::Closed),
         }
     }
@@ -172,16 +286,17 @@ impl Subscription {
         match &self.inner {
             _ if self.is_closed() => Err(Error::Closed),
             Some(Inner::Dpm(s)) => s.remove(drfs).await.map_err(Error::from),
-            Some(Inner::Grpc(_)) => Err(live_edit_unsupported()),
+            Some(Inner::Grpc(_)) => Err(live_edit_unsupported("a gRPC subscription")),
+            Some(Inner::Stream(_)) => Err(live_edit_unsupported("this subscription")),
             None => Err(Error::Closed),
         }
     }
 }
 
-fn live_edit_unsupported() -> Error {
+fn live_edit_unsupported(what: &str) -> Error {
     Error::Unsupported {
         drf: String::new(),
-        reason: "a gRPC subscription cannot be edited while it runs; start a new one".into(),
+        reason: format!("{what} cannot be edited while it runs; start a new one"),
     }
 }
 
@@ -202,6 +317,10 @@ impl Stream for Subscription {
         match &mut this.inner {
             Some(Inner::Dpm(s)) => Pin::new(s).poll_next(cx),
             Some(Inner::Grpc(s)) => Pin::new(s).poll_next(cx),
+            Some(Inner::Stream(s)) => match &mut s.events {
+                Some(events) => events.as_mut().poll_next(cx),
+                None => Poll::Ready(None),
+            },
             None => Poll::Ready(None),
         }
     }
