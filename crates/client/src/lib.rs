@@ -66,6 +66,7 @@
 #[doc = include_str!("../README.md")]
 pub struct ReadmeDoctests;
 
+mod any;
 mod backend;
 pub mod blocking;
 mod capabilities;
@@ -74,8 +75,10 @@ pub mod env;
 mod error;
 pub mod grpc;
 pub mod subscription;
+mod verify;
 mod write;
 
+pub use any::AnyBackend;
 pub use backend::Backend;
 pub use capabilities::Capabilities;
 pub use dpm::{DpmBackend, DpmBackendBuilder};
@@ -85,4 +88,5 @@ pub use pacsys_types::{
     AnalogAlarm, BasicStatus, DeviceMeta, DigitalAlarm, Event, Reading, Status, TimedArray, Value,
 };
 pub use subscription::Subscription;
+pub use verify::{Control, Verify, control, values_match, write_verified};
 pub use write::WriteResult;

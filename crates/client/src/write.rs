@@ -1,6 +1,6 @@
 //! [`WriteResult`]: the result of one successful setting.
 
-use pacsys_types::Status;
+use pacsys_types::{Status, Value};
 
 /// One setting the backend accepted.
 ///
@@ -9,20 +9,38 @@ use pacsys_types::Status;
 /// Both backends report the DRF as the caller wrote it (the reference returned the
 /// rewritten wire DRF over gRPC).
 ///
+/// The verification fields are filled by [`write_verified`](crate::write_verified),
+/// [`control`](crate::control) and the Device API; a plain write leaves them empty.
+///
 /// ```
 /// use pacsys::{Status, WriteResult};
 ///
 /// let r = WriteResult::new("G:AMANDA", Status::new(0, 0));
 /// assert!(r.is_success());
+/// assert!(r.confirmed()); // not verified, so nothing contradicts it
+/// assert_eq!(r.verified, None);
 /// assert!(!WriteResult::new("G:AMANDA", Status::new(17, 1)).is_success());
 /// ```
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct WriteResult {
     /// The request as the caller wrote it.
     pub drf: String,
     /// The status returned: success, or a warning (positive error code).
     pub status: Status,
+    /// `Some(true)` when a read-back matched, `Some(false)` when verification failed,
+    /// `None` when the write was not verified.
+    pub verified: Option<bool>,
+    /// The last value read back while verifying.
+    pub readback: Option<Value>,
+    /// The device already held the value, so nothing was written (verify with
+    /// `check_first`).
+    pub skipped: bool,
+    /// How many read-backs were made.
+    pub attempts: u32,
+    /// Why the last read-back failed, when it failed.
+    pub readback_error: Option<String>,
 }
 
 impl WriteResult {
@@ -31,12 +49,23 @@ impl WriteResult {
         WriteResult {
             drf: drf.into(),
             status,
+            verified: None,
+            readback: None,
+            skipped: false,
+            attempts: 0,
+            readback_error: None,
         }
     }
 
     /// Whether the status is a plain success (error code 0). A warning is not.
     pub fn is_success(&self) -> bool {
         self.status.is_ok()
+    }
+
+    /// A plain success that verification, if any, did not contradict (a warning is not
+    /// confirmed: writes treat warnings as failures).
+    pub fn confirmed(&self) -> bool {
+        self.is_success() && self.verified != Some(false)
     }
 
     /// Whether the status is a warning (positive error code): the setting was accepted

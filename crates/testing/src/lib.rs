@@ -31,6 +31,8 @@ pub mod answer;
 pub mod daq;
 pub mod dpm;
 pub mod kdc;
+#[cfg(feature = "sim")]
+pub mod sim;
 pub mod world;
 
 pub use daq::{DaqFaults, DaqStats, FakeDaqServer, FakeDaqServerBuilder};

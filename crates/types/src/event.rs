@@ -22,6 +22,7 @@ use crate::{Reading, Status};
 /// ```
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub enum Event {
     /// A sample for one of the subscribed requests.
     Reading(Reading),

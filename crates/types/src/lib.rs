@@ -20,7 +20,9 @@
 //!
 //! # Feature flags
 //!
-//! * `serde`: `Serialize`/`Deserialize` for [`Status`] as its raw signed 16-bit value.
+//! * `serde`: `Serialize`/`Deserialize` for every type: [`Status`] as its raw signed 16-bit
+//!   value, [`Value`] tagged with the reference's kind names
+//!   (`{"value_type": "scalar", "value": 1.5}`).
 #![deny(missing_docs)]
 #![forbid(unsafe_code)]
 
@@ -42,3 +44,50 @@ pub use value::{AnalogAlarm, BasicStatus, DeviceMeta, DigitalAlarm, TimedArray, 
 #[cfg(doctest)]
 #[doc = include_str!("../README.md")]
 pub struct ReadmeDoctests;
+
+#[cfg(all(test, feature = "serde"))]
+mod serde_tests {
+    use std::sync::Arc;
+    use std::time::{Duration, UNIX_EPOCH};
+
+    use crate::{BasicStatus, DeviceMeta, Event, Reading, Status, Value};
+
+    #[test]
+    fn values_carry_the_reference_kind_names() {
+        let json = serde_json::to_string(&Value::Scalar(1.5)).unwrap();
+        assert_eq!(json, r#"{"value_type":"scalar","value":1.5}"#);
+        let json = serde_json::to_string(&Value::Array(vec![1.0, 2.0])).unwrap();
+        assert_eq!(json, r#"{"value_type":"scalarArr","value":[1.0,2.0]}"#);
+    }
+
+    #[test]
+    fn readings_and_events_round_trip() {
+        let meta = DeviceMeta {
+            device_index: 1,
+            name: "M:OUTTMP".into(),
+            description: "outdoor temperature".into(),
+            units: Some("DegF".into()),
+            format_hint: None,
+        };
+        let reading = Reading::new(Arc::from("M:OUTTMP@p,1000"), Status::new(17, 1))
+            .with_value(Value::BasicStatus(BasicStatus {
+                on: Some(true),
+                ..BasicStatus::default()
+            }))
+            .with_timestamp(Some(
+                UNIX_EPOCH + Duration::from_micros(1_700_000_000_123_456),
+            ))
+            .with_cycle(Some(7))
+            .with_meta(Some(Arc::new(meta)));
+        for event in [
+            Event::Reading(reading),
+            Event::Reconnected {
+                gap: Duration::from_millis(1500),
+            },
+        ] {
+            let json = serde_json::to_string(&event).unwrap();
+            let back: Event = serde_json::from_str(&json).unwrap();
+            assert_eq!(back, event, "{json}");
+        }
+    }
+}

@@ -24,6 +24,7 @@ use crate::{DeviceMeta, Status, Value};
 /// ```
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct Reading {
     /// The DRF exactly as the caller passed it.
     pub drf: Arc<str>,

@@ -21,24 +21,35 @@ use std::fmt;
 /// ```
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(tag = "value_type", content = "value"))]
 pub enum Value {
     /// One number in engineering units.
+    #[cfg_attr(feature = "serde", serde(rename = "scalar"))]
     Scalar(f64),
     /// Several numbers in engineering units (an array device, or a range of one).
+    #[cfg_attr(feature = "serde", serde(rename = "scalarArr"))]
     Array(Vec<f64>),
     /// Raw bytes exactly as the front end returned them (no scaling).
+    #[cfg_attr(feature = "serde", serde(rename = "raw"))]
     Raw(Vec<u8>),
     /// Text (descriptions, names, text devices).
+    #[cfg_attr(feature = "serde", serde(rename = "text"))]
     Text(String),
     /// Several texts (for example status bit names).
+    #[cfg_attr(feature = "serde", serde(rename = "textArr"))]
     TextArray(Vec<String>),
     /// Samples with their own times (logger history and multi-sample replies).
+    #[cfg_attr(feature = "serde", serde(rename = "timedScalarArr"))]
     TimedArray(TimedArray),
     /// An analog alarm block.
+    #[cfg_attr(feature = "serde", serde(rename = "anaAlarm"))]
     AnalogAlarm(AnalogAlarm),
     /// A digital alarm block.
+    #[cfg_attr(feature = "serde", serde(rename = "digAlarm"))]
     DigitalAlarm(DigitalAlarm),
     /// The basic status bits a device defines.
+    #[cfg_attr(feature = "serde", serde(rename = "basicStatus"))]
     BasicStatus(BasicStatus),
 }
 
@@ -151,6 +162,7 @@ impl fmt::Display for Value {
 /// Samples with per-sample times: `micros[i]` is the time of `data[i]` in microseconds since
 /// the Unix epoch. `micros` may be empty when the server sent no times.
 #[derive(Debug, Clone, Default, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct TimedArray {
     /// The sample values.
     pub data: Vec<f64>,
@@ -163,6 +175,7 @@ pub struct TimedArray {
 /// Writable attributes are `minimum`, `maximum`, `alarm_enable`, `abort_inhibit` and
 /// `tries_needed`; the others are read-only state.
 #[derive(Debug, Clone, Copy, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct AnalogAlarm {
     /// Lower limit.
     pub minimum: f64,
@@ -187,6 +200,7 @@ pub struct AnalogAlarm {
 /// Writable attributes are `nominal`, `mask`, `alarm_enable`, `abort_inhibit` and
 /// `tries_needed`; the others are read-only state.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct DigitalAlarm {
     /// The expected bit pattern.
     pub nominal: i32,
@@ -215,6 +229,7 @@ pub struct DigitalAlarm {
 /// assert_eq!(s.to_string(), "on=true ready=false");
 /// ```
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct BasicStatus {
     /// Powered on.
     pub on: Option<bool>,
@@ -263,6 +278,7 @@ impl fmt::Display for BasicStatus {
 
 /// Metadata describing the device behind a request (DPM sends it as a DeviceInfo reply).
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct DeviceMeta {
     /// The device index (database key).
     pub device_index: i32,
