@@ -234,3 +234,73 @@ impl Iterator for Subscription {
         self.runtime.block_on(self.inner.next()).ok().flatten()
     }
 }
+
+/// Reads one DRF once with the process-wide default backend (see [`crate::read`]),
+/// blocking the calling thread.
+///
+/// ```no_run
+/// let temperature = pacsys::blocking::read("M:OUTTMP")?;
+/// # Ok::<(), pacsys::Error>(())
+/// ```
+pub fn read(drf: &str) -> Result<Value, Error> {
+    let drf = drf.to_owned();
+    crate::global::block_on(None, |b| async move { b.read(&drf, None).await })
+}
+
+/// Reads one DRF once with the default backend and returns the whole reading
+/// (see [`crate::get`]).
+///
+/// ```no_run
+/// let reading = pacsys::blocking::get("M:OUTTMP")?;
+/// # Ok::<(), pacsys::Error>(())
+/// ```
+pub fn get(drf: &str) -> Result<Reading, Error> {
+    let drf = drf.to_owned();
+    crate::global::block_on(None, |b| async move { b.get(&drf, None).await })
+}
+
+/// Reads several DRFs once with the default backend, one result per DRF in order
+/// (see [`crate::get_many`]).
+///
+/// ```no_run
+/// for r in pacsys::blocking::get_many(&["M:OUTTMP", "G:AMANDA"])? {
+///     println!("{r:?}");
+/// }
+/// # Ok::<(), pacsys::Error>(())
+/// ```
+pub fn get_many<S: AsRef<str>>(drfs: &[S]) -> Result<Vec<Result<Reading, Error>>, Error> {
+    let drfs: Vec<String> = drfs.iter().map(|d| d.as_ref().to_owned()).collect();
+    crate::global::block_on(None, |b| async move { Ok(b.get_many(&drfs, None).await) })
+}
+
+/// Writes one setting with the default backend (see [`crate::write`]).
+///
+/// ```no_run
+/// pacsys::blocking::write("G:AMANDA", pacsys::Value::Scalar(12.5))?;
+/// # Ok::<(), pacsys::Error>(())
+/// ```
+pub fn write(drf: &str, value: Value) -> Result<WriteResult, Error> {
+    let drf = drf.to_owned();
+    crate::global::block_on(None, |b| async move { b.write(&drf, value, None).await })
+}
+
+/// Writes several settings with the default backend, one result per setting in order
+/// (see [`crate::write_many`]).
+///
+/// ```no_run
+/// use pacsys::Value;
+/// let results = pacsys::blocking::write_many(&[("G:AMANDA", Value::Scalar(1.0))])?;
+/// # Ok::<(), pacsys::Error>(())
+/// ```
+pub fn write_many<S: AsRef<str>>(
+    settings: &[(S, Value)],
+) -> Result<Vec<Result<WriteResult, Error>>, Error> {
+    let settings: Vec<(String, Value)> = settings
+        .iter()
+        .map(|(d, v)| (d.as_ref().to_owned(), v.clone()))
+        .collect();
+    crate::global::block_on(
+        None,
+        |b| async move { Ok(b.write_many(&settings, None).await) },
+    )
+}

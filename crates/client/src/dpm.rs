@@ -7,6 +7,7 @@ use pacsys_types::{Reading, Value};
 
 use crate::backend::{all_closed, empty_subscription};
 use crate::env::{self, EnvConfig};
+use crate::observe::Observer;
 use crate::subscription::Registry;
 use crate::{Backend, Capabilities, Error, Subscription, WriteResult};
 
@@ -46,6 +47,7 @@ pub struct DpmBackendBuilder {
     timeout: Option<Duration>,
     role: Option<String>,
     env: Option<EnvConfig>,
+    observer: Option<Observer>,
 }
 
 impl DpmBackendBuilder {
@@ -76,6 +78,13 @@ impl DpmBackendBuilder {
     /// The role settings are made with (sent as `#ROLE:<role>`).
     pub fn role(mut self, role: impl Into<String>) -> Self {
         self.role = Some(role.into());
+        self
+    }
+
+    /// Reports connection trouble, reconnections and drops to `observer` (see
+    /// [`crate::observe`]).
+    pub fn observer(mut self, observer: Observer) -> Self {
+        self.observer = Some(observer);
         self
     }
 
@@ -125,7 +134,8 @@ impl DpmBackendBuilder {
         Ok(DpmBackend {
             client: client.build(),
             timeout,
-            subscriptions: Registry::default(),
+            subscriptions: Registry::with_observer(self.observer.clone()),
+            observer: self.observer,
         })
     }
 }
@@ -152,6 +162,7 @@ pub struct DpmBackend {
     client: DpmClient,
     timeout: Duration,
     subscriptions: Registry,
+    observer: Option<Observer>,
 }
 
 impl DpmBackend {
@@ -202,18 +213,25 @@ impl Backend for DpmBackend {
         drfs: &[S],
         timeout: Option<Duration>,
     ) -> Vec<Result<Reading, Error>> {
-        if self.is_closed() {
-            return all_closed(drfs.len());
+        let results = async {
+            if self.is_closed() {
+                return all_closed(drfs.len());
+            }
+            if drfs.is_empty() {
+                return Vec::new();
+            }
+            self.client
+                .read_many(drfs, timeout.unwrap_or(self.timeout))
+                .await
+                .into_iter()
+                .map(|r| r.map_err(Error::from))
+                .collect()
         }
-        if drfs.is_empty() {
-            return Vec::new();
+        .await;
+        if let Some(o) = &self.observer {
+            o.results("get_many", &results);
         }
-        self.client
-            .read_many(drfs, timeout.unwrap_or(self.timeout))
-            .await
-            .into_iter()
-            .map(|r| r.map_err(Error::from))
-            .collect()
+        results
     }
 
     async fn write_many<S: AsRef<str> + Sync>(
@@ -221,42 +239,49 @@ impl Backend for DpmBackend {
         settings: &[(S, Value)],
         timeout: Option<Duration>,
     ) -> Vec<Result<WriteResult, Error>> {
-        if self.is_closed() {
-            return all_closed(settings.len());
-        }
-        // Convert each value; only the convertible ones are sent.
-        let mut results: Vec<Option<Result<WriteResult, Error>>> = Vec::new();
-        let mut sent: Vec<(&str, SettingValue)> = Vec::new();
-        for (drf, value) in settings {
-            match setting_value(drf.as_ref(), value) {
-                Ok(v) => {
-                    sent.push((drf.as_ref(), v));
-                    results.push(None);
-                }
-                Err(e) => results.push(Some(Err(e))),
+        let results = async {
+            if self.is_closed() {
+                return all_closed(settings.len());
             }
+            // Convert each value; only the convertible ones are sent.
+            let mut results: Vec<Option<Result<WriteResult, Error>>> = Vec::new();
+            let mut sent: Vec<(&str, SettingValue)> = Vec::new();
+            for (drf, value) in settings {
+                match setting_value(drf.as_ref(), value) {
+                    Ok(v) => {
+                        sent.push((drf.as_ref(), v));
+                        results.push(None);
+                    }
+                    Err(e) => results.push(Some(Err(e))),
+                }
+            }
+            let mut outcomes = if sent.is_empty() {
+                Vec::new()
+            } else {
+                self.client
+                    .write_many(&sent, timeout.unwrap_or(self.timeout))
+                    .await
+            }
+            .into_iter();
+            results
+                .into_iter()
+                .map(|slot| match slot {
+                    Some(done) => done,
+                    None => match outcomes.next() {
+                        Some(Ok(o)) => Ok(WriteResult::new(o.drf, o.status)),
+                        Some(Err(e)) => Err(Error::from(e)),
+                        None => Err(Error::Protocol {
+                            detail: "the DPM core returned fewer results than settings".into(),
+                        }),
+                    },
+                })
+                .collect()
         }
-        let mut outcomes = if sent.is_empty() {
-            Vec::new()
-        } else {
-            self.client
-                .write_many(&sent, timeout.unwrap_or(self.timeout))
-                .await
+        .await;
+        if let Some(o) = &self.observer {
+            o.results("write_many", &results);
         }
-        .into_iter();
         results
-            .into_iter()
-            .map(|slot| match slot {
-                Some(done) => done,
-                None => match outcomes.next() {
-                    Some(Ok(o)) => Ok(WriteResult::new(o.drf, o.status)),
-                    Some(Err(e)) => Err(Error::from(e)),
-                    None => Err(Error::Protocol {
-                        detail: "the DPM core returned fewer results than settings".into(),
-                    }),
-                },
-            })
-            .collect()
     }
 
     async fn subscribe<S: AsRef<str> + Sync>(&self, drfs: &[S]) -> Result<Subscription, Error> {

@@ -7,6 +7,7 @@ use pacsys_types::{Reading, Value};
 
 use crate::backend::{all_closed, empty_subscription};
 use crate::env::{self, EnvConfig};
+use crate::observe::Observer;
 use crate::subscription::Registry;
 use crate::{Backend, Capabilities, Error, Subscription, WriteResult};
 
@@ -43,6 +44,7 @@ pub struct GrpcBackendBuilder {
     token: Option<String>,
     timeout: Option<Duration>,
     env: Option<EnvConfig>,
+    observer: Option<Observer>,
 }
 
 impl GrpcBackendBuilder {
@@ -67,6 +69,13 @@ impl GrpcBackendBuilder {
     /// The default total timeout of a call.
     pub fn timeout(mut self, timeout: Duration) -> Self {
         self.timeout = Some(timeout);
+        self
+    }
+
+    /// Reports connection trouble, reconnections and drops to `observer` (see
+    /// [`crate::observe`]).
+    pub fn observer(mut self, observer: Observer) -> Self {
+        self.observer = Some(observer);
         self
     }
 
@@ -101,7 +110,8 @@ impl GrpcBackendBuilder {
             client: client.build()?,
             timeout,
             token,
-            subscriptions: Registry::default(),
+            subscriptions: Registry::with_observer(self.observer.clone()),
+            observer: self.observer,
         })
     }
 }
@@ -125,6 +135,7 @@ pub struct GrpcBackend {
     timeout: Duration,
     token: Option<String>,
     subscriptions: Registry,
+    observer: Option<Observer>,
 }
 
 impl GrpcBackend {
@@ -154,49 +165,56 @@ impl Backend for GrpcBackend {
         drfs: &[S],
         timeout: Option<Duration>,
     ) -> Vec<Result<Reading, Error>> {
-        if self.is_closed() {
-            return all_closed(drfs.len());
-        }
-        if drfs.is_empty() {
-            return Vec::new();
-        }
-        // A one-shot read with the never event is never answered by a real DAQ server (the
-        // reference then timed out): refuse it per slot, as the DPM backend does.
-        if !drfs.iter().any(|d| never_event(d.as_ref())) {
-            return self
-                .client
-                .read_many(drfs, timeout.unwrap_or(self.timeout))
-                .await
-                .into_iter()
-                .map(|r| r.map_err(Error::from))
+        let results = async {
+            if self.is_closed() {
+                return all_closed(drfs.len());
+            }
+            if drfs.is_empty() {
+                return Vec::new();
+            }
+            // A one-shot read with the never event is never answered by a real DAQ server (the
+            // reference then timed out): refuse it per slot, as the DPM backend does.
+            if !drfs.iter().any(|d| never_event(d.as_ref())) {
+                return self
+                    .client
+                    .read_many(drfs, timeout.unwrap_or(self.timeout))
+                    .await
+                    .into_iter()
+                    .map(|r| r.map_err(Error::from))
+                    .collect();
+            }
+            let sent: Vec<&str> = drfs
+                .iter()
+                .map(AsRef::as_ref)
+                .filter(|d| !never_event(d))
                 .collect();
+            let mut answers = if sent.is_empty() {
+                Vec::new()
+            } else {
+                self.client
+                    .read_many(&sent, timeout.unwrap_or(self.timeout))
+                    .await
+            }
+            .into_iter();
+            drfs.iter()
+                .map(|d| {
+                    let d = d.as_ref();
+                    if never_event(d) {
+                        Err(Error::Unsupported {
+                            drf: d.to_owned(),
+                            reason: "a one-shot read with the never event `@N` is never answered; use `@I` or no event".into(),
+                        })
+                    } else {
+                        answers.next().map_or(Err(Error::Closed), |r| r.map_err(Error::from))
+                    }
+                })
+                .collect()
         }
-        let sent: Vec<&str> = drfs
-            .iter()
-            .map(AsRef::as_ref)
-            .filter(|d| !never_event(d))
-            .collect();
-        let mut answers = if sent.is_empty() {
-            Vec::new()
-        } else {
-            self.client
-                .read_many(&sent, timeout.unwrap_or(self.timeout))
-                .await
+        .await;
+        if let Some(o) = &self.observer {
+            o.results("get_many", &results);
         }
-        .into_iter();
-        drfs.iter()
-            .map(|d| {
-                let d = d.as_ref();
-                if never_event(d) {
-                    Err(Error::Unsupported {
-                        drf: d.to_owned(),
-                        reason: "a one-shot read with the never event `@N` is never answered; use `@I` or no event".into(),
-                    })
-                } else {
-                    answers.next().map_or(Err(Error::Closed), |r| r.map_err(Error::from))
-                }
-            })
-            .collect()
+        results
     }
 
     async fn write_many<S: AsRef<str> + Sync>(
@@ -204,22 +222,29 @@ impl Backend for GrpcBackend {
         settings: &[(S, Value)],
         timeout: Option<Duration>,
     ) -> Vec<Result<WriteResult, Error>> {
-        if self.is_closed() {
-            return all_closed(settings.len());
+        let results = async {
+            if self.is_closed() {
+                return all_closed(settings.len());
+            }
+            if settings.is_empty() {
+                return Vec::new();
+            }
+            self.client
+                .set_many_with_timeout(settings, timeout.unwrap_or(self.timeout))
+                .await
+                .into_iter()
+                .zip(settings)
+                .map(|(r, (drf, _))| {
+                    r.map(|status| WriteResult::new(drf.as_ref(), status))
+                        .map_err(Error::from)
+                })
+                .collect()
         }
-        if settings.is_empty() {
-            return Vec::new();
+        .await;
+        if let Some(o) = &self.observer {
+            o.results("write_many", &results);
         }
-        self.client
-            .set_many_with_timeout(settings, timeout.unwrap_or(self.timeout))
-            .await
-            .into_iter()
-            .zip(settings)
-            .map(|(r, (drf, _))| {
-                r.map(|status| WriteResult::new(drf.as_ref(), status))
-                    .map_err(Error::from)
-            })
-            .collect()
+        results
     }
 
     async fn subscribe<S: AsRef<str> + Sync>(&self, drfs: &[S]) -> Result<Subscription, Error> {

@@ -70,10 +70,13 @@ mod any;
 mod backend;
 pub mod blocking;
 mod capabilities;
+mod device;
 pub mod dpm;
 pub mod env;
 mod error;
+mod global;
 pub mod grpc;
+pub mod observe;
 pub mod subscription;
 mod verify;
 mod write;
@@ -81,9 +84,15 @@ mod write;
 pub use any::AnyBackend;
 pub use backend::Backend;
 pub use capabilities::Capabilities;
+pub use device::{ArrayDevice, Device, ScalarDevice, TextDevice};
 pub use dpm::{DpmBackend, DpmBackendBuilder};
 pub use error::Error;
+pub use global::{
+    configure, default_backend, get, get_many, read, run, shutdown, subscribe, write, write_many,
+};
 pub use grpc::{GrpcBackend, GrpcBackendBuilder};
+pub use pacsys_drf as drf;
+pub use pacsys_drf::{Field, Property};
 pub use pacsys_types::{
     AnalogAlarm, BasicStatus, DeviceMeta, DigitalAlarm, Event, Reading, Status, TimedArray, Value,
 };

@@ -11,6 +11,7 @@ use futures::task::AtomicWaker;
 use pacsys_types::Event;
 
 use crate::Error;
+use crate::observe::Observer;
 
 /// A running subscription: a [`futures::Stream`] of [`Event`]s (readings, per-request
 /// errors, disconnections, reconnections with the gap, drops) that ends after
@@ -46,6 +47,8 @@ pub struct Subscription {
     signal: Arc<CloseSignal>,
     /// What [`Subscription::dropped`] and [`Subscription::drfs`] report after close.
     at_close: (u64, Vec<String>),
+    /// The backend's observer, with the DRFs it reports.
+    observer: Option<(Observer, Arc<[String]>)>,
 }
 
 /// Tells one subscription that its backend was closed, waking it if it is waiting.
@@ -89,12 +92,22 @@ impl CloseSignal {
 pub struct Registry {
     closed: AtomicBool,
     signals: Mutex<Vec<Weak<CloseSignal>>>,
+    observer: Option<Observer>,
 }
 
 impl Registry {
     /// An empty registry.
     pub fn new() -> Registry {
         Registry::default()
+    }
+
+    /// An empty registry whose subscriptions report disconnections, reconnections and
+    /// drops to `observer` (as their consumer takes them from the stream).
+    pub fn with_observer(observer: Option<Observer>) -> Registry {
+        Registry {
+            observer,
+            ..Registry::default()
+        }
     }
 
     /// Whether [`Registry::close`] was called.
@@ -123,11 +136,16 @@ impl Registry {
         if self.is_closed() {
             signal.close();
         }
-        Subscription {
+        let mut sub = Subscription {
             inner: Some(inner),
             signal,
             at_close: (0, Vec::new()),
+            observer: None,
+        };
+        if let Some(o) = &self.observer {
+            sub.observer = Some((o.clone(), sub.drfs().into()));
         }
+        sub
     }
 
     /// Wraps any stream of events as a [`Subscription`] ended by [`Registry::close`]
@@ -229,6 +247,7 @@ impl Subscription {
             inner: Some(Inner::Stream(StreamSub::new(drfs, events, dropped))),
             signal: Arc::new(CloseSignal::default()),
             at_close: (0, Vec::new()),
+            observer: None,
         }
     }
 
@@ -314,7 +333,7 @@ impl Stream for Subscription {
                 this.inner = None;
             }
         }
-        match &mut this.inner {
+        let polled = match &mut this.inner {
             Some(Inner::Dpm(s)) => Pin::new(s).poll_next(cx),
             Some(Inner::Grpc(s)) => Pin::new(s).poll_next(cx),
             Some(Inner::Stream(s)) => match &mut s.events {
@@ -322,6 +341,218 @@ impl Stream for Subscription {
                 None => Poll::Ready(None),
             },
             None => Poll::Ready(None),
+        };
+        if let (Poll::Ready(Some(event)), Some((observer, drfs))) = (&polled, &this.observer) {
+            observer.event(drfs, event);
+        }
+        polled
+    }
+}
+
+impl Subscription {
+    /// Hands every event to `callback` on a task of the current tokio runtime, until the
+    /// stream ends or the returned handle is stopped. The callback runs on that task: keep
+    /// it short (send heavy work elsewhere).
+    ///
+    /// Fails with [`Error::Unsupported`] outside a tokio runtime.
+    ///
+    /// ```
+    /// use std::sync::{Arc, Mutex};
+    /// use pacsys::{Event, Reading, Status, Subscription, Value};
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), pacsys::Error> {
+    /// let events = futures::stream::iter((0..3).map(|i| {
+    ///     let r = Reading::new("Z:A".into(), Status::OK);
+    ///     Event::Reading(r.with_value(Value::Scalar(f64::from(i))))
+    /// }));
+    /// let sub = Subscription::from_stream(["Z:A"], events, Default::default());
+    /// let seen = Arc::new(Mutex::new(0));
+    /// let count = Arc::clone(&seen);
+    /// let handle = sub.on_event(move |_event| *count.lock().unwrap() += 1)?;
+    /// let sub = handle.join().await; // the stream ended after three events
+    /// assert_eq!(*seen.lock().unwrap(), 3);
+    /// assert_eq!(sub.drfs(), ["Z:A"]);
+    /// # Ok(()) }
+    /// ```
+    pub fn on_event<F>(mut self, mut callback: F) -> Result<CallbackHandle, Error>
+    where
+        F: FnMut(Event) + Send + 'static,
+    {
+        let handle = tokio::runtime::Handle::try_current().map_err(|_| Error::Unsupported {
+            drf: String::new(),
+            reason: "on_event needs a tokio runtime to run the callback on".into(),
+        })?;
+        let (stop_tx, mut stop_rx) = tokio::sync::oneshot::channel::<()>();
+        let task = handle.spawn(async move {
+            use futures::StreamExt;
+            loop {
+                tokio::select! {
+                    biased;
+                    _ = &mut stop_rx => {
+                        self.stop().await;
+                        break;
+                    }
+                    event = self.next() => match event {
+                        Some(event) => callback(event),
+                        None => break,
+                    },
+                }
+            }
+            self
+        });
+        Ok(CallbackHandle {
+            stop: Some(stop_tx),
+            task,
+        })
+    }
+}
+
+/// The running callback of [`Subscription::on_event`].
+#[derive(Debug)]
+pub struct CallbackHandle {
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+    task: tokio::task::JoinHandle<Subscription>,
+}
+
+impl CallbackHandle {
+    /// Stops the subscription and waits for the callback task to finish; returns the
+    /// stopped subscription (for [`Subscription::dropped`]).
+    pub async fn stop(mut self) -> Option<Subscription> {
+        if let Some(tx) = self.stop.take() {
+            // The task may have finished already; then there is nobody to tell.
+            let _ = tx.send(());
+        }
+        self.task.await.ok()
+    }
+
+    /// Waits until the stream ends by itself (backend closed, subscription over) and
+    /// returns the subscription.
+    ///
+    /// # Panics
+    ///
+    /// Resumes the callback's panic, if it panicked.
+    pub async fn join(self) -> Subscription {
+        match self.task.await {
+            Ok(sub) => sub,
+            Err(e) => std::panic::resume_unwind(e.into_panic()),
+        }
+    }
+
+    /// Whether the callback task has finished.
+    pub fn is_finished(&self) -> bool {
+        self.task.is_finished()
+    }
+}
+
+/// Several subscriptions as one stream of events; made by [`merge`].
+///
+/// Events of one subscription keep their order; between subscriptions they interleave as
+/// they arrive (each poll starts with the next subscription, so none starves the others).
+/// The merged stream ends when every subscription has ended.
+#[derive(Debug)]
+pub struct Merged {
+    subs: Vec<Subscription>,
+    next: usize,
+}
+
+/// Merges several subscriptions into one stream of events.
+///
+/// ```
+/// use futures::StreamExt;
+/// use pacsys::subscription::merge;
+/// use pacsys::{Event, Reading, Status, Subscription, Value};
+///
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() {
+/// let sub = |drf: &'static str, n: u32| {
+///     let events = futures::stream::iter((0..n).map(move |i| {
+///         let r = Reading::new(drf.into(), Status::OK);
+///         Event::Reading(r.with_value(Value::Scalar(f64::from(i))))
+///     }));
+///     Subscription::from_stream([drf], events, Default::default())
+/// };
+/// let merged = merge([sub("Z:A", 2), sub("Z:B", 3)]);
+/// assert_eq!(merged.drfs(), ["Z:A", "Z:B"]);
+/// assert_eq!(merged.count().await, 5);
+/// # }
+/// ```
+pub fn merge(subs: impl IntoIterator<Item = Subscription>) -> Merged {
+    Merged {
+        subs: subs.into_iter().collect(),
+        next: 0,
+    }
+}
+
+impl Merged {
+    /// Readings dropped so far, over every subscription still running.
+    pub fn dropped(&self) -> u64 {
+        self.subs.iter().map(Subscription::dropped).sum()
+    }
+
+    /// The DRFs of every subscription still running, in merge order.
+    pub fn drfs(&self) -> Vec<String> {
+        self.subs.iter().flat_map(Subscription::drfs).collect()
+    }
+
+    /// How many subscriptions are still running.
+    pub fn len(&self) -> usize {
+        self.subs.len()
+    }
+
+    /// Whether every subscription has ended.
+    pub fn is_empty(&self) -> bool {
+        self.subs.is_empty()
+    }
+
+    /// Stops every subscription.
+    pub async fn stop(&mut self) {
+        for s in &mut self.subs {
+            s.stop().await;
+        }
+        self.subs.clear();
+    }
+
+    /// Adds another subscription to the merge.
+    pub fn push(&mut self, sub: Subscription) {
+        self.subs.push(sub);
+    }
+}
+
+impl Stream for Merged {
+    type Item = Event;
+
+    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Event>> {
+        let this = &mut *self;
+        let n = this.subs.len();
+        let start = this.next;
+        let mut ended = Vec::new();
+        let mut found = None;
+        for k in 0..n {
+            let i = (start + k) % n;
+            match Pin::new(&mut this.subs[i]).poll_next(cx) {
+                Poll::Ready(Some(event)) => {
+                    this.next = (i + 1) % n;
+                    found = Some(event);
+                    break;
+                }
+                Poll::Ready(None) => ended.push(i),
+                Poll::Pending => {}
+            }
+        }
+        // Remove ended subscriptions (highest index first keeps the others' places).
+        for i in ended.into_iter().rev() {
+            this.subs.remove(i);
+        }
+        if this.subs.is_empty() {
+            this.next = 0;
+        } else {
+            this.next %= this.subs.len();
+        }
+        match found {
+            Some(event) => Poll::Ready(Some(event)),
+            None if this.subs.is_empty() => Poll::Ready(None),
+            None => Poll::Pending,
         }
     }
 }
