@@ -1,0 +1,275 @@
+//! The Device API, verified writes, control commands, subscription adapters and the
+//! observer hook, over both backends and their loopback fake servers.
+
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use futures::StreamExt;
+use pacsys::env::EnvConfig;
+use pacsys::observe::{Observation, Observer};
+use pacsys::subscription::merge;
+use pacsys::{
+    ArrayDevice, Backend, Control, Device, DpmBackend, Error, Event, Field, GrpcBackend,
+    ScalarDevice, TextDevice, Value, Verify, control, write_verified,
+};
+use pacsys_testing::{FakeDaqServer, FakeDpmServer, Faults};
+
+const BOUND: Duration = Duration::from_secs(30);
+
+fn quick() -> Verify {
+    Verify::new()
+        .with_initial_delay(Duration::ZERO)
+        .with_retry_delay(Duration::from_millis(20))
+}
+
+/// What every backend must do through the Device API.
+async fn devices<B: Backend + 'static>(backend: Arc<B>) {
+    let t = Device::bound("M:OUTTMP@p,100", Arc::clone(&backend)).unwrap();
+    assert_eq!(t.read().await.unwrap(), Value::Scalar(72.5));
+    assert_eq!(t.setting().await.unwrap(), Value::Scalar(72.5));
+    assert_eq!(t.description().await.unwrap(), "Outdoor temperature");
+    assert_eq!(t.status().await.unwrap().on, Some(true));
+    assert!(t.status_field(Field::Ready).await.unwrap());
+    let alarm = t.analog_alarm().await.unwrap();
+    assert!(alarm.maximum >= alarm.minimum);
+    t.digital_alarm().await.unwrap();
+    // get sends the device's own DRF: a periodic event waits for the first sample.
+    let r = t.get().await.unwrap();
+    assert_eq!(&*r.drf, "M:OUTTMP.READING@p,100");
+
+    // Typed devices.
+    let s = ScalarDevice::bound("G:AMANDA", Arc::clone(&backend)).unwrap();
+    assert_eq!(s.read().await.unwrap(), 42.0);
+    let a = ArrayDevice::bound("Z:ACLTST[1:2]", Arc::clone(&backend)).unwrap();
+    assert_eq!(a.read().await.unwrap(), vec![0.5, 1.0]);
+    let x = TextDevice::bound("Z:TEXTDV", Arc::clone(&backend)).unwrap();
+    assert_eq!(x.read().await.unwrap(), "hello");
+    // The wrong kind is a typed error, not a panic.
+    assert!(matches!(
+        ScalarDevice::bound("Z:TEXTDV", Arc::clone(&backend))
+            .unwrap()
+            .read()
+            .await,
+        Err(Error::Protocol { .. })
+    ));
+    // A device error names the device.
+    let nosuch = Device::bound("Z:NOSUCH", Arc::clone(&backend)).unwrap();
+    assert!(matches!(nosuch.read().await, Err(Error::Device { .. })));
+
+    // A verified write.
+    let r = s
+        .write_verified(Value::Scalar(7.5), &quick())
+        .await
+        .unwrap();
+    assert_eq!(r.verified, Some(true), "{r:?}");
+    assert_eq!(r.readback, Some(Value::Scalar(7.5)));
+    assert!(r.attempts >= 1 && r.confirmed());
+    // check_first: already holds the value, so nothing is written.
+    let r = s
+        .write_verified(Value::Scalar(7.5), &quick().with_check_first(true))
+        .await
+        .unwrap();
+    assert!(r.skipped && r.attempts == 0, "{r:?}");
+    // A read-back that never matches: verification fails after every attempt, and the
+    // write itself still succeeded.
+    let elsewhere = quick()
+        .with_readback("M:OUTTMP")
+        .unwrap()
+        .with_max_attempts(2)
+        .unwrap();
+    let r = write_verified(&*backend, "G:AMANDA", Value::Scalar(3.0), &elsewhere, None)
+        .await
+        .unwrap();
+    assert_eq!(r.verified, Some(false));
+    assert_eq!(r.attempts, 2);
+    assert_eq!(r.readback, Some(Value::Scalar(72.5)));
+    assert!(r.is_success() && !r.confirmed());
+    assert_eq!(s.read().await.unwrap(), 3.0);
+    // A refused write comes back as its error, without read-backs.
+    let e = Device::bound("Z:SINE", Arc::clone(&backend))
+        .unwrap()
+        .write_verified(Value::Scalar(1.0), &quick())
+        .await;
+    assert!(
+        e.is_err() || e.as_ref().is_ok_and(|r| !r.is_success()),
+        "{e:?}"
+    );
+
+    // Control commands, verified through the status bits.
+    let r = t.control_verified(Control::Off, &quick()).await.unwrap();
+    assert_eq!(r.verified, Some(true), "{r:?}");
+    assert!(!t.status_field(Field::On).await.unwrap());
+    t.on().await.unwrap();
+    assert!(t.status_field(Field::On).await.unwrap());
+    let r = control(&*backend, "M:OUTTMP", Control::Trip, Some(&quick()), None)
+        .await
+        .unwrap();
+    assert_eq!(r.verified, Some(true));
+    assert_eq!(r.drf, "M:OUTTMP");
+    assert!(!t.status_field(Field::Ready).await.unwrap());
+    t.reset().await.unwrap();
+    assert!(t.status_field(Field::Ready).await.unwrap());
+
+    // Subscriptions need a repeating event.
+    assert!(matches!(
+        s.subscribe().await,
+        Err(Error::InvalidRequest { .. })
+    ));
+    let mut sub = t.subscribe().await.unwrap();
+    assert!(matches!(sub.next().await, Some(Event::Reading(_))));
+    sub.stop().await;
+
+    // Merging two subscriptions, then a callback over a third.
+    let a = s.with_event("p,50").unwrap().subscribe().await.unwrap();
+    let b = x.with_event("p,50").unwrap().subscribe().await.unwrap();
+    let mut merged = merge([a, b]);
+    assert_eq!(merged.len(), 2);
+    let mut seen = std::collections::HashSet::new();
+    while seen.len() < 2 {
+        match merged.next().await {
+            Some(Event::Reading(r)) => {
+                seen.insert(r.drf.to_string());
+            }
+            other => panic!("merged stream gave {other:?}"),
+        }
+    }
+    merged.stop().await;
+    assert!(merged.is_empty());
+    assert!(merged.next().await.is_none());
+
+    let count = Arc::new(Mutex::new(0u32));
+    let (tx, mut rx) = tokio::sync::mpsc::channel(1);
+    let counter = Arc::clone(&count);
+    let handle = t
+        .subscribe()
+        .await
+        .unwrap()
+        .on_event(move |e| {
+            if e.is_reading() {
+                let mut n = counter.lock().unwrap();
+                *n += 1;
+                if *n == 3 {
+                    let _ = tx.try_send(());
+                }
+            }
+        })
+        .unwrap();
+    rx.recv().await.unwrap();
+    let sub = handle.stop().await.unwrap();
+    assert!(*count.lock().unwrap() >= 3);
+    assert_eq!(sub.dropped(), 0);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn devices_over_dpm() {
+    let server = FakeDpmServer::builder()
+        .insecure_settings(true)
+        .start()
+        .await
+        .unwrap();
+    let backend = DpmBackend::builder()
+        .host("127.0.0.1")
+        .port(server.port())
+        .env(EnvConfig::default())
+        .build()
+        .unwrap();
+    let run = tokio::time::timeout(BOUND, devices(Arc::new(backend))).await;
+    server.shutdown().await;
+    run.expect("the DPM device suite did not finish in time");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn devices_over_grpc() {
+    let server = FakeDaqServer::builder().start().await.unwrap();
+    let backend = GrpcBackend::builder()
+        .host("127.0.0.1")
+        .port(server.port())
+        .token("test-token")
+        .env(EnvConfig::default())
+        .build()
+        .unwrap();
+    let run = tokio::time::timeout(BOUND, devices(Arc::new(backend))).await;
+    server.shutdown().await;
+    run.expect("the gRPC device suite did not finish in time");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_observer_sees_a_disconnection_and_the_reconnection() {
+    // Every connection closes after 3 data replies: the subscription reconnects.
+    let server = FakeDpmServer::builder()
+        .faults(Faults {
+            close_after_data: Some(3),
+            ..Faults::default()
+        })
+        .start()
+        .await
+        .unwrap();
+    let (observer, mut rx) = Observer::channel(64);
+    let backend = DpmBackend::builder()
+        .host("127.0.0.1")
+        .port(server.port())
+        .observer(observer)
+        .env(EnvConfig::default())
+        .build()
+        .unwrap();
+    let run = tokio::time::timeout(BOUND, async {
+        let mut sub = backend.subscribe(&["M:OUTTMP@p,50"]).await.unwrap();
+        let mut reconnected = false;
+        while !reconnected {
+            match sub.next().await {
+                Some(Event::Reconnected { .. }) => reconnected = true,
+                Some(_) => {}
+                None => panic!("the subscription ended"),
+            }
+        }
+        let mut kinds = Vec::new();
+        while let Some(o) = rx.try_recv() {
+            match o {
+                Observation::Subscription { drfs, event } => {
+                    assert_eq!(&*drfs, ["M:OUTTMP@p,50".to_owned()]);
+                    kinds.push(event);
+                }
+                other => panic!("unexpected {other:?}"),
+            }
+        }
+        assert!(
+            matches!(
+                kinds.as_slice(),
+                [.., Event::Disconnected { .. }, Event::Reconnected { .. }]
+            ),
+            "{kinds:?}"
+        );
+    })
+    .await;
+    drop(backend);
+    server.shutdown().await;
+    run.expect("the observer test did not finish in time");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_observer_sees_failed_calls() {
+    let port = {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        l.local_addr().unwrap().port()
+    };
+    let seen = Arc::new(Mutex::new(Vec::new()));
+    let sink = Arc::clone(&seen);
+    let backend = DpmBackend::builder()
+        .host("127.0.0.1")
+        .port(port)
+        .timeout(Duration::from_secs(2))
+        .observer(Observer::new(move |o| sink.lock().unwrap().push(o.clone())))
+        .env(EnvConfig::default())
+        .build()
+        .unwrap();
+    let results = tokio::time::timeout(BOUND, backend.get_many(&["M:OUTTMP", "G:AMANDA"], None))
+        .await
+        .unwrap();
+    assert!(results.iter().all(Result::is_err));
+    let seen = seen.lock().unwrap();
+    assert_eq!(seen.len(), 1, "one observation per call: {seen:?}");
+    assert!(matches!(
+        &seen[0],
+        Observation::CallFailed { operation: "get_many", error } if error.is_retryable()
+    ));
+}

@@ -1,0 +1,125 @@
+//! The process-wide default backend and the one-line functions. One test function: the
+//! default backend is process-wide state.
+
+use std::time::Duration;
+
+use futures::StreamExt;
+use pacsys::env::{BackendKind, EnvConfig};
+use pacsys::{Device, Event, Value};
+use pacsys_testing::{FakeDaqServer, FakeDpmServer};
+
+const BOUND: Duration = Duration::from_secs(30);
+
+#[test]
+fn one_line_functions_follow_configure_across_runtimes_and_threads() {
+    // The fake servers live on a runtime of their own for the whole test.
+    let servers = tokio::runtime::Runtime::new().unwrap();
+    let (dpm, daq) = servers.block_on(async {
+        let dpm = FakeDpmServer::builder()
+            .insecure_settings(true)
+            .start()
+            .await
+            .unwrap();
+        let daq = FakeDaqServer::builder().start().await.unwrap();
+        (dpm, daq)
+    });
+
+    let mut config = EnvConfig::default();
+    config.backend = Some(BackendKind::Dpm);
+    config.dpm_host = Some("127.0.0.1".into());
+    config.dpm_port = Some(dpm.port());
+    config.timeout = Some(Duration::from_secs(5));
+    pacsys::configure(config);
+
+    // Async one-liners from a first runtime, which then ends.
+    tokio::runtime::Runtime::new().unwrap().block_on(async {
+        tokio::time::timeout(BOUND, async {
+            assert_eq!(pacsys::read("M:OUTTMP").await.unwrap(), Value::Scalar(72.5));
+            let many = pacsys::get_many(&["G:AMANDA", "Z:NOSUCH"]).await.unwrap();
+            assert!(many[0].is_ok() && many[1].is_err());
+            pacsys::write("G:AMANDA", Value::Scalar(5.0)).await.unwrap();
+            let r = pacsys::get("G:AMANDA").await.unwrap();
+            assert_eq!(r.value, Some(Value::Scalar(5.0)));
+            let dev = Device::new("Z:TEXTDV").unwrap();
+            assert_eq!(dev.read().await.unwrap(), Value::Text("hello".into()));
+        })
+        .await
+        .unwrap();
+    });
+
+    // A second runtime still works: the default backend lives on its own runtime.
+    tokio::runtime::Runtime::new().unwrap().block_on(async {
+        tokio::time::timeout(BOUND, async {
+            let results = pacsys::write_many(&[("G:AMANDA", Value::Scalar(6.0))])
+                .await
+                .unwrap();
+            assert!(results[0].is_ok());
+            let mut sub = pacsys::subscribe(&["M:OUTTMP@p,50"]).await.unwrap();
+            assert!(matches!(sub.next().await, Some(Event::Reading(_))));
+            // shutdown closes the default backend: its subscriptions end.
+            pacsys::shutdown();
+            while sub.next().await.is_some() {}
+            // The next call makes a new backend with the same configuration.
+            assert_eq!(pacsys::read("G:AMANDA").await.unwrap(), Value::Scalar(6.0));
+        })
+        .await
+        .unwrap();
+    });
+
+    // The blocking functions from plain threads.
+    let threads: Vec<_> = (0..4)
+        .map(|_| {
+            std::thread::spawn(|| {
+                assert_eq!(
+                    pacsys::blocking::read("M:OUTTMP").unwrap(),
+                    Value::Scalar(72.5)
+                );
+                assert_eq!(pacsys::blocking::get_many(&["G:AMANDA"]).unwrap().len(), 1);
+            })
+        })
+        .collect();
+    for t in threads {
+        t.join().unwrap();
+    }
+    // ...but not from inside a runtime, where blocking would deadlock.
+    tokio::runtime::Runtime::new().unwrap().block_on(async {
+        assert!(matches!(
+            pacsys::blocking::read("M:OUTTMP"),
+            Err(pacsys::Error::Unsupported { .. })
+        ));
+    });
+
+    // configure switches the default backend to gRPC.
+    let mut config = EnvConfig::default();
+    config.backend = Some(BackendKind::Grpc);
+    config.grpc_host = Some("127.0.0.1".into());
+    config.grpc_port = Some(daq.port());
+    config.jwt_token = Some("test-token".into());
+    pacsys::configure(config);
+    assert_eq!(pacsys::default_backend().unwrap().kind(), BackendKind::Grpc);
+    assert_eq!(
+        pacsys::blocking::read("M:OUTTMP").unwrap(),
+        Value::Scalar(72.5)
+    );
+    pacsys::blocking::write("G:AMANDA", Value::Scalar(9.0)).unwrap();
+    assert_eq!(
+        pacsys::blocking::get("G:AMANDA").unwrap().value,
+        Some(Value::Scalar(9.0))
+    );
+
+    // A bad configuration is reported by the next call, as a typed error.
+    let mut config = EnvConfig::default();
+    config.dpm_host = Some(String::new());
+    config.backend = Some(BackendKind::Dpm);
+    pacsys::configure(config);
+    assert!(matches!(
+        pacsys::blocking::read("M:OUTTMP"),
+        Err(pacsys::Error::Config(_))
+    ));
+
+    pacsys::shutdown();
+    servers.block_on(async {
+        dpm.shutdown().await;
+        daq.shutdown().await;
+    });
+}
