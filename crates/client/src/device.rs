@@ -521,8 +521,29 @@ control_shortcuts! {
 macro_rules! typed_device {
     ($(#[$doc:meta])* $name:ident, $out:ty, $what:literal, $conv:expr) => {
         $(#[$doc])*
-        #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+        #[derive(Debug)]
         pub struct $name<B: Backend + 'static = AnyBackend>(Device<B>);
+
+        // By hand: derives would require `B: Clone`, `B: PartialEq`, ...
+        impl<B: Backend + 'static> Clone for $name<B> {
+            fn clone(&self) -> Self {
+                $name(self.0.clone())
+            }
+        }
+
+        impl<B: Backend + 'static> PartialEq for $name<B> {
+            fn eq(&self, other: &Self) -> bool {
+                self.0 == other.0
+            }
+        }
+
+        impl<B: Backend + 'static> Eq for $name<B> {}
+
+        impl<B: Backend + 'static> Hash for $name<B> {
+            fn hash<H: Hasher>(&self, state: &mut H) {
+                self.0.hash(state);
+            }
+        }
 
         impl $name<AnyBackend> {
             /// A typed device on the default backend (see [`Device::new`]).
@@ -692,6 +713,8 @@ mod tests {
         let d = ScalarDevice::new("M:OUTTMP").unwrap();
         let p: ScalarDevice = d.with_event("p,100").unwrap();
         assert_eq!(p.drf(), "M:OUTTMP.READING@p,100");
-        assert_eq!(Device::from(p.clone()).drf(), p.drf());
+        let q: ScalarDevice = p.clone();
+        assert_eq!(q, p);
+        assert_eq!(Device::from(q).drf(), p.drf());
     }
 }

@@ -307,8 +307,10 @@ mod tests {
             _ => None,
         })
         .unwrap();
-        let mut o = EnvConfig::default();
-        o.dpm_host = Some("override".into());
+        let o = EnvConfig {
+            dpm_host: Some("override".into()),
+            ..EnvConfig::default()
+        };
         let c = merged(&o, env);
         assert_eq!(c.dpm_host.as_deref(), Some("override"));
         assert_eq!(c.dpm_port, Some(7000));

@@ -274,3 +274,12 @@ async fn grpc_backend_over_fake_daq_server() {
     server.shutdown().await;
     run.expect("the gRPC suite did not finish in time");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn fake_backend() {
+    // The in-memory fake over the same default world the fake servers serve.
+    let backend = pacsys_testing::FakeBackend::new();
+    tokio::time::timeout(BOUND, behaviour(&backend))
+        .await
+        .expect("the FakeBackend suite did not finish in time");
+}
