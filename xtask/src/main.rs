@@ -154,6 +154,21 @@ fn ci() -> Result<(), String> {
     )?;
     // Unit, integration, example-build and doc tests for every crate.
     run(&cargo, &["test", "--workspace", "--locked"])?;
+    // The optional `serde` support (no default build enables it).
+    run(
+        &cargo,
+        &[
+            "test",
+            "--locked",
+            "-p",
+            "pacsys-types",
+            "-p",
+            "pacsys",
+            "--features",
+            "pacsys-types/serde,pacsys/serde",
+            "--lib",
+        ],
+    )?;
     // Rustdoc must build without a warning (broken links, missing docs on public items).
     run_in(
         &repo_root(),

@@ -74,3 +74,23 @@ impl WriteResult {
         self.status.is_warning()
     }
 }
+
+#[cfg(all(test, feature = "serde"))]
+mod serde_tests {
+    use super::*;
+
+    #[test]
+    fn write_results_round_trip() {
+        let mut r = WriteResult::new("G:AMANDA", Status::new(17, 1));
+        r.verified = Some(false);
+        r.readback = Some(Value::Scalar(1.5));
+        r.attempts = 3;
+        let json = serde_json::to_string(&r).unwrap();
+        assert!(
+            json.contains(r#""readback":{"value_type":"scalar","value":1.5}"#),
+            "{json}"
+        );
+        let back: WriteResult = serde_json::from_str(&json).unwrap();
+        assert_eq!(back, r);
+    }
+}

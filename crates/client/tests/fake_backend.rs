@@ -671,6 +671,66 @@ async fn dropping_the_last_handle_ends_subscriptions() {
     .await;
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn one_world_answers_the_fake_and_the_fake_dpm_server_alike() {
+    use pacsys::DpmBackend;
+    use pacsys::env::EnvConfig;
+    use pacsys_testing::FakeDpmServer;
+
+    let world = SimWorld::default_table();
+    let server = FakeDpmServer::builder()
+        .world(world.clone())
+        .start()
+        .await
+        .unwrap();
+    let run = tokio::time::timeout(BOUND, async {
+        let dpm = DpmBackend::builder()
+            .host("127.0.0.1")
+            .port(server.port())
+            .env(EnvConfig::default())
+            .build()
+            .unwrap();
+        let fake = FakeBackend::with_world(world);
+        fake.write("G:AMANDA", Value::Scalar(-3.5), None)
+            .await
+            .unwrap();
+        let drfs = [
+            "G:AMANDA",
+            "M:OUTTMP.STATUS.ON",
+            "Z:ACLTST[2:3]",
+            "Z:NOSUCH",
+            "M:OUTTMP.FOO",
+            "Z:STSDEV.STATUS.RAMP",
+            "M:OUTTMP.DIGITAL",
+            "Z:BROKEN",
+            "M:OUTTMP@N",
+        ];
+        let over_tcp = dpm.get_many(&drfs, None).await;
+        let in_memory = fake.get_many(&drfs, None).await;
+        for ((drf, a), b) in drfs.iter().zip(&over_tcp).zip(&in_memory) {
+            match (a, b) {
+                (Ok(a), Ok(b)) => {
+                    assert_eq!((&a.value, a.status), (&b.value, b.status), "{drf}");
+                    assert_eq!(a.units(), b.units(), "{drf}");
+                }
+                (Err(a), Err(b)) => {
+                    assert_eq!(a.status(), b.status(), "{drf}: {a} / {b}");
+                    assert_eq!(
+                        std::mem::discriminant(a),
+                        std::mem::discriminant(b),
+                        "{drf}: {a} / {b}"
+                    );
+                }
+                _ => panic!("{drf}: over TCP {a:?}, in memory {b:?}"),
+            }
+        }
+        assert_eq!(scalar(&over_tcp[0]), Some(-3.5));
+    })
+    .await;
+    server.shutdown().await;
+    run.expect("the comparison did not finish in time");
+}
+
 #[tokio::test]
 async fn subscribe_checks_every_drf_first() {
     bounded(async {
