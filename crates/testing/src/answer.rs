@@ -54,6 +54,27 @@ pub struct Target {
     pub range: Option<Range>,
 }
 
+impl Target {
+    /// What a parsed request asks of a device: its property, field and range (the event and
+    /// the data source are the caller's business).
+    ///
+    /// ```
+    /// use pacsys_drf::{Field, Property, Request};
+    /// use pacsys_testing::answer::Target;
+    ///
+    /// let t = Target::of(&Request::parse("m_outtmp.raw[0:3]@p,1000").unwrap());
+    /// assert_eq!((t.property, t.field), (Property::Setting, Some(Field::Raw)));
+    /// assert!(t.range.is_some());
+    /// ```
+    pub fn of(request: &pacsys_drf::Request) -> Target {
+        Target {
+            property: request.property(),
+            field: request.field(),
+            range: request.range(),
+        }
+    }
+}
+
 /// Reads `target` from `device` at `now_ms` (milliseconds since the epoch).
 pub fn read(device: &SimDevice, target: Target, now_ms: i64) -> Result<Value, Status> {
     let state = device.state();
@@ -212,7 +233,21 @@ fn byte_span(range: pacsys_drf::ByteRange, len: usize) -> Option<(usize, usize)>
     (start <= end && end <= len).then_some((start, end))
 }
 
-fn apply_range(value: Value, range: Range) -> Result<Value, Status> {
+/// The part of `value` a DRF range selects: `[i]` one element, `[a:b]` elements `a..=b`,
+/// `{off:len}` bytes of its raw form; [`status::OUT_OF_BOUNDS`] when it does not fit.
+///
+/// ```
+/// use pacsys_drf::Request;
+/// use pacsys_testing::answer::{apply_range, status};
+/// use pacsys_types::Value;
+///
+/// let range = |drf: &str| Request::parse(drf).unwrap().range().unwrap();
+/// let v = Value::Array(vec![0.0, 0.5, 1.0, 1.5]);
+/// assert_eq!(apply_range(v.clone(), range("Z:ACLTST[1:2]")), Ok(Value::Array(vec![0.5, 1.0])));
+/// assert_eq!(apply_range(v.clone(), range("Z:ACLTST[3]")), Ok(Value::Scalar(1.5)));
+/// assert_eq!(apply_range(v, range("Z:ACLTST[9]")), Err(status::OUT_OF_BOUNDS));
+/// ```
+pub fn apply_range(value: Value, range: Range) -> Result<Value, Status> {
     match range {
         Range::Byte(bytes) => {
             let raw = raw_bytes(&value);

@@ -1,11 +1,14 @@
 //! Fakes that every pacsys-rs crate tests against: a simulated device world, a fake DPM
-//! server that speaks the real DPM/HTTP protocol over real TCP sockets, and a fake DAQ gRPC
-//! server ([`FakeDaqServer`]) over the same world, with fault injection.
+//! server that speaks the real DPM/HTTP protocol over real TCP sockets, a fake DAQ gRPC
+//! server ([`FakeDaqServer`]) over the same world, with fault injection, and
+//! [`FakeBackend`], the client's `pacsys::Backend` in memory over that world.
 //!
-//! This crate depends only on the parser (`pacsys-drf`), the wire codec (`pacsys-dpm-proto`),
-//! the generated DAQ protobuf types of `pacsys-grpc-core` (not its client) and the shared
-//! types, never on the client crates, so it stays an independent peer: a client passing
-//! against it has implemented the protocol, not agreed with itself.
+//! The fake servers are built only on the parser (`pacsys-drf`), the wire codec
+//! (`pacsys-dpm-proto`), the generated DAQ protobuf types of `pacsys-grpc-core` (not its
+//! client) and the shared types, and never use a client crate, so they stay independent
+//! peers: a client passing against them has implemented the protocol, not agreed with
+//! itself. Only [`FakeBackend`] uses the client facade `pacsys`, because it implements the
+//! facade's `Backend` trait (so code generic over a backend can be tested without sockets).
 //!
 //! ```
 //! # #[tokio::main(flavor = "current_thread")]
@@ -30,6 +33,7 @@
 pub mod answer;
 pub mod daq;
 pub mod dpm;
+pub mod fake_backend;
 pub mod kdc;
 #[cfg(feature = "sim")]
 pub mod sim;
@@ -40,4 +44,5 @@ pub use dpm::auth::SettingsPolicy;
 pub use dpm::faults::{FaultPlan, Faults};
 pub use dpm::server::{FakeDpmServer, FakeDpmServerBuilder};
 pub use dpm::stats::StatsSnapshot;
+pub use fake_backend::{FakeBackend, FakeBackendBuilder};
 pub use world::{DeviceState, Signal, SimDevice, SimWorld};

@@ -34,7 +34,7 @@ pub mod codes {
 }
 
 /// Most samples per logger chunk, as DPM.
-pub const LOGGER_CHUNK: usize = 487;
+pub use pacsys_grpc_core::convert::LOGGER_CHUNK;
 
 #[derive(Debug)]
 enum Schedule {
@@ -66,12 +66,7 @@ fn wall_ms(t: SystemTime) -> i64 {
 }
 
 fn status_reply(index: u32, status: Status, message: &str) -> pdaq::ReadingReply {
-    pdaq::ReadingReply {
-        index,
-        value: Some(reading_reply::Value::Status(status_to_proto(
-            status, message,
-        ))),
-    }
+    convert::status_reply(index, status, message)
 }
 
 /// Plans one request of a call.
@@ -109,11 +104,7 @@ fn plan(world: &SimWorld, index: u32, drf: &str, now: Instant, wall: SystemTime)
             "No such device",
         )]);
     };
-    let target = Target {
-        property: request.property(),
-        field: request.field(),
-        range: request.range(),
-    };
+    let target = Target::of(&request);
     let schedule = match request.extra().map(|e| e.kind()) {
         Some(kind @ (ExtraKind::Logger | ExtraKind::LoggerDuration | ExtraKind::LoggerSingle)) => {
             let text = request.extra().map_or("", |e| e.text());
@@ -198,33 +189,20 @@ fn logger(
     start: i64,
     end: i64,
 ) -> Vec<pdaq::ReadingReply> {
-    let points = world.history(device, start, end);
-    let mut replies: Vec<pdaq::ReadingReply> = points
-        .chunks(LOGGER_CHUNK)
-        .map(|chunk| pdaq::ReadingReply {
-            index,
-            value: Some(reading_reply::Value::Readings(pdaq::Readings {
-                reading: chunk
-                    .iter()
-                    .filter_map(|(us, value)| {
-                        let data = convert::value_to_proto(value).ok()?;
-                        #[allow(deprecated)]
-                        Some(pdaq::Reading {
-                            timestamp: pacsys_types::reading::time_from_micros(*us)
-                                .map(convert::time_to_proto),
-                            data: Some(data),
-                            status: Some(status_to_proto(Status::OK, "")),
-                        })
-                    })
-                    .collect(),
-            })),
+    let samples = world
+        .history(device, start, end)
+        .iter()
+        .filter_map(|(us, value)| {
+            let data = convert::value_to_proto(value).ok()?;
+            #[allow(deprecated)]
+            Some(pdaq::Reading {
+                timestamp: pacsys_types::reading::time_from_micros(*us).map(convert::time_to_proto),
+                data: Some(data),
+                status: Some(status_to_proto(Status::OK, "")),
+            })
         })
         .collect();
-    replies.push(pdaq::ReadingReply {
-        index,
-        value: Some(reading_reply::Value::Readings(pdaq::Readings::default())),
-    });
-    replies
+    convert::logger_chunks(index, samples)
 }
 
 /// The reply stream of one `Read` call.

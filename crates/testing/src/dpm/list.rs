@@ -320,11 +320,7 @@ impl FakeList {
             }
         };
         let property = request.property();
-        let target = Target {
-            property,
-            field: request.field(),
-            range: request.range(),
-        };
+        let target = Target::of(&request);
         let meta = device.meta();
         let scaled = matches!(property, Property::Reading | Property::Setting)
             && request.field() != Some(pacsys_drf::Field::Raw);
@@ -734,11 +730,7 @@ fn far_future(now: Instant) -> Instant {
 }
 
 fn target_of(request: &pacsys_drf::Request) -> Target {
-    Target {
-        property: request.property(),
-        field: request.field(),
-        range: request.range(),
-    }
+    Target::of(request)
 }
 
 /// The data reply that carries `value` (a kind DPM cannot carry is reported as

@@ -1,0 +1,464 @@
+//! The state every [`FakeBackend`](super::FakeBackend) handle shares, and how it answers
+//! reads and takes settings.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use pacsys::subscription::Registry;
+use pacsys::{Error, WriteResult};
+use pacsys_drf::{Event as DrfEvent, ExtraKind, Field, Property, Request};
+use pacsys_types::{DeviceMeta, Event, Reading, Status, TimedArray, Value};
+
+use crate::answer::{self, SettingData, Target};
+use crate::world::{DeviceState, Signal, SimDevice, SimWorld};
+
+use super::key::{Matcher, base_key};
+use super::stream::{self, Entry};
+
+/// Statuses the fake answers with beyond [`answer::status`](crate::answer::status), as the
+/// fake DPM server does.
+mod codes {
+    use pacsys_types::Status;
+    /// A state event (not simulated).
+    pub const NOT_YET: Status = Status::new(17, -48);
+    /// An unsupported data source or bad logger parameters.
+    pub const INVALID_DATASOURCE: Status = Status::new(17, -42);
+    /// An empty logger window.
+    pub const DAE_NO_DATA: Status = Status::new(66, -64);
+}
+
+/// What a test presets for a read key.
+#[derive(Debug, Clone)]
+pub(super) enum Preset {
+    /// A value, stamped with the time of each read.
+    Value {
+        value: Value,
+        meta: Option<Arc<DeviceMeta>>,
+    },
+    /// A whole reading, returned as given (with the caller's DRF).
+    Reading(Reading),
+    /// A device error status ([`Error::Device`] with the caller's DRF).
+    Status(Status),
+    /// Any error, returned verbatim.
+    Failure(Error),
+}
+
+/// What a test presets for a write key.
+#[derive(Debug, Clone)]
+pub(super) enum WritePreset {
+    Status(Status),
+    Failure(Error),
+}
+
+/// Overrides and history, behind one lock.
+#[derive(Debug, Default)]
+pub(super) struct State {
+    pub(super) presets: HashMap<String, Preset>,
+    pub(super) write_presets: HashMap<String, WritePreset>,
+    pub(super) reads: Vec<String>,
+    pub(super) writes: Vec<(String, Value)>,
+}
+
+/// Live subscriptions, behind their own lock.
+#[derive(Debug, Default)]
+pub(super) struct Subs {
+    pub(super) next_id: u64,
+    pub(super) live: Vec<Entry>,
+}
+
+/// Everything the handles share.
+#[derive(Debug)]
+pub(crate) struct Shared {
+    pub(super) world: SimWorld,
+    pub(super) timeout: Duration,
+    pub(super) buffer: usize,
+    pub(super) principal: Option<String>,
+    pub(super) state: Mutex<State>,
+    pub(super) subs: Mutex<Subs>,
+    pub(super) registry: Registry,
+    /// Woken whenever a subscription starts.
+    pub(super) started: tokio::sync::Notify,
+}
+
+pub(super) fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+fn now_ms(t: SystemTime) -> i64 {
+    t.duration_since(UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
+}
+
+fn device_error(drf: &str, status: Status) -> Error {
+    Error::Device {
+        drf: drf.to_owned(),
+        status,
+    }
+}
+
+pub(super) fn invalid(drf: &str, e: &pacsys_drf::Error) -> Error {
+    Error::InvalidRequest {
+        drf: drf.to_owned(),
+        detail: e.to_string(),
+    }
+}
+
+/// The setting data of a value (as the DPM backend sends it), or why it cannot be written.
+fn setting_data(drf: &str, value: &Value) -> Result<SettingData, Error> {
+    Ok(match value {
+        Value::Scalar(x) => SettingData::Scaled(vec![*x]),
+        Value::Array(xs) => SettingData::Scaled(xs.clone()),
+        Value::Raw(b) => SettingData::Raw(b.clone()),
+        Value::Text(s) => SettingData::Text(vec![s.clone()]),
+        Value::TextArray(s) => SettingData::Text(s.clone()),
+        other => {
+            return Err(Error::Unsupported {
+                drf: drf.to_owned(),
+                reason: format!(
+                    "a {} value cannot be written through the facade yet; write its fields (e.g. `.ANALOG.MAX`) as scalars",
+                    other.kind_name()
+                ),
+            });
+        }
+    })
+}
+
+/// The request a setting of `drf` sends, refused as the DPM backend refuses it.
+fn write_request(drf: &str) -> Result<Request, Error> {
+    let request = Request::parse(drf).map_err(|e| invalid(drf, &e))?;
+    let unsupported = |reason: &str| Error::Unsupported {
+        drf: drf.to_owned(),
+        reason: reason.to_owned(),
+    };
+    if request.extra().is_some_and(|e| e.kind().is_historical()) {
+        return Err(unsupported(
+            "a historical (data logger) source cannot be written; remove the `<-LOGGER...` part",
+        ));
+    }
+    let w = request.for_write();
+    if w.is_acnet() {
+        match w.property() {
+            Property::Description
+            | Property::Index
+            | Property::LongName
+            | Property::AlarmListName
+            | Property::BitStatus => {
+                return Err(unsupported(
+                    "this property comes from the device database and cannot be set; write SETTING, CONTROL or an alarm field",
+                ));
+            }
+            Property::Analog | Property::Digital => match w.field() {
+                None | Some(Field::All) => {
+                    return Err(unsupported(
+                        "a whole alarm block cannot be written through settings; write one field at a time (e.g. `.ANALOG.MIN`)",
+                    ));
+                }
+                Some(Field::AlarmStatus | Field::Abort | Field::TriesNow) => {
+                    return Err(unsupported(
+                        "this alarm field is read-only; writable are MIN, MAX, NOM, MASK, ALARM_ENABLE, ABORT_INHIBIT and TRIES_NEEDED",
+                    ));
+                }
+                Some(_) => {}
+            },
+            _ => {}
+        }
+    }
+    Ok(w)
+}
+
+/// The metadata a reading of `target` carries: units only for scaled READING/SETTING data
+/// (as the fake DPM server's DeviceInfo).
+fn reading_meta(device: &SimDevice, target: Target) -> Arc<DeviceMeta> {
+    let mut meta = device.meta().clone();
+    let scaled = matches!(target.property, Property::Reading | Property::Setting)
+        && target.field != Some(Field::Raw);
+    if !scaled {
+        meta.units = None;
+    }
+    Arc::new(meta)
+}
+
+impl Shared {
+    pub(super) fn is_closed(&self) -> bool {
+        self.registry.is_closed()
+    }
+
+    /// The preset for `request`'s key, if any.
+    fn preset(&self, request: &Request) -> Option<Preset> {
+        lock(&self.state).presets.get(&base_key(request)).cloned()
+    }
+
+    /// One sample of a parsed request: the preset if there is one, else the world. No
+    /// history is recorded.
+    pub(crate) fn sample(&self, drf: &Arc<str>, request: &Request) -> Result<Reading, Error> {
+        let now = SystemTime::now();
+        if let Some(preset) = self.preset(request) {
+            let (mut reading, stamp) = match preset {
+                Preset::Status(status) => return Err(device_error(drf, status)),
+                Preset::Failure(e) => return Err(e),
+                Preset::Value { value, meta } => (
+                    Reading::new(Arc::clone(drf), Status::OK)
+                        .with_value(value)
+                        .with_meta(meta),
+                    true,
+                ),
+                Preset::Reading(r) => (r, false),
+            };
+            reading.drf = Arc::clone(drf);
+            if stamp {
+                reading.timestamp = Some(now);
+            }
+            if let Some(range) = request.range()
+                && let Some(value) = reading.value.take()
+            {
+                reading.value =
+                    Some(answer::apply_range(value, range).map_err(|s| device_error(drf, s))?);
+            }
+            return Ok(reading);
+        }
+        self.world_answer(drf, request, now)
+            .map_err(|status| device_error(drf, status))
+    }
+
+    /// What the fake DPM server answers for `request`.
+    fn world_answer(
+        &self,
+        drf: &Arc<str>,
+        request: &Request,
+        now: SystemTime,
+    ) -> Result<Reading, Status> {
+        let device = request
+            .is_acnet()
+            .then(|| self.world.device(request.device()))
+            .flatten()
+            .ok_or(answer::status::NO_SUCH_DEVICE)?;
+        let target = Target::of(request);
+        let wall = now_ms(now);
+        let (value, at) = match request.extra().map(|e| e.kind()) {
+            Some(ExtraKind::Logger | ExtraKind::LoggerDuration | ExtraKind::LoggerSingle) => {
+                self.history(&device, request, target, wall)?
+            }
+            Some(ExtraKind::Ftp | ExtraKind::Livedata) | None => {
+                if matches!(request.event(), DrfEvent::State(_)) {
+                    return Err(codes::NOT_YET);
+                }
+                (answer::read(&device, target, wall)?, now)
+            }
+            Some(_) => return Err(codes::INVALID_DATASOURCE),
+        };
+        Ok(Reading::new(Arc::clone(drf), Status::OK)
+            .with_value(value)
+            .with_timestamp(Some(at))
+            .with_cycle(Some(wall / 66))
+            .with_meta(Some(reading_meta(&device, target))))
+    }
+
+    /// A logger request, as the fake DPM server and the DPM core answer it together: the
+    /// history as one timed array (array devices: every element with its record's time),
+    /// or the single logged value at a time.
+    fn history(
+        &self,
+        device: &SimDevice,
+        request: &Request,
+        target: Target,
+        wall: i64,
+    ) -> Result<(Value, SystemTime), Status> {
+        let text = request.extra().map_or("", |e| e.text());
+        let params: Vec<&str> = text.split(':').skip(1).collect();
+        let number = |i: usize| -> Result<i64, Status> {
+            params
+                .get(i)
+                .and_then(|p| p.trim().parse().ok())
+                .ok_or(codes::INVALID_DATASOURCE)
+        };
+        let (start, end) = match request.extra().map(|e| e.kind()) {
+            Some(ExtraKind::Logger) => (number(0)?, number(1)?),
+            Some(ExtraKind::LoggerDuration) => (wall.saturating_sub(number(0)?), wall),
+            _ => {
+                let at = number(0)?;
+                let value = answer::read(
+                    device,
+                    Target {
+                        range: None,
+                        ..target
+                    },
+                    at,
+                )?;
+                let time = pacsys_types::reading::time_from_millis(at).unwrap_or(UNIX_EPOCH);
+                return Ok((value, time));
+            }
+        };
+        let points = self.world.history(device, start, end);
+        if points.is_empty() {
+            return Err(codes::DAE_NO_DATA);
+        }
+        let mut timed = TimedArray {
+            data: Vec::new(),
+            micros: Vec::new(),
+        };
+        for (micros, value) in points {
+            match value {
+                Value::Array(xs) => {
+                    timed.micros.extend(std::iter::repeat_n(micros, xs.len()));
+                    timed.data.extend(xs);
+                }
+                other => {
+                    timed.data.push(other.as_f64().unwrap_or(f64::NAN));
+                    timed.micros.push(micros);
+                }
+            }
+        }
+        Ok((Value::TimedArray(timed), SystemTime::now()))
+    }
+
+    /// One one-shot read, recorded.
+    pub(super) fn read_one(&self, drf: &str) -> Result<Reading, Error> {
+        lock(&self.state).reads.push(drf.to_owned());
+        let request = Request::parse(drf).map_err(|e| invalid(drf, &e))?;
+        if matches!(request.event(), DrfEvent::Never) {
+            return Err(Error::Unsupported {
+                drf: drf.to_owned(),
+                reason: "the never event `@N` produces no data, so it cannot be read; use `@I` or no event".into(),
+            });
+        }
+        self.sample(&Arc::from(drf), &request)
+    }
+
+    /// One setting, recorded.
+    pub(super) fn write_one(&self, drf: &str, value: &Value) -> Result<WriteResult, Error> {
+        lock(&self.state)
+            .writes
+            .push((drf.to_owned(), value.clone()));
+        let data = setting_data(drf, value)?;
+        let request = write_request(drf)?;
+        let key = base_key(&request);
+        let preset = lock(&self.state).write_presets.get(&key).cloned();
+        let status = match preset {
+            Some(WritePreset::Failure(e)) => return Err(e),
+            Some(WritePreset::Status(s)) if s.is_error() => return Err(device_error(drf, s)),
+            Some(WritePreset::Status(s)) => s,
+            None => Status::OK,
+        };
+        self.apply(&request, &data)
+            .map_err(|s| device_error(drf, s))?;
+        Ok(WriteResult::new(drf, status))
+    }
+
+    /// Applies a setting to the world, or to the preset value of a device the world lacks.
+    fn apply(&self, request: &Request, data: &SettingData) -> Result<(), Status> {
+        let target = Target::of(request);
+        let data_write = matches!(target.property, Property::Setting | Property::Reading);
+        let keys = [
+            format!("{}.SETTING", request.device()),
+            format!("{}.READING", request.device()),
+        ];
+        let world = request
+            .is_acnet()
+            .then(|| self.world.device(request.device()))
+            .flatten();
+        if let Some(device) = world {
+            answer::write(&device, target, data)?;
+            if data_write {
+                // The world now reads the setting back: presets must not hide it.
+                let mut state = lock(&self.state);
+                for key in &keys {
+                    state.presets.remove(key);
+                }
+            }
+            return Ok(());
+        }
+        // A device only presets know: write into the preset value.
+        if !data_write {
+            return Err(answer::status::NO_SUCH_DEVICE);
+        }
+        let mut state = lock(&self.state);
+        let (current, meta) = keys
+            .iter()
+            .find_map(|k| match state.presets.get(k) {
+                Some(Preset::Value { value, meta }) => Some((value.clone(), meta.clone())),
+                Some(Preset::Reading(r)) => r.value.clone().map(|v| (v, r.meta.clone())),
+                _ => None,
+            })
+            .ok_or(answer::status::NO_SUCH_DEVICE)?;
+        let scratch = SimDevice::new(
+            DeviceMeta {
+                device_index: 0,
+                name: request.device().to_owned(),
+                description: String::new(),
+                units: None,
+                format_hint: None,
+            },
+            DeviceState {
+                setting: Some(current.clone()),
+                ..DeviceState::new(Signal::Fixed(current))
+            },
+        );
+        answer::write(&scratch, target, data)?;
+        let next = scratch.state().setting.clone();
+        if let Some(value) = next {
+            for key in keys {
+                state.presets.insert(
+                    key,
+                    Preset::Value {
+                        value: value.clone(),
+                        meta: meta.clone(),
+                    },
+                );
+            }
+        }
+        Ok(())
+    }
+
+    pub(crate) fn remove_subscription(&self, id: u64) {
+        let mut subs = lock(&self.subs);
+        if let Some(pos) = subs.live.iter().position(|e| e.id == id) {
+            let entry = subs.live.swap_remove(pos);
+            entry.end();
+        }
+    }
+
+    /// Ends every live subscription.
+    pub(super) fn end_subscriptions(&self) {
+        let ended = std::mem::take(&mut lock(&self.subs).live);
+        for entry in &ended {
+            entry.end();
+        }
+    }
+
+    /// Delivers `event` to every live subscribed DRF `drf` selects.
+    pub(super) fn deliver(&self, drf: &str, event: &Event) -> usize {
+        let wanted = Matcher::of_text(drf);
+        let subs = lock(&self.subs);
+        let mut delivered = 0;
+        for entry in &subs.live {
+            let mut events: Vec<Event> = entry
+                .drfs
+                .iter()
+                .filter(|s| wanted.selects(&s.matcher))
+                .map(|s| stream::addressed(event, s))
+                .collect();
+            delivered += events.len();
+            entry.push(&mut events);
+        }
+        delivered
+    }
+
+    pub(super) fn is_subscribed(&self, wanted: &Matcher) -> bool {
+        lock(&self.subs)
+            .live
+            .iter()
+            .any(|e| e.drfs.iter().any(|s| wanted.selects(&s.matcher)))
+    }
+}
+
+impl Drop for Shared {
+    /// The last handle is gone: nothing can emit or sample any more, so end the streams
+    /// rather than leave them pending forever.
+    fn drop(&mut self) {
+        let live = std::mem::take(&mut self.subs.get_mut().unwrap_or_else(|e| e.into_inner()).live);
+        for entry in &live {
+            entry.end();
+        }
+    }
+}
