@@ -1,0 +1,276 @@
+//! The command line (clap derive): global options and one subcommand per tool.
+
+use std::time::Duration;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use pacsys_testing::sim::SimOptions;
+
+use crate::output::Format;
+use crate::times;
+
+const MAIN_EXAMPLES: &str = "\
+Examples:
+  pacsys --sim get M:OUTTMP G:AMANDA            read two devices from the built-in simulator
+  pacsys --sim monitor M:OUTTMP@p,200 --count 5  five readings at 5 Hz
+  pacsys get M:OUTTMP --format json              read the real device (DPM proxy from PACSYS_DPM_HOST)
+  pacsys sim --dpm-port 0 --grpc-port 0          run the simulator servers
+
+Environment: PACSYS_BACKEND, PACSYS_DPM_HOST, PACSYS_DPM_PORT, PACSYS_GRPC_HOST,
+PACSYS_GRPC_PORT, PACSYS_TIMEOUT, PACSYS_POOL_SIZE, PACSYS_JWT_TOKEN (options win).
+Exit codes: 0 success, 1 a device or the connection failed, 2 usage error, 130 interrupted.";
+
+/// Read, write and stream Fermilab ACNET devices over DPM or DAQ gRPC.
+#[derive(Debug, Parser)]
+#[command(name = "pacsys", version, about, after_help = MAIN_EXAMPLES)]
+pub struct Cli {
+    /// Options every subcommand accepts (before or after the subcommand).
+    #[command(flatten)]
+    pub global: GlobalOpts,
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Options accepted before or after the subcommand.
+#[derive(Debug, Clone, Args)]
+pub struct GlobalOpts {
+    /// Transport [default: PACSYS_BACKEND, else dpm].
+    #[arg(short = 'b', long, global = true, value_enum)]
+    pub backend: Option<BackendArg>,
+    /// Server host [default: PACSYS_DPM_HOST / PACSYS_GRPC_HOST, else the Fermilab servers].
+    #[arg(short = 'H', long, global = true)]
+    pub host: Option<String>,
+    /// Server port [default: PACSYS_DPM_PORT / PACSYS_GRPC_PORT, else 6802 / 50051].
+    #[arg(short = 'P', long, global = true)]
+    pub port: Option<u16>,
+    /// Total time per operation in seconds [default: PACSYS_TIMEOUT, else 5].
+    #[arg(long, global = true, value_name = "SECONDS", value_parser = times::parse_seconds)]
+    pub timeout: Option<Duration>,
+    /// Start the simulator in-process on free loopback ports and talk to it over TCP.
+    #[arg(long, global = true, conflicts_with_all = ["host", "port"])]
+    pub sim: bool,
+    /// How settings are authenticated: kerberos (DPM) or jwt (gRPC, token from
+    /// PACSYS_JWT_TOKEN).
+    #[arg(short = 'a', long, global = true, value_enum)]
+    pub auth: Option<AuthArg>,
+    /// Role for settings (DPM only).
+    #[arg(long, global = true)]
+    pub role: Option<String>,
+    /// Output format.
+    #[arg(short = 'f', long, global = true, value_enum, default_value_t = Format::Text)]
+    pub format: Format,
+    /// Show metadata (device index, description, status, cycle) and missing properties.
+    #[arg(short = 'v', long, global = true)]
+    pub verbose: bool,
+    /// Log level on stderr (error, warn, info, debug, trace, or a tracing filter).
+    #[arg(long, global = true, default_value = "warn", value_name = "LEVEL")]
+    pub log_level: String,
+}
+
+/// `--backend`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum BackendArg {
+    /// DPM over TCP (DPM/HTTP, binary PC protocol).
+    Dpm,
+    /// The DAQ gRPC service.
+    Grpc,
+}
+
+/// `--auth`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum AuthArg {
+    /// Kerberos (DPM; needs a build with the `kerberos` feature and a ticket).
+    Kerberos,
+    /// A JWT bearer token from PACSYS_JWT_TOKEN (gRPC).
+    Jwt,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Read devices once; one line per DRF, in request order (acget).
+    #[command(after_help = "\
+Examples:
+  pacsys get M:OUTTMP
+  pacsys get M:OUTTMP 'Z:ACLTST[0:4]' --format json
+  pacsys --sim get Z:BENCH0000 Z:BENCH0001 --format csv --verbose")]
+    Get(GetArgs),
+    /// Write settings: DRF VALUE pairs; numbers, arrays `1,2,3`, text or control commands (acput).
+    #[command(after_help = "\
+Examples:
+  pacsys put G:AMANDA 12.5
+  pacsys put 'Z:ACLTST[0:2]' 1,2,3 Z:TEXTDV 'new text'
+  pacsys put M:OUTTMP off --verify               (control commands: on off reset positive negative ramp dc local remote trip)
+  pacsys --sim put G:AMANDA 12.5 --verify --tolerance 0.01")]
+    Put(PutArgs),
+    /// Stream devices until --count, --duration or Ctrl-C (acmonitor).
+    #[command(after_help = "\
+Examples:
+  pacsys monitor M:OUTTMP@p,1000
+  pacsys --sim monitor M:OUTTMP@p,200 --count 5
+  pacsys monitor Z:SINE@p,100 Z:RAMP@p,100 --duration 10s --format json
+
+A DRF without an event is monitored at @p,1000 (a note says so on stderr). On a terminal
+(text format) a live table shows value, rate, last update, drops and gaps; elsewhere one
+line per reading. Ctrl-C prints a summary and exits 130.")]
+    Monitor(MonitorArgs),
+    /// Show what a device is: description, units, which properties it has (acinfo).
+    #[command(after_help = "\
+Examples:
+  pacsys info M:OUTTMP
+  pacsys --sim info M:OUTTMP G:AMANDA --format json")]
+    Info(InfoArgs),
+    /// Logged history of one device between two times.
+    #[command(after_help = "\
+Examples:
+  pacsys history M:OUTTMP --start -1h
+  pacsys history M:OUTTMP --start 2026-11-23T06:00:00-06:00 --end 2026-11-23T07:00:00-06:00 --format csv
+  pacsys --sim history M:OUTTMP --start -10m --format json
+
+Times: now, relative (-1h, -10m, -30s, -2d), RFC 3339, or epoch milliseconds.")]
+    History(HistoryArgs),
+    /// Run the simulator servers (DPM and DAQ gRPC) until Ctrl-C.
+    #[command(after_help = "\
+Examples:
+  pacsys sim --dpm-port 0 --grpc-port 0      prints READY dpm=<p> grpc=<g>
+  pacsys sim --dpm-port 6802 --insecure-settings --split-writes
+
+Without --grpc-port the gRPC server takes any free port.")]
+    Sim(SimArgs),
+}
+
+/// `get`.
+#[derive(Debug, Args)]
+pub struct GetArgs {
+    /// Data request strings (DRF3), e.g. `M:OUTTMP`, `Z:ACLTST[0:4]`, `M:OUTTMP.SETTING`.
+    #[arg(required = true, value_name = "DRF")]
+    pub drfs: Vec<String>,
+}
+
+/// `put`.
+#[derive(Debug, Args)]
+#[command(allow_negative_numbers = true)]
+pub struct PutArgs {
+    /// DRF VALUE pairs.
+    #[arg(required = true, value_name = "DRF VALUE", num_args = 2..)]
+    pub pairs: Vec<String>,
+    /// Read each setting back and compare it with the value written.
+    #[arg(long)]
+    pub verify: bool,
+    /// Largest accepted difference of a read-back number (implies --verify).
+    #[arg(long, value_name = "T")]
+    pub tolerance: Option<f64>,
+    /// Write attempts per setting when verifying.
+    #[arg(long, default_value_t = 3, value_parser = clap::value_parser!(u32).range(1..=100))]
+    pub retries: u32,
+}
+
+/// `monitor`.
+#[derive(Debug, Args)]
+pub struct MonitorArgs {
+    /// Data request strings with a repeating event, e.g. M:OUTTMP@p,1000.
+    #[arg(required = true, value_name = "DRF")]
+    pub drfs: Vec<String>,
+    /// Stop once every DRF has delivered N readings (a rejected DRF counts as done).
+    #[arg(short = 'n', long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
+    pub count: Option<u64>,
+    /// Stop after this long (10s, 1m, 500ms, or seconds).
+    #[arg(short = 'd', long, value_name = "D", value_parser = times::parse_duration)]
+    pub duration: Option<Duration>,
+    /// One line per reading even on a terminal (no live table).
+    #[arg(long)]
+    pub lines: bool,
+}
+
+/// `info`.
+#[derive(Debug, Args)]
+pub struct InfoArgs {
+    /// Device names (or DRFs; only the device part is used).
+    #[arg(required = true, value_name = "DEVICE")]
+    pub devices: Vec<String>,
+}
+
+/// `history`.
+#[derive(Debug, Args)]
+pub struct HistoryArgs {
+    /// The device (DRF without an event).
+    #[arg(value_name = "DRF")]
+    pub drf: String,
+    /// Start of the window.
+    #[arg(long, value_name = "TIME", allow_hyphen_values = true)]
+    pub start: String,
+    /// End of the window.
+    #[arg(
+        long,
+        value_name = "TIME",
+        default_value = "now",
+        allow_hyphen_values = true
+    )]
+    pub end: String,
+    /// Fetch the window in pieces of this length (progress is shown per piece).
+    #[arg(long, value_name = "D", default_value = "1h", value_parser = times::parse_duration)]
+    pub chunk: Duration,
+}
+
+/// `sim`.
+#[derive(Debug, Args)]
+pub struct SimArgs {
+    /// Ports, settings policy and fault flags.
+    #[command(flatten)]
+    pub sim: SimOptions,
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::CommandFactory;
+
+    use super::*;
+
+    #[test]
+    fn the_command_line_is_consistent() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn global_options_go_before_or_after() {
+        let a = Cli::try_parse_from(["pacsys", "--sim", "get", "M:OUTTMP", "--format", "json"]);
+        let b = Cli::try_parse_from(["pacsys", "get", "M:OUTTMP", "--sim", "-f", "json"]);
+        for cli in [a, b] {
+            let Ok(cli) = cli else { panic!("parse failed") };
+            assert!(cli.global.sim);
+            assert_eq!(cli.global.format, Format::Json);
+        }
+    }
+
+    #[test]
+    fn negative_values_and_relative_times() {
+        let Ok(cli) = Cli::try_parse_from(["pacsys", "put", "G:AMANDA", "-5"]) else {
+            panic!("negative value")
+        };
+        let Command::Put(p) = cli.command else {
+            panic!("not put")
+        };
+        assert_eq!(p.pairs, ["G:AMANDA", "-5"]);
+        let Ok(cli) = Cli::try_parse_from(["pacsys", "history", "M:OUTTMP", "--start", "-1h"])
+        else {
+            panic!("relative start")
+        };
+        let Command::History(h) = cli.command else {
+            panic!("not history")
+        };
+        assert_eq!(h.start, "-1h");
+    }
+
+    #[test]
+    fn usage_errors() {
+        for argv in [
+            &["pacsys", "get"][..],
+            &["pacsys", "--sim", "--host", "x", "get", "A:B"],
+            &["pacsys", "monitor", "A:B", "--count", "0"],
+            &["pacsys", "--timeout", "0", "get", "A:B"],
+            &["pacsys", "put", "G:AMANDA"],
+        ] {
+            assert!(Cli::try_parse_from(argv).is_err(), "{argv:?}");
+        }
+    }
+}

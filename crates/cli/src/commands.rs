@@ -1,0 +1,551 @@
+//! The subcommands, generic over the [`Backend`]: inputs are checked into a [`Plan`]
+//! before any connection is made, then run against whichever backend was chosen.
+
+use std::collections::HashSet;
+use std::io::{IsTerminal as _, Write};
+use std::time::{Duration, Instant};
+
+use futures::StreamExt as _;
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use pacsys::{Backend, Error, Event, Status, Value, Verify};
+use pacsys_drf::Request;
+
+use crate::cli::{Command, GlobalOpts};
+use crate::error::{CliError, Outcome};
+use crate::info::{self, DeviceInfo, Section};
+use crate::output::{PutLine, Renderer, error_message};
+use crate::signal::Interrupt;
+use crate::table::Monitor;
+use crate::times;
+use crate::values::{self, PutValue};
+
+/// How often the live table is redrawn.
+const TABLE_REFRESH: Duration = Duration::from_millis(200);
+/// The event given to monitored DRFs that have none.
+const DEFAULT_MONITOR_EVENT: &str = "p,1000";
+
+/// A subcommand with its inputs checked (DRFs parsed, values typed, times resolved).
+#[derive(Debug)]
+pub enum Plan {
+    /// `get`.
+    Get {
+        /// The DRFs, as given.
+        drfs: Vec<String>,
+    },
+    /// `put`.
+    Put {
+        /// (DRF, value) pairs, as given.
+        settings: Vec<(String, PutValue)>,
+        /// Read-back checking, when asked for.
+        verify: Option<Verify>,
+    },
+    /// `monitor`.
+    Monitor {
+        /// The DRFs sent (with an event added where there was none), without duplicates.
+        drfs: Vec<String>,
+        /// Readings per DRF before stopping.
+        count: Option<u64>,
+        /// Time before stopping.
+        duration: Option<Duration>,
+        /// Draw the live table instead of lines.
+        table: bool,
+    },
+    /// `info`.
+    Info {
+        /// Device names.
+        devices: Vec<String>,
+    },
+    /// `history`.
+    History {
+        /// The DRF as given (for output).
+        drf: String,
+        /// The request without event, to which `<-LOGGER:a:b` is added.
+        base: String,
+        /// Window start, ms since the epoch.
+        start_ms: i64,
+        /// Window end, ms since the epoch (inclusive).
+        end_ms: i64,
+        /// Piece length in ms.
+        chunk_ms: i64,
+    },
+}
+
+fn parse_drf(drf: &str) -> Result<Request, CliError> {
+    Request::parse(drf).map_err(|e| CliError::bad_drf(drf, e))
+}
+
+impl Plan {
+    /// Checks the inputs of `command` (never `sim`). No I/O except reading the clock.
+    pub fn new(command: Command, global: &GlobalOpts) -> Result<Plan, CliError> {
+        match command {
+            Command::Get(a) => {
+                for d in &a.drfs {
+                    parse_drf(d)?;
+                }
+                Ok(Plan::Get { drfs: a.drfs })
+            }
+            Command::Put(a) => {
+                if a.pairs.len() % 2 != 0 {
+                    return Err(CliError::Usage(format!(
+                        "put takes DRF VALUE pairs; {:?} has no value",
+                        a.pairs.last().cloned().unwrap_or_default()
+                    )));
+                }
+                let mut settings = Vec::with_capacity(a.pairs.len() / 2);
+                for pair in a.pairs.chunks_exact(2) {
+                    let (drf, text) = (&pair[0], &pair[1]);
+                    parse_drf(drf)?;
+                    let value = values::parse_value(text)
+                        .map_err(|e| CliError::Usage(format!("{drf}: {e}")))?;
+                    settings.push((drf.clone(), value));
+                }
+                let verify = if a.verify || a.tolerance.is_some() {
+                    let usage = |e: Error| CliError::Usage(e.to_string());
+                    Some(
+                        Verify::new()
+                            .with_tolerance(a.tolerance.unwrap_or(0.0))
+                            .map_err(usage)?
+                            .with_max_attempts(a.retries)
+                            .map_err(usage)?,
+                    )
+                } else {
+                    None
+                };
+                Ok(Plan::Put { settings, verify })
+            }
+            Command::Monitor(a) => {
+                let mut seen = HashSet::new();
+                let mut drfs = Vec::new();
+                for d in &a.drfs {
+                    let req = parse_drf(d)?;
+                    let sent = if matches!(req.event(), pacsys_drf::Event::Default) {
+                        let with = if req.extra().is_none() {
+                            format!("{d}@{DEFAULT_MONITOR_EVENT}")
+                        } else {
+                            req.with_event(DEFAULT_MONITOR_EVENT)
+                                .map_err(|e| CliError::bad_drf(d, e))?
+                                .to_canonical()
+                        };
+                        eprintln!("pacsys: note: {d} has no event; monitoring {with}");
+                        with
+                    } else {
+                        d.clone()
+                    };
+                    if seen.insert(sent.clone()) {
+                        drfs.push(sent);
+                    }
+                }
+                let table = !a.lines
+                    && global.format == crate::output::Format::Text
+                    && std::io::stdout().is_terminal();
+                Ok(Plan::Monitor {
+                    drfs,
+                    count: a.count,
+                    duration: a.duration,
+                    table,
+                })
+            }
+            Command::Info(a) => {
+                let mut devices = Vec::with_capacity(a.devices.len());
+                for d in &a.devices {
+                    devices.push(parse_drf(d)?.device().to_owned());
+                }
+                Ok(Plan::Info { devices })
+            }
+            Command::History(a) => {
+                let req = parse_drf(&a.drf)?;
+                if req.extra().is_some() {
+                    return Err(CliError::Usage(format!(
+                        "{}: give the device without a `<-` data source; history adds <-LOGGER",
+                        a.drf
+                    )));
+                }
+                let now = jiff::Timestamp::now();
+                let start = times::parse_time(&a.start, now).map_err(CliError::Usage)?;
+                let end = times::parse_time(&a.end, now).map_err(CliError::Usage)?;
+                if start >= end {
+                    return Err(CliError::Usage(format!(
+                        "--start ({start}) must be before --end ({end})"
+                    )));
+                }
+                let chunk_ms = i64::try_from(a.chunk.as_millis())
+                    .unwrap_or(i64::MAX)
+                    .max(1);
+                Ok(Plan::History {
+                    drf: a.drf,
+                    base: req.without_event().to_canonical(),
+                    start_ms: start.as_millisecond(),
+                    end_ms: end.as_millisecond(),
+                    chunk_ms,
+                })
+            }
+            Command::Sim(_) => Err(CliError::Usage("sim is not run through a backend".into())),
+        }
+    }
+
+    /// Whether this plan writes settings.
+    pub fn writes(&self) -> bool {
+        matches!(self, Plan::Put { .. })
+    }
+
+    /// Runs the plan against `backend`, printing to stdout (results) and stderr
+    /// (diagnostics).
+    pub async fn run<B: Backend>(self, backend: &B, r: Renderer) -> Result<Outcome, CliError> {
+        match self {
+            Plan::Get { drfs } => get(backend, &drfs, r).await,
+            Plan::Put { settings, verify } => put(backend, &settings, verify, r).await,
+            Plan::Monitor {
+                drfs,
+                count,
+                duration,
+                table,
+            } => monitor(backend, drfs, count, duration, table, r).await,
+            Plan::Info { devices } => info_cmd(backend, &devices, r).await,
+            Plan::History {
+                drf,
+                base,
+                start_ms,
+                end_ms,
+                chunk_ms,
+            } => history(backend, &drf, &base, (start_ms, end_ms), chunk_ms, r).await,
+        }
+    }
+}
+
+/// Buffered stdout; write errors (a closed pipe) end the command with exit 1.
+struct Out(std::io::BufWriter<std::io::StdoutLock<'static>>);
+
+impl Out {
+    fn new() -> Out {
+        Out(std::io::BufWriter::with_capacity(
+            64 * 1024,
+            std::io::stdout().lock(),
+        ))
+    }
+
+    fn line(&mut self, s: &str) -> Result<(), CliError> {
+        writeln!(self.0, "{s}").map_err(write_failed)
+    }
+
+    fn raw(&mut self, s: &str) -> Result<(), CliError> {
+        self.0.write_all(s.as_bytes()).map_err(write_failed)
+    }
+
+    fn flush(&mut self) -> Result<(), CliError> {
+        self.0.flush().map_err(write_failed)
+    }
+}
+
+fn write_failed(e: std::io::Error) -> CliError {
+    CliError::Failed(format!("cannot write the output: {e}"))
+}
+
+/// Reports the distinct failures that are not about one device (connection, timeout,
+/// authentication) once each on stderr, so they are clear even when stdout is JSON.
+fn report_call_failures<'a>(errors: impl IntoIterator<Item = &'a Error>, addr_hint: &str) {
+    let mut seen = HashSet::new();
+    for e in errors {
+        if e.status().is_some() {
+            continue;
+        }
+        let msg = error_message(e);
+        if seen.insert(msg.clone()) {
+            eprintln!("pacsys: {msg}{addr_hint}");
+        }
+    }
+}
+
+async fn get<B: Backend>(b: &B, drfs: &[String], r: Renderer) -> Result<Outcome, CliError> {
+    let results = b.get_many(drfs, None).await;
+    let mut out = Out::new();
+    if let Some(h) = r.header() {
+        out.line(&h)?;
+    }
+    let mut failed = false;
+    for (drf, res) in drfs.iter().zip(&results) {
+        failed |= !matches!(res, Ok(reading) if reading.ok());
+        out.line(&r.result(drf, res))?;
+    }
+    if results.len() != drfs.len() {
+        failed = true;
+    }
+    out.flush()?;
+    report_call_failures(results.iter().filter_map(|x| x.as_ref().err()), "");
+    Ok(Outcome::from_failed(failed))
+}
+
+async fn put<B: Backend>(
+    b: &B,
+    settings: &[(String, PutValue)],
+    verify: Option<Verify>,
+    r: Renderer,
+) -> Result<Outcome, CliError> {
+    let mut out = Out::new();
+    if let Some(h) = r.put_header() {
+        out.line(&h)?;
+    }
+    // Data settings without verification go out in one batch; control commands and
+    // verified writes one by one, in order.
+    let batch: Vec<(&str, Value)> = settings
+        .iter()
+        .filter_map(|(drf, v)| match (v, &verify) {
+            (PutValue::Data(v), None) => Some((drf.as_str(), v.clone())),
+            _ => None,
+        })
+        .collect();
+    let mut batched = if batch.is_empty() {
+        Vec::new()
+    } else {
+        b.write_many(&batch, None).await
+    }
+    .into_iter();
+    let mut failed = false;
+    let mut call_errors = Vec::new();
+    for (drf, value) in settings {
+        let result = match (value, &verify) {
+            (PutValue::Data(_), None) => batched.next().unwrap_or(Err(Error::Closed)),
+            (PutValue::Data(v), Some(verify)) => {
+                pacsys::write_verified(b, drf, v.clone(), verify, None).await
+            }
+            (PutValue::Control(c), verify) => {
+                pacsys::control(b, drf, *c, verify.as_ref(), None).await
+            }
+        };
+        let line = match &result {
+            Ok(w) => PutLine {
+                drf,
+                result: Ok(w.status),
+                verified: w.verified,
+                readback: w.readback.as_ref(),
+                readback_error: w.readback_error.as_deref(),
+                attempts: w.verified.map(|_| w.attempts),
+            },
+            Err(e) => PutLine {
+                drf,
+                result: Err(e),
+                verified: None,
+                readback: None,
+                readback_error: None,
+                attempts: None,
+            },
+        };
+        failed |= !line.ok();
+        out.line(&r.put(&line))?;
+        out.flush()?;
+        if let Err(e) = result {
+            call_errors.push(e);
+        }
+    }
+    out.flush()?;
+    report_call_failures(&call_errors, "");
+    Ok(Outcome::from_failed(failed))
+}
+
+async fn monitor<B: Backend>(
+    b: &B,
+    drfs: Vec<String>,
+    count: Option<u64>,
+    duration: Option<Duration>,
+    table: bool,
+    r: Renderer,
+) -> Result<Outcome, CliError> {
+    let mut interrupt = Interrupt::new();
+    let mut sub = match b.subscribe(&drfs).await {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("pacsys: cannot start the subscription: {e}");
+            return Ok(Outcome::SomeFailed);
+        }
+    };
+    let started = Instant::now();
+    let mut m = Monitor::new(drfs, started);
+    let mut out = Out::new();
+    if !table && let Some(h) = r.header() {
+        out.line(&h)?;
+        out.flush()?;
+    }
+    let deadline = tokio::time::sleep(duration.unwrap_or(Duration::from_secs(86_400 * 365)));
+    tokio::pin!(deadline);
+    let mut tick = tokio::time::interval(TABLE_REFRESH);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+    let mut interrupted = false;
+    let mut failed = false;
+    if table {
+        out.raw(&m.redraw(Instant::now()))?;
+        out.flush()?;
+    }
+    loop {
+        tokio::select! {
+            _ = interrupt.recv() => {
+                interrupted = true;
+                break;
+            }
+            _ = &mut deadline, if duration.is_some() => break,
+            _ = tick.tick(), if table => {
+                out.raw(&m.redraw(Instant::now()))?;
+                out.flush()?;
+            }
+            event = sub.next() => {
+                let Some(event) = event else {
+                    eprintln!("pacsys: the subscription ended");
+                    failed = true;
+                    break;
+                };
+                let skip = match (&event, count) {
+                    (Event::Reading(rd), Some(n)) => m.reached(&rd.drf, n),
+                    _ => false,
+                };
+                if skip {
+                    continue;
+                }
+                let ok = m.record(&event, Instant::now());
+                match &event {
+                    Event::Reading(rd) => {
+                        failed |= !ok;
+                        if !table {
+                            out.line(&r.reading(&rd.drf, rd))?;
+                            out.flush()?;
+                        }
+                    }
+                    Event::Error { drf, status } => {
+                        failed = true;
+                        if !table {
+                            let e = Error::Device { drf: drf.to_string(), status: *status };
+                            out.line(&r.failure(drf, &e))?;
+                            out.flush()?;
+                        }
+                    }
+                    other => {
+                        if !table {
+                            eprintln!("pacsys: {other}");
+                        }
+                    }
+                }
+                if count.is_some_and(|n| m.all_reached(n)) {
+                    break;
+                }
+            }
+        }
+    }
+    if table {
+        out.raw(&m.redraw(Instant::now()))?;
+    }
+    out.flush()?;
+    let _ = tokio::time::timeout(Duration::from_secs(1), sub.stop()).await;
+    eprintln!("{}", m.summary(Instant::now()));
+    if interrupted {
+        return Ok(Outcome::Interrupted);
+    }
+    Ok(Outcome::from_failed(failed))
+}
+
+async fn info_cmd<B: Backend>(b: &B, devices: &[String], r: Renderer) -> Result<Outcome, CliError> {
+    let drfs: Vec<String> = devices.iter().flat_map(|d| info::requests(d)).collect();
+    let mut results = b.get_many(&drfs, None).await.into_iter();
+    let mut out = Out::new();
+    if let Some(h) = info::header(r.format()) {
+        out.line(h)?;
+    }
+    let mut failed = false;
+    let mut call_errors = Vec::new();
+    for (i, device) in devices.iter().enumerate() {
+        let mut sections = Vec::with_capacity(info::PROPERTIES.len());
+        for _ in info::PROPERTIES {
+            let res = results.next().unwrap_or(Err(Error::Closed));
+            if let Err(e) = &res {
+                call_errors.push(e.clone());
+            }
+            sections.push(Section::from_result(res));
+        }
+        let di = DeviceInfo {
+            device: device.clone(),
+            sections,
+        };
+        failed |= di.failed();
+        if i > 0 && r.format() == crate::output::Format::Text {
+            out.line("")?;
+        }
+        out.line(&di.render(r.format(), r.verbose()))?;
+    }
+    out.flush()?;
+    report_call_failures(&call_errors, "");
+    Ok(Outcome::from_failed(failed))
+}
+
+async fn history<B: Backend>(
+    b: &B,
+    drf: &str,
+    base: &str,
+    (start_ms, end_ms): (i64, i64),
+    chunk_ms: i64,
+    r: Renderer,
+) -> Result<Outcome, CliError> {
+    // Pieces of equal length (no tiny last piece), each at most about `chunk_ms` long.
+    let span = end_ms.saturating_sub(start_ms).max(1);
+    let pieces = (span.div_euclid(chunk_ms) + i64::from(span.rem_euclid(chunk_ms) != 0)).max(1);
+    let inclusive = span.saturating_add(1);
+    let piece_ms =
+        (inclusive.div_euclid(pieces) + i64::from(inclusive.rem_euclid(pieces) != 0)).max(1);
+    let pieces = u64::try_from(pieces).unwrap_or(1);
+    let bar = ProgressBar::with_draw_target(Some(pieces), ProgressDrawTarget::stderr());
+    if let Ok(style) =
+        ProgressStyle::with_template("{spinner} [{bar:30}] {pos}/{len} pieces, {msg} ({eta})")
+    {
+        bar.set_style(style.progress_chars("=> "));
+    }
+    let mut out = Out::new();
+    if let Some(h) = r.header() {
+        out.line(&h)?;
+    }
+    let mut samples: u64 = 0;
+    let mut failed = false;
+    let mut a = start_ms;
+    while a <= end_ms {
+        let z = a.saturating_add(piece_ms - 1).min(end_ms);
+        let request = format!("{base}<-LOGGER:{a}:{z}");
+        match b.get(&request, None).await {
+            Ok(reading) if reading.ok() => {
+                let units = reading.units();
+                match &reading.value {
+                    Some(Value::TimedArray(t)) => {
+                        for (i, x) in t.data.iter().enumerate() {
+                            out.line(&r.sample(drf, t.micros.get(i).copied(), *x, units))?;
+                        }
+                        samples += t.data.len() as u64;
+                    }
+                    Some(_) => {
+                        out.line(&r.reading(drf, &reading))?;
+                        samples += 1;
+                    }
+                    None => {}
+                }
+            }
+            Ok(reading) if reading.status == Status::DAE_LJ_NO_DATA => {}
+            Err(Error::Device { status, .. }) if status == Status::DAE_LJ_NO_DATA => {}
+            Ok(reading) => {
+                failed = true;
+                out.line(&r.reading(drf, &reading))?;
+                break;
+            }
+            Err(e) => {
+                failed = true;
+                bar.finish_and_clear();
+                out.line(&r.failure(drf, &e))?;
+                report_call_failures([&e], "");
+                break;
+            }
+        }
+        bar.inc(1);
+        bar.set_message(format!("{samples} samples"));
+        if z == end_ms {
+            break;
+        }
+        a = z + 1;
+    }
+    bar.finish_and_clear();
+    out.flush()?;
+    if samples == 0 && !failed {
+        eprintln!("pacsys: no logged data for {drf} in the window");
+    }
+    Ok(Outcome::from_failed(failed))
+}

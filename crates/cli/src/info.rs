@@ -1,0 +1,329 @@
+//! `info`: which properties a device has, read in one batch, and how they are shown.
+//!
+//! A property is *missing* when its read fails with DBM_NOPROP (facility 16, error -13)
+//! or DPM_NO_SUCH_PROP (17, -27): decided by the status codes, never by message text
+//! (the reference searched the message for `DBM_NOPROP`, which other backends' wording
+//! defeated).
+
+use std::fmt::Write as _;
+
+use pacsys::{Error, Reading, Status};
+use serde_json::{Value as Json, json};
+
+use crate::output::{
+    Format, JsonLine, csv_line, error_json, error_message, value_json, value_text,
+};
+
+/// The properties `info` reads, in display order: (DRF property, label, JSON key).
+pub const PROPERTIES: [(&str, &str, &str); 6] = [
+    ("DESCRIPTION", "description", "description"),
+    ("READING", "reading", "reading"),
+    ("SETTING", "setting", "setting"),
+    ("STATUS", "status", "status"),
+    ("ANALOG", "analog alarm", "analog_alarm"),
+    ("DIGITAL", "digital alarm", "digital_alarm"),
+];
+
+/// The DRFs to read for `device`, one per entry of [`PROPERTIES`].
+///
+/// ```
+/// let drfs = pacsys_cli::info::requests("M:OUTTMP");
+/// assert_eq!(drfs[0], "M:OUTTMP.DESCRIPTION");
+/// assert_eq!(drfs.len(), 6);
+/// ```
+pub fn requests(device: &str) -> Vec<String> {
+    PROPERTIES
+        .iter()
+        .map(|(p, _, _)| format!("{device}.{p}"))
+        .collect()
+}
+
+/// Whether a status says "this device has no such property".
+///
+/// ```
+/// use pacsys::Status;
+/// assert!(pacsys_cli::info::is_missing_property(Status::DBM_NOPROP));
+/// assert!(pacsys_cli::info::is_missing_property(Status::DPM_NO_SUCH_PROP));
+/// assert!(!pacsys_cli::info::is_missing_property(Status::DPM_NO_SUCH_DEVICE));
+/// ```
+pub fn is_missing_property(s: Status) -> bool {
+    s == Status::DBM_NOPROP || s == Status::DPM_NO_SUCH_PROP
+}
+
+/// What one property read gave.
+#[derive(Debug, Clone)]
+pub enum Section {
+    /// The property exists; its reading.
+    Present(Reading),
+    /// The device has no such property.
+    Missing,
+    /// The read failed for another reason.
+    Failed(Error),
+}
+
+impl Section {
+    /// Classifies one read result.
+    pub fn from_result(r: Result<Reading, Error>) -> Section {
+        match r {
+            Ok(reading) if reading.ok() => Section::Present(reading),
+            Ok(reading) if is_missing_property(reading.status) => Section::Missing,
+            Ok(reading) => Section::Failed(Error::Device {
+                drf: reading.drf.to_string(),
+                status: reading.status,
+            }),
+            Err(e) if e.status().is_some_and(is_missing_property) => Section::Missing,
+            Err(e) => Section::Failed(e),
+        }
+    }
+}
+
+/// Everything `info` found about one device.
+#[derive(Debug, Clone)]
+pub struct DeviceInfo {
+    /// The device name as given.
+    pub device: String,
+    /// One section per entry of [`PROPERTIES`].
+    pub sections: Vec<Section>,
+}
+
+impl DeviceInfo {
+    /// Whether any section failed (not counting missing properties).
+    pub fn failed(&self) -> bool {
+        self.sections
+            .iter()
+            .any(|s| matches!(s, Section::Failed(_)))
+    }
+
+    fn meta(&self) -> Option<&pacsys::DeviceMeta> {
+        self.sections.iter().find_map(|s| match s {
+            Section::Present(r) => r.meta.as_deref(),
+            _ => None,
+        })
+    }
+
+    /// The properties present, by their DRF names.
+    pub fn present(&self) -> Vec<&'static str> {
+        PROPERTIES
+            .iter()
+            .zip(&self.sections)
+            .filter(|(_, s)| matches!(s, Section::Present(_)))
+            .map(|((p, _, _), _)| *p)
+            .collect()
+    }
+
+    /// Renders the device in `format`; `verbose` also lists missing properties.
+    pub fn render(&self, format: Format, verbose: bool) -> String {
+        match format {
+            Format::Text => self.text(verbose),
+            Format::Json => self.json(),
+            Format::Csv => self.csv(),
+        }
+    }
+
+    fn text(&self, verbose: bool) -> String {
+        let mut s = self.device.clone();
+        if let Some(m) = self.meta() {
+            let _ = write!(s, "  (index {})", m.device_index);
+            if m.name != self.device {
+                let _ = write!(s, "  {}", m.name);
+            }
+        }
+        // A device that failed as a whole (unknown device, no connection): one line.
+        let messages: Vec<String> = self
+            .sections
+            .iter()
+            .filter_map(|s| match s {
+                Section::Failed(e) => Some(error_message(e)),
+                _ => None,
+            })
+            .collect();
+        if messages.len() == self.sections.len()
+            && messages
+                .first()
+                .is_some_and(|m| messages.iter().all(|x| x == m))
+        {
+            let _ = write!(s, "\n  [ERROR] {}", messages[0]);
+            return s;
+        }
+        for ((_, label, _), section) in PROPERTIES.iter().zip(&self.sections) {
+            match section {
+                Section::Present(r) => {
+                    let v = r.value.as_ref().map(value_text).unwrap_or_default();
+                    let _ = write!(s, "\n  {label:<14}{v}");
+                    if let Some(u) = r.units().filter(|_| *label != "description") {
+                        let _ = write!(s, " {u}");
+                    }
+                }
+                Section::Missing if verbose => {
+                    let _ = write!(s, "\n  {label:<14}(no such property)");
+                }
+                Section::Missing => {}
+                Section::Failed(e) => {
+                    let _ = write!(s, "\n  {label:<14}[ERROR] {}", error_message(e));
+                }
+            }
+        }
+        let present = self.present();
+        let _ = write!(
+            s,
+            "\n  {:<14}{}",
+            "properties",
+            if present.is_empty() {
+                "(none)".to_owned()
+            } else {
+                present.join(" ")
+            }
+        );
+        s
+    }
+
+    fn json(&self) -> String {
+        let mut o = JsonLine::new();
+        o.field("device", &self.device.clone().into());
+        let meta = self.meta();
+        o.field(
+            "device_index",
+            &meta.map_or(Json::Null, |m| m.device_index.into()),
+        );
+        o.field("name", &meta.map_or(Json::Null, |m| m.name.clone().into()));
+        let units = self.sections.iter().find_map(|s| match s {
+            Section::Present(r) => r.units().map(str::to_owned),
+            _ => None,
+        });
+        o.field("units", &units.map_or(Json::Null, Json::from));
+        o.field("properties", &Json::from(self.present()));
+        for ((_, _, key), section) in PROPERTIES.iter().zip(&self.sections) {
+            let v = match section {
+                Section::Present(r) => r.value.as_ref().map_or(Json::Null, value_json),
+                Section::Missing => continue,
+                Section::Failed(e) => json!({"error": error_json(e)}),
+            };
+            o.field(key, &v);
+        }
+        o.finish()
+    }
+
+    fn csv(&self) -> String {
+        let lines: Vec<String> = PROPERTIES
+            .iter()
+            .zip(&self.sections)
+            .map(|((p, _, _), section)| {
+                let (present, value, units, error) = match section {
+                    Section::Present(r) => (
+                        "true",
+                        r.value.as_ref().map(value_text).unwrap_or_default(),
+                        r.units().unwrap_or_default().to_owned(),
+                        String::new(),
+                    ),
+                    Section::Missing => ("false", String::new(), String::new(), String::new()),
+                    Section::Failed(e) => ("", String::new(), String::new(), error_message(e)),
+                };
+                csv_line(&[
+                    self.device.clone(),
+                    (*p).to_owned(),
+                    present.to_owned(),
+                    value,
+                    units,
+                    error,
+                ])
+            })
+            .collect();
+        lines.join("\n")
+    }
+}
+
+/// The CSV header of `info` (`None` for the other formats).
+pub fn header(format: Format) -> Option<&'static str> {
+    (format == Format::Csv).then_some("device,property,present,value,units,error")
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use pacsys::{DeviceMeta, Value};
+
+    use super::*;
+
+    fn present(v: Value) -> Section {
+        let meta = DeviceMeta {
+            device_index: 27235,
+            name: "G:AMANDA".into(),
+            description: "Amanda".into(),
+            units: Some("mA".into()),
+            format_hint: None,
+        };
+        Section::Present(
+            Reading::new(Arc::from("G:AMANDA"), Status::OK)
+                .with_value(v)
+                .with_meta(Some(Arc::new(meta))),
+        )
+    }
+
+    fn amanda() -> DeviceInfo {
+        let missing = Error::Device {
+            drf: "G:AMANDA.STATUS".into(),
+            status: Status::DPM_NO_SUCH_PROP,
+        };
+        DeviceInfo {
+            device: "G:AMANDA".into(),
+            sections: vec![
+                present(Value::Text("Amanda".into())),
+                present(Value::Scalar(42.0)),
+                present(Value::Scalar(42.0)),
+                Section::from_result(Err(missing)),
+                Section::from_result(Ok(Reading::new(
+                    Arc::from("G:AMANDA.ANALOG"),
+                    Status::DBM_NOPROP,
+                ))),
+                Section::from_result(Err(Error::Timeout {
+                    context: "reading".into(),
+                })),
+            ],
+        }
+    }
+
+    #[test]
+    fn missing_is_decided_by_codes() {
+        let info = amanda();
+        assert!(matches!(info.sections[3], Section::Missing));
+        assert!(matches!(info.sections[4], Section::Missing));
+        assert!(info.failed());
+        assert_eq!(info.present(), ["DESCRIPTION", "READING", "SETTING"]);
+    }
+
+    #[test]
+    fn text_hides_missing_unless_verbose() {
+        let info = amanda();
+        let t = info.render(Format::Text, false);
+        assert!(t.starts_with("G:AMANDA  (index 27235)"), "{t}");
+        assert!(t.contains("\n  reading       42 mA"), "{t}");
+        assert!(t.contains("\n  description   Amanda\n"), "{t}");
+        assert!(!t.contains("no such property"), "{t}");
+        assert!(t.contains("[ERROR] timed out"), "{t}");
+        assert!(
+            t.ends_with("properties    DESCRIPTION READING SETTING"),
+            "{t}"
+        );
+        let v = info.render(Format::Text, true);
+        assert!(v.contains("status        (no such property)"), "{v}");
+    }
+
+    #[test]
+    fn json_and_csv() {
+        let info = amanda();
+        let j: Json = serde_json::from_str(&info.render(Format::Json, false)).unwrap_or_default();
+        assert_eq!(j["device_index"], 27235);
+        assert_eq!(j["reading"], 42.0);
+        assert_eq!(j["units"], "mA");
+        assert!(j.get("status").is_none());
+        assert_eq!(j["digital_alarm"]["error"]["name"], "TIMEOUT");
+        assert_eq!(
+            j["properties"],
+            json!(["DESCRIPTION", "READING", "SETTING"])
+        );
+        let c = info.render(Format::Csv, false);
+        assert_eq!(c.lines().count(), 6);
+        assert!(c.contains("G:AMANDA,STATUS,false,,,"), "{c}");
+    }
+}

@@ -1,0 +1,139 @@
+//! `pacsys-cli`: the `pacsys` command, for reading, writing and streaming Fermilab ACNET
+//! devices from a shell, and for running the simulator.
+//!
+//! ```text
+//! pacsys --sim monitor M:OUTTMP@p,200 --count 5
+//! pacsys get M:OUTTMP G:AMANDA --format json
+//! pacsys put G:AMANDA 12.5 --verify
+//! pacsys info M:OUTTMP
+//! pacsys history M:OUTTMP --start -1h --format csv
+//! pacsys sim --dpm-port 0 --grpc-port 0
+//! ```
+//!
+//! The binary is a thin `main` over this library: [`cli`] holds the clap definitions,
+//! [`output`], [`table`] and [`info`] render results without I/O (unit-tested),
+//! [`commands`] runs each subcommand generically over [`pacsys::Backend`], [`connect`](mod@connect)
+//! chooses and builds the backend (and the in-process simulator of `--sim`).
+//!
+//! Exit codes: 0 success, 1 any device or connection failure, 2 usage error (including a
+//! DRF that does not parse, shown with a caret under the bad byte), 130 after Ctrl-C.
+#![deny(missing_docs)]
+#![forbid(unsafe_code)]
+#![deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+#![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
+
+pub mod cli;
+pub mod commands;
+pub mod connect;
+pub mod error;
+pub mod info;
+pub mod output;
+pub mod signal;
+pub mod table;
+pub mod times;
+pub mod values;
+
+use std::process::ExitCode;
+
+pub use error::{CliError, Outcome};
+
+use cli::{Cli, Command, GlobalOpts, SimArgs};
+use commands::Plan;
+use connect::connect;
+use output::Renderer;
+use pacsys::Backend as _;
+
+/// Runs a parsed command line to completion and returns the process exit code. Errors
+/// are printed on stderr as `pacsys: <message>`.
+pub fn run(cli: Cli) -> ExitCode {
+    if let Err(e) = init_logging(&cli.global) {
+        return report(&e);
+    }
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => return report(&CliError::Failed(format!("cannot start the runtime: {e}"))),
+    };
+    let result = runtime.block_on(dispatch(cli));
+    // Do not wait for background tasks (servers of --sim, pooled connections).
+    runtime.shutdown_background();
+    match result {
+        Ok(outcome) => outcome.exit_code(),
+        Err(e) => report(&e),
+    }
+}
+
+fn report(e: &CliError) -> ExitCode {
+    if !matches!(e, CliError::Interrupted) {
+        eprintln!("pacsys: {e}");
+    } else {
+        eprintln!("pacsys: interrupted");
+    }
+    ExitCode::from(e.exit_code())
+}
+
+fn init_logging(g: &GlobalOpts) -> Result<(), CliError> {
+    let level = g.log_level.trim();
+    // The in-process simulator warns that it accepts unauthenticated settings; keep that
+    // quiet at the default level.
+    let filter = if level.eq_ignore_ascii_case("warn") {
+        "warn,pacsys_testing=error".to_owned()
+    } else {
+        level.to_owned()
+    };
+    let filter = tracing_subscriber::EnvFilter::try_new(&filter)
+        .map_err(|e| CliError::Usage(format!("bad --log-level {level:?}: {e}")))?;
+    // A second initialisation (tests calling `run` twice) is harmless.
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .try_init();
+    Ok(())
+}
+
+/// Runs one command inside the runtime.
+pub async fn dispatch(cli: Cli) -> Result<Outcome, CliError> {
+    let Cli { global, command } = cli;
+    let renderer = Renderer::new(global.format, global.verbose);
+    if let Command::Sim(args) = command {
+        return run_sim(args).await;
+    }
+    let monitoring = matches!(command, Command::Monitor(_));
+    let plan = Plan::new(command, &global)?;
+    let env = pacsys::env::EnvConfig::from_env().map_err(|e| CliError::Config(e.to_string()))?;
+    let mut interrupt = signal::Interrupt::new();
+    let conn = connect(&global, env).await?;
+    let work = plan.run(&conn.backend, renderer);
+    let result = if monitoring {
+        // monitor handles Ctrl-C itself (summary first).
+        work.await
+    } else {
+        tokio::select! {
+            r = work => r,
+            _ = interrupt.recv() => Err(CliError::Interrupted),
+        }
+    };
+    conn.backend.close().await;
+    drop(conn);
+    result
+}
+
+async fn run_sim(args: SimArgs) -> Result<Outcome, CliError> {
+    let mut options = args.sim;
+    if options.grpc_port.is_none() {
+        options.grpc_port = Some(0);
+    }
+    let mut interrupt = signal::Interrupt::new();
+    let running = options
+        .start()
+        .await
+        .map_err(|e| CliError::Sim(e.to_string()))?;
+    println!("{}", running.ready_line());
+    let _ = std::io::Write::flush(&mut std::io::stdout());
+    interrupt.recv().await;
+    running.shutdown().await;
+    Ok(Outcome::Success)
+}

@@ -1,0 +1,880 @@
+//! Rendering readings, errors and write results as text, JSON lines or CSV. Pure functions:
+//! no I/O, so every format is unit-tested without a server.
+//!
+//! * **text**: `<drf>  <value>[ <units>]  <YYYY-MM-DD HH:MM:SS.mmm>` (UTC); a failure is
+//!   `<drf padded to 28> [ERROR] <message>`.
+//! * **json**: one object per line: `drf`, `value` (number, array of numbers, string, array
+//!   of strings, object for alarms and status, base64 for raw bytes), `units`, `timestamp`
+//!   (RFC 3339), `status` (`facility`, `code`, `name`, `message`); a failure has an `error`
+//!   object with the same four fields instead of `value`.
+//! * **csv**: a header line, then `drf,value,units,timestamp,status,error` (RFC 4180
+//!   quoting).
+
+use std::fmt::Write as _;
+
+use base64::Engine as _;
+use pacsys::{Error, Reading, Status, Value};
+use serde_json::{Map, Value as Json, json};
+
+use crate::times;
+
+/// The output format (`--format`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+pub enum Format {
+    /// Aligned human-readable lines.
+    #[default]
+    Text,
+    /// One JSON object per line.
+    Json,
+    /// Comma-separated values with a header line.
+    Csv,
+}
+
+/// Renders readings and failures in one [`Format`], with or without metadata.
+///
+/// ```
+/// use std::sync::Arc;
+/// use pacsys::{Reading, Status, Value};
+/// use pacsys_cli::output::{Format, Renderer};
+///
+/// let r = Reading::new(Arc::from("M:OUTTMP"), Status::OK).with_value(Value::Scalar(72.5));
+/// let json = Renderer::new(Format::Json, false).reading("M:OUTTMP", &r);
+/// assert!(json.starts_with(r#"{"drf":"M:OUTTMP","value":72.5"#));
+/// let text = Renderer::new(Format::Text, false).reading("M:OUTTMP", &r);
+/// assert_eq!(text, "M:OUTTMP  72.5");
+/// ```
+#[derive(Debug, Clone, Copy)]
+pub struct Renderer {
+    format: Format,
+    verbose: bool,
+}
+
+impl Renderer {
+    /// A renderer for `format`; `verbose` adds the metadata (name, device index,
+    /// description, cycle).
+    pub fn new(format: Format, verbose: bool) -> Renderer {
+        Renderer { format, verbose }
+    }
+
+    /// The format.
+    pub fn format(&self) -> Format {
+        self.format
+    }
+
+    /// Whether metadata is shown.
+    pub fn verbose(&self) -> bool {
+        self.verbose
+    }
+
+    /// The CSV header line (`None` for the other formats).
+    pub fn header(&self) -> Option<String> {
+        (self.format == Format::Csv).then(|| {
+            let mut h = String::from("drf,value,units,timestamp,status,error");
+            if self.verbose {
+                h.push_str(",name,device_index,description,cycle");
+            }
+            h
+        })
+    }
+
+    /// One reading. A reading that is not usable (an error status, or no value) is
+    /// rendered as a failure ([`Renderer::failure`] of [`Error::Device`]).
+    pub fn reading(&self, drf: &str, r: &Reading) -> String {
+        if !r.ok() {
+            return self.failure(
+                drf,
+                &Error::Device {
+                    drf: drf.to_owned(),
+                    status: r.status,
+                },
+            );
+        }
+        let Some(value) = &r.value else {
+            return String::new();
+        };
+        let ts = r.timestamp.and_then(times::timestamp);
+        match self.format {
+            Format::Text => {
+                let mut line = format!("{drf}  {}", value_text(value));
+                if let Some(u) = r.units() {
+                    let _ = write!(line, " {u}");
+                }
+                if let Some(t) = ts {
+                    let _ = write!(line, "  {}", times::text_time(t));
+                }
+                if r.is_warning() {
+                    let _ = write!(line, "  [WARNING {}]", status_label(r.status));
+                }
+                if self.verbose {
+                    line.push_str(&self.text_meta(r));
+                }
+                line
+            }
+            Format::Json => {
+                let mut o = JsonLine::new();
+                o.field("drf", &drf.into());
+                o.field("value", &value_json(value));
+                o.field("units", &r.units().map_or(Json::Null, Json::from));
+                o.field(
+                    "timestamp",
+                    &ts.map_or(Json::Null, |t| times::rfc3339(t).into()),
+                );
+                o.field("status", &status_json(r.status));
+                if self.verbose {
+                    self.json_meta(r, &mut o);
+                }
+                o.finish()
+            }
+            Format::Csv => {
+                let mut fields = vec![
+                    drf.to_owned(),
+                    value_text(value),
+                    r.units().unwrap_or_default().to_owned(),
+                    ts.map(times::rfc3339).unwrap_or_default(),
+                    status_label(r.status),
+                    String::new(),
+                ];
+                if self.verbose {
+                    fields.extend(self.csv_meta(r));
+                }
+                csv_line(&fields)
+            }
+        }
+    }
+
+    /// One failed request.
+    pub fn failure(&self, drf: &str, e: &Error) -> String {
+        match self.format {
+            Format::Text => format!("{drf:<28} [ERROR] {}", error_message(e)),
+            Format::Json => {
+                let mut o = JsonLine::new();
+                o.field("drf", &drf.into());
+                o.field("error", &error_json(e));
+                o.finish()
+            }
+            Format::Csv => {
+                let status = e.status().map(status_label).unwrap_or_default();
+                let mut fields = vec![
+                    drf.to_owned(),
+                    String::new(),
+                    String::new(),
+                    String::new(),
+                    status,
+                    error_message(e),
+                ];
+                if self.verbose {
+                    fields.extend([String::new(), String::new(), String::new(), String::new()]);
+                }
+                csv_line(&fields)
+            }
+        }
+    }
+
+    /// One result of a batch: a reading or a failure.
+    pub fn result(&self, drf: &str, r: &Result<Reading, Error>) -> String {
+        match r {
+            Ok(reading) => self.reading(drf, reading),
+            Err(e) => self.failure(drf, e),
+        }
+    }
+
+    /// One logged sample of a history (`micros` since the epoch), in the same shape as a
+    /// reading.
+    pub fn sample(
+        &self,
+        drf: &str,
+        micros: Option<i64>,
+        value: f64,
+        units: Option<&str>,
+    ) -> String {
+        let ts = micros.and_then(|us| jiff::Timestamp::from_microsecond(us).ok());
+        match self.format {
+            Format::Text => {
+                let t = ts.map(times::text_time).unwrap_or_else(|| "-".into());
+                match units {
+                    Some(u) => format!("{t}  {value} {u}"),
+                    None => format!("{t}  {value}"),
+                }
+            }
+            Format::Json => {
+                let mut o = JsonLine::new();
+                o.field("drf", &drf.into());
+                o.field("value", &value.into());
+                o.field("units", &units.into());
+                o.field("timestamp", &ts.map(times::rfc3339).into());
+                o.field("status", &status_json(Status::OK));
+                o.finish()
+            }
+            Format::Csv => {
+                let mut fields = vec![
+                    drf.to_owned(),
+                    value.to_string(),
+                    units.unwrap_or_default().to_owned(),
+                    ts.map(times::rfc3339).unwrap_or_default(),
+                    status_label(Status::OK),
+                    String::new(),
+                ];
+                if self.verbose {
+                    fields.extend([String::new(), String::new(), String::new(), String::new()]);
+                }
+                csv_line(&fields)
+            }
+        }
+    }
+
+    fn text_meta(&self, r: &Reading) -> String {
+        let mut s = format!("\n    status: {}", r.status);
+        if let Some(m) = r.meta.as_deref() {
+            let _ = write!(s, "\n    device: {} (index {})", m.name, m.device_index);
+            if !m.description.is_empty() {
+                let _ = write!(s, "\n    description: {}", m.description);
+            }
+        }
+        if let Some(c) = r.cycle {
+            let _ = write!(s, "\n    cycle: {c}");
+        }
+        s
+    }
+
+    fn json_meta(&self, r: &Reading, o: &mut JsonLine) {
+        if let Some(m) = r.meta.as_deref() {
+            o.field("name", &m.name.clone().into());
+            o.field("device_index", &m.device_index.into());
+            o.field("description", &m.description.clone().into());
+        }
+        o.field("cycle", &r.cycle.map_or(Json::Null, Json::from));
+    }
+
+    fn csv_meta(&self, r: &Reading) -> [String; 4] {
+        let m = r.meta.as_deref();
+        [
+            m.map(|m| m.name.clone()).unwrap_or_default(),
+            m.map(|m| m.device_index.to_string()).unwrap_or_default(),
+            m.map(|m| m.description.clone()).unwrap_or_default(),
+            r.cycle.map(|c| c.to_string()).unwrap_or_default(),
+        ]
+    }
+}
+
+/// A value as text: numbers as Rust prints them (shortest exact form), arrays
+/// space-separated, raw bytes in hex, alarm blocks and basic status as `key=value` pairs.
+///
+/// ```
+/// use pacsys::Value;
+/// use pacsys_cli::output::value_text;
+///
+/// assert_eq!(value_text(&Value::Array(vec![1.0, 2.5])), "1 2.5");
+/// assert_eq!(value_text(&Value::Raw(vec![0xde, 0xad])), "dead");
+/// ```
+pub fn value_text(v: &Value) -> String {
+    fn join(xs: &[f64]) -> String {
+        let mut s = String::with_capacity(xs.len() * 4);
+        for (i, x) in xs.iter().enumerate() {
+            if i > 0 {
+                s.push(' ');
+            }
+            let _ = write!(s, "{x}");
+        }
+        s
+    }
+    match v {
+        Value::Array(xs) => join(xs),
+        Value::TimedArray(t) => join(&t.data),
+        Value::AnalogAlarm(a) => format!(
+            "min={} max={} enabled={} in_alarm={} abort={} abort_inhibit={} tries={}/{}",
+            a.minimum,
+            a.maximum,
+            a.alarm_enable,
+            a.alarm_status,
+            a.abort,
+            a.abort_inhibit,
+            a.tries_now,
+            a.tries_needed
+        ),
+        Value::DigitalAlarm(d) => format!(
+            "nominal={:#010b} mask={:#010b} enabled={} in_alarm={} abort={} abort_inhibit={} tries={}/{}",
+            d.nominal,
+            d.mask,
+            d.alarm_enable,
+            d.alarm_status,
+            d.abort,
+            d.abort_inhibit,
+            d.tries_now,
+            d.tries_needed
+        ),
+        other => other.to_string(),
+    }
+}
+
+/// A value as JSON: number, array of numbers, string, array of strings, an object for
+/// alarm blocks, basic status and timed arrays, base64 text for raw bytes. Non-finite
+/// numbers become `null` (JSON has no NaN).
+///
+/// ```
+/// use pacsys::Value;
+/// use pacsys_cli::output::value_json;
+///
+/// assert_eq!(value_json(&Value::Raw(vec![0xde, 0xad, 0xbe, 0xef])), "3q2+7w==");
+/// assert_eq!(value_json(&Value::Array(vec![1.0, 2.0])).to_string(), "[1.0,2.0]");
+/// ```
+pub fn value_json(v: &Value) -> Json {
+    match v {
+        Value::Scalar(x) => Json::from(*x),
+        Value::Array(xs) => Json::from(xs.clone()),
+        Value::Raw(b) => base64::engine::general_purpose::STANDARD.encode(b).into(),
+        Value::Text(s) => s.clone().into(),
+        Value::TextArray(xs) => Json::from(xs.clone()),
+        Value::TimedArray(t) => {
+            let stamps: Vec<Json> = t
+                .micros
+                .iter()
+                .map(|us| {
+                    jiff::Timestamp::from_microsecond(*us)
+                        .map_or(Json::Null, |t| times::rfc3339(t).into())
+                })
+                .collect();
+            json!({"data": t.data, "timestamps": stamps})
+        }
+        Value::AnalogAlarm(a) => json!({
+            "minimum": a.minimum,
+            "maximum": a.maximum,
+            "alarm_enable": a.alarm_enable,
+            "alarm_status": a.alarm_status,
+            "abort": a.abort,
+            "abort_inhibit": a.abort_inhibit,
+            "tries_needed": a.tries_needed,
+            "tries_now": a.tries_now,
+        }),
+        Value::DigitalAlarm(d) => json!({
+            "nominal": d.nominal,
+            "mask": d.mask,
+            "alarm_enable": d.alarm_enable,
+            "alarm_status": d.alarm_status,
+            "abort": d.abort,
+            "abort_inhibit": d.abort_inhibit,
+            "tries_needed": d.tries_needed,
+            "tries_now": d.tries_now,
+        }),
+        Value::BasicStatus(s) => {
+            let mut o = Map::new();
+            for (name, bit) in s.bits() {
+                o.insert(name.into(), bit.into());
+            }
+            Json::Object(o)
+        }
+        other => other.to_string().into(),
+    }
+}
+
+/// A status as `{"facility", "code", "name", "message"}` (name and message `null` for
+/// codes this library does not know).
+pub fn status_json(s: Status) -> Json {
+    json!({
+        "facility": s.facility(),
+        "code": s.error(),
+        "name": s.name(),
+        "message": s.message(),
+    })
+}
+
+/// A status as a short label: its name (`DPM_PEND`), or `facility error` for an unknown
+/// code.
+///
+/// ```
+/// use pacsys::Status;
+/// assert_eq!(pacsys_cli::output::status_label(Status::DPM_PEND), "DPM_PEND");
+/// assert_eq!(pacsys_cli::output::status_label(Status::new(17, -99)), "17 -99");
+/// ```
+pub fn status_label(s: Status) -> String {
+    match s.name() {
+        Some(n) => n.to_owned(),
+        None => format!("{} {}", s.facility(), s.error()),
+    }
+}
+
+/// The error as `{"facility", "code", "name", "message"}`: the ACNET status for a device
+/// error; for other failures `facility` and `code` are `null` and `name` is the kind
+/// (`TIMEOUT`, `CONNECTION_LOST`, `AUTH`, ...).
+///
+/// ```
+/// use pacsys::{Error, Status};
+/// let e = Error::Device { drf: "Z:NOPE".into(), status: Status::DPM_NO_SUCH_DEVICE };
+/// let j = pacsys_cli::output::error_json(&e);
+/// assert_eq!(j["facility"], 17);
+/// assert_eq!(j["code"], -26);
+/// assert_eq!(j["name"], "DPM_NO_SUCH_DEVICE");
+/// ```
+pub fn error_json(e: &Error) -> Json {
+    match e.status() {
+        Some(s) => json!({
+            "facility": s.facility(),
+            "code": s.error(),
+            "name": s.name(),
+            "message": s.message().map_or_else(|| error_message(e), str::to_owned),
+        }),
+        None => json!({
+            "facility": null,
+            "code": null,
+            "name": error_kind(e),
+            "message": error_message(e),
+        }),
+    }
+}
+
+/// The kind of a failure that has no ACNET status, upper case.
+pub fn error_kind(e: &Error) -> &'static str {
+    match e {
+        Error::Device { .. } => "DEVICE",
+        Error::Timeout { .. } => "TIMEOUT",
+        Error::ConnectionLost { .. } => "CONNECTION_LOST",
+        Error::Auth { .. } => "AUTH",
+        Error::InvalidRequest { .. } => "INVALID_REQUEST",
+        Error::Unsupported { .. } => "UNSUPPORTED",
+        Error::OutcomeUnknown { .. } => "OUTCOME_UNKNOWN",
+        Error::Protocol { .. } => "PROTOCOL",
+        Error::Backend { .. } => "BACKEND",
+        Error::Config(_) => "CONFIG",
+        Error::Closed => "CLOSED",
+        _ => "ERROR",
+    }
+}
+
+/// The message of a failure without repeating the DRF: the status text for a device
+/// error, the error's own text otherwise.
+pub fn error_message(e: &Error) -> String {
+    match e {
+        Error::Device { status, .. } => status.to_string(),
+        other => other.to_string(),
+    }
+}
+
+/// One CSV record (RFC 4180): fields with a comma, quote, CR or LF are quoted, quotes
+/// doubled.
+///
+/// ```
+/// assert_eq!(pacsys_cli::output::csv_line(&["a".into(), "b,c".into(), "say \"hi\"".into()]),
+///            "a,\"b,c\",\"say \"\"hi\"\"\"");
+/// ```
+pub fn csv_line(fields: &[String]) -> String {
+    let mut line = String::new();
+    for (i, f) in fields.iter().enumerate() {
+        if i > 0 {
+            line.push(',');
+        }
+        if f.contains([',', '"', '\n', '\r']) {
+            line.push('"');
+            line.push_str(&f.replace('"', "\"\""));
+            line.push('"');
+        } else {
+            line.push_str(f);
+        }
+    }
+    line
+}
+
+/// A JSON object written field by field, so the keys keep the documented order
+/// (`serde_json::Map` sorts them).
+///
+/// ```
+/// use pacsys_cli::output::JsonLine;
+///
+/// let mut o = JsonLine::new();
+/// o.field("drf", &"M:OUTTMP".into());
+/// o.field("value", &72.5.into());
+/// assert_eq!(o.finish(), r#"{"drf":"M:OUTTMP","value":72.5}"#);
+/// ```
+#[derive(Debug)]
+pub struct JsonLine(String);
+
+impl Default for JsonLine {
+    fn default() -> Self {
+        JsonLine::new()
+    }
+}
+
+impl JsonLine {
+    /// An empty object.
+    pub fn new() -> JsonLine {
+        JsonLine(String::from("{"))
+    }
+
+    /// Appends `"key":value`.
+    pub fn field(&mut self, key: &str, value: &Json) {
+        if self.0.len() > 1 {
+            self.0.push(',');
+        }
+        self.0.push_str(&Json::from(key).to_string());
+        self.0.push(':');
+        self.0.push_str(&value.to_string());
+    }
+
+    /// The object's text.
+    pub fn finish(mut self) -> String {
+        self.0.push('}');
+        self.0
+    }
+}
+
+/// What happened to one setting, for [`Renderer::put`].
+#[derive(Debug, Clone)]
+pub struct PutLine<'a> {
+    /// The DRF as given.
+    pub drf: &'a str,
+    /// `Ok(status)` when the setting was accepted, the error otherwise.
+    pub result: Result<Status, &'a Error>,
+    /// `Some(true/false)` when `--verify` read the value back.
+    pub verified: Option<bool>,
+    /// The value read back.
+    pub readback: Option<&'a Value>,
+    /// Why the last read-back failed, if it did.
+    pub readback_error: Option<&'a str>,
+    /// How many read-backs were made (with `--verify`).
+    pub attempts: Option<u32>,
+}
+
+impl PutLine<'_> {
+    /// Accepted and, when verified, matching.
+    pub fn ok(&self) -> bool {
+        self.result.is_ok() && self.verified != Some(false)
+    }
+}
+
+impl Renderer {
+    /// The CSV header of `put` results (`None` for the other formats).
+    pub fn put_header(&self) -> Option<String> {
+        (self.format == Format::Csv)
+            .then(|| "drf,ok,status,verified,readback,attempts,error".to_owned())
+    }
+
+    /// One setting's result: `<drf>  ok (verified, readback=X)` /
+    /// `<drf>  FAILED: <message>` in text.
+    ///
+    /// ```
+    /// use pacsys::Status;
+    /// use pacsys_cli::output::{Format, PutLine, Renderer};
+    ///
+    /// let line = PutLine { drf: "G:AMANDA", result: Ok(Status::OK), verified: None,
+    ///                      readback: None, readback_error: None, attempts: None };
+    /// assert_eq!(Renderer::new(Format::Text, false).put(&line), "G:AMANDA  ok");
+    /// ```
+    pub fn put(&self, p: &PutLine<'_>) -> String {
+        let readback_text = p.readback.map(value_text);
+        match self.format {
+            Format::Text => {
+                let mut s = format!("{}  ", p.drf);
+                match &p.result {
+                    Err(e) => {
+                        let _ = write!(s, "FAILED: {}", error_message(e));
+                    }
+                    Ok(status) => {
+                        s.push_str("ok");
+                        if status.is_warning() {
+                            let _ = write!(s, " [WARNING {}]", status_label(*status));
+                        }
+                        let rb = match (&readback_text, p.readback_error) {
+                            (Some(v), _) => format!("readback={v}"),
+                            (None, Some(e)) => format!("read-back failed: {e}"),
+                            (None, None) => "no readback".to_owned(),
+                        };
+                        match p.verified {
+                            Some(true) => {
+                                let _ = write!(s, " (verified, {rb})");
+                            }
+                            Some(false) => {
+                                let _ = write!(s, " (verify FAILED, {rb})");
+                            }
+                            None => {}
+                        }
+                    }
+                }
+                if let Some(n) = p.attempts.filter(|n| *n > 1) {
+                    let _ = write!(s, " after {n} read-backs");
+                }
+                s
+            }
+            Format::Json => {
+                let mut o = JsonLine::new();
+                o.field("drf", &p.drf.into());
+                o.field("ok", &p.ok().into());
+                match &p.result {
+                    Ok(status) => o.field("status", &status_json(*status)),
+                    Err(e) => o.field("error", &error_json(e)),
+                }
+                if let Some(v) = p.verified {
+                    o.field("verified", &v.into());
+                    o.field("readback", &p.readback.map_or(Json::Null, value_json));
+                    if let Some(e) = p.readback_error {
+                        o.field("readback_error", &e.into());
+                    }
+                }
+                if let Some(n) = p.attempts {
+                    o.field("attempts", &n.into());
+                }
+                o.finish()
+            }
+            Format::Csv => csv_line(&[
+                p.drf.to_owned(),
+                p.ok().to_string(),
+                p.result
+                    .as_ref()
+                    .map(|s| status_label(*s))
+                    .unwrap_or_else(|e| e.status().map(status_label).unwrap_or_default()),
+                p.verified.map(|v| v.to_string()).unwrap_or_default(),
+                readback_text.unwrap_or_default(),
+                p.attempts.map(|n| n.to_string()).unwrap_or_default(),
+                p.result
+                    .as_ref()
+                    .err()
+                    .map(|e| error_message(e))
+                    .unwrap_or_default(),
+            ]),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+    use std::time::{Duration, UNIX_EPOCH};
+
+    use pacsys::{AnalogAlarm, BasicStatus, DeviceMeta, TimedArray};
+
+    use super::*;
+
+    fn reading(drf: &str, v: Value) -> Reading {
+        let meta = DeviceMeta {
+            device_index: 140013,
+            name: "M:OUTTMP".into(),
+            description: "Outside temp".into(),
+            units: Some("DegF".into()),
+            format_hint: None,
+        };
+        Reading::new(Arc::from(drf), Status::OK)
+            .with_value(v)
+            .with_timestamp(Some(UNIX_EPOCH + Duration::from_millis(1_795_000_000_123)))
+            .with_meta(Some(Arc::new(meta)))
+            .with_cycle(Some(7))
+    }
+
+    fn parse(line: &str) -> Json {
+        serde_json::from_str(line).unwrap_or(Json::Null)
+    }
+
+    #[test]
+    fn text_lines() {
+        let r = reading("M:OUTTMP", Value::Scalar(72.5));
+        let t = Renderer::new(Format::Text, false);
+        assert_eq!(
+            t.reading("M:OUTTMP", &r),
+            "M:OUTTMP  72.5 DegF  2026-11-18 11:06:40.123"
+        );
+        let v = Renderer::new(Format::Text, true).reading("M:OUTTMP", &r);
+        assert!(v.contains("\n    device: M:OUTTMP (index 140013)"), "{v}");
+        assert!(v.contains("\n    description: Outside temp"), "{v}");
+        assert!(v.contains("\n    cycle: 7"), "{v}");
+        let e = Error::Device {
+            drf: "Z:NOPE".into(),
+            status: Status::DPM_NO_SUCH_DEVICE,
+        };
+        assert_eq!(
+            t.failure("Z:NOPE", &e),
+            format!(
+                "{:<28} [ERROR] DPM_NO_SUCH_DEVICE (17 -26): unknown device",
+                "Z:NOPE"
+            )
+        );
+    }
+
+    #[test]
+    fn warnings_are_flagged_and_status_only_readings_fail() {
+        let mut r = reading("M:OUTTMP", Value::Scalar(1.0));
+        r.status = Status::DPM_STALE;
+        let t = Renderer::new(Format::Text, false).reading("M:OUTTMP", &r);
+        assert!(t.ends_with("[WARNING DPM_STALE]"), "{t}");
+        let pend = Reading::new(Arc::from("Z:X"), Status::DPM_PEND);
+        let j = parse(&Renderer::new(Format::Json, false).reading("Z:X", &pend));
+        assert_eq!(j["error"]["name"], "DPM_PEND");
+        assert!(j.get("value").is_none());
+    }
+
+    #[test]
+    fn json_objects_have_the_documented_shape() {
+        let j = Renderer::new(Format::Json, false);
+        let r = reading("M:OUTTMP", Value::Scalar(72.5));
+        let o = parse(&j.reading("M:OUTTMP", &r));
+        assert_eq!(o["drf"], "M:OUTTMP");
+        assert_eq!(o["value"], 72.5);
+        assert_eq!(o["units"], "DegF");
+        assert_eq!(o["timestamp"], "2026-11-18T11:06:40.123Z");
+        assert_eq!(o["status"]["name"], "OK");
+        assert!(o.get("cycle").is_none());
+        let o = parse(&Renderer::new(Format::Json, true).reading("M:OUTTMP", &r));
+        assert_eq!(o["device_index"], 140013);
+        assert_eq!(o["cycle"], 7);
+
+        let cases: Vec<(Value, Json)> = vec![
+            (Value::Array(vec![0.0, 0.5]), json!([0.0, 0.5])),
+            (Value::Text("hello".into()), json!("hello")),
+            (
+                Value::TextArray(vec!["a".into(), "b".into()]),
+                json!(["a", "b"]),
+            ),
+            (
+                Value::Raw(vec![0xde, 0xad, 0xbe, 0xef, 0, 1]),
+                json!("3q2+7wAB"),
+            ),
+            (
+                Value::BasicStatus(BasicStatus {
+                    on: Some(true),
+                    ready: Some(false),
+                    ..Default::default()
+                }),
+                json!({"on": true, "ready": false}),
+            ),
+            (Value::Scalar(f64::NAN), Json::Null),
+            (
+                Value::TimedArray(TimedArray {
+                    data: vec![1.0],
+                    micros: vec![1_000_000],
+                }),
+                json!({"data": [1.0], "timestamps": ["1970-01-01T00:00:01Z"]}),
+            ),
+        ];
+        for (v, want) in cases {
+            let o = parse(&j.reading("X", &reading("X", v.clone())));
+            assert_eq!(o["value"], want, "{v:?}");
+        }
+        let alarm = AnalogAlarm {
+            minimum: 0.0,
+            maximum: 120.0,
+            alarm_enable: true,
+            alarm_status: false,
+            abort: false,
+            abort_inhibit: false,
+            tries_needed: 1,
+            tries_now: 0,
+        };
+        let o = parse(&j.reading("X", &reading("X", Value::AnalogAlarm(alarm))));
+        assert_eq!(o["value"]["maximum"], 120.0);
+    }
+
+    #[test]
+    fn json_errors() {
+        let j = Renderer::new(Format::Json, false);
+        let o = parse(&j.failure(
+            "Z:NOPE",
+            &Error::Device {
+                drf: "Z:NOPE".into(),
+                status: Status::DPM_NO_SUCH_DEVICE,
+            },
+        ));
+        assert_eq!(o["drf"], "Z:NOPE");
+        assert_eq!(o["error"]["facility"], 17);
+        assert_eq!(o["error"]["code"], -26);
+        assert_eq!(o["error"]["name"], "DPM_NO_SUCH_DEVICE");
+        assert!(o.get("value").is_none());
+        let o = parse(&j.failure(
+            "M:OUTTMP",
+            &Error::Timeout {
+                context: "reading".into(),
+            },
+        ));
+        assert_eq!(o["error"]["name"], "TIMEOUT");
+        assert_eq!(o["error"]["facility"], Json::Null);
+    }
+
+    #[test]
+    fn csv_rows() {
+        let c = Renderer::new(Format::Csv, false);
+        assert_eq!(
+            c.header().as_deref(),
+            Some("drf,value,units,timestamp,status,error")
+        );
+        let r = reading("Z:ACLTST[0:2]", Value::Array(vec![0.0, 0.5, 1.0]));
+        assert_eq!(
+            c.reading("Z:ACLTST[0:2]", &r),
+            "Z:ACLTST[0:2],0 0.5 1,DegF,2026-11-18T11:06:40.123Z,OK,"
+        );
+        let line = c.failure(
+            "Z:NOPE",
+            &Error::Device {
+                drf: "Z:NOPE".into(),
+                status: Status::DPM_NO_SUCH_DEVICE,
+            },
+        );
+        assert_eq!(
+            line,
+            "Z:NOPE,,,,DPM_NO_SUCH_DEVICE,DPM_NO_SUCH_DEVICE (17 -26): unknown device"
+        );
+        assert_eq!(
+            Renderer::new(Format::Csv, true)
+                .header()
+                .map(|h| h.split(',').count()),
+            Some(10)
+        );
+    }
+
+    #[test]
+    fn samples_share_the_reading_shape() {
+        let j = parse(&Renderer::new(Format::Json, false).sample(
+            "M:OUTTMP",
+            Some(1_000_000),
+            3.5,
+            Some("DegF"),
+        ));
+        assert_eq!(j["value"], 3.5);
+        assert_eq!(j["timestamp"], "1970-01-01T00:00:01Z");
+        assert_eq!(j["status"]["code"], 0);
+        let t = Renderer::new(Format::Text, false).sample("M:OUTTMP", Some(1_000_000), 3.5, None);
+        assert_eq!(t, "1970-01-01 00:00:01.000  3.5");
+    }
+
+    #[test]
+    fn put_lines() {
+        let readback = Value::Scalar(12.5);
+        let ok = PutLine {
+            drf: "G:AMANDA",
+            result: Ok(Status::OK),
+            verified: Some(true),
+            readback: Some(&readback),
+            readback_error: None,
+            attempts: Some(1),
+        };
+        let t = Renderer::new(Format::Text, false);
+        assert_eq!(t.put(&ok), "G:AMANDA  ok (verified, readback=12.5)");
+        let bad = PutLine {
+            verified: Some(false),
+            attempts: Some(3),
+            ..ok.clone()
+        };
+        assert!(!bad.ok());
+        assert_eq!(
+            t.put(&bad),
+            "G:AMANDA  ok (verify FAILED, readback=12.5) after 3 read-backs"
+        );
+        let e = Error::Device {
+            drf: "M:OUTTMP".into(),
+            status: Status::new(14, -58),
+        };
+        let failed = PutLine {
+            drf: "M:OUTTMP",
+            result: Err(&e),
+            verified: None,
+            readback: None,
+            readback_error: None,
+            attempts: None,
+        };
+        assert_eq!(
+            t.put(&failed),
+            "M:OUTTMP  FAILED: DIO_RANGE (14 -58): value out of range"
+        );
+        let j = parse(&Renderer::new(Format::Json, false).put(&bad));
+        assert_eq!(j["ok"], false);
+        assert_eq!(j["verified"], false);
+        assert_eq!(j["readback"], 12.5);
+        let j = parse(&Renderer::new(Format::Json, false).put(&failed));
+        assert_eq!(j["error"]["name"], "DIO_RANGE");
+        let c = Renderer::new(Format::Csv, false).put(&ok);
+        assert_eq!(c, "G:AMANDA,true,OK,true,12.5,1,");
+    }
+}

@@ -1,0 +1,613 @@
+//! End-to-end tests: the built `pacsys` binary against `pacsys sim` (a separate process)
+//! and against its own in-process simulator (`--sim`), over real TCP on 127.0.0.1.
+//!
+//! Every child process is killed by a guard when the test ends, and every wait is bounded.
+
+use std::io::{BufRead, BufReader, Read};
+use std::process::{Child, Command, Stdio};
+use std::sync::mpsc;
+use std::thread;
+use std::time::{Duration, Instant};
+
+const BIN: &str = env!("CARGO_BIN_EXE_pacsys");
+/// Upper bound of any one command in these tests (never reached when things work).
+const LIMIT: Duration = Duration::from_secs(60);
+
+/// A child process killed (and reaped) on drop.
+struct Guard(Child);
+
+impl Drop for Guard {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// What a finished command gave.
+#[derive(Debug)]
+struct Run {
+    code: Option<i32>,
+    stdout: String,
+    stderr: String,
+}
+
+/// A `pacsys` command with no PACSYS_* variables from the caller's environment.
+fn pacsys(args: &[&str]) -> Command {
+    let mut c = Command::new(BIN);
+    c.args(args);
+    for (k, _) in std::env::vars() {
+        if k.starts_with("PACSYS_") {
+            c.env_remove(k);
+        }
+    }
+    c.env_remove("RUST_LOG");
+    c
+}
+
+fn drain(mut r: impl Read + Send + 'static) -> mpsc::Receiver<String> {
+    let (tx, rx) = mpsc::channel();
+    thread::spawn(move || {
+        let mut s = String::new();
+        let _ = r.read_to_string(&mut s);
+        let _ = tx.send(s);
+    });
+    rx
+}
+
+/// Runs `cmd` to completion (killed after [`LIMIT`]).
+fn run(mut cmd: Command) -> Run {
+    cmd.stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    let mut child = Guard(cmd.spawn().expect("spawn pacsys"));
+    let out = drain(child.0.stdout.take().expect("stdout"));
+    let err = drain(child.0.stderr.take().expect("stderr"));
+    let deadline = Instant::now() + LIMIT;
+    let code = loop {
+        match child.0.try_wait() {
+            Ok(Some(status)) => break status.code(),
+            Ok(None) if Instant::now() < deadline => thread::sleep(Duration::from_millis(10)),
+            _ => panic!("pacsys did not finish within {LIMIT:?}"),
+        }
+    };
+    Run {
+        code,
+        stdout: out.recv_timeout(LIMIT).unwrap_or_default(),
+        stderr: err.recv_timeout(LIMIT).unwrap_or_default(),
+    }
+}
+
+fn ok(args: &[&str]) -> Run {
+    let r = run(pacsys(args));
+    assert_eq!(r.code, Some(0), "{args:?}: {r:?}");
+    r
+}
+
+/// `pacsys sim` running in its own process, with the ports from its READY line.
+struct Sim {
+    _child: Guard,
+    dpm: String,
+    grpc: String,
+}
+
+fn sim() -> Sim {
+    let mut child = Guard(
+        pacsys(&[
+            "sim",
+            "--dpm-port",
+            "0",
+            "--grpc-port",
+            "0",
+            "--insecure-settings",
+        ])
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("spawn pacsys sim"),
+    );
+    let stdout = child.0.stdout.take().expect("stdout");
+    let (tx, rx) = mpsc::channel();
+    thread::spawn(move || {
+        let mut line = String::new();
+        let _ = BufReader::new(stdout).read_line(&mut line);
+        let _ = tx.send(line);
+    });
+    let line = rx.recv_timeout(LIMIT).expect("READY line");
+    let ports: Vec<&str> = line
+        .trim()
+        .strip_prefix("READY ")
+        .unwrap_or_else(|| panic!("not a READY line: {line:?}"))
+        .split(' ')
+        .collect();
+    let dpm = ports[0].strip_prefix("dpm=").expect("dpm=").to_owned();
+    let grpc = ports[1].strip_prefix("grpc=").expect("grpc=").to_owned();
+    Sim {
+        _child: child,
+        dpm,
+        grpc,
+    }
+}
+
+fn json_lines(s: &str) -> Vec<serde_json::Value> {
+    s.lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{l:?}: {e}")))
+        .collect()
+}
+
+#[test]
+fn get_against_pacsys_sim_in_every_format() {
+    let sim = sim();
+    let base = ["--host", "127.0.0.1", "--port", &sim.dpm];
+    // Text: request order, units, failure line, exit 1 because one DRF failed.
+    let mut args = base.to_vec();
+    args.extend(["get", "M:OUTTMP", "Z:NOPE", "Z:ACLTST[0:3]"]);
+    let r = run(pacsys(&args));
+    assert_eq!(r.code, Some(1), "{r:?}");
+    let lines: Vec<&str> = r.stdout.lines().collect();
+    assert_eq!(lines.len(), 3, "{r:?}");
+    assert!(lines[0].starts_with("M:OUTTMP  72.5 DegF  20"), "{r:?}");
+    assert!(lines[1].starts_with("Z:NOPE "), "{r:?}");
+    assert!(lines[1].contains("[ERROR] DPM_NO_SUCH_DEVICE"), "{r:?}");
+    assert!(
+        lines[2].starts_with("Z:ACLTST[0:3]  0 0.5 1 1.5 mm"),
+        "{r:?}"
+    );
+
+    // JSON: one object per DRF, the documented shape; options after the subcommand.
+    let r = run(pacsys(&[
+        "get",
+        "M:OUTTMP",
+        "Z:RAWDEV",
+        "Z:TXTARR",
+        "Z:NOPE",
+        "M:OUTTMP.STATUS",
+        "--format",
+        "json",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        &sim.dpm,
+    ]));
+    assert_eq!(r.code, Some(1), "{r:?}");
+    let objs = json_lines(&r.stdout);
+    assert_eq!(objs.len(), 5);
+    assert_eq!(objs[0]["drf"], "M:OUTTMP");
+    assert_eq!(objs[0]["value"], 72.5);
+    assert_eq!(objs[0]["units"], "DegF");
+    assert!(
+        objs[0]["timestamp"]
+            .as_str()
+            .is_some_and(|t| t.ends_with('Z'))
+    );
+    assert_eq!(objs[0]["status"]["code"], 0);
+    assert_eq!(objs[1]["value"], "3q2+7wAB"); // raw bytes in base64
+    assert_eq!(
+        objs[2]["value"],
+        serde_json::json!(["alpha", "beta", "gamma"])
+    );
+    assert_eq!(objs[3]["error"]["facility"], 17);
+    assert_eq!(objs[3]["error"]["code"], -26);
+    assert_eq!(objs[3]["error"]["name"], "DPM_NO_SUCH_DEVICE");
+    assert!(objs[3].get("value").is_none());
+    assert_eq!(objs[4]["value"]["on"], true);
+
+    // CSV with metadata, over gRPC.
+    let r = ok(&[
+        "-b",
+        "grpc",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        &sim.grpc,
+        "get",
+        "G:AMANDA",
+        "-f",
+        "csv",
+    ]);
+    let lines: Vec<&str> = r.stdout.lines().collect();
+    assert_eq!(lines[0], "drf,value,units,timestamp,status,error");
+    assert!(lines[1].starts_with("G:AMANDA,42,"), "{r:?}");
+    assert!(lines[1].ends_with(",OK,"), "{r:?}");
+}
+
+#[test]
+fn environment_variables_choose_the_server() {
+    let sim = sim();
+    let mut c = pacsys(&["get", "G:AMANDA"]);
+    c.env("PACSYS_DPM_HOST", "127.0.0.1")
+        .env("PACSYS_DPM_PORT", &sim.dpm);
+    let r = run(c);
+    assert_eq!(r.code, Some(0), "{r:?}");
+    assert!(r.stdout.starts_with("G:AMANDA  42 mA"), "{r:?}");
+    let mut c = pacsys(&["get", "G:AMANDA"]);
+    c.env("PACSYS_BACKEND", "grpc")
+        .env("PACSYS_GRPC_HOST", "127.0.0.1")
+        .env("PACSYS_GRPC_PORT", &sim.grpc);
+    let r = run(c);
+    assert_eq!(r.code, Some(0), "{r:?}");
+    let mut c = pacsys(&["get", "G:AMANDA"]);
+    c.env("PACSYS_DPM_PORT", "0");
+    let r = run(c);
+    assert_eq!(r.code, Some(2), "{r:?}");
+    assert!(r.stderr.contains("PACSYS_DPM_PORT"), "{r:?}");
+}
+
+#[test]
+fn put_writes_verifies_and_reports_failures() {
+    let sim = sim();
+    let base = ["--host", "127.0.0.1", "--port", &sim.dpm];
+    let mut args = base.to_vec();
+    args.extend([
+        "put",
+        "G:AMANDA",
+        "-12.5",
+        "Z:ACLTST[0:2]",
+        "1,2,3",
+        "--verify",
+    ]);
+    let r = ok(&args);
+    assert_eq!(
+        r.stdout,
+        "G:AMANDA  ok (verified, readback=-12.5)\nZ:ACLTST[0:2]  ok (verified, readback=1 2 3)\n"
+    );
+    let mut args = base.to_vec();
+    args.extend(["get", "G:AMANDA", "Z:ACLTST[0:2]"]);
+    let r = ok(&args);
+    assert!(r.stdout.contains("G:AMANDA  -12.5 mA"), "{r:?}");
+    assert!(r.stdout.contains("Z:ACLTST[0:2]  1 2 3 mm"), "{r:?}");
+
+    // A control command goes to CONTROL and is verified through the status field.
+    let mut args = base.to_vec();
+    args.extend(["put", "M:OUTTMP", "off", "--verify"]);
+    let r = ok(&args);
+    assert_eq!(r.stdout, "M:OUTTMP  ok (verified, readback=0)\n");
+    let mut args = base.to_vec();
+    args.extend(["get", "M:OUTTMP.STATUS", "-f", "json"]);
+    let r = ok(&args);
+    assert_eq!(json_lines(&r.stdout)[0]["value"]["on"], false);
+
+    // Out of range and read-only: per-setting lines, exit 1.
+    let mut args = base.to_vec();
+    args.extend([
+        "put", "M:OUTTMP", "500", "G:AMANDA", "7", "Z:SINE", "1", "-f", "json",
+    ]);
+    let r = run(pacsys(&args));
+    assert_eq!(r.code, Some(1), "{r:?}");
+    let objs = json_lines(&r.stdout);
+    assert_eq!(objs.len(), 3);
+    assert_eq!(objs[0]["ok"], false);
+    assert_eq!(objs[0]["error"]["name"], "DIO_RANGE");
+    assert_eq!(objs[1]["ok"], true);
+    assert_eq!(objs[2]["error"]["name"], "DIO_READONLY");
+
+    // gRPC through the in-process simulator (a local token is supplied).
+    let r = ok(&[
+        "--sim",
+        "-b",
+        "grpc",
+        "put",
+        "Z:TEXTDV",
+        "hi there",
+        "--tolerance",
+        "0",
+    ]);
+    assert_eq!(r.stdout, "Z:TEXTDV  ok (verified, readback=hi there)\n");
+}
+
+#[test]
+fn usage_errors_exit_2() {
+    for (args, needle) in [
+        (&["put", "G:AMANDA"][..], "DRF VALUE"),
+        (&["--sim", "put", "G:AMANDA", "nan"], "finite"),
+        (&["--sim", "put", "G:AMANDA", "1", "Z:TEXTDV"], "no value"),
+        (&["--auth", "jwt", "get", "M:OUTTMP"], "--backend grpc"),
+        (
+            &["-b", "grpc", "--auth", "jwt", "get", "M:OUTTMP"],
+            "PACSYS_JWT_TOKEN",
+        ),
+        (
+            &["--sim", "history", "M:OUTTMP", "--start", "tomorrow"],
+            "bad time",
+        ),
+        (&["monitor", "M:OUTTMP", "--duration=-1s"], "bad duration"),
+        (&["frobnicate"], "unrecognized subcommand"),
+    ] {
+        let r = run(pacsys(args));
+        assert_eq!(r.code, Some(2), "{args:?}: {r:?}");
+        assert!(r.stderr.contains(needle), "{args:?}: {r:?}");
+    }
+}
+
+#[test]
+fn bad_drfs_exit_2_with_a_caret_under_the_bad_byte() {
+    for cmd in ["get", "monitor", "info"] {
+        let r = run(pacsys(&["--sim", cmd, "M:OUTTMP", "M:OUTTMP[3:1]"]));
+        assert_eq!(r.code, Some(2), "{r:?}");
+        assert!(r.stdout.is_empty(), "{r:?}");
+        assert!(
+            r.stderr
+                .contains("invalid DRF \"M:OUTTMP[3:1]\": invalid range at byte 8"),
+            "{r:?}"
+        );
+        assert!(r.stderr.contains("\n  M:OUTTMP[3:1]\n          ^"), "{r:?}");
+    }
+    let r = run(pacsys(&["get", "M:OUTTMP@p,1000,X"]));
+    assert_eq!(r.code, Some(2), "{r:?}");
+    assert!(
+        r.stderr
+            .contains("\n  M:OUTTMP@p,1000,X\n                 ^"),
+        "{r:?}"
+    );
+}
+
+#[test]
+fn unreachable_server_fails_with_a_clear_message_within_the_timeout() {
+    let port = {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+        l.local_addr().expect("addr").port().to_string()
+    };
+    for backend in ["dpm", "grpc"] {
+        let started = Instant::now();
+        let r = run(pacsys(&[
+            "-b",
+            backend,
+            "--host",
+            "127.0.0.1",
+            "--port",
+            &port,
+            "--timeout",
+            "2",
+            "get",
+            "M:OUTTMP",
+        ]));
+        // Generous bound: the 2 s timeout plus process start on a loaded machine.
+        assert!(started.elapsed() < Duration::from_secs(20), "{backend}");
+        assert_eq!(r.code, Some(1), "{backend}: {r:?}");
+        assert!(
+            r.stderr.contains("pacsys: connection lost"),
+            "{backend}: {r:?}"
+        );
+        assert!(
+            r.stderr.contains(&format!("127.0.0.1:{port}")),
+            "{backend}: {r:?}"
+        );
+    }
+}
+
+#[test]
+fn monitor_count_gives_exactly_n_readings_per_drf() {
+    let r = ok(&["--sim", "monitor", "M:OUTTMP@p,100", "--count", "5"]);
+    let lines: Vec<&str> = r.stdout.lines().collect();
+    assert_eq!(lines.len(), 5, "{r:?}");
+    assert!(
+        lines
+            .iter()
+            .all(|l| l.starts_with("M:OUTTMP@p,100  72.5 DegF")),
+        "{r:?}"
+    );
+    assert!(
+        r.stderr.contains("--- 5 readings from M:OUTTMP@p,100"),
+        "{r:?}"
+    );
+
+    let r = ok(&[
+        "--sim",
+        "-b",
+        "grpc",
+        "monitor",
+        "Z:SINE@p,100",
+        "Z:RAMP@p,50",
+        "-n",
+        "3",
+        "-f",
+        "json",
+    ]);
+    let objs = json_lines(&r.stdout);
+    assert_eq!(objs.len(), 6, "{r:?}");
+    for drf in ["Z:SINE@p,100", "Z:RAMP@p,50"] {
+        assert_eq!(objs.iter().filter(|o| o["drf"] == drf).count(), 3, "{r:?}");
+    }
+
+    // A rejected DRF ends its part of the count and makes the exit code 1.
+    let r = run(pacsys(&[
+        "--sim",
+        "monitor",
+        "M:OUTTMP@p,100",
+        "Z:NOPE@p,100",
+        "-n",
+        "2",
+    ]));
+    assert_eq!(r.code, Some(1), "{r:?}");
+    assert_eq!(r.stdout.lines().count(), 3, "{r:?}");
+    // A bare DRF gets @p,1000 and a note saying so.
+    let r = ok(&["--sim", "monitor", "G:AMANDA", "-n", "1", "-f", "csv"]);
+    assert!(r.stderr.contains("monitoring G:AMANDA@p,1000"), "{r:?}");
+    assert!(r.stdout.starts_with("drf,value"), "{r:?}");
+}
+
+#[test]
+fn monitor_duration_ends_the_stream() {
+    let r = ok(&["--sim", "monitor", "M:OUTTMP@p,100", "--duration", "500ms"]);
+    assert!(!r.stdout.is_empty(), "{r:?}");
+    assert!(r.stderr.contains("--- "), "{r:?}");
+}
+
+#[test]
+fn ctrl_c_prints_the_summary_and_exits_130() {
+    let mut child = Guard(
+        pacsys(&["--sim", "monitor", "M:OUTTMP@p,100"])
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("spawn"),
+    );
+    let stdout = child.0.stdout.take().expect("stdout");
+    let err = drain(child.0.stderr.take().expect("stderr"));
+    let (tx, rx) = mpsc::channel();
+    thread::spawn(move || {
+        let mut lines = BufReader::new(stdout).lines();
+        while let Some(Ok(l)) = lines.next() {
+            if tx.send(l).is_err() {
+                break;
+            }
+        }
+    });
+    let first = rx.recv_timeout(LIMIT).expect("a first reading");
+    assert!(first.starts_with("M:OUTTMP@p,100  72.5"), "{first}");
+    let pid = child.0.id().to_string();
+    let killed = Command::new("kill").args(["-INT", &pid]).status();
+    assert!(killed.is_ok_and(|s| s.success()));
+    let deadline = Instant::now() + LIMIT;
+    let code = loop {
+        match child.0.try_wait() {
+            Ok(Some(s)) => break s.code(),
+            Ok(None) if Instant::now() < deadline => thread::sleep(Duration::from_millis(10)),
+            _ => panic!("monitor did not stop after SIGINT"),
+        }
+    };
+    assert_eq!(code, Some(130));
+    let stderr = err.recv_timeout(LIMIT).unwrap_or_default();
+    assert!(stderr.contains("--- "), "{stderr}");
+    assert!(stderr.contains("readings from M:OUTTMP@p,100"), "{stderr}");
+}
+
+#[test]
+fn info_lists_properties_by_status_codes() {
+    for backend in ["dpm", "grpc"] {
+        let r = ok(&["--sim", "-b", backend, "info", "G:AMANDA", "M:OUTTMP"]);
+        assert!(r.stdout.starts_with("G:AMANDA"), "{r:?}");
+        assert!(
+            r.stdout
+                .contains("  properties    DESCRIPTION READING SETTING\n"),
+            "{backend}: {r:?}"
+        );
+        assert!(
+            r.stdout
+                .contains("  properties    DESCRIPTION READING SETTING STATUS ANALOG DIGITAL"),
+            "{backend}: {r:?}"
+        );
+        assert!(!r.stdout.contains("no such property"), "{r:?}");
+    }
+    let r = ok(&["--sim", "info", "G:AMANDA", "-v"]);
+    assert!(
+        r.stdout.contains("status        (no such property)"),
+        "{r:?}"
+    );
+    let r = ok(&["--sim", "info", "M:OUTTMP", "-f", "json"]);
+    let o = &json_lines(&r.stdout)[0];
+    assert_eq!(o["device_index"], 140013);
+    assert_eq!(o["units"], "DegF");
+    assert_eq!(o["analog_alarm"]["maximum"], 120.0);
+    let r = run(pacsys(&["--sim", "info", "Z:NOPE"]));
+    assert_eq!(r.code, Some(1), "{r:?}");
+}
+
+#[test]
+fn history_prints_logged_samples() {
+    for backend in ["dpm", "grpc"] {
+        let r = ok(&[
+            "--sim", "-b", backend, "history", "Z:SINE", "--start", "-2h", "--end", "-1h",
+            "--chunk", "25m", "-f", "json",
+        ]);
+        let objs = json_lines(&r.stdout);
+        // One sample per second on whole seconds, both ends inclusive when whole.
+        assert!(
+            (3600..=3601).contains(&objs.len()),
+            "{backend}: {}",
+            objs.len()
+        );
+        let stamps: Vec<&str> = objs
+            .iter()
+            .map(|o| o["timestamp"].as_str().unwrap_or(""))
+            .collect();
+        assert!(
+            stamps.windows(2).all(|w| w[0] < w[1]),
+            "{backend}: not increasing"
+        );
+        assert_eq!(objs[0]["drf"], "Z:SINE");
+        assert!(objs[0]["value"].is_f64());
+    }
+    let r = ok(&[
+        "--sim", "history", "M:OUTTMP", "--start", "-10s", "-f", "csv",
+    ]);
+    let lines: Vec<&str> = r.stdout.lines().collect();
+    assert_eq!(lines[0], "drf,value,units,timestamp,status,error");
+    assert!((10..=11).contains(&(lines.len() - 1)), "{r:?}");
+    assert!(lines[1].starts_with("M:OUTTMP,72.5,DegF,"), "{r:?}");
+}
+
+#[test]
+fn every_subcommand_has_help_with_an_example() {
+    for sub in [
+        None,
+        Some("get"),
+        Some("put"),
+        Some("monitor"),
+        Some("info"),
+        Some("history"),
+        Some("sim"),
+    ] {
+        let mut args: Vec<&str> = sub.into_iter().collect();
+        args.push("--help");
+        let r = ok(&args);
+        assert!(r.stdout.contains("Examples:"), "{sub:?}: {r:?}");
+    }
+}
+
+#[test]
+fn a_thousand_devices_in_one_get() {
+    let drfs: Vec<String> = (0..1000).map(|i| format!("Z:BENCH{i:04}")).collect();
+    let mut args = vec!["--sim", "get"];
+    args.extend(drfs.iter().map(String::as_str));
+    let r = ok(&args);
+    let lines: Vec<&str> = r.stdout.lines().collect();
+    assert_eq!(lines.len(), 1000);
+    assert!(
+        lines[999].starts_with("Z:BENCH0999  999 cnt"),
+        "{}",
+        lines[999]
+    );
+}
+
+/// The live table on a terminal: `script` (util-linux) gives the command a pty.
+#[test]
+fn live_table_renders_on_a_terminal() {
+    let has_script = Command::new("script")
+        .arg("--version")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success());
+    if !has_script {
+        eprintln!("skipped: `script` (util-linux) is not installed");
+        return;
+    }
+    let inner = format!("{BIN} --sim monitor M:OUTTMP@p,100 Z:SINE@p,100 --count 4");
+    let mut c = Command::new("script");
+    c.args(["-q", "-e", "-c", &inner, "/dev/null"]);
+    for (k, _) in std::env::vars() {
+        if k.starts_with("PACSYS_") {
+            c.env_remove(k);
+        }
+    }
+    let r = run(c);
+    assert_eq!(r.code, Some(0), "{r:?}");
+    let screen = r.stdout.replace('\r', "");
+    assert!(screen.contains("DRF"), "{screen}");
+    assert!(screen.contains("RATE/s"), "{screen}");
+    assert!(screen.contains("\x1b[4F\x1b[J"), "no redraw: {screen:?}");
+    let last_table = screen.rsplit("\x1b[4F\x1b[J").next().unwrap_or("");
+    let sine = last_table
+        .lines()
+        .find(|l| l.starts_with("Z:SINE@p,100"))
+        .unwrap_or_else(|| panic!("no Z:SINE row: {last_table}"));
+    assert!(sine.trim_end().ends_with('0'), "errors column: {sine}");
+    assert!(sine.contains(" V "), "{sine}");
+    assert!(last_table.contains("dropped 0  gaps 0"), "{last_table}");
+    assert!(
+        screen.contains("--- 4 readings from M:OUTTMP@p,100"),
+        "{screen}"
+    );
+}
