@@ -42,6 +42,18 @@ pub enum AnyBackend {
 impl AnyBackend {
     /// The backend `env.backend` selects (DPM when unset), configured from `env` (host,
     /// port, timeout, pool size, token) and the reference defaults. No I/O.
+    ///
+    /// ```
+    /// use pacsys::env::{BackendKind, EnvConfig};
+    /// use pacsys::AnyBackend;
+    ///
+    /// let backend = AnyBackend::from_config(&EnvConfig::default())?; // DPM when unset
+    /// assert_eq!(backend.kind(), BackendKind::Dpm);
+    /// if let AnyBackend::Dpm(dpm) = &backend {
+    ///     assert_eq!(dpm.addr(), "acsys-proxy.fnal.gov:6802");
+    /// }
+    /// # Ok::<(), pacsys::Error>(())
+    /// ```
     pub fn from_config(env: &EnvConfig) -> Result<AnyBackend, Error> {
         Ok(match env.backend.unwrap_or(BackendKind::Dpm) {
             BackendKind::Grpc => AnyBackend::Grpc(GrpcBackend::builder().env(env.clone()).build()?),
@@ -50,11 +62,37 @@ impl AnyBackend {
     }
 
     /// [`AnyBackend::from_config`] over the process environment (`PACSYS_*`).
+    ///
+    /// ```
+    /// use pacsys::env::BackendKind;
+    /// use pacsys::AnyBackend;
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), pacsys::Error> {
+    /// // With PACSYS_BACKEND=grpc and PACSYS_GRPC_HOST=127.0.0.1 in the environment:
+    /// # // SAFETY: single-threaded here; nothing else reads the environment.
+    /// # unsafe {
+    /// #     std::env::set_var("PACSYS_BACKEND", "grpc");
+    /// #     std::env::set_var("PACSYS_GRPC_HOST", "127.0.0.1");
+    /// # }
+    /// let backend = AnyBackend::from_env()?; // a gRPC backend needs a tokio runtime
+    /// assert_eq!(backend.kind(), BackendKind::Grpc);
+    /// # Ok(()) }
+    /// ```
     pub fn from_env() -> Result<AnyBackend, Error> {
         AnyBackend::from_config(&EnvConfig::from_env()?)
     }
 
     /// Which transport this is.
+    ///
+    /// ```
+    /// use pacsys::env::BackendKind;
+    /// use pacsys::{AnyBackend, DpmBackend};
+    ///
+    /// let dpm = DpmBackend::builder().env(Default::default()).build()?;
+    /// assert_eq!(AnyBackend::from(dpm).kind(), BackendKind::Dpm);
+    /// # Ok::<(), pacsys::Error>(())
+    /// ```
     pub fn kind(&self) -> BackendKind {
         match self {
             AnyBackend::Dpm(_) => BackendKind::Dpm,

@@ -20,7 +20,7 @@ use crate::{Capabilities, Error, Subscription, WriteResult};
 /// dependency), so a backend can be used from any multi-threaded runtime. The trait is
 /// therefore not object-safe: write code generic over `B: Backend`.
 ///
-/// ```no_run
+/// ```
 /// use pacsys::{Backend, DpmBackend, Value};
 ///
 /// async fn outside_temperature<B: Backend>(backend: &B) -> Result<f64, pacsys::Error> {
@@ -30,14 +30,41 @@ use crate::{Capabilities, Error, Subscription, WriteResult};
 ///     })
 /// }
 ///
-/// # async fn demo() -> Result<(), pacsys::Error> {
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// # let server = pacsys_testing::FakeDpmServer::builder().start().await?;
+/// # // SAFETY: single-threaded here; nothing else reads the environment.
+/// # unsafe {
+/// #     std::env::set_var("PACSYS_DPM_HOST", "127.0.0.1");
+/// #     std::env::set_var("PACSYS_DPM_PORT", server.port().to_string());
+/// # }
 /// let backend = DpmBackend::builder().build()?;
 /// println!("{}", outside_temperature(&backend).await?);
+/// # assert_eq!(outside_temperature(&backend).await?, 72.5);
+/// # drop(backend);
+/// # server.shutdown().await;
 /// # Ok(()) }
 /// ```
 pub trait Backend: Send + Sync {
     /// Reads every DRF once in one request. One result per DRF, in input order; an empty
     /// input gives an empty output without I/O.
+    ///
+    /// ```
+    /// use pacsys::{Backend, Value};
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let server = pacsys_testing::FakeDpmServer::builder().insecure_settings(true).start().await?;
+    /// # let backend = pacsys::DpmBackend::builder().host("127.0.0.1").port(server.port()).env(Default::default()).build()?;
+    /// let results = backend.get_many(&["M:OUTTMP", "Z:NOSUCH", "Z:ACLTST[0:1]"], None).await;
+    /// assert_eq!(results.len(), 3);
+    /// assert_eq!(results[0].as_ref().map(|r| r.value.clone()), Ok(Some(Value::Scalar(72.5))));
+    /// assert!(results[1].is_err()); // only its own slot fails
+    /// assert_eq!(results[2].as_ref().map(|r| r.value.clone()), Ok(Some(Value::Array(vec![0.0, 0.5]))));
+    /// # drop(backend);
+    /// # server.shutdown().await;
+    /// # Ok(()) }
+    /// ```
     fn get_many<S: AsRef<str> + Sync>(
         &self,
         drfs: &[S],
@@ -46,6 +73,22 @@ pub trait Backend: Send + Sync {
 
     /// Reads one DRF once and returns the whole [`Reading`] (value, status, timestamp,
     /// cycle and metadata where the backend provides them).
+    ///
+    /// ```
+    /// use pacsys::{Backend, Value};
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let server = pacsys_testing::FakeDpmServer::builder().insecure_settings(true).start().await?;
+    /// # let backend = pacsys::DpmBackend::builder().host("127.0.0.1").port(server.port()).env(Default::default()).build()?;
+    /// let reading = backend.get("M:OUTTMP", None).await?;
+    /// assert_eq!(reading.value, Some(Value::Scalar(72.5)));
+    /// assert!(reading.status.is_ok());
+    /// assert!(reading.timestamp.is_some());
+    /// # drop(backend);
+    /// # server.shutdown().await;
+    /// # Ok(()) }
+    /// ```
     fn get(
         &self,
         drf: &str,
@@ -61,6 +104,23 @@ pub trait Backend: Send + Sync {
 
     /// Reads one DRF once and returns just its value. A reading without a value gives
     /// [`Error::Device`] with its status; a warning with a value is returned as a value.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use pacsys::{Backend, Error, Value};
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let server = pacsys_testing::FakeDpmServer::builder().insecure_settings(true).start().await?;
+    /// # let backend = pacsys::DpmBackend::builder().host("127.0.0.1").port(server.port()).env(Default::default()).build()?;
+    /// let value = backend.read("Z:TEXTDV", Some(Duration::from_secs(2))).await?;
+    /// assert_eq!(value, Value::Text("hello".into()));
+    /// let err = backend.read("Z:NOSUCH", None).await.unwrap_err();
+    /// assert!(matches!(err, Error::Device { .. }) && err.status().is_some());
+    /// # drop(backend);
+    /// # server.shutdown().await;
+    /// # Ok(()) }
+    /// ```
     fn read(
         &self,
         drf: &str,
@@ -79,6 +139,22 @@ pub trait Backend: Send + Sync {
     /// Writes every setting, in one request where the protocol allows. One result per
     /// setting, in input order. Each DRF is rewritten for writing by the backend
     /// (READING becomes SETTING, STATUS becomes CONTROL, the event becomes `@N`).
+    ///
+    /// ```
+    /// use pacsys::{Backend, Value};
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let server = pacsys_testing::FakeDpmServer::builder().insecure_settings(true).start().await?;
+    /// # let backend = pacsys::DpmBackend::builder().host("127.0.0.1").port(server.port()).env(Default::default()).build()?;
+    /// let settings = [("G:AMANDA", Value::Scalar(1.5)), ("Z:TEXTDV", Value::Text("hi".into()))];
+    /// let results = backend.write_many(&settings, None).await;
+    /// assert!(results.iter().all(|r| r.as_ref().is_ok_and(|w| w.is_success())));
+    /// assert_eq!(backend.read("G:AMANDA", None).await?, Value::Scalar(1.5));
+    /// # drop(backend);
+    /// # server.shutdown().await;
+    /// # Ok(()) }
+    /// ```
     fn write_many<S: AsRef<str> + Sync>(
         &self,
         settings: &[(S, Value)],
@@ -86,6 +162,22 @@ pub trait Backend: Send + Sync {
     ) -> impl Future<Output = Vec<Result<WriteResult, Error>>> + Send;
 
     /// Writes one setting (see [`Backend::write_many`]).
+    ///
+    /// ```
+    /// use pacsys::{Backend, Value};
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let server = pacsys_testing::FakeDpmServer::builder().insecure_settings(true).start().await?;
+    /// # let backend = pacsys::DpmBackend::builder().host("127.0.0.1").port(server.port()).env(Default::default()).build()?;
+    /// let result = backend.write("G:AMANDA", Value::Scalar(12.5), None).await?;
+    /// assert!(result.is_success());
+    /// assert_eq!(result.drf, "G:AMANDA"); // as the caller wrote it
+    /// assert_eq!(backend.read("G:AMANDA", None).await?, Value::Scalar(12.5));
+    /// # drop(backend);
+    /// # server.shutdown().await;
+    /// # Ok(()) }
+    /// ```
     fn write(
         &self,
         drf: &str,
@@ -103,24 +195,94 @@ pub trait Backend: Send + Sync {
     /// Starts a subscription to `drfs`, sent as written (give them a repeating event such
     /// as `@p,1000`). Every DRF is checked first; an invalid one, or an empty list, fails
     /// the call with [`Error::InvalidRequest`].
+    ///
+    /// ```
+    /// use futures::StreamExt;
+    /// use pacsys::{Backend, Error, Event, Value};
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let server = pacsys_testing::FakeDpmServer::builder().insecure_settings(true).start().await?;
+    /// # let backend = pacsys::DpmBackend::builder().host("127.0.0.1").port(server.port()).env(Default::default()).build()?;
+    /// let mut sub = backend.subscribe(&["M:OUTTMP@p,100"]).await?;
+    /// let Some(Event::Reading(first)) = sub.next().await else { panic!("no reading") };
+    /// assert_eq!(first.value, Some(Value::Scalar(72.5)));
+    /// let none: [&str; 0] = [];
+    /// assert!(matches!(backend.subscribe(&none).await, Err(Error::InvalidRequest { .. })));
+    /// # drop(backend);
+    /// # server.shutdown().await;
+    /// # Ok(()) }
+    /// ```
     fn subscribe<S: AsRef<str> + Sync>(
         &self,
         drfs: &[S],
     ) -> impl Future<Output = Result<Subscription, Error>> + Send;
 
     /// The default total timeout of a call (used when a call passes `None`).
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use pacsys::{Backend, DpmBackend};
+    ///
+    /// let backend = DpmBackend::builder().env(Default::default()).build()?;
+    /// assert_eq!(backend.timeout(), Duration::from_secs(5)); // used when a call passes `None`
+    /// # Ok::<(), pacsys::Error>(())
+    /// ```
     fn timeout(&self) -> Duration;
 
     /// What this backend can do as configured.
+    ///
+    /// ```
+    /// use pacsys::{Backend, Capabilities, GrpcBackend};
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let reader = GrpcBackend::builder().env(Default::default()).build()?;
+    /// assert!(reader.capabilities().contains(Capabilities::READ | Capabilities::STREAM));
+    /// assert!(!reader.capabilities().contains(Capabilities::WRITE)); // settings need a token
+    /// let writer = GrpcBackend::builder().token("t").env(Default::default()).build()?;
+    /// assert!(writer.capabilities().contains(Capabilities::WRITE | Capabilities::AUTH_JWT));
+    /// # Ok(()) }
+    /// ```
     fn capabilities(&self) -> Capabilities;
 
     /// Who settings are made as: the Kerberos principal (DPM) or the JWT subject (gRPC).
     /// `Ok(None)` when no identity is configured or the token is not a JWT.
+    ///
+    /// ```
+    /// use pacsys::{Backend, GrpcBackend};
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// // A JWT whose payload is {"sub":"alice@FNAL.GOV","exp":1}.
+    /// let jwt = "eyJhbGciOiJub25lIn0.eyJzdWIiOiJhbGljZUBGTkFMLkdPViIsImV4cCI6MX0.";
+    /// let backend = GrpcBackend::builder().token(jwt).env(Default::default()).build()?;
+    /// assert_eq!(backend.principal()?.as_deref(), Some("alice@FNAL.GOV"));
+    /// # Ok(()) }
+    /// ```
     fn principal(&self) -> Result<Option<String>, Error>;
 
     /// Closes the backend: running subscriptions end (their streams finish at the next
     /// poll, which releases their connections) and later calls give [`Error::Closed`].
     /// Idempotent; calls already in flight are not interrupted.
+    ///
+    /// ```
+    /// use futures::StreamExt;
+    /// use pacsys::{Backend, Error};
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let server = pacsys_testing::FakeDpmServer::builder().insecure_settings(true).start().await?;
+    /// # let backend = pacsys::DpmBackend::builder().host("127.0.0.1").port(server.port()).env(Default::default()).build()?;
+    /// let mut sub = backend.subscribe(&["M:OUTTMP@p,100"]).await?;
+    /// backend.close().await;
+    /// assert!(sub.next().await.is_none()); // subscriptions end
+    /// assert_eq!(backend.read("M:OUTTMP", None).await, Err(Error::Closed));
+    /// backend.close().await; // idempotent
+    /// # drop(backend);
+    /// # server.shutdown().await;
+    /// # Ok(()) }
+    /// ```
     fn close(&self) -> impl Future<Output = ()> + Send;
 }
 

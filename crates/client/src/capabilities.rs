@@ -42,26 +42,61 @@ impl Capabilities {
     ];
 
     /// No capability.
+    ///
+    /// ```
+    /// use pacsys::Capabilities;
+    ///
+    /// assert!(Capabilities::empty().is_empty());
+    /// assert_eq!(Capabilities::empty().to_string(), "(none)");
+    /// ```
     pub const fn empty() -> Capabilities {
         Capabilities(0)
     }
 
     /// The raw bits.
+    ///
+    /// ```
+    /// use pacsys::Capabilities;
+    ///
+    /// assert_eq!((Capabilities::READ | Capabilities::WRITE).bits(), 3);
+    /// ```
     pub const fn bits(self) -> u32 {
         self.0
     }
 
     /// Flags from raw bits; unknown bits are dropped.
+    ///
+    /// ```
+    /// use pacsys::Capabilities;
+    ///
+    /// let caps = Capabilities::from_bits_truncate(5 | 64); // 64 is no known flag
+    /// assert_eq!(caps, Capabilities::READ | Capabilities::STREAM);
+    /// ```
     pub const fn from_bits_truncate(bits: u32) -> Capabilities {
         Capabilities(bits & 63)
     }
 
     /// Whether every flag of `other` is set in `self`.
+    ///
+    /// ```
+    /// use pacsys::Capabilities;
+    ///
+    /// let caps = Capabilities::READ | Capabilities::BATCH;
+    /// assert!(caps.contains(Capabilities::READ));
+    /// assert!(!caps.contains(Capabilities::READ | Capabilities::WRITE));
+    /// ```
     pub const fn contains(self, other: Capabilities) -> bool {
         self.0 & other.0 == other.0
     }
 
     /// Whether no flag is set.
+    ///
+    /// ```
+    /// use pacsys::Capabilities;
+    ///
+    /// assert!(Capabilities::default().is_empty());
+    /// assert!(!Capabilities::READ.is_empty());
+    /// ```
     pub const fn is_empty(self) -> bool {
         self.0 == 0
     }

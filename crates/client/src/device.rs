@@ -209,11 +209,28 @@ impl<B: Backend + 'static> Device<B> {
     }
 
     /// The timeout set by [`Device::with_timeout`], if any.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use pacsys::Device;
+    ///
+    /// let dev = Device::new("M:OUTTMP")?;
+    /// assert_eq!(dev.timeout(), None); // the backend's default applies
+    /// assert_eq!(dev.with_timeout(Duration::from_secs(2)).timeout(), Some(Duration::from_secs(2)));
+    /// # Ok::<(), pacsys::Error>(())
+    /// ```
     pub fn timeout(&self) -> Option<Duration> {
         self.timeout
     }
 
     /// The canonical DRF (`M:OUTTMP@p,1000` gives `M:OUTTMP.READING@p,1000`).
+    ///
+    /// ```
+    /// let dev = pacsys::Device::new("m:outtmp@p,1000")?;
+    /// assert_eq!(dev.drf(), "M:OUTTMP.READING@p,1000");
+    /// assert_eq!(dev.to_string(), dev.drf());
+    /// # Ok::<(), pacsys::Error>(())
+    /// ```
     pub fn drf(&self) -> &str {
         &self.drf
     }
@@ -229,6 +246,15 @@ impl<B: Backend + 'static> Device<B> {
     }
 
     /// The parsed request.
+    ///
+    /// ```
+    /// use pacsys::{Device, Field, Property};
+    ///
+    /// let dev = Device::new("M:OUTTMP.SETTING.RAW@p,1000")?;
+    /// assert_eq!(dev.request().property(), Property::Setting);
+    /// assert_eq!(dev.request().field(), Some(Field::Raw));
+    /// # Ok::<(), pacsys::Error>(())
+    /// ```
     pub fn request(&self) -> &Request {
         &self.request
     }
@@ -245,6 +271,15 @@ impl<B: Backend + 'static> Device<B> {
     }
 
     /// Whether the event is periodic (`@p` or `@q`).
+    ///
+    /// ```
+    /// use pacsys::Device;
+    ///
+    /// assert!(Device::new("M:OUTTMP@p,1000")?.is_periodic());
+    /// assert!(Device::new("M:OUTTMP@q,1000")?.is_periodic());
+    /// assert!(!Device::new("M:OUTTMP@e,02")?.is_periodic()); // a clock event
+    /// # Ok::<(), pacsys::Error>(())
+    /// ```
     pub fn is_periodic(&self) -> bool {
         matches!(self.request.event(), DrfEvent::Periodic(_))
     }
@@ -269,6 +304,13 @@ impl<B: Backend + 'static> Device<B> {
     }
 
     /// The same device without an event.
+    ///
+    /// ```
+    /// let dev = pacsys::Device::new("M:OUTTMP@p,1000")?.without_event();
+    /// assert_eq!(dev.drf(), "M:OUTTMP.READING");
+    /// assert!(!dev.has_event());
+    /// # Ok::<(), pacsys::Error>(())
+    /// ```
     pub fn without_event(&self) -> Device<B> {
         self.rebuilt(self.request.without_event())
     }
@@ -286,6 +328,12 @@ impl<B: Backend + 'static> Device<B> {
     }
 
     /// The same device without a range.
+    ///
+    /// ```
+    /// let dev = pacsys::Device::new("Z:ACLTST[0:3]@p,1000")?;
+    /// assert_eq!(dev.without_range().drf(), "Z:ACLTST.READING@p,1000");
+    /// # Ok::<(), pacsys::Error>(())
+    /// ```
     pub fn without_range(&self) -> Device<B> {
         self.rebuilt(self.request.without_range())
     }
@@ -345,21 +393,78 @@ impl<B: Backend + 'static> Device<B> {
     }
 
     /// The reading property's value, read once (`<dev>.READING[range][.field]@I`).
+    ///
+    /// ```
+    /// use pacsys::{Device, Value};
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let server = pacsys_testing::FakeDpmServer::builder().insecure_settings(true).start().await?;
+    /// # let backend = std::sync::Arc::new(pacsys::DpmBackend::builder().host("127.0.0.1").port(server.port()).env(Default::default()).build()?);
+    /// let dev = Device::bound("M:OUTTMP@p,1000", backend)?; // read once whatever the event
+    /// assert_eq!(dev.read().await?, Value::Scalar(72.5));
+    /// # server.shutdown().await;
+    /// # Ok(()) }
+    /// ```
     pub async fn read(&self) -> Result<Value, Error> {
         self.read_value(Property::Reading, None).await
     }
 
     /// One field of the reading property (`Field::Raw`, `Field::Primary`, ...).
+    ///
+    /// ```
+    /// use pacsys::{Device, Field, Value};
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let server = pacsys_testing::FakeDpmServer::builder().insecure_settings(true).start().await?;
+    /// # let backend = std::sync::Arc::new(pacsys::DpmBackend::builder().host("127.0.0.1").port(server.port()).env(Default::default()).build()?);
+    /// let dev = Device::bound("M:OUTTMP", backend)?;
+    /// assert_eq!(dev.read_field(Field::Primary).await?, Value::Scalar(72.5));
+    /// let raw = dev.read_field(Field::Raw).await?; // the device's bytes
+    /// assert_eq!(raw, Value::Raw(72.5f32.to_le_bytes().to_vec()));
+    /// # server.shutdown().await;
+    /// # Ok(()) }
+    /// ```
     pub async fn read_field(&self, field: Field) -> Result<Value, Error> {
         self.read_value(Property::Reading, Some(field)).await
     }
 
     /// The setting property's value, read once.
+    ///
+    /// ```
+    /// use pacsys::{Device, Value};
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let server = pacsys_testing::FakeDpmServer::builder().insecure_settings(true).start().await?;
+    /// # let backend = std::sync::Arc::new(pacsys::DpmBackend::builder().host("127.0.0.1").port(server.port()).env(Default::default()).build()?);
+    /// let dev = Device::bound("G:AMANDA", backend)?;
+    /// dev.write(Value::Scalar(12.5)).await?;
+    /// assert_eq!(dev.setting().await?, Value::Scalar(12.5));
+    /// # server.shutdown().await;
+    /// # Ok(()) }
+    /// ```
     pub async fn setting(&self) -> Result<Value, Error> {
         self.read_value(Property::Setting, None).await
     }
 
     /// The basic status (on, ready, remote, positive, ramp where the device has them).
+    ///
+    /// ```
+    /// use pacsys::Device;
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let server = pacsys_testing::FakeDpmServer::builder().insecure_settings(true).start().await?;
+    /// # let backend = std::sync::Arc::new(pacsys::DpmBackend::builder().host("127.0.0.1").port(server.port()).env(Default::default()).build()?);
+    /// let status = Device::bound("M:OUTTMP", backend)?.status().await?;
+    /// assert_eq!(status.on, Some(true));
+    /// assert_eq!(status.ready, Some(true));
+    /// assert_eq!(status.ramp, Some(false));
+    /// # server.shutdown().await;
+    /// # Ok(()) }
+    /// ```
     pub async fn status(&self) -> Result<BasicStatus, Error> {
         match self.read_value(Property::Status, None).await? {
             Value::BasicStatus(s) => Ok(s),
@@ -368,6 +473,20 @@ impl<B: Backend + 'static> Device<B> {
     }
 
     /// One basic-status bit (`Field::On`, `Ready`, `Remote`, `Positive`, `Ramp`).
+    ///
+    /// ```
+    /// use pacsys::{Device, Field};
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let server = pacsys_testing::FakeDpmServer::builder().insecure_settings(true).start().await?;
+    /// # let backend = std::sync::Arc::new(pacsys::DpmBackend::builder().host("127.0.0.1").port(server.port()).env(Default::default()).build()?);
+    /// let dev = Device::bound("Z:STSDEV", backend)?;
+    /// assert!(!dev.status_field(Field::On).await?);
+    /// assert!(dev.status_field(Field::Ready).await?);
+    /// # server.shutdown().await;
+    /// # Ok(()) }
+    /// ```
     pub async fn status_field(&self, field: Field) -> Result<bool, Error> {
         let v = self.read_value(Property::Status, Some(field)).await?;
         match &v {
@@ -378,6 +497,20 @@ impl<B: Backend + 'static> Device<B> {
     }
 
     /// The analog alarm block.
+    ///
+    /// ```
+    /// use pacsys::Device;
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let server = pacsys_testing::FakeDpmServer::builder().insecure_settings(true).start().await?;
+    /// # let backend = std::sync::Arc::new(pacsys::DpmBackend::builder().host("127.0.0.1").port(server.port()).env(Default::default()).build()?);
+    /// let alarm = Device::bound("M:OUTTMP", backend)?.analog_alarm().await?;
+    /// assert_eq!((alarm.minimum, alarm.maximum), (0.0, 120.0));
+    /// assert!(alarm.alarm_enable);
+    /// # server.shutdown().await;
+    /// # Ok(()) }
+    /// ```
     pub async fn analog_alarm(&self) -> Result<AnalogAlarm, Error> {
         match self.read_value(Property::Analog, None).await? {
             Value::AnalogAlarm(a) => Ok(a),
@@ -386,6 +519,20 @@ impl<B: Backend + 'static> Device<B> {
     }
 
     /// The digital alarm block.
+    ///
+    /// ```
+    /// use pacsys::Device;
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let server = pacsys_testing::FakeDpmServer::builder().insecure_settings(true).start().await?;
+    /// # let backend = std::sync::Arc::new(pacsys::DpmBackend::builder().host("127.0.0.1").port(server.port()).env(Default::default()).build()?);
+    /// let alarm = Device::bound("M:OUTTMP", backend)?.digital_alarm().await?;
+    /// assert_eq!((alarm.nominal, alarm.mask), (0x03, 0xff));
+    /// assert!(!alarm.alarm_enable);
+    /// # server.shutdown().await;
+    /// # Ok(()) }
+    /// ```
     pub async fn digital_alarm(&self) -> Result<DigitalAlarm, Error> {
         match self.read_value(Property::Digital, None).await? {
             Value::DigitalAlarm(d) => Ok(d),
@@ -394,6 +541,19 @@ impl<B: Backend + 'static> Device<B> {
     }
 
     /// The device's description text.
+    ///
+    /// ```
+    /// use pacsys::Device;
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let server = pacsys_testing::FakeDpmServer::builder().insecure_settings(true).start().await?;
+    /// # let backend = std::sync::Arc::new(pacsys::DpmBackend::builder().host("127.0.0.1").port(server.port()).env(Default::default()).build()?);
+    /// let dev = Device::bound("M:OUTTMP", backend)?;
+    /// assert_eq!(dev.description().await?, "Outdoor temperature");
+    /// # server.shutdown().await;
+    /// # Ok(()) }
+    /// ```
     pub async fn description(&self) -> Result<String, Error> {
         match self.read_value(Property::Description, None).await? {
             Value::Text(t) => Ok(t),
@@ -409,6 +569,21 @@ impl<B: Backend + 'static> Device<B> {
 
     /// The whole [`Reading`] of the device's own DRF, sent unchanged (a periodic event
     /// waits for the first sample).
+    ///
+    /// ```
+    /// use pacsys::{Device, Value};
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let server = pacsys_testing::FakeDpmServer::builder().insecure_settings(true).start().await?;
+    /// # let backend = std::sync::Arc::new(pacsys::DpmBackend::builder().host("127.0.0.1").port(server.port()).env(Default::default()).build()?);
+    /// let reading = Device::bound("M:OUTTMP", backend)?.get().await?;
+    /// assert_eq!(reading.value, Some(Value::Scalar(72.5)));
+    /// assert!(reading.status.is_ok());
+    /// assert!(reading.timestamp.is_some());
+    /// # server.shutdown().await;
+    /// # Ok(()) }
+    /// ```
     pub async fn get(&self) -> Result<Reading, Error> {
         let drf = self.drf.to_string();
         self.call(move |b, t| async move { b.get(&drf, t).await })
@@ -416,6 +591,22 @@ impl<B: Backend + 'static> Device<B> {
     }
 
     /// The whole [`Reading`] of another property (and field) of this device, read once.
+    ///
+    /// ```
+    /// use pacsys::{Device, Field, Property, Value};
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let server = pacsys_testing::FakeDpmServer::builder().insecure_settings(true).start().await?;
+    /// # let backend = std::sync::Arc::new(pacsys::DpmBackend::builder().host("127.0.0.1").port(server.port()).env(Default::default()).build()?);
+    /// let dev = Device::bound("Z:ACLTST[0:1]", backend)?;
+    /// let setting = dev.get_property(Property::Setting, None).await?; // the range is kept
+    /// assert_eq!(setting.value, Some(Value::Array(vec![0.0, 0.5])));
+    /// let raw = dev.get_property(Property::Reading, Some(Field::Raw)).await?;
+    /// assert!(matches!(raw.value, Some(Value::Raw(_))));
+    /// # server.shutdown().await;
+    /// # Ok(()) }
+    /// ```
     pub async fn get_property(
         &self,
         property: Property,
@@ -438,6 +629,21 @@ impl<B: Backend + 'static> Device<B> {
     }
 
     /// Writes the setting property (range and field kept).
+    ///
+    /// ```
+    /// use pacsys::{Device, Value};
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let server = pacsys_testing::FakeDpmServer::builder().insecure_settings(true).start().await?;
+    /// # let backend = std::sync::Arc::new(pacsys::DpmBackend::builder().host("127.0.0.1").port(server.port()).env(Default::default()).build()?);
+    /// let dev = Device::bound("G:AMANDA", backend)?;
+    /// let result = dev.write(Value::Scalar(12.5)).await?;
+    /// assert!(result.is_success());
+    /// assert_eq!(dev.read().await?, Value::Scalar(12.5));
+    /// # server.shutdown().await;
+    /// # Ok(()) }
+    /// ```
     pub async fn write(&self, value: Value) -> Result<WriteResult, Error> {
         let drf = self.write_drf()?;
         self.call(move |b, t| async move { b.write(&drf, value, t).await })
@@ -445,6 +651,23 @@ impl<B: Backend + 'static> Device<B> {
     }
 
     /// Writes the setting property and checks it by reading back ([`crate::write_verified`]).
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use pacsys::{Device, Value, Verify};
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let server = pacsys_testing::FakeDpmServer::builder().insecure_settings(true).start().await?;
+    /// # let backend = std::sync::Arc::new(pacsys::DpmBackend::builder().host("127.0.0.1").port(server.port()).env(Default::default()).build()?);
+    /// let dev = Device::bound("G:AMANDA", backend)?;
+    /// let verify = Verify::new().with_initial_delay(Duration::ZERO);
+    /// let result = dev.write_verified(Value::Scalar(12.5), &verify).await?;
+    /// assert_eq!(result.verified, Some(true));
+    /// assert_eq!(result.readback, Some(Value::Scalar(12.5)));
+    /// # server.shutdown().await;
+    /// # Ok(()) }
+    /// ```
     pub async fn write_verified(
         &self,
         value: Value,
@@ -459,6 +682,20 @@ impl<B: Backend + 'static> Device<B> {
     }
 
     /// Sends a basic-control command ([`crate::control`]).
+    ///
+    /// ```
+    /// use pacsys::{Control, Device, Field};
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let server = pacsys_testing::FakeDpmServer::builder().insecure_settings(true).start().await?;
+    /// # let backend = std::sync::Arc::new(pacsys::DpmBackend::builder().host("127.0.0.1").port(server.port()).env(Default::default()).build()?);
+    /// let dev = Device::bound("M:OUTTMP", backend)?;
+    /// assert!(dev.control(Control::Off).await?.is_success());
+    /// assert!(!dev.status_field(Field::On).await?);
+    /// # server.shutdown().await;
+    /// # Ok(()) }
+    /// ```
     pub async fn control(&self, command: Control) -> Result<WriteResult, Error> {
         let drf = self.drf.to_string();
         self.call(move |b, t| async move { verify::control(&*b, &drf, command, None, t).await })
@@ -466,6 +703,22 @@ impl<B: Backend + 'static> Device<B> {
     }
 
     /// Sends a basic-control command and checks the matching status bit.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use pacsys::{Control, Device, Verify};
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let server = pacsys_testing::FakeDpmServer::builder().insecure_settings(true).start().await?;
+    /// # let backend = std::sync::Arc::new(pacsys::DpmBackend::builder().host("127.0.0.1").port(server.port()).env(Default::default()).build()?);
+    /// let dev = Device::bound("M:OUTTMP", backend)?;
+    /// let verify = Verify::new().with_initial_delay(Duration::ZERO);
+    /// let result = dev.control_verified(Control::Off, &verify).await?;
+    /// assert_eq!(result.verified, Some(true)); // STATUS.ON read back as off
+    /// # server.shutdown().await;
+    /// # Ok(()) }
+    /// ```
     pub async fn control_verified(
         &self,
         command: Control,
@@ -481,6 +734,23 @@ impl<B: Backend + 'static> Device<B> {
 
     /// Streams the device's own DRF with its event. A DRF without an event (or with
     /// `@I`/`@N`) cannot stream: use [`Device::with_event`] first.
+    ///
+    /// ```
+    /// use futures::StreamExt;
+    /// use pacsys::{Device, Event, Value};
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let server = pacsys_testing::FakeDpmServer::builder().insecure_settings(true).start().await?;
+    /// # let backend = std::sync::Arc::new(pacsys::DpmBackend::builder().host("127.0.0.1").port(server.port()).env(Default::default()).build()?);
+    /// let dev = Device::bound("M:OUTTMP", backend)?;
+    /// assert!(dev.subscribe().await.is_err()); // no event: nothing to stream
+    /// let mut sub = dev.with_event("p,100")?.subscribe().await?;
+    /// let Some(Event::Reading(first)) = sub.next().await else { panic!("no reading") };
+    /// assert_eq!(first.value, Some(Value::Scalar(72.5)));
+    /// # server.shutdown().await;
+    /// # Ok(()) }
+    /// ```
     pub async fn subscribe(&self) -> Result<Subscription, Error> {
         match self.request.event() {
             DrfEvent::Default | DrfEvent::Immediate | DrfEvent::Never => {
@@ -504,6 +774,22 @@ macro_rules! control_shortcuts {
         impl<B: Backend + 'static> Device<B> {
             $(
                 #[doc = concat!("Sends the `", stringify!($name), "` basic-control command (see [`Device::control`]).")]
+                #[doc = ""]
+                #[doc = " ```"]
+                #[doc = " use pacsys::{Control, Device};"]
+                #[doc = ""]
+                #[doc = " # #[tokio::main(flavor = \"current_thread\")]"]
+                #[doc = " # async fn main() -> Result<(), Box<dyn std::error::Error>> {"]
+                #[doc = " # let server = pacsys_testing::FakeDpmServer::builder().insecure_settings(true).start().await?;"]
+                #[doc = " # let backend = std::sync::Arc::new(pacsys::DpmBackend::builder().host(\"127.0.0.1\").port(server.port()).env(Default::default()).build()?);"]
+                #[doc = " let dev = Device::bound(\"M:OUTTMP\", backend)?;"]
+                #[doc = concat!(" assert!(dev.", stringify!($name), "().await?.is_success());")]
+                #[doc = " // The status bit that shows the command took effect:"]
+                #[doc = concat!(" let (field, state) = Control::", stringify!($cmd), ".readback();")]
+                #[doc = " assert_eq!(dev.status_field(field.parse()?).await?, state);"]
+                #[doc = " # server.shutdown().await;"]
+                #[doc = " # Ok(()) }"]
+                #[doc = " ```"]
                 pub async fn $name(&self) -> Result<WriteResult, Error> {
                     self.control(Control::$cmd).await
                 }
@@ -547,6 +833,15 @@ macro_rules! typed_device {
 
         impl $name<AnyBackend> {
             /// A typed device on the default backend (see [`Device::new`]).
+            #[doc = ""]
+            #[doc = " ```"]
+            #[doc = concat!(" use pacsys::", stringify!($name), ";")]
+            #[doc = ""]
+            #[doc = concat!(" let dev = ", stringify!($name), "::new(\"M:OUTTMP@p,1000\")?;")]
+            #[doc = " assert_eq!(dev.drf(), \"M:OUTTMP.READING@p,1000\");"]
+            #[doc = concat!(" assert!(", stringify!($name), "::new(\"M:OUTTMP@@\").is_err());")]
+            #[doc = " # Ok::<(), pacsys::Error>(())"]
+            #[doc = " ```"]
             pub fn new(drf: &str) -> Result<Self, Error> {
                 Ok($name(Device::new(drf)?))
             }
@@ -554,16 +849,57 @@ macro_rules! typed_device {
 
         impl<B: Backend + 'static> $name<B> {
             /// A typed device on `backend` (see [`Device::bound`]).
+            #[doc = ""]
+            #[doc = " ```"]
+            #[doc = " use std::sync::Arc;"]
+            #[doc = concat!(" use pacsys::{DpmBackend, ", stringify!($name), "};")]
+            #[doc = ""]
+            #[doc = " let backend = Arc::new(DpmBackend::builder().env(Default::default()).build()?);"]
+            #[doc = concat!(" let dev = ", stringify!($name), "::bound(\"z:acltst\", backend)?;")]
+            #[doc = " assert_eq!(dev.name(), \"Z:ACLTST\");"]
+            #[doc = " # Ok::<(), pacsys::Error>(())"]
+            #[doc = " ```"]
             pub fn bound(drf: &str, backend: Arc<B>) -> Result<Self, Error> {
                 Ok($name(Device::bound(drf, backend)?))
             }
 
             /// The untyped device.
+            #[doc = ""]
+            #[doc = " ```"]
+            #[doc = concat!(" use pacsys::{Device, ", stringify!($name), "};")]
+            #[doc = ""]
+            #[doc = concat!(" let dev = ", stringify!($name), "::new(\"Z:ACLTST[0:3]\")?;")]
+            #[doc = " let untyped: &Device = dev.device();"]
+            #[doc = " assert_eq!(untyped.drf(), \"Z:ACLTST.READING[0:3]\");"]
+            #[doc = " # Ok::<(), pacsys::Error>(())"]
+            #[doc = " ```"]
             pub fn device(&self) -> &Device<B> {
                 &self.0
             }
 
             #[doc = concat!("Reads the reading property once as ", $what, "; another kind is an [`Error::Protocol`].")]
+            #[doc = ""]
+            #[doc = " ```"]
+            #[doc = concat!(" use pacsys::", stringify!($name), ";")]
+            #[doc = ""]
+            #[doc = " # #[tokio::main(flavor = \"current_thread\")]"]
+            #[doc = " # async fn main() -> Result<(), Box<dyn std::error::Error>> {"]
+            #[doc = " # let server = pacsys_testing::FakeDpmServer::builder().start().await?;"]
+            #[doc = " # let backend = std::sync::Arc::new(pacsys::DpmBackend::builder().host(\"127.0.0.1\").port(server.port()).env(Default::default()).build()?);"]
+            #[doc = concat!(" # let (drf, expected, other) = match \"", stringify!($name), "\" {")]
+            #[doc = " #     \"ScalarDevice\" => (\"M:OUTTMP\", \"72.5\", \"Z:TEXTDV\"),"]
+            #[doc = " #     \"ArrayDevice\" => (\"Z:ACLTST[0:1]\", \"[0.0, 0.5]\", \"Z:TEXTDV\"),"]
+            #[doc = " #     _ => (\"Z:TEXTDV\", \"\\\"hello\\\"\", \"M:OUTTMP\"),"]
+            #[doc = " # };"]
+            #[doc = " // `drf` names a device of this kind (`other` one of another kind)."]
+            #[doc = concat!(" let dev = ", stringify!($name), "::bound(drf, backend.clone())?;")]
+            #[doc = concat!(" let value: ", stringify!($out), " = dev.read().await?;")]
+            #[doc = " assert_eq!(format!(\"{value:?}\"), expected);"]
+            #[doc = " // A device of another kind is a protocol error."]
+            #[doc = concat!(" assert!(", stringify!($name), "::bound(other, backend)?.read().await.is_err());")]
+            #[doc = " # server.shutdown().await;"]
+            #[doc = " # Ok(()) }"]
+            #[doc = " ```"]
             pub async fn read(&self) -> Result<$out, Error> {
                 let v = self.0.read().await?;
                 let conv: fn(Value) -> Result<$out, Value> = $conv;
@@ -571,16 +907,43 @@ macro_rules! typed_device {
             }
 
             /// The same device with another event (see [`Device::with_event`]).
+            #[doc = ""]
+            #[doc = " ```"]
+            #[doc = concat!(" use pacsys::", stringify!($name), ";")]
+            #[doc = ""]
+            #[doc = concat!(" let dev: ", stringify!($name), " = ", stringify!($name), "::new(\"M:OUTTMP\")?.with_event(\"p,500\")?;")]
+            #[doc = " assert!(dev.is_periodic());"]
+            #[doc = " assert!(dev.with_event(\"x\").is_err());"]
+            #[doc = " # Ok::<(), pacsys::Error>(())"]
+            #[doc = " ```"]
             pub fn with_event(&self, event: &str) -> Result<Self, Error> {
                 Ok($name(self.0.with_event(event)?))
             }
 
             /// The same device with a range (see [`Device::with_range`]).
+            #[doc = ""]
+            #[doc = " ```"]
+            #[doc = concat!(" use pacsys::", stringify!($name), ";")]
+            #[doc = ""]
+            #[doc = concat!(" let dev: ", stringify!($name), " = ", stringify!($name), "::new(\"Z:ACLTST\")?.with_range(\"[0:3]\".parse()?);")]
+            #[doc = " assert_eq!(dev.drf(), \"Z:ACLTST.READING[0:3]\");"]
+            #[doc = " # Ok::<(), Box<dyn std::error::Error>>(())"]
+            #[doc = " ```"]
             pub fn with_range(&self, range: Range) -> Self {
                 $name(self.0.with_range(range))
             }
 
             /// The same device on another backend (see [`Device::with_backend`]).
+            #[doc = ""]
+            #[doc = " ```"]
+            #[doc = " use std::sync::Arc;"]
+            #[doc = concat!(" use pacsys::{DpmBackend, ", stringify!($name), "};")]
+            #[doc = ""]
+            #[doc = " let backend = Arc::new(DpmBackend::builder().env(Default::default()).build()?);"]
+            #[doc = concat!(" let dev: ", stringify!($name), "<DpmBackend> = ", stringify!($name), "::new(\"M:OUTTMP\")?.with_backend(backend);")]
+            #[doc = " assert_eq!(dev.drf(), \"M:OUTTMP.READING\");"]
+            #[doc = " # Ok::<(), pacsys::Error>(())"]
+            #[doc = " ```"]
             pub fn with_backend<C: Backend + 'static>(&self, backend: Arc<C>) -> $name<C> {
                 $name(self.0.with_backend(backend))
             }

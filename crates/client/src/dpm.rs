@@ -52,30 +52,99 @@ pub struct DpmBackendBuilder {
 
 impl DpmBackendBuilder {
     /// The DPM/HTTP proxy host.
+    ///
+    /// ```
+    /// use pacsys::DpmBackend;
+    ///
+    /// let backend = DpmBackend::builder().host("dpm.example").env(Default::default()).build()?;
+    /// assert_eq!(backend.addr(), "dpm.example:6802");
+    /// # Ok::<(), pacsys::Error>(())
+    /// ```
     pub fn host(mut self, host: impl Into<String>) -> Self {
         self.host = Some(host.into());
         self
     }
 
     /// The DPM/HTTP proxy port.
+    ///
+    /// ```
+    /// use pacsys::DpmBackend;
+    ///
+    /// let backend = DpmBackend::builder().port(6803).env(Default::default()).build()?;
+    /// assert_eq!(backend.addr(), "acsys-proxy.fnal.gov:6803");
+    /// assert!(DpmBackend::builder().port(0).env(Default::default()).build().is_err());
+    /// # Ok::<(), pacsys::Error>(())
+    /// ```
     pub fn port(mut self, port: u16) -> Self {
         self.port = Some(port);
         self
     }
 
     /// How many pooled connections serve one-shot reads (at least 1).
+    ///
+    /// ```
+    /// use pacsys::{Backend, DpmBackend, Value};
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let server = pacsys_testing::FakeDpmServer::builder().start().await?;
+    /// # let port = server.port();
+    /// let backend = DpmBackend::builder()
+    ///     .host("127.0.0.1")
+    ///     .port(port)
+    ///     .pool_size(1)
+    ///     .env(Default::default())
+    ///     .build()?;
+    /// assert_eq!(backend.read("M:OUTTMP", None).await?, Value::Scalar(72.5));
+    /// assert_eq!(backend.client().idle_connections(), 1); // kept for the next read
+    /// # drop(backend);
+    /// # server.shutdown().await;
+    /// # Ok(()) }
+    /// ```
     pub fn pool_size(mut self, size: usize) -> Self {
         self.pool_size = Some(size);
         self
     }
 
     /// The default total timeout of a call.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use pacsys::{Backend, DpmBackend};
+    ///
+    /// let backend = DpmBackend::builder()
+    ///     .timeout(Duration::from_millis(1500))
+    ///     .env(Default::default())
+    ///     .build()?;
+    /// assert_eq!(backend.timeout(), Duration::from_millis(1500));
+    /// # Ok::<(), pacsys::Error>(())
+    /// ```
     pub fn timeout(mut self, timeout: Duration) -> Self {
         self.timeout = Some(timeout);
         self
     }
 
     /// The role settings are made with (sent as `#ROLE:<role>`).
+    ///
+    /// ```
+    /// use pacsys::{Backend, DpmBackend, Value};
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let server = pacsys_testing::FakeDpmServer::builder().insecure_settings(true).start().await?;
+    /// # let port = server.port();
+    /// let backend = DpmBackend::builder()
+    ///     .host("127.0.0.1")
+    ///     .port(port)
+    ///     .role("testing")
+    ///     .env(Default::default())
+    ///     .build()?;
+    /// let result = backend.write("G:AMANDA", Value::Scalar(12.5), None).await?;
+    /// assert!(result.is_success());
+    /// # drop(backend);
+    /// # server.shutdown().await;
+    /// # Ok(()) }
+    /// ```
     pub fn role(mut self, role: impl Into<String>) -> Self {
         self.role = Some(role.into());
         self
@@ -83,6 +152,27 @@ impl DpmBackendBuilder {
 
     /// Reports connection trouble, reconnections and drops to `observer` (see
     /// [`crate::observe`]).
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use pacsys::observe::{Observation, Observer};
+    /// use pacsys::{Backend, DpmBackend};
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let port = std::net::TcpListener::bind("127.0.0.1:0")?.local_addr()?.port();
+    /// let (observer, mut rx) = Observer::channel(16);
+    /// let backend = DpmBackend::builder()
+    ///     .host("127.0.0.1")
+    ///     .port(port) // nothing listens there
+    ///     .timeout(Duration::from_secs(1))
+    ///     .observer(observer)
+    ///     .env(Default::default())
+    ///     .build()?;
+    /// assert!(backend.read("M:OUTTMP", None).await.is_err());
+    /// assert!(matches!(rx.try_recv(), Some(Observation::CallFailed { operation: "get_many", .. })));
+    /// # Ok(()) }
+    /// ```
     pub fn observer(mut self, observer: Observer) -> Self {
         self.observer = Some(observer);
         self
@@ -90,6 +180,17 @@ impl DpmBackendBuilder {
 
     /// Use these environment values instead of reading the process environment at
     /// [`build`](Self::build) (pass `EnvConfig::default()` to ignore the environment).
+    ///
+    /// ```
+    /// use pacsys::env::EnvConfig;
+    /// use pacsys::DpmBackend;
+    ///
+    /// let env = EnvConfig::from_lookup(|k| (k == "PACSYS_DPM_HOST").then(|| "dpm.example".to_owned()))?;
+    /// assert_eq!(DpmBackend::builder().env(env.clone()).build()?.addr(), "dpm.example:6802");
+    /// // A value given to the builder wins over the environment.
+    /// assert_eq!(DpmBackend::builder().host("other").env(env).build()?.addr(), "other:6802");
+    /// # Ok::<(), pacsys::Error>(())
+    /// ```
     pub fn env(mut self, env: EnvConfig) -> Self {
         self.env = Some(env);
         self
@@ -98,6 +199,16 @@ impl DpmBackendBuilder {
     /// Builds the backend. No I/O: connections are made on first use.
     ///
     /// Fails with [`Error::Config`] if a `PACSYS_*` variable or a setting is invalid.
+    ///
+    /// ```
+    /// use pacsys::{DpmBackend, Error};
+    ///
+    /// let backend = DpmBackend::builder().host("127.0.0.1").env(Default::default()).build()?;
+    /// assert_eq!(backend.addr(), "127.0.0.1:6802"); // nothing was connected yet
+    /// let bad = DpmBackend::builder().pool_size(0).env(Default::default()).build();
+    /// assert!(matches!(bad, Err(Error::Config(_))));
+    /// # Ok::<(), pacsys::Error>(())
+    /// ```
     pub fn build(self) -> Result<DpmBackend, Error> {
         let env = match self.env {
             Some(env) => env,
@@ -144,10 +255,17 @@ impl DpmBackendBuilder {
 /// per subscription, one kept write connection (Kerberos-authenticated with the
 /// `kerberos` feature).
 ///
-/// ```no_run
+/// ```
 /// use pacsys::{Backend, DpmBackend};
 ///
-/// # async fn demo() -> Result<(), pacsys::Error> {
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// # let server = pacsys_testing::FakeDpmServer::builder().start().await?;
+/// # // SAFETY: single-threaded here; nothing else reads the environment.
+/// # unsafe {
+/// #     std::env::set_var("PACSYS_DPM_HOST", "127.0.0.1");
+/// #     std::env::set_var("PACSYS_DPM_PORT", server.port().to_string());
+/// # }
 /// let backend = DpmBackend::builder().build()?;
 /// for result in backend.get_many(&["M:OUTTMP", "G:AMANDA"], None).await {
 ///     match result {
@@ -155,6 +273,11 @@ impl DpmBackendBuilder {
 ///         Err(e) => println!("{e}"),
 ///     }
 /// }
+/// # let values: Vec<_> = backend.get_many(&["M:OUTTMP", "G:AMANDA"], None).await
+/// #     .into_iter().map(|r| r.ok().and_then(|r| r.value)).collect();
+/// # assert_eq!(values, [Some(pacsys::Value::Scalar(72.5)), Some(pacsys::Value::Scalar(42.0))]);
+/// # drop(backend);
+/// # server.shutdown().await;
 /// # Ok(()) }
 /// ```
 #[derive(Debug)]
@@ -167,17 +290,53 @@ pub struct DpmBackend {
 
 impl DpmBackend {
     /// A builder with the reference defaults and the environment.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use pacsys::{Backend, DpmBackend};
+    ///
+    /// let backend = DpmBackend::builder().env(Default::default()).build()?; // the reference defaults
+    /// assert_eq!(backend.addr(), "acsys-proxy.fnal.gov:6802");
+    /// assert_eq!(backend.timeout(), Duration::from_secs(5));
+    /// # Ok::<(), pacsys::Error>(())
+    /// ```
     pub fn builder() -> DpmBackendBuilder {
         DpmBackendBuilder::default()
     }
 
     /// `host:port` of the DPM/HTTP proxy.
+    ///
+    /// ```
+    /// let backend = pacsys::DpmBackend::builder()
+    ///     .host("localhost")
+    ///     .port(6810)
+    ///     .env(Default::default())
+    ///     .build()?;
+    /// assert_eq!(backend.addr(), "localhost:6810");
+    /// # Ok::<(), pacsys::Error>(())
+    /// ```
     pub fn addr(&self) -> String {
         self.client.addr()
     }
 
     /// The underlying `pacsys-dpm-core` client, for what the facade does not cover yet
     /// (statistics, control commands, subscription options).
+    ///
+    /// ```
+    /// use pacsys::{Backend, DpmBackend};
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let server = pacsys_testing::FakeDpmServer::builder().start().await?;
+    /// # let backend = DpmBackend::builder().host("127.0.0.1").port(server.port()).env(Default::default()).build()?;
+    /// backend.read("M:OUTTMP", None).await?;
+    /// let stats = backend.client().stats();
+    /// assert_eq!(stats.readings, 1);
+    /// assert_eq!(stats.connects, 1);
+    /// # drop(backend);
+    /// # server.shutdown().await;
+    /// # Ok(()) }
+    /// ```
     pub fn client(&self) -> &DpmClient {
         &self.client
     }

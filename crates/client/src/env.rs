@@ -83,11 +83,34 @@ pub struct EnvConfig {
 
 impl EnvConfig {
     /// Reads the process environment. A variable that is not valid Unicode counts as unset.
+    ///
+    /// ```
+    /// use pacsys::env::EnvConfig;
+    ///
+    /// // With PACSYS_DPM_PORT=6803 in the environment:
+    /// # // SAFETY: single-threaded here; nothing else reads the environment.
+    /// # unsafe { std::env::set_var("PACSYS_DPM_PORT", "6803") };
+    /// let env = EnvConfig::from_env()?;
+    /// assert_eq!(env.dpm_port, Some(6803));
+    /// # Ok::<(), pacsys::env::ConfigError>(())
+    /// ```
     pub fn from_env() -> Result<EnvConfig, ConfigError> {
         EnvConfig::from_lookup(|k| std::env::var(k).ok())
     }
 
     /// Reads the variables through `lookup` (name to value).
+    ///
+    /// ```
+    /// use std::collections::HashMap;
+    /// use pacsys::env::{BackendKind, EnvConfig};
+    ///
+    /// let vars = HashMap::from([("PACSYS_BACKEND", "grpc"), ("PACSYS_POOL_SIZE", "8")]);
+    /// let env = EnvConfig::from_lookup(|k| vars.get(k).map(|v| v.to_string()))?;
+    /// assert_eq!(env.backend, Some(BackendKind::Grpc));
+    /// assert_eq!(env.pool_size, Some(8));
+    /// assert_eq!(env.dpm_host, None);
+    /// # Ok::<(), pacsys::env::ConfigError>(())
+    /// ```
     pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<EnvConfig, ConfigError> {
         let get = |name: &str| lookup(name).filter(|v| !v.trim().is_empty());
         Ok(EnvConfig {

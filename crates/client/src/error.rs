@@ -111,11 +111,27 @@ impl Error {
     /// Whether trying the same operation again may succeed (timeouts, connection trouble),
     /// as opposed to a problem with the request itself. [`Error::OutcomeUnknown`] is not
     /// retryable: read the device back first.
+    ///
+    /// ```
+    /// use pacsys::Error;
+    ///
+    /// assert!(Error::Timeout { context: "reading".into() }.is_retryable());
+    /// assert!(Error::ConnectionLost { reason: "reset".into() }.is_retryable());
+    /// assert!(!Error::Closed.is_retryable());
+    /// ```
     pub fn is_retryable(&self) -> bool {
         matches!(self, Error::Timeout { .. } | Error::ConnectionLost { .. })
     }
 
     /// The ACNET status of a [`Error::Device`] error, `None` for the other kinds.
+    ///
+    /// ```
+    /// use pacsys::{Error, Status};
+    ///
+    /// let e = Error::Device { drf: "Z:NOPE".into(), status: Status::new(17, -26) };
+    /// assert_eq!(e.status(), Some(Status::new(17, -26)));
+    /// assert_eq!(Error::Closed.status(), None);
+    /// ```
     pub fn status(&self) -> Option<Status> {
         match self {
             Error::Device { status, .. } => Some(*status),

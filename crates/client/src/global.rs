@@ -198,11 +198,20 @@ fn owned<S: AsRef<str>>(drfs: &[S]) -> Vec<String> {
 /// Reads one DRF once with the default backend and returns its value
 /// (see [`Backend::read`]).
 ///
-/// ```no_run
+/// ```
 /// # #[tokio::main(flavor = "current_thread")]
-/// # async fn main() -> Result<(), pacsys::Error> {
+/// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// # let server = pacsys_testing::FakeDpmServer::builder().insecure_settings(true).start().await?;
+/// # let mut config = pacsys::env::EnvConfig::default();
+/// # config.backend = Some(pacsys::env::BackendKind::Dpm);
+/// # config.dpm_host = Some("127.0.0.1".into());
+/// # config.dpm_port = Some(server.port());
+/// # pacsys::configure(config); // the default backend uses the fake server
 /// let temperature = pacsys::read("M:OUTTMP").await?;
 /// println!("{temperature:?}");
+/// assert_eq!(temperature, pacsys::Value::Scalar(72.5));
+/// # pacsys::shutdown();
+/// # server.shutdown().await;
 /// # Ok(()) }
 /// ```
 pub async fn read(drf: &str) -> Result<Value, Error> {
@@ -213,11 +222,20 @@ pub async fn read(drf: &str) -> Result<Value, Error> {
 /// Reads one DRF once with the default backend and returns the whole reading
 /// (see [`Backend::get`]).
 ///
-/// ```no_run
+/// ```
 /// # #[tokio::main(flavor = "current_thread")]
-/// # async fn main() -> Result<(), pacsys::Error> {
+/// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// # let server = pacsys_testing::FakeDpmServer::builder().insecure_settings(true).start().await?;
+/// # let mut config = pacsys::env::EnvConfig::default();
+/// # config.backend = Some(pacsys::env::BackendKind::Dpm);
+/// # config.dpm_host = Some("127.0.0.1".into());
+/// # config.dpm_port = Some(server.port());
+/// # pacsys::configure(config); // the default backend uses the fake server
 /// let reading = pacsys::get("M:OUTTMP").await?;
 /// println!("{:?} at {:?}", reading.value, reading.timestamp);
+/// assert_eq!(reading.value, Some(pacsys::Value::Scalar(72.5)));
+/// # pacsys::shutdown();
+/// # server.shutdown().await;
 /// # Ok(()) }
 /// ```
 pub async fn get(drf: &str) -> Result<Reading, Error> {
@@ -229,12 +247,23 @@ pub async fn get(drf: &str) -> Result<Reading, Error> {
 /// (see [`Backend::get_many`]). The outer `Err` means the default backend could not be
 /// made.
 ///
-/// ```no_run
+/// ```
 /// # #[tokio::main(flavor = "current_thread")]
-/// # async fn main() -> Result<(), pacsys::Error> {
+/// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// # let server = pacsys_testing::FakeDpmServer::builder().insecure_settings(true).start().await?;
+/// # let mut config = pacsys::env::EnvConfig::default();
+/// # config.backend = Some(pacsys::env::BackendKind::Dpm);
+/// # config.dpm_host = Some("127.0.0.1".into());
+/// # config.dpm_port = Some(server.port());
+/// # pacsys::configure(config); // the default backend uses the fake server
 /// for r in pacsys::get_many(&["M:OUTTMP", "G:AMANDA"]).await? {
 ///     println!("{r:?}");
 /// }
+/// let results = pacsys::get_many(&["G:AMANDA", "Z:NOSUCH"]).await?;
+/// assert_eq!(results[0].as_ref().map(|r| r.value.clone()), Ok(Some(pacsys::Value::Scalar(42.0))));
+/// assert!(results[1].is_err()); // only its own slot fails
+/// # pacsys::shutdown();
+/// # server.shutdown().await;
 /// # Ok(()) }
 /// ```
 pub async fn get_many<S: AsRef<str>>(drfs: &[S]) -> Result<Vec<Result<Reading, Error>>, Error> {
@@ -244,11 +273,20 @@ pub async fn get_many<S: AsRef<str>>(drfs: &[S]) -> Result<Vec<Result<Reading, E
 
 /// Writes one setting with the default backend (see [`Backend::write`]).
 ///
-/// ```no_run
+/// ```
 /// use pacsys::Value;
 /// # #[tokio::main(flavor = "current_thread")]
-/// # async fn main() -> Result<(), pacsys::Error> {
+/// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// # let server = pacsys_testing::FakeDpmServer::builder().insecure_settings(true).start().await?;
+/// # let mut config = pacsys::env::EnvConfig::default();
+/// # config.backend = Some(pacsys::env::BackendKind::Dpm);
+/// # config.dpm_host = Some("127.0.0.1".into());
+/// # config.dpm_port = Some(server.port());
+/// # pacsys::configure(config); // the default backend uses the fake server
 /// pacsys::write("G:AMANDA", Value::Scalar(12.5)).await?;
+/// assert_eq!(pacsys::read("G:AMANDA").await?, Value::Scalar(12.5));
+/// # pacsys::shutdown();
+/// # server.shutdown().await;
 /// # Ok(()) }
 /// ```
 pub async fn write(drf: &str, value: Value) -> Result<WriteResult, Error> {
@@ -259,12 +297,21 @@ pub async fn write(drf: &str, value: Value) -> Result<WriteResult, Error> {
 /// Writes several settings with the default backend: one result per setting, in order
 /// (see [`Backend::write_many`]).
 ///
-/// ```no_run
+/// ```
 /// use pacsys::Value;
 /// # #[tokio::main(flavor = "current_thread")]
-/// # async fn main() -> Result<(), pacsys::Error> {
+/// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// # let server = pacsys_testing::FakeDpmServer::builder().insecure_settings(true).start().await?;
+/// # let mut config = pacsys::env::EnvConfig::default();
+/// # config.backend = Some(pacsys::env::BackendKind::Dpm);
+/// # config.dpm_host = Some("127.0.0.1".into());
+/// # config.dpm_port = Some(server.port());
+/// # pacsys::configure(config); // the default backend uses the fake server
 /// let results = pacsys::write_many(&[("G:AMANDA", Value::Scalar(1.0)), ("Z:TEXTDV", Value::Text("x".into()))]).await?;
 /// assert_eq!(results.len(), 2);
+/// assert!(results.iter().all(|r| r.as_ref().is_ok_and(|w| w.is_success())));
+/// # pacsys::shutdown();
+/// # server.shutdown().await;
 /// # Ok(()) }
 /// ```
 pub async fn write_many<S: AsRef<str>>(
@@ -280,14 +327,24 @@ pub async fn write_many<S: AsRef<str>>(
 /// Subscribes with the default backend (see [`Backend::subscribe`]). The subscription
 /// runs on the private runtime and can be consumed from any runtime.
 ///
-/// ```no_run
+/// ```
 /// use futures::StreamExt;
 /// # #[tokio::main(flavor = "current_thread")]
-/// # async fn main() -> Result<(), pacsys::Error> {
+/// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// # let server = pacsys_testing::FakeDpmServer::builder().insecure_settings(true).start().await?;
+/// # let mut config = pacsys::env::EnvConfig::default();
+/// # config.backend = Some(pacsys::env::BackendKind::Dpm);
+/// # config.dpm_host = Some("127.0.0.1".into());
+/// # config.dpm_port = Some(server.port());
+/// # pacsys::configure(config); // the default backend uses the fake server
 /// let mut sub = pacsys::subscribe(&["M:OUTTMP@p,1000"]).await?;
 /// while let Some(event) = sub.next().await {
 ///     println!("{event}");
+/// #   assert!(event.is_reading());
+/// #   break; // the stream would run for ever
 /// }
+/// # pacsys::shutdown();
+/// # server.shutdown().await;
 /// # Ok(()) }
 /// ```
 pub async fn subscribe<S: AsRef<str>>(drfs: &[S]) -> Result<Subscription, Error> {

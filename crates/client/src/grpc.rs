@@ -49,24 +49,71 @@ pub struct GrpcBackendBuilder {
 
 impl GrpcBackendBuilder {
     /// The DAQ service host.
+    ///
+    /// ```
+    /// use pacsys::GrpcBackend;
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let backend = GrpcBackend::builder().host("daq.example").env(Default::default()).build()?;
+    /// assert_eq!(backend.addr(), "daq.example:50051");
+    /// # Ok(()) }
+    /// ```
     pub fn host(mut self, host: impl Into<String>) -> Self {
         self.host = Some(host.into());
         self
     }
 
     /// The DAQ service port.
+    ///
+    /// ```
+    /// use pacsys::GrpcBackend;
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let backend = GrpcBackend::builder().port(50052).env(Default::default()).build()?;
+    /// assert_eq!(backend.addr(), "dce08.fnal.gov:50052");
+    /// # Ok(()) }
+    /// ```
     pub fn port(mut self, port: u16) -> Self {
         self.port = Some(port);
         self
     }
 
     /// The JWT sent as a bearer token on every call; settings need one.
+    ///
+    /// ```
+    /// use pacsys::{Backend, Capabilities, GrpcBackend};
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// // A JWT whose payload is {"sub":"alice@FNAL.GOV","exp":1}.
+    /// let jwt = "eyJhbGciOiJub25lIn0.eyJzdWIiOiJhbGljZUBGTkFMLkdPViIsImV4cCI6MX0.";
+    /// let backend = GrpcBackend::builder().token(jwt).env(Default::default()).build()?;
+    /// assert!(backend.capabilities().contains(Capabilities::WRITE | Capabilities::AUTH_JWT));
+    /// assert_eq!(backend.principal()?.as_deref(), Some("alice@FNAL.GOV"));
+    /// # Ok(()) }
+    /// ```
     pub fn token(mut self, token: impl Into<String>) -> Self {
         self.token = Some(token.into());
         self
     }
 
     /// The default total timeout of a call.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use pacsys::{Backend, GrpcBackend};
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let backend = GrpcBackend::builder()
+    ///     .timeout(Duration::from_secs(10))
+    ///     .env(Default::default())
+    ///     .build()?;
+    /// assert_eq!(backend.timeout(), Duration::from_secs(10));
+    /// # Ok(()) }
+    /// ```
     pub fn timeout(mut self, timeout: Duration) -> Self {
         self.timeout = Some(timeout);
         self
@@ -74,6 +121,27 @@ impl GrpcBackendBuilder {
 
     /// Reports connection trouble, reconnections and drops to `observer` (see
     /// [`crate::observe`]).
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use pacsys::observe::{Observation, Observer};
+    /// use pacsys::{Backend, GrpcBackend};
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let port = std::net::TcpListener::bind("127.0.0.1:0")?.local_addr()?.port();
+    /// let (observer, mut rx) = Observer::channel(16);
+    /// let backend = GrpcBackend::builder()
+    ///     .host("127.0.0.1")
+    ///     .port(port) // nothing listens there
+    ///     .timeout(Duration::from_secs(1))
+    ///     .observer(observer)
+    ///     .env(Default::default())
+    ///     .build()?;
+    /// assert!(backend.read("M:OUTTMP", None).await.is_err());
+    /// assert!(matches!(rx.try_recv(), Some(Observation::CallFailed { operation: "get_many", .. })));
+    /// # Ok(()) }
+    /// ```
     pub fn observer(mut self, observer: Observer) -> Self {
         self.observer = Some(observer);
         self
@@ -81,6 +149,18 @@ impl GrpcBackendBuilder {
 
     /// Use these environment values instead of reading the process environment at
     /// [`build`](Self::build) (pass `EnvConfig::default()` to ignore the environment).
+    ///
+    /// ```
+    /// use pacsys::env::EnvConfig;
+    /// use pacsys::GrpcBackend;
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let env = EnvConfig::from_lookup(|k| (k == "PACSYS_GRPC_PORT").then(|| "50099".to_owned()))?;
+    /// let backend = GrpcBackend::builder().env(env).build()?;
+    /// assert_eq!(backend.addr(), "dce08.fnal.gov:50099");
+    /// # Ok(()) }
+    /// ```
     pub fn env(mut self, env: EnvConfig) -> Self {
         self.env = Some(env);
         self
@@ -89,6 +169,19 @@ impl GrpcBackendBuilder {
     /// Builds the backend. No I/O: the channel connects on first use. Must be called
     /// inside a tokio runtime ([`Error::ConnectionLost`] otherwise); fails with
     /// [`Error::Config`] if a `PACSYS_*` variable or a setting is invalid.
+    ///
+    /// ```
+    /// use pacsys::{Error, GrpcBackend};
+    ///
+    /// // Outside a tokio runtime the channel cannot be made.
+    /// let outside = GrpcBackend::builder().env(Default::default()).build();
+    /// assert!(matches!(outside, Err(Error::ConnectionLost { .. })));
+    ///
+    /// let rt = tokio::runtime::Runtime::new()?;
+    /// let backend = rt.block_on(async { GrpcBackend::builder().env(Default::default()).build() })?;
+    /// assert_eq!(backend.addr(), "dce08.fnal.gov:50051"); // nothing was connected yet
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn build(self) -> Result<GrpcBackend, Error> {
         let env = match self.env {
             Some(env) => env,
@@ -120,13 +213,23 @@ impl GrpcBackendBuilder {
 /// batch, one `Set` per [`write_many`](Backend::write_many), subscriptions that reconnect
 /// and report the gap. Settings need a JWT.
 ///
-/// ```no_run
+/// ```
 /// use pacsys::{Backend, GrpcBackend};
 ///
-/// # async fn demo() -> Result<(), pacsys::Error> {
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// # let server = pacsys_testing::FakeDaqServer::builder().start().await?;
+/// # // SAFETY: single-threaded here; nothing else reads the environment.
+/// # unsafe {
+/// #     std::env::set_var("PACSYS_GRPC_HOST", "127.0.0.1");
+/// #     std::env::set_var("PACSYS_GRPC_PORT", server.port().to_string());
+/// # }
 /// let backend = GrpcBackend::builder().token("eyJ...").build()?;
 /// let value = backend.read("M:OUTTMP", None).await?;
 /// println!("{value:?}");
+/// # assert_eq!(value, pacsys::Value::Scalar(72.5));
+/// # drop(backend);
+/// # server.shutdown().await;
 /// # Ok(()) }
 /// ```
 #[derive(Debug)]
@@ -140,16 +243,56 @@ pub struct GrpcBackend {
 
 impl GrpcBackend {
     /// A builder with the reference defaults and the environment.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use pacsys::{Backend, GrpcBackend};
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let backend = GrpcBackend::builder().env(Default::default()).build()?; // the reference defaults
+    /// assert_eq!(backend.addr(), "dce08.fnal.gov:50051");
+    /// assert_eq!(backend.timeout(), Duration::from_secs(5));
+    /// assert_eq!(backend.principal()?, None); // no token
+    /// # Ok(()) }
+    /// ```
     pub fn builder() -> GrpcBackendBuilder {
         GrpcBackendBuilder::default()
     }
 
     /// `host:port` of the DAQ service.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let backend = pacsys::GrpcBackend::builder()
+    ///     .host("localhost")
+    ///     .port(50052)
+    ///     .env(Default::default())
+    ///     .build()?;
+    /// assert_eq!(backend.addr(), "localhost:50052");
+    /// # Ok(()) }
+    /// ```
     pub fn addr(&self) -> &str {
         self.client.addr()
     }
 
     /// The underlying `pacsys-grpc-core` client, for what the facade does not cover yet.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use pacsys::{GrpcBackend, Value};
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let server = pacsys_testing::FakeDaqServer::builder().start().await?;
+    /// # let backend = GrpcBackend::builder().host("127.0.0.1").port(server.port()).env(Default::default()).build()?;
+    /// let reading = backend.client().read("M:OUTTMP", Duration::from_secs(2)).await?;
+    /// assert_eq!(reading.value, Some(Value::Scalar(72.5)));
+    /// # drop(backend);
+    /// # server.shutdown().await;
+    /// # Ok(()) }
+    /// ```
     pub fn client(&self) -> &DaqClient {
         &self.client
     }

@@ -13,17 +13,25 @@
 //! fails the batch. Subscriptions are [`futures::Stream`]s of [`Event`]s that report
 //! disconnections, reconnections with the gap, and drops.
 //!
-//! ```no_run
+//! ```
 //! use std::time::Duration;
 //! use futures::StreamExt;
 //! use pacsys::{Backend, DpmBackend, Event, Value};
 //!
-//! # async fn demo() -> Result<(), pacsys::Error> {
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! # let server = pacsys_testing::FakeDpmServer::builder().insecure_settings(true).start().await?;
+//! # // SAFETY: single-threaded here; nothing else reads the environment.
+//! # unsafe {
+//! #     std::env::set_var("PACSYS_DPM_HOST", "127.0.0.1");
+//! #     std::env::set_var("PACSYS_DPM_PORT", server.port().to_string());
+//! # }
 //! let backend = DpmBackend::builder().build()?; // PACSYS_DPM_HOST etc. apply
 //!
 //! // One value.
 //! let temperature = backend.read("M:OUTTMP", None).await?;
 //! println!("{temperature:?}");
+//! # assert_eq!(temperature, Value::Scalar(72.5));
 //!
 //! // A batch: one result per DRF, in order.
 //! for r in backend.get_many(&["M:OUTTMP", "Z:ACLTST[0:3]", "Z:NOSUCH"], None).await {
@@ -35,14 +43,19 @@
 //!
 //! // A setting.
 //! backend.write("G:AMANDA", Value::Scalar(12.5), Some(Duration::from_secs(2))).await?;
+//! # assert_eq!(backend.read("G:AMANDA", None).await?, Value::Scalar(12.5));
 //!
 //! // A stream.
 //! let mut sub = backend.subscribe(&["M:OUTTMP@p,1000"]).await?;
 //! while let Some(event) = sub.next().await {
 //!     if let Event::Reading(r) = event {
 //!         println!("{:?}", r.value);
+//! #       assert_eq!(r.value, Some(Value::Scalar(72.5)));
 //!     }
+//! #   break; // the stream would run for ever
 //! }
+//! # drop((sub, backend));
+//! # server.shutdown().await;
 //! # Ok(()) }
 //! ```
 //!

@@ -63,6 +63,18 @@ impl fmt::Debug for Observer {
 
 impl Observer {
     /// An observer that calls `f`.
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use std::sync::atomic::{AtomicUsize, Ordering};
+    /// use pacsys::observe::{Observation, Observer};
+    ///
+    /// let count = Arc::new(AtomicUsize::new(0));
+    /// let seen = Arc::clone(&count);
+    /// let observer = Observer::new(move |_: &Observation| { seen.fetch_add(1, Ordering::Relaxed); });
+    /// observer.observe(&Observation::CallFailed { operation: "get_many", error: pacsys::Error::Closed });
+    /// assert_eq!(count.load(Ordering::Relaxed), 1);
+    /// ```
     pub fn new(f: impl Fn(&Observation) + Send + Sync + 'static) -> Observer {
         Observer(Arc::new(f))
     }
@@ -98,6 +110,15 @@ impl Observer {
     }
 
     /// Reports one observation.
+    ///
+    /// ```
+    /// use pacsys::observe::{Observation, Observer};
+    ///
+    /// let (observer, mut rx) = Observer::channel(8);
+    /// let failed = Observation::CallFailed { operation: "write_many", error: pacsys::Error::Closed };
+    /// observer.observe(&failed);
+    /// assert_eq!(rx.try_recv(), Some(failed));
+    /// ```
     pub fn observe(&self, observation: &Observation) {
         (self.0)(observation);
     }
@@ -139,16 +160,48 @@ pub struct ObservationReceiver {
 
 impl ObservationReceiver {
     /// The next observation; `None` once every observer is gone.
+    ///
+    /// ```
+    /// use pacsys::observe::{Observation, Observer};
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// let (observer, mut rx) = Observer::channel(8);
+    /// let failed = Observation::CallFailed { operation: "get_many", error: pacsys::Error::Closed };
+    /// observer.observe(&failed);
+    /// assert_eq!(rx.recv().await, Some(failed));
+    /// drop(observer); // every observer gone: the channel ends
+    /// assert_eq!(rx.recv().await, None);
+    /// # }
+    /// ```
     pub async fn recv(&mut self) -> Option<Observation> {
         self.rx.recv().await
     }
 
     /// An observation if one is waiting.
+    ///
+    /// ```
+    /// use pacsys::observe::Observer;
+    ///
+    /// let (_observer, mut rx) = Observer::channel(8);
+    /// assert_eq!(rx.try_recv(), None); // nothing waiting
+    /// ```
     pub fn try_recv(&mut self) -> Option<Observation> {
         self.rx.try_recv().ok()
     }
 
     /// How many observations were dropped because the channel was full.
+    ///
+    /// ```
+    /// use pacsys::observe::{Observation, Observer};
+    ///
+    /// let (observer, rx) = Observer::channel(1);
+    /// let failed = Observation::CallFailed { operation: "get_many", error: pacsys::Error::Closed };
+    /// for _ in 0..3 {
+    ///     observer.observe(&failed);
+    /// }
+    /// assert_eq!(rx.missed(), 2); // one queued, two dropped
+    /// ```
     pub fn missed(&self) -> u64 {
         self.missed.load(Ordering::Relaxed)
     }

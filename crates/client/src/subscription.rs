@@ -23,11 +23,18 @@ use crate::observe::Observer;
 /// is dropped, whichever comes first). Drops are never silent: the stream carries
 /// [`Event::Dropped`] markers and [`Subscription::dropped`] counts them.
 ///
-/// ```no_run
+/// ```
 /// use futures::StreamExt;
 /// use pacsys::{Backend, DpmBackend, Event};
 ///
-/// # async fn demo() -> Result<(), pacsys::Error> {
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// # let server = pacsys_testing::FakeDpmServer::builder().start().await?;
+/// # // SAFETY: single-threaded here; nothing else reads the environment.
+/// # unsafe {
+/// #     std::env::set_var("PACSYS_DPM_HOST", "127.0.0.1");
+/// #     std::env::set_var("PACSYS_DPM_PORT", server.port().to_string());
+/// # }
 /// let backend = DpmBackend::builder().build()?;
 /// let mut sub = backend.subscribe(&["M:OUTTMP@p,1000"]).await?;
 /// while let Some(event) = sub.next().await {
@@ -36,7 +43,11 @@ use crate::observe::Observer;
 ///         Event::Reconnected { gap } => println!("no data for {gap:?}"),
 ///         other => println!("{other}"),
 ///     }
+/// #   break; // the stream would run for ever
 /// }
+/// # assert_eq!(sub.drfs(), ["M:OUTTMP@p,1000"]);
+/// # drop((sub, backend));
+/// # server.shutdown().await;
 /// # Ok(()) }
 /// ```
 #[derive(Debug)]
@@ -97,12 +108,36 @@ pub struct Registry {
 
 impl Registry {
     /// An empty registry.
+    ///
+    /// ```
+    /// use pacsys::subscription::Registry;
+    ///
+    /// let registry = Registry::new();
+    /// assert!(!registry.is_closed());
+    /// ```
     pub fn new() -> Registry {
         Registry::default()
     }
 
     /// An empty registry whose subscriptions report disconnections, reconnections and
     /// drops to `observer` (as their consumer takes them from the stream).
+    ///
+    /// ```
+    /// use futures::StreamExt;
+    /// use pacsys::observe::{Observation, Observer};
+    /// use pacsys::subscription::Registry;
+    /// use pacsys::Event;
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// let (observer, mut rx) = Observer::channel(8);
+    /// let registry = Registry::with_observer(Some(observer));
+    /// let events = futures::stream::iter([Event::Dropped { count: 3 }]);
+    /// let mut sub = registry.register_stream(["Z:A@p,100"], events, Default::default());
+    /// assert_eq!(sub.next().await, Some(Event::Dropped { count: 3 }));
+    /// assert!(matches!(rx.try_recv(), Some(Observation::Subscription { .. })));
+    /// # }
+    /// ```
     pub fn with_observer(observer: Option<Observer>) -> Registry {
         Registry {
             observer,
@@ -111,11 +146,31 @@ impl Registry {
     }
 
     /// Whether [`Registry::close`] was called.
+    ///
+    /// ```
+    /// let registry = pacsys::subscription::Registry::new();
+    /// registry.close();
+    /// assert!(registry.is_closed());
+    /// ```
     pub fn is_closed(&self) -> bool {
         self.closed.load(Ordering::Acquire)
     }
 
     /// Ends every registered subscription; later ones are ended as they register.
+    ///
+    /// ```
+    /// use futures::StreamExt;
+    /// use pacsys::subscription::Registry;
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// let registry = Registry::new();
+    /// let mut sub = registry.register_stream(["Z:A"], futures::stream::pending(), Default::default());
+    /// registry.close();
+    /// assert!(sub.is_closed());
+    /// assert!(sub.next().await.is_none()); // the stream ends
+    /// # }
+    /// ```
     pub fn close(&self) {
         self.closed.store(true, Ordering::Release);
         let signals = std::mem::take(&mut *self.lock());
@@ -150,6 +205,19 @@ impl Registry {
 
     /// Wraps any stream of events as a [`Subscription`] ended by [`Registry::close`]
     /// (see [`Subscription::from_stream`] for the arguments).
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use std::sync::atomic::{AtomicU64, Ordering};
+    /// use pacsys::subscription::Registry;
+    ///
+    /// let registry = Registry::new();
+    /// let dropped = Arc::new(AtomicU64::new(0));
+    /// let sub = registry.register_stream(["Z:A@p,100"], futures::stream::pending(), Arc::clone(&dropped));
+    /// dropped.fetch_add(2, Ordering::Relaxed); // the producer counts what it drops
+    /// assert_eq!(sub.dropped(), 2);
+    /// assert_eq!(sub.drfs(), ["Z:A@p,100"]);
+    /// ```
     pub fn register_stream<D, S>(&self, drfs: D, events: S, dropped: Arc<AtomicU64>) -> Subscription
     where
         D: IntoIterator,
@@ -253,6 +321,23 @@ impl Subscription {
 
     /// Stops the subscription: the connection is released and the stream ends at once
     /// (events still buffered are discarded). Idempotent.
+    ///
+    /// ```
+    /// use futures::StreamExt;
+    /// use pacsys::Backend;
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let server = pacsys_testing::FakeDpmServer::builder().start().await?;
+    /// # let backend = pacsys::DpmBackend::builder().host("127.0.0.1").port(server.port()).env(Default::default()).build()?;
+    /// let mut sub = backend.subscribe(&["M:OUTTMP@p,100"]).await?;
+    /// assert!(sub.next().await.is_some());
+    /// sub.stop().await;
+    /// assert!(sub.next().await.is_none());
+    /// # drop(backend);
+    /// # server.shutdown().await;
+    /// # Ok(()) }
+    /// ```
     pub async fn stop(&mut self) {
         match &mut self.inner {
             Some(Inner::Dpm(s)) => s.stop().await,
@@ -263,6 +348,20 @@ impl Subscription {
     }
 
     /// How many readings were dropped so far because the consumer fell behind.
+    ///
+    /// ```
+    /// use pacsys::Backend;
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let server = pacsys_testing::FakeDpmServer::builder().start().await?;
+    /// # let backend = pacsys::DpmBackend::builder().host("127.0.0.1").port(server.port()).env(Default::default()).build()?;
+    /// let sub = backend.subscribe(&["M:OUTTMP@p,100"]).await?;
+    /// assert_eq!(sub.dropped(), 0); // nothing dropped while the consumer keeps up
+    /// # drop(backend);
+    /// # server.shutdown().await;
+    /// # Ok(()) }
+    /// ```
     pub fn dropped(&self) -> u64 {
         match &self.inner {
             Some(Inner::Dpm(s)) => s.dropped(),
@@ -273,6 +372,20 @@ impl Subscription {
     }
 
     /// The subscribed DRFs, as given.
+    ///
+    /// ```
+    /// use pacsys::Backend;
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let server = pacsys_testing::FakeDpmServer::builder().start().await?;
+    /// # let backend = pacsys::DpmBackend::builder().host("127.0.0.1").port(server.port()).env(Default::default()).build()?;
+    /// let sub = backend.subscribe(&["M:OUTTMP@p,1000", "G:AMANDA@p,1000"]).await?;
+    /// assert_eq!(sub.drfs(), ["M:OUTTMP@p,1000", "G:AMANDA@p,1000"]);
+    /// # drop(backend);
+    /// # server.shutdown().await;
+    /// # Ok(()) }
+    /// ```
     pub fn drfs(&self) -> Vec<String> {
         match &self.inner {
             Some(Inner::Dpm(s)) => s.drfs().iter().map(|d| d.to_string()).collect(),
@@ -283,12 +396,51 @@ impl Subscription {
     }
 
     /// Whether the backend was closed (the stream has ended or will end at the next poll).
+    ///
+    /// ```
+    /// use futures::StreamExt;
+    /// use pacsys::Backend;
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let server = pacsys_testing::FakeDpmServer::builder().start().await?;
+    /// # let backend = pacsys::DpmBackend::builder().host("127.0.0.1").port(server.port()).env(Default::default()).build()?;
+    /// let mut sub = backend.subscribe(&["M:OUTTMP@p,100"]).await?;
+    /// assert!(!sub.is_closed());
+    /// backend.close().await;
+    /// assert!(sub.is_closed());
+    /// assert!(sub.next().await.is_none());
+    /// # drop(backend);
+    /// # server.shutdown().await;
+    /// # Ok(()) }
+    /// ```
     pub fn is_closed(&self) -> bool {
         self.signal.closed.load(Ordering::Acquire)
     }
 
     /// Adds DRFs to the running subscription (DPM only; every DRF is checked first and an
     /// invalid one changes nothing). gRPC subscriptions give [`Error::Unsupported`].
+    ///
+    /// ```
+    /// use futures::StreamExt;
+    /// use pacsys::{Backend, Event};
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let server = pacsys_testing::FakeDpmServer::builder().start().await?;
+    /// # let backend = pacsys::DpmBackend::builder().host("127.0.0.1").port(server.port()).env(Default::default()).build()?;
+    /// let mut sub = backend.subscribe(&["M:OUTTMP@p,100"]).await?;
+    /// sub.add(&["G:AMANDA@p,100"]).await?;
+    /// assert!(sub.add(&["G:AMANDA@@"]).await.is_err()); // checked first
+    /// let amanda = sub.filter_map(|e| async move { match e {
+    ///     Event::Reading(r) if r.drf.starts_with("G:AMANDA") => Some(r),
+    ///     _ => None,
+    /// } });
+    /// assert!(Box::pin(amanda).next().await.is_some());
+    /// # drop(backend);
+    /// # server.shutdown().await;
+    /// # Ok(()) }
+    /// ```
     pub async fn add<S: AsRef<str>>(&self, drfs: &[S]) -> Result<(), Error> {
         match &self.inner {
             _ if self.is_closed() => Err(Error::Closed),
@@ -301,6 +453,21 @@ impl Subscription {
 
     /// Removes DRFs from the running subscription (DPM only). gRPC subscriptions give
     /// [`Error::Unsupported`].
+    ///
+    /// ```
+    /// use pacsys::Backend;
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let server = pacsys_testing::FakeDpmServer::builder().start().await?;
+    /// # let backend = pacsys::DpmBackend::builder().host("127.0.0.1").port(server.port()).env(Default::default()).build()?;
+    /// let sub = backend.subscribe(&["M:OUTTMP@p,100", "G:AMANDA@p,100"]).await?;
+    /// sub.remove(&["G:AMANDA@p,100"]).await?;
+    /// assert_eq!(sub.drfs(), ["M:OUTTMP@p,100"]);
+    /// # drop(backend);
+    /// # server.shutdown().await;
+    /// # Ok(()) }
+    /// ```
     pub async fn remove<S: AsRef<str>>(&self, drfs: &[S]) -> Result<(), Error> {
         match &self.inner {
             _ if self.is_closed() => Err(Error::Closed),
@@ -418,6 +585,18 @@ pub struct CallbackHandle {
 impl CallbackHandle {
     /// Stops the subscription and waits for the callback task to finish; returns the
     /// stopped subscription (for [`Subscription::dropped`]).
+    ///
+    /// ```
+    /// use pacsys::Subscription;
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), pacsys::Error> {
+    /// let sub = Subscription::from_stream(["Z:A"], futures::stream::pending(), Default::default());
+    /// let handle = sub.on_event(|event| println!("{event}"))?;
+    /// let sub = handle.stop().await; // the stream never ends by itself
+    /// assert_eq!(sub.map(|s| s.drfs()), Some(vec!["Z:A".to_owned()]));
+    /// # Ok(()) }
+    /// ```
     pub async fn stop(mut self) -> Option<Subscription> {
         if let Some(tx) = self.stop.take() {
             // The task may have finished already; then there is nobody to tell.
@@ -432,6 +611,22 @@ impl CallbackHandle {
     /// # Panics
     ///
     /// Resumes the callback's panic, if it panicked.
+    ///
+    /// ```
+    /// use std::sync::{Arc, Mutex};
+    /// use pacsys::{Event, Subscription};
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), pacsys::Error> {
+    /// let events = futures::stream::iter([Event::Dropped { count: 1 }, Event::Dropped { count: 2 }]);
+    /// let sub = Subscription::from_stream(["Z:A"], events, Default::default());
+    /// let total = Arc::new(Mutex::new(0));
+    /// let sum = Arc::clone(&total);
+    /// let handle = sub.on_event(move |e| if let Event::Dropped { count } = e { *sum.lock().unwrap() += count })?;
+    /// handle.join().await; // the stream ended after two events
+    /// assert_eq!(*total.lock().unwrap(), 3);
+    /// # Ok(()) }
+    /// ```
     pub async fn join(self) -> Subscription {
         match self.task.await {
             Ok(sub) => sub,
@@ -440,6 +635,20 @@ impl CallbackHandle {
     }
 
     /// Whether the callback task has finished.
+    ///
+    /// ```
+    /// use pacsys::Subscription;
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), pacsys::Error> {
+    /// let sub = Subscription::from_stream(["Z:A"], futures::stream::empty(), Default::default());
+    /// let handle = sub.on_event(|_| {})?;
+    /// while !handle.is_finished() {
+    ///     tokio::task::yield_now().await; // the empty stream ends at the first poll
+    /// }
+    /// assert!(handle.join().await.drfs() == ["Z:A"]);
+    /// # Ok(()) }
+    /// ```
     pub fn is_finished(&self) -> bool {
         self.task.is_finished()
     }
@@ -486,26 +695,94 @@ pub fn merge(subs: impl IntoIterator<Item = Subscription>) -> Merged {
 
 impl Merged {
     /// Readings dropped so far, over every subscription still running.
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use std::sync::atomic::AtomicU64;
+    /// use pacsys::subscription::merge;
+    /// use pacsys::Subscription;
+    ///
+    /// let sub = |drf: &str, dropped: u64| {
+    ///     Subscription::from_stream([drf], futures::stream::pending(), Arc::new(AtomicU64::new(dropped)))
+    /// };
+    /// assert_eq!(merge([sub("Z:A", 1), sub("Z:B", 2)]).dropped(), 3);
+    /// ```
     pub fn dropped(&self) -> u64 {
         self.subs.iter().map(Subscription::dropped).sum()
     }
 
     /// The DRFs of every subscription still running, in merge order.
+    ///
+    /// ```
+    /// use pacsys::subscription::merge;
+    /// use pacsys::Subscription;
+    ///
+    /// let sub = |drfs: &[&str]| Subscription::from_stream(drfs.to_vec(), futures::stream::pending(), Default::default());
+    /// let merged = merge([sub(&["Z:A", "Z:B"]), sub(&["Z:C"])]);
+    /// assert_eq!(merged.drfs(), ["Z:A", "Z:B", "Z:C"]);
+    /// ```
     pub fn drfs(&self) -> Vec<String> {
         self.subs.iter().flat_map(Subscription::drfs).collect()
     }
 
     /// How many subscriptions are still running.
+    ///
+    /// ```
+    /// use futures::StreamExt;
+    /// use pacsys::subscription::merge;
+    /// use pacsys::{Event, Subscription};
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// let once = Subscription::from_stream(["Z:A"], futures::stream::iter([Event::Dropped { count: 1 }]), Default::default());
+    /// let never = Subscription::from_stream(["Z:B"], futures::stream::pending(), Default::default());
+    /// let mut merged = merge([once, never]);
+    /// assert_eq!(merged.len(), 2);
+    /// assert!(merged.next().await.is_some());
+    /// let _ = tokio::time::timeout(std::time::Duration::from_millis(10), merged.next()).await;
+    /// assert_eq!(merged.len(), 1); // "Z:A" ended
+    /// # }
+    /// ```
     pub fn len(&self) -> usize {
         self.subs.len()
     }
 
     /// Whether every subscription has ended.
+    ///
+    /// ```
+    /// use futures::StreamExt;
+    /// use pacsys::subscription::merge;
+    /// use pacsys::{Event, Subscription};
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// let events = futures::stream::iter([Event::Dropped { count: 1 }]);
+    /// let mut merged = merge([Subscription::from_stream(["Z:A"], events, Default::default())]);
+    /// assert!(!merged.is_empty());
+    /// assert_eq!(merged.by_ref().count().await, 1);
+    /// assert!(merged.is_empty()); // every subscription has ended
+    /// # }
+    /// ```
     pub fn is_empty(&self) -> bool {
         self.subs.is_empty()
     }
 
     /// Stops every subscription.
+    ///
+    /// ```
+    /// use futures::StreamExt;
+    /// use pacsys::subscription::merge;
+    /// use pacsys::Subscription;
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// let sub = |drf: &str| Subscription::from_stream([drf], futures::stream::pending(), Default::default());
+    /// let mut merged = merge([sub("Z:A"), sub("Z:B")]);
+    /// merged.stop().await;
+    /// assert!(merged.is_empty());
+    /// assert!(merged.next().await.is_none());
+    /// # }
+    /// ```
     pub async fn stop(&mut self) {
         for s in &mut self.subs {
             s.stop().await;
@@ -514,6 +791,17 @@ impl Merged {
     }
 
     /// Adds another subscription to the merge.
+    ///
+    /// ```
+    /// use pacsys::subscription::merge;
+    /// use pacsys::Subscription;
+    ///
+    /// let sub = |drf: &str| Subscription::from_stream([drf], futures::stream::pending(), Default::default());
+    /// let mut merged = merge([sub("Z:A")]);
+    /// merged.push(sub("Z:B"));
+    /// assert_eq!(merged.len(), 2);
+    /// assert_eq!(merged.drfs(), ["Z:A", "Z:B"]);
+    /// ```
     pub fn push(&mut self, sub: Subscription) {
         self.subs.push(sub);
     }

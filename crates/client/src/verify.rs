@@ -59,12 +59,27 @@ fn invalid(what: &str, detail: impl Into<String>) -> Error {
 
 impl Verify {
     /// The reference defaults (see the type's documentation).
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use pacsys::Verify;
+    ///
+    /// let v = Verify::new();
+    /// assert_eq!(v.tolerance(), 0.0);
+    /// assert_eq!(v.initial_delay(), Duration::from_millis(300));
+    /// assert_eq!(v, Verify::default());
+    /// ```
     pub fn new() -> Verify {
         Verify::default()
     }
 
     /// Read the device first and skip the write when it already holds the value
     /// (the result then has `skipped` set and nothing is written).
+    ///
+    /// ```
+    /// let v = pacsys::Verify::new().with_check_first(true);
+    /// assert!(v.check_first());
+    /// ```
     pub fn with_check_first(mut self, check_first: bool) -> Verify {
         self.check_first = check_first;
         self
@@ -72,6 +87,13 @@ impl Verify {
 
     /// The largest absolute difference accepted between written and read-back numbers
     /// (finite and not negative).
+    ///
+    /// ```
+    /// let v = pacsys::Verify::new().with_tolerance(0.05)?;
+    /// assert_eq!(v.tolerance(), 0.05);
+    /// assert!(pacsys::Verify::new().with_tolerance(-1.0).is_err());
+    /// # Ok::<(), pacsys::Error>(())
+    /// ```
     pub fn with_tolerance(mut self, tolerance: f64) -> Result<Verify, Error> {
         if !tolerance.is_finite() || tolerance < 0.0 {
             return Err(invalid(
@@ -84,18 +106,39 @@ impl Verify {
     }
 
     /// How long to wait after the write before the first read-back.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    ///
+    /// let v = pacsys::Verify::new().with_initial_delay(Duration::from_millis(100));
+    /// assert_eq!(v.initial_delay(), Duration::from_millis(100));
+    /// ```
     pub fn with_initial_delay(mut self, delay: Duration) -> Verify {
         self.initial_delay = delay;
         self
     }
 
     /// How long to wait between read-back attempts.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    ///
+    /// let v = pacsys::Verify::new().with_retry_delay(Duration::from_secs(1));
+    /// assert_eq!(v.retry_delay(), Duration::from_secs(1));
+    /// ```
     pub fn with_retry_delay(mut self, delay: Duration) -> Verify {
         self.retry_delay = delay;
         self
     }
 
     /// How many read-backs to try at most (at least 1).
+    ///
+    /// ```
+    /// let v = pacsys::Verify::new().with_max_attempts(10)?;
+    /// assert_eq!(v.max_attempts(), 10);
+    /// assert!(pacsys::Verify::new().with_max_attempts(0).is_err());
+    /// # Ok::<(), pacsys::Error>(())
+    /// ```
     pub fn with_max_attempts(mut self, attempts: u32) -> Result<Verify, Error> {
         if attempts == 0 {
             return Err(invalid("max_attempts", "at least one attempt is needed"));
@@ -105,6 +148,13 @@ impl Verify {
     }
 
     /// Read back this DRF instead of the written device's SETTING (it must parse).
+    ///
+    /// ```
+    /// let v = pacsys::Verify::new().with_readback("M:OUTTMP.READING")?;
+    /// assert_eq!(v.readback(), Some("M:OUTTMP.READING"));
+    /// assert!(pacsys::Verify::new().with_readback("M:OUTTMP@@").is_err());
+    /// # Ok::<(), pacsys::Error>(())
+    /// ```
     pub fn with_readback(mut self, drf: impl Into<String>) -> Result<Verify, Error> {
         let drf = drf.into();
         if let Err(e) = Request::parse(&drf) {
@@ -118,31 +168,65 @@ impl Verify {
     }
 
     /// Whether the device is read before writing.
+    ///
+    /// ```
+    /// assert!(!pacsys::Verify::new().check_first());
+    /// assert!(pacsys::Verify::new().with_check_first(true).check_first());
+    /// ```
     pub fn check_first(&self) -> bool {
         self.check_first
     }
 
     /// The accepted absolute difference.
+    ///
+    /// ```
+    /// assert_eq!(pacsys::Verify::new().tolerance(), 0.0); // exact match by default
+    /// assert_eq!(pacsys::Verify::new().with_tolerance(0.5)?.tolerance(), 0.5);
+    /// # Ok::<(), pacsys::Error>(())
+    /// ```
     pub fn tolerance(&self) -> f64 {
         self.tolerance
     }
 
     /// The wait before the first read-back.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    ///
+    /// assert_eq!(pacsys::Verify::new().initial_delay(), Duration::from_millis(300));
+    /// ```
     pub fn initial_delay(&self) -> Duration {
         self.initial_delay
     }
 
     /// The wait between read-backs.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    ///
+    /// assert_eq!(pacsys::Verify::new().retry_delay(), Duration::from_millis(500));
+    /// ```
     pub fn retry_delay(&self) -> Duration {
         self.retry_delay
     }
 
     /// The most read-backs tried.
+    ///
+    /// ```
+    /// assert_eq!(pacsys::Verify::new().max_attempts(), 3);
+    /// ```
     pub fn max_attempts(&self) -> u32 {
         self.max_attempts
     }
 
     /// The DRF read back instead of the default, if any.
+    ///
+    /// ```
+    /// assert_eq!(pacsys::Verify::new().readback(), None); // the written device's SETTING
+    /// let v = pacsys::Verify::new().with_readback("M:OUTTMP")?;
+    /// assert_eq!(v.readback(), Some("M:OUTTMP"));
+    /// # Ok::<(), pacsys::Error>(())
+    /// ```
     pub fn readback(&self) -> Option<&str> {
         self.readback.as_deref()
     }
@@ -234,6 +318,13 @@ impl Control {
     ];
 
     /// The ordinal sent on the wire.
+    ///
+    /// ```
+    /// use pacsys::Control;
+    ///
+    /// assert_eq!(Control::Reset.ordinal(), 0);
+    /// assert_eq!(Control::Trip.ordinal(), 9);
+    /// ```
     pub const fn ordinal(self) -> u8 {
         match self {
             Control::Reset => 0,
@@ -250,6 +341,14 @@ impl Control {
     }
 
     /// The lower-case name.
+    ///
+    /// ```
+    /// use pacsys::Control;
+    ///
+    /// assert_eq!(Control::Dc.name(), "dc");
+    /// assert_eq!("DC".parse::<Control>()?, Control::Dc);
+    /// # Ok::<(), pacsys::Error>(())
+    /// ```
     pub const fn name(self) -> &'static str {
         match self {
             Control::Reset => "reset",
@@ -266,6 +365,13 @@ impl Control {
     }
 
     /// The status field that shows the command took effect, and the state it should have.
+    ///
+    /// ```
+    /// use pacsys::Control;
+    ///
+    /// assert_eq!(Control::On.readback(), ("ON", true));
+    /// assert_eq!(Control::Trip.readback(), ("READY", false));
+    /// ```
     pub const fn readback(self) -> (&'static str, bool) {
         match self {
             Control::On => ("ON", true),

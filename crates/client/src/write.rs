@@ -45,6 +45,14 @@ pub struct WriteResult {
 
 impl WriteResult {
     /// A result for `drf` with `status`.
+    ///
+    /// ```
+    /// use pacsys::{Status, WriteResult};
+    ///
+    /// let r = WriteResult::new("G:AMANDA", Status::OK);
+    /// assert_eq!(r.drf, "G:AMANDA");
+    /// assert_eq!((r.verified, r.skipped, r.attempts), (None, false, 0));
+    /// ```
     pub fn new(drf: impl Into<String>, status: Status) -> WriteResult {
         WriteResult {
             drf: drf.into(),
@@ -58,18 +66,41 @@ impl WriteResult {
     }
 
     /// Whether the status is a plain success (error code 0). A warning is not.
+    ///
+    /// ```
+    /// use pacsys::{Status, WriteResult};
+    ///
+    /// assert!(WriteResult::new("G:AMANDA", Status::new(0, 0)).is_success());
+    /// assert!(!WriteResult::new("G:AMANDA", Status::new(17, 1)).is_success()); // a warning
+    /// ```
     pub fn is_success(&self) -> bool {
         self.status.is_ok()
     }
 
     /// A plain success that verification, if any, did not contradict (a warning is not
     /// confirmed: writes treat warnings as failures).
+    ///
+    /// ```
+    /// use pacsys::{Status, WriteResult};
+    ///
+    /// let mut r = WriteResult::new("G:AMANDA", Status::OK);
+    /// assert!(r.confirmed());
+    /// r.verified = Some(false); // the read-back did not match
+    /// assert!(!r.confirmed());
+    /// ```
     pub fn confirmed(&self) -> bool {
         self.is_success() && self.verified != Some(false)
     }
 
     /// Whether the status is a warning (positive error code): the setting was accepted
     /// with a remark.
+    ///
+    /// ```
+    /// use pacsys::{Status, WriteResult};
+    ///
+    /// assert!(WriteResult::new("G:AMANDA", Status::new(17, 1)).is_warning());
+    /// assert!(!WriteResult::new("G:AMANDA", Status::OK).is_warning());
+    /// ```
     pub fn is_warning(&self) -> bool {
         self.status.is_warning()
     }

@@ -610,6 +610,11 @@ fn one_shot(drf: &Arc<str>, samples: Vec<pdaq::Reading>) -> Result<Reading, Erro
 
 fn finish_chunked(slot: &mut Slot) -> Result<Reading, Error> {
     let samples = std::mem::take(&mut slot.samples);
+    if samples.is_empty() {
+        // Only the terminator came: the window holds no logged samples.
+        return Ok(Reading::new(Arc::clone(&slot.drf), Status::OK)
+            .with_value(pacsys_types::Value::TimedArray(Default::default())));
+    }
     convert::aggregate(&slot.drf, &samples).ok_or_else(|| Error::Device {
         drf: slot.drf.to_string(),
         status: convert::GENERIC_ERROR,

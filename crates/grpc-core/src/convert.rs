@@ -369,6 +369,116 @@ pub fn aggregate(drf: &Arc<str>, samples: &[pdaq::Reading]) -> Option<Reading> {
     )
 }
 
+/// Most samples per reply of a chunked logger answer, as DPM sends them.
+#[cfg(feature = "server")]
+pub const LOGGER_CHUNK: usize = 487;
+
+/// The terminal `status` reply of request `index` (server side).
+#[cfg(feature = "server")]
+pub fn status_reply(index: u32, status: Status, message: &str) -> pdaq::ReadingReply {
+    pdaq::ReadingReply {
+        index,
+        value: Some(reading_reply::Value::Status(status_to_proto(
+            status, message,
+        ))),
+    }
+}
+
+/// Logger samples as DPM sends them (server side): replies of at most [`LOGGER_CHUNK`]
+/// samples, then an empty `readings {}` terminator.
+#[cfg(feature = "server")]
+pub fn logger_chunks(index: u32, samples: Vec<pdaq::Reading>) -> Vec<pdaq::ReadingReply> {
+    let mut replies = Vec::with_capacity(samples.len() / LOGGER_CHUNK + 2);
+    let mut rest = samples.into_iter().peekable();
+    while rest.peek().is_some() {
+        let chunk: Vec<pdaq::Reading> = rest.by_ref().take(LOGGER_CHUNK).collect();
+        replies.push(pdaq::ReadingReply {
+            index,
+            value: Some(reading_reply::Value::Readings(pdaq::Readings {
+                reading: chunk,
+            })),
+        });
+    }
+    replies.push(pdaq::ReadingReply {
+        index,
+        value: Some(reading_reply::Value::Readings(pdaq::Readings::default())),
+    });
+    replies
+}
+
+/// The replies of a one-shot `LOGGER` / `LOGGERDURATION` result (server side, spec
+/// section 10): a [`Value::TimedArray`] goes out in chunks of [`LOGGER_CHUNK`] samples, one
+/// record per reply when it holds records of several elements (`data.len()` a multiple
+/// of `micros.len()`), then an empty terminator; any other value is one reply plus the
+/// terminator; a failed reading is its terminal status alone.
+///
+/// ```
+/// use pacsys_grpc_core::convert::{logger_replies, LOGGER_CHUNK};
+/// use pacsys_grpc_core::{Reading, Status, Value};
+/// use pacsys_types::TimedArray;
+///
+/// let n = LOGGER_CHUNK + 3;
+/// let timed = TimedArray { data: vec![1.0; n], micros: (1..=n as i64).collect() };
+/// let r = Reading::new("Z:X<-LOGGER:1:2".into(), Status::OK).with_value(Value::TimedArray(timed));
+/// let replies = logger_replies(4, &r, "");
+/// assert_eq!(replies.len(), 3); // 487 + 3 samples, then the terminator
+/// ```
+#[cfg(feature = "server")]
+pub fn logger_replies(index: u32, reading: &Reading, message: &str) -> Vec<pdaq::ReadingReply> {
+    let timed = match &reading.value {
+        Some(Value::TimedArray(t)) if !reading.status.is_error() => t,
+        _ => {
+            let first = reading_reply(index, reading, message);
+            if matches!(first.value, Some(reading_reply::Value::Status(_))) {
+                return vec![first];
+            }
+            let samples = match first.value {
+                Some(reading_reply::Value::Readings(r)) => r.reading,
+                _ => Vec::new(),
+            };
+            return logger_chunks(index, samples);
+        }
+    };
+    let records = timed.micros.len();
+    let width = if records > 0 && timed.data.len() > records && timed.data.len() % records == 0 {
+        timed.data.len() / records
+    } else {
+        1
+    };
+    if width == 1 {
+        let samples = match reading_reply(index, reading, message).value {
+            Some(reading_reply::Value::Readings(r)) => r.reading,
+            _ => Vec::new(),
+        };
+        return logger_chunks(index, samples);
+    }
+    let mut replies: Vec<pdaq::ReadingReply> = timed
+        .data
+        .chunks(width)
+        .zip(&timed.micros)
+        .enumerate()
+        .map(|(i, (record, us))| pdaq::ReadingReply {
+            index,
+            value: Some(reading_reply::Value::Readings(pdaq::Readings {
+                reading: vec![pdaq::Reading {
+                    timestamp: micros_to_proto(*us),
+                    data: Some(pdev::Value {
+                        value: Some(Arm::ScalarArr(pdev::value::ScalarArray {
+                            value: record.to_vec(),
+                        })),
+                    }),
+                    status: (i == 0).then(|| status_to_proto(reading.status, message)),
+                }],
+            })),
+        })
+        .collect();
+    replies.push(pdaq::ReadingReply {
+        index,
+        value: Some(reading_reply::Value::Readings(pdaq::Readings::default())),
+    });
+    replies
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -141,6 +141,13 @@ async fn every_value_kind_round_trips_through_the_fake() {
     assert_eq!(t.data.len(), 1001);
     assert_eq!(t.micros.len(), 1001);
     assert_eq!(t.micros[1], 1_000_000);
+    // A window without a logged sample (samples fall on whole seconds) is an empty
+    // history, not an error.
+    let r = c
+        .read("Z:RAMP<-LOGGER:1001:1999", WAIT)
+        .await
+        .expect("empty history");
+    assert_eq!(r.value, Some(Value::TimedArray(Default::default())));
     server.shutdown().await;
 }
 

@@ -118,8 +118,9 @@ fn plan(world: &SimWorld, index: u32, drf: &str, now: Instant, wall: SystemTime)
                 (ExtraKind::Logger, [start, end, ..]) => {
                     logger(world, &device, index, *start, *end)
                 }
-                (ExtraKind::LoggerDuration, [secs, ..]) => {
-                    logger(world, &device, index, now_ms - secs * 1000, now_ms)
+                // The duration is in milliseconds (DRF3 13.x, DPM protocol 6.5).
+                (ExtraKind::LoggerDuration, [ms, ..]) => {
+                    logger(world, &device, index, now_ms.saturating_sub(*ms), now_ms)
                 }
                 (ExtraKind::LoggerSingle, [at, ..]) => {
                     let mut h = world.history(&device, *at - crate::world::LOGGER_PERIOD_MS, *at);
