@@ -434,10 +434,16 @@ fn rebuilt(drf: &str, r: Result<Request, pacsys_drf::Error>) -> Result<String, E
     })
 }
 
-/// The DRF read back to verify a write of `drf`: its SETTING (range and field kept),
-/// read once.
+/// The DRF read back to verify a write of `drf`, read once with range and field kept:
+/// the SETTING for a reading or setting (writes go to the setting), the written property
+/// itself otherwise (an alarm field such as `.ANALOG.MAX` reads back that field).
 fn setting_readback(drf: &str) -> Result<String, Error> {
-    rebuilt(drf, parse(drf)?.read_request(Property::Setting, None))
+    let request = parse(drf)?;
+    let property = match request.property() {
+        Property::Reading | Property::Setting => Property::Setting,
+        other => other,
+    };
+    rebuilt(drf, request.read_request(property, None))
 }
 
 /// Writes `value` to `drf` and, as `verify` says, checks it by reading back.
@@ -621,6 +627,14 @@ mod tests {
         assert_eq!(
             setting_readback("Z:ACLTST[2:3]@p,1000").unwrap(),
             "Z:ACLTST.SETTING[2:3]@I"
+        );
+        assert_eq!(
+            setting_readback("M:OUTTMP.ANALOG.MAX").unwrap(),
+            "M:OUTTMP.ANALOG.MAX@I"
+        );
+        assert_eq!(
+            setting_readback("M$OUTTMP.NOM@N").unwrap(),
+            "M:OUTTMP.DIGITAL.NOM@I"
         );
         assert!(matches!(
             setting_readback("M:OUTTMP@@"),

@@ -85,6 +85,18 @@ async fn devices<B: Backend + 'static>(backend: Arc<B>) {
     assert_eq!(r.readback, Some(Value::Scalar(72.5)));
     assert!(r.is_success() && !r.confirmed());
     assert_eq!(s.read().await.unwrap(), 3.0);
+    // An alarm field is verified by reading that field back.
+    let r = write_verified(
+        &*backend,
+        "M:OUTTMP.ANALOG.MAX",
+        Value::Scalar(130.0),
+        &quick(),
+        None,
+    )
+    .await
+    .unwrap();
+    assert_eq!(r.verified, Some(true), "{r:?}");
+    assert_eq!(t.analog_alarm().await.unwrap().maximum, 130.0);
     // A refused write comes back as its error, without read-backs.
     let e = Device::bound("Z:SINE", Arc::clone(&backend))
         .unwrap()
