@@ -12,8 +12,9 @@ use futures::future::Either;
 use pacsys_drf::{Event as DrfEvent, Field, Property, Range, Request};
 use pacsys_types::{AnalogAlarm, BasicStatus, DigitalAlarm, Reading, Value};
 
-use crate::verify::{self, Control, Verify};
+use crate::verify::{self, Verify};
 use crate::{AnyBackend, Backend, Error, Subscription, WriteResult};
+use pacsys_types::Control;
 
 /// Which backend a device uses.
 enum Binding<B> {

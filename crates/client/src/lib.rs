@@ -107,8 +107,9 @@ pub use grpc::{GrpcBackend, GrpcBackendBuilder};
 pub use pacsys_drf as drf;
 pub use pacsys_drf::{Field, Property};
 pub use pacsys_types::{
-    AnalogAlarm, BasicStatus, DeviceMeta, DigitalAlarm, Event, Reading, Status, TimedArray, Value,
+    AnalogAlarm, BasicStatus, Control, DeviceMeta, DigitalAlarm, Event, Reading, Status,
+    TimedArray, Value,
 };
 pub use subscription::Subscription;
-pub use verify::{Control, Verify, control, values_match, write_verified};
+pub use verify::{Verify, control, values_match, write_verified};
 pub use write::WriteResult;

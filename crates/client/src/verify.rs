@@ -1,11 +1,10 @@
 //! Writes with read-back verification ([`Verify`], [`write_verified`]) and basic-control
-//! commands ([`Control`], [`control`]).
+//! commands ([`control`] with a [`Control`]).
 
-use std::str::FromStr;
 use std::time::Duration;
 
 use pacsys_drf::{Field, Property, Request};
-use pacsys_types::Value;
+use pacsys_types::{Control, Value};
 
 use crate::{Backend, Error, WriteResult};
 
@@ -262,164 +261,6 @@ pub fn values_match(written: &Value, readback: &Value, tolerance: f64) -> bool {
     }
 }
 
-/// A basic-control command, written as its ordinal to the device's CONTROL property.
-///
-/// Parses from its name in any case (`"on"`, `"RESET"`, ...).
-///
-/// ```
-/// use pacsys::Control;
-///
-/// let c: Control = "Off".parse()?;
-/// assert_eq!(c, Control::Off);
-/// assert_eq!(c.ordinal(), 2);
-/// assert_eq!(c.to_string(), "off");
-/// assert_eq!(c.readback(), ("ON", false)); // verified by reading STATUS.ON back
-/// assert!("sideways".parse::<Control>().is_err());
-/// # Ok::<(), pacsys::Error>(())
-/// ```
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum Control {
-    /// Reset (0): clears a trip.
-    Reset,
-    /// On (1).
-    On,
-    /// Off (2).
-    Off,
-    /// Positive polarity (3).
-    Positive,
-    /// Negative polarity (4).
-    Negative,
-    /// Ramp mode (5).
-    Ramp,
-    /// DC mode (6).
-    Dc,
-    /// Local control (7).
-    Local,
-    /// Remote control (8).
-    Remote,
-    /// Trip (9).
-    Trip,
-}
-
-impl Control {
-    /// Every command, in ordinal order.
-    pub const ALL: [Control; 10] = [
-        Control::Reset,
-        Control::On,
-        Control::Off,
-        Control::Positive,
-        Control::Negative,
-        Control::Ramp,
-        Control::Dc,
-        Control::Local,
-        Control::Remote,
-        Control::Trip,
-    ];
-
-    /// The ordinal sent on the wire.
-    ///
-    /// ```
-    /// use pacsys::Control;
-    ///
-    /// assert_eq!(Control::Reset.ordinal(), 0);
-    /// assert_eq!(Control::Trip.ordinal(), 9);
-    /// ```
-    pub const fn ordinal(self) -> u8 {
-        match self {
-            Control::Reset => 0,
-            Control::On => 1,
-            Control::Off => 2,
-            Control::Positive => 3,
-            Control::Negative => 4,
-            Control::Ramp => 5,
-            Control::Dc => 6,
-            Control::Local => 7,
-            Control::Remote => 8,
-            Control::Trip => 9,
-        }
-    }
-
-    /// The lower-case name.
-    ///
-    /// ```
-    /// use pacsys::Control;
-    ///
-    /// assert_eq!(Control::Dc.name(), "dc");
-    /// assert_eq!("DC".parse::<Control>()?, Control::Dc);
-    /// # Ok::<(), pacsys::Error>(())
-    /// ```
-    pub const fn name(self) -> &'static str {
-        match self {
-            Control::Reset => "reset",
-            Control::On => "on",
-            Control::Off => "off",
-            Control::Positive => "positive",
-            Control::Negative => "negative",
-            Control::Ramp => "ramp",
-            Control::Dc => "dc",
-            Control::Local => "local",
-            Control::Remote => "remote",
-            Control::Trip => "trip",
-        }
-    }
-
-    /// The status field that shows the command took effect, and the state it should have.
-    ///
-    /// ```
-    /// use pacsys::Control;
-    ///
-    /// assert_eq!(Control::On.readback(), ("ON", true));
-    /// assert_eq!(Control::Trip.readback(), ("READY", false));
-    /// ```
-    pub const fn readback(self) -> (&'static str, bool) {
-        match self {
-            Control::On => ("ON", true),
-            Control::Off => ("ON", false),
-            Control::Reset => ("READY", true),
-            Control::Trip => ("READY", false),
-            Control::Positive => ("POSITIVE", true),
-            Control::Negative => ("POSITIVE", false),
-            Control::Ramp => ("RAMP", true),
-            Control::Dc => ("RAMP", false),
-            Control::Remote => ("REMOTE", true),
-            Control::Local => ("REMOTE", false),
-        }
-    }
-
-    fn field(self) -> Field {
-        match self.readback().0 {
-            "ON" => Field::On,
-            "READY" => Field::Ready,
-            "POSITIVE" => Field::Positive,
-            "RAMP" => Field::Ramp,
-            _ => Field::Remote,
-        }
-    }
-}
-
-impl std::fmt::Display for Control {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.name())
-    }
-}
-
-impl FromStr for Control {
-    type Err = Error;
-
-    fn from_str(s: &str) -> Result<Control, Error> {
-        Control::ALL
-            .into_iter()
-            .find(|c| c.name().eq_ignore_ascii_case(s.trim()))
-            .ok_or_else(|| Error::InvalidRequest {
-                drf: String::new(),
-                detail: format!(
-                    "{s:?} is not a control command (reset, on, off, positive, negative, ramp, dc, local, remote, trip)"
-                ),
-            })
-    }
-}
-
 fn parse(drf: &str) -> Result<Request, Error> {
     Request::parse(drf).map_err(|e| Error::InvalidRequest {
         drf: drf.to_owned(),
@@ -543,7 +384,7 @@ pub async fn control<B: Backend>(
         Some(r) => r.to_owned(),
         None => rebuilt(
             drf,
-            request.read_request(Property::Status, Some(command.field())),
+            request.read_request(Property::Status, Some(readback_field(command))),
         )?,
     };
     let want = command.readback().1;
@@ -552,6 +393,17 @@ pub async fn control<B: Backend>(
         run_verified(backend, &target, value, verify, timeout, &readback, matches).await?;
     result.drf = drf.to_owned();
     Ok(result)
+}
+
+/// The status field that shows `command` took effect.
+fn readback_field(command: Control) -> Field {
+    match command.readback().0 {
+        "ON" => Field::On,
+        "READY" => Field::Ready,
+        "POSITIVE" => Field::Positive,
+        "RAMP" => Field::Ramp,
+        _ => Field::Remote,
+    }
 }
 
 /// A status field's state: 0/1 numbers and the basic-status text words.

@@ -41,55 +41,14 @@ use pacsys_drf::{Field, Property};
 use crate::Error;
 
 /// A basic-control command (spec 6.6.3): written as its ordinal to the device's `CONTROL`
-/// property.
+/// property. The shared [`pacsys_types::Control`] under the name this crate has always used.
 ///
 /// ```
 /// use pacsys_dpm_core::write::ControlCommand;
 /// assert_eq!(ControlCommand::On.ordinal(), 1);
 /// assert_eq!(ControlCommand::Trip.ordinal(), 9);
 /// ```
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum ControlCommand {
-    /// Reset (0).
-    Reset,
-    /// On (1).
-    On,
-    /// Off (2).
-    Off,
-    /// Positive polarity (3).
-    Positive,
-    /// Negative polarity (4).
-    Negative,
-    /// Ramp mode (5).
-    Ramp,
-    /// DC mode (6).
-    Dc,
-    /// Local control (7).
-    Local,
-    /// Remote control (8).
-    Remote,
-    /// Trip (9).
-    Trip,
-}
-
-impl ControlCommand {
-    /// The ordinal sent as the scaled setting value.
-    pub const fn ordinal(self) -> u8 {
-        match self {
-            ControlCommand::Reset => 0,
-            ControlCommand::On => 1,
-            ControlCommand::Off => 2,
-            ControlCommand::Positive => 3,
-            ControlCommand::Negative => 4,
-            ControlCommand::Ramp => 5,
-            ControlCommand::Dc => 6,
-            ControlCommand::Local => 7,
-            ControlCommand::Remote => 8,
-            ControlCommand::Trip => 9,
-        }
-    }
-}
+pub use pacsys_types::Control as ControlCommand;
 
 /// A value to write (spec 6.6.3 step 4 decides how each kind travels).
 ///

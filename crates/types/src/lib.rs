@@ -27,6 +27,7 @@
 #![forbid(unsafe_code)]
 
 pub mod backoff;
+pub mod control;
 pub mod event;
 pub mod queue;
 pub mod reading;
@@ -34,6 +35,7 @@ pub mod status;
 pub mod value;
 
 pub use backoff::Backoff;
+pub use control::Control;
 pub use event::Event;
 pub use queue::{DropPolicy, EventQueue};
 pub use reading::Reading;
