@@ -581,6 +581,12 @@ fn live_table_renders_on_a_terminal() {
         .status()
         .is_ok_and(|s| s.success());
     if !has_script {
+        // Under CI a missing `script` is a failure, not a skip (util-linux/bsdutils is part
+        // of every Debian and Ubuntu base system).
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "`script` (util-linux) is needed for the pty test under CI"
+        );
         eprintln!("skipped: `script` (util-linux) is not installed");
         return;
     }
