@@ -1,7 +1,8 @@
 //! `cargo xtask interop`: runs the reference Python library (pacsys 0.3.0, from PyPI) against
 //! our code: its DRF3 parser against ours on 20,000 mutated inputs, its DPM client against
-//! our simulator over loopback TCP, its gRPC client against our fake DAQ server, and our gRPC
-//! client against its own gRPC proxy (`SupervisedServer`).
+//! our simulator over loopback TCP, its gRPC client against our fake DAQ server, our gRPC
+//! client against its own gRPC proxy (`SupervisedServer`), and its gRPC client through our
+//! supervised proxy (`pacsys-proxy`).
 //!
 //! The virtual environment lives under `target/interop-venv` and is reused between runs.
 //! pacsys depends on `gssapi`, which builds against `libkrb5-dev`; `.ci/run` installs it.
@@ -53,6 +54,7 @@ pub fn run() -> Result<(), String> {
     outcome?;
     daq_reference(&root, &python, &sim_path)?;
     supervised_proxy(&root, &python, &cargo)?;
+    our_proxy(&root, &python, &cargo)?;
     eprintln!("xtask interop: all interop checks passed");
     Ok(())
 }
@@ -120,6 +122,94 @@ fn supervised_proxy(root: &Path, python: &Path, cargo: &str) -> Result<(), Strin
     );
     proxy.stop();
     outcome
+}
+
+/// The configuration of our proxy for [`our_proxy`]: the fake backend, a token, settings
+/// allowed on two devices, one device unreadable, a value range and a per-device rate limit.
+fn our_proxy_config(audit: &Path) -> String {
+    format!(
+        r#"token = "{GRPC_TOKEN}"
+metrics_interval_secs = 0
+
+[backend]
+kind = "fake"
+
+[audit]
+path = "{}"
+
+[[policy]]
+type = "device_access"
+mode = "allow"
+action = "set"
+patterns = ["G:AMANDA", "Z:ACLTST"]
+
+[[policy]]
+type = "device_access"
+mode = "deny"
+action = "read"
+patterns = ["Z:TEXTDV"]
+
+[[policy]]
+type = "value_range"
+limits = [{{ pattern = "G:AMANDA", min = -100.0, max = 100.0 }}]
+
+[[policy]]
+type = "rate_limit"
+scope = "client_device"
+action = "read"
+max_requests = 2
+window_seconds = 3600
+devices = ["Z:BENCH0042"]
+"#,
+        audit.display()
+    )
+}
+
+/// The reference gRPC client (pacsys 0.3.0) reads, streams and writes through our
+/// supervised proxy (`pacsys-proxy` over the fake backend), and gets `PERMISSION_DENIED` /
+/// `UNAUTHENTICATED` exactly where the configured policies say.
+fn our_proxy(root: &Path, python: &Path, cargo: &str) -> Result<(), String> {
+    run_in(
+        root,
+        cargo,
+        &[
+            "build",
+            "--locked",
+            "-p",
+            "pacsys-supervised",
+            "--bin",
+            "pacsys-proxy",
+        ],
+        &[],
+    )?;
+    let dir = target_dir(root);
+    let audit = dir.join("interop-proxy-audit.jsonl");
+    let _ = std::fs::remove_file(&audit);
+    let config = dir.join("interop-proxy.toml");
+    std::fs::write(&config, our_proxy_config(&audit))
+        .map_err(|e| format!("writing {}: {e}", config.display()))?;
+    let binary = dir.join("debug/pacsys-proxy");
+    let config_arg = config.to_string_lossy();
+    let mut proxy = Simulator::start(&binary, &["--config", &config_arg, "--bind", "127.0.0.1:0"])?;
+    let port = proxy.port("grpc")?;
+    let script = root.join("xtask/interop/supervised_proxy_reference.py");
+    let outcome = run_in(
+        root,
+        &python.to_string_lossy(),
+        &[&script.to_string_lossy(), &port.to_string(), GRPC_TOKEN],
+        &[],
+    );
+    proxy.stop();
+    outcome?;
+    let records = std::fs::read_to_string(&audit)
+        .map_err(|e| format!("reading the proxy's audit log {}: {e}", audit.display()))?
+        .lines()
+        .count();
+    if records == 0 {
+        return Err("the proxy wrote no audit record".to_owned());
+    }
+    eprintln!("xtask interop: our proxy wrote {records} audit records");
+    Ok(())
 }
 
 /// Seed and size of the DRF differential run: fixed, so every run checks the same cases.

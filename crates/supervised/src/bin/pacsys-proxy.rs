@@ -1,0 +1,173 @@
+//! `pacsys-proxy`: the supervised DAQ gRPC proxy, configured by a TOML file.
+//!
+//! ```text
+//! pacsys-proxy --config proxy.toml
+//! ```
+//!
+//! Prints `READY grpc=<port>` on stdout once listening, logs its counters every
+//! `metrics_interval_secs`, and stops on Ctrl-C or SIGTERM (open streams end with
+//! `UNAVAILABLE`, the audit log is flushed).
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::Duration;
+
+use clap::Parser;
+use pacsys::{Backend, DpmBackend, GrpcBackend};
+use pacsys_supervised::config::BackendConfig;
+use pacsys_supervised::{ProxyConfig, ProxyError, SupervisedServer};
+
+/// The supervised DAQ gRPC proxy: serves services.daq.DAQ in front of a backend, with
+/// access policies, limits, a bearer token and an audit log.
+#[derive(Debug, Parser)]
+#[command(name = "pacsys-proxy", version)]
+struct Args {
+    /// The TOML configuration file (see the pacsys-supervised README).
+    #[arg(long, short)]
+    config: PathBuf,
+    /// Override the listening address of the file (e.g. 127.0.0.1:0 for any free port).
+    #[arg(long)]
+    bind: Option<std::net::SocketAddr>,
+}
+
+fn secs(s: Option<f64>) -> Option<Duration> {
+    s.and_then(|s| Duration::try_from_secs_f64(s).ok())
+}
+
+async fn serve<B: Backend + 'static>(
+    backend: Arc<B>,
+    config: &ProxyConfig,
+) -> Result<(), ProxyError> {
+    let server = config
+        .apply(SupervisedServer::from_arc(Arc::clone(&backend)))?
+        .start()
+        .await?;
+    println!("READY grpc={}", server.port());
+    let interval = config.metrics_interval_secs;
+    let mut tick = tokio::time::interval(Duration::from_secs(interval.max(1)));
+    tick.tick().await;
+    let stop = shutdown_signal();
+    tokio::pin!(stop);
+    loop {
+        tokio::select! {
+            () = &mut stop => break,
+            _ = tick.tick(), if interval > 0 => {
+                let m = server.metrics();
+                tracing::info!(metrics = %serde_json::to_string(&m).unwrap_or_default(), "counters");
+            }
+        }
+    }
+    tracing::info!("shutting down");
+    let final_metrics = server.metrics();
+    server.shutdown().await;
+    backend.close().await;
+    tracing::info!(metrics = %serde_json::to_string(&final_metrics).unwrap_or_default(), "stopped");
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        match signal(SignalKind::terminate()) {
+            Ok(mut term) => {
+                tokio::select! {
+                    _ = tokio::signal::ctrl_c() => {}
+                    _ = term.recv() => {}
+                }
+            }
+            Err(_) => {
+                let _ = tokio::signal::ctrl_c().await;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+    }
+}
+
+async fn run(args: Args) -> Result<(), ProxyError> {
+    let mut config = ProxyConfig::from_file(&args.config)?;
+    if let Some(bind) = args.bind {
+        config.bind = bind;
+    }
+    match config.backend.clone() {
+        BackendConfig::Fake => {
+            #[cfg(feature = "sim")]
+            {
+                serve(Arc::new(pacsys_testing::FakeBackend::new()), &config).await
+            }
+            #[cfg(not(feature = "sim"))]
+            {
+                Err(pacsys_supervised::ConfigError::Invalid(
+                    "the fake backend needs pacsys-supervised built with the `sim` feature".into(),
+                )
+                .into())
+            }
+        }
+        BackendConfig::Dpm {
+            host,
+            port,
+            pool_size,
+            timeout_secs,
+        } => {
+            let mut b = DpmBackend::builder();
+            if let Some(h) = host {
+                b = b.host(h);
+            }
+            if let Some(p) = port {
+                b = b.port(p);
+            }
+            if let Some(n) = pool_size {
+                b = b.pool_size(n);
+            }
+            if let Some(t) = secs(timeout_secs) {
+                b = b.timeout(t);
+            }
+            serve(Arc::new(b.build()?), &config).await
+        }
+        BackendConfig::Grpc {
+            host,
+            port,
+            token,
+            timeout_secs,
+        } => {
+            let mut b = GrpcBackend::builder();
+            if let Some(h) = host {
+                b = b.host(h);
+            }
+            if let Some(p) = port {
+                b = b.port(p);
+            }
+            if let Some(t) = token {
+                b = b.token(t);
+            }
+            if let Some(t) = secs(timeout_secs) {
+                b = b.timeout(t);
+            }
+            serve(Arc::new(b.build()?), &config).await
+        }
+        _ => Err(pacsys_supervised::ConfigError::Invalid("unknown backend kind".into()).into()),
+    }
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let args = Args::parse();
+    match run(args).await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("pacsys-proxy: {e}");
+            ExitCode::from(2)
+        }
+    }
+}

@@ -1,0 +1,337 @@
+//! [`SupervisedServer`]: configuration and start-up; [`RunningServer`]: the handle.
+
+use std::net::{Ipv4Addr, SocketAddr};
+use std::sync::Arc;
+use std::time::Duration;
+
+use pacsys::Backend;
+use pacsys_grpc_core::proto::services::daq::daq_server::DaqServer;
+use tokio::net::TcpListener;
+use tokio_util::sync::CancellationToken;
+use tonic::transport::server::TcpIncoming;
+
+use crate::audit::{AuditLog, AuditStats};
+use crate::error::{ConfigError, ProxyError};
+use crate::metrics::{Metrics, MetricsSnapshot};
+use crate::policy::{Policy, PolicyChain};
+use crate::service::{Service, Shared, jwt_subject};
+
+/// The default listening address: loopback only.
+pub const DEFAULT_BIND: SocketAddr =
+    SocketAddr::new(std::net::IpAddr::V4(Ipv4Addr::LOCALHOST), 50051);
+
+/// The default largest number of DRFs (or settings) in one call.
+pub const DEFAULT_MAX_DRFS: usize = 10_000;
+
+/// A supervised DAQ gRPC proxy in front of a backend `B`: serves `services.daq.DAQ`,
+/// passes every call through the gate, the policy chain and the audit log, then calls the
+/// backend's async API directly.
+///
+/// Safe defaults: binds `127.0.0.1:50051`; with no policy reads are allowed and settings
+/// denied; a non-loopback address needs TLS or an explicit
+/// [`allow_plaintext_remote`](SupervisedServer::allow_plaintext_remote).
+///
+/// ```
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), pacsys_supervised::ProxyError> {
+/// use pacsys_supervised::SupervisedServer;
+/// use pacsys_supervised::pattern::{DevicePattern, Syntax};
+/// use pacsys_supervised::policy::{Action, DeviceAccessPolicy, Mode};
+/// use pacsys_testing::FakeBackend;
+///
+/// let allow = DeviceAccessPolicy::new(
+///     vec![DevicePattern::new("G:AMANDA", Syntax::Glob)?],
+///     Mode::Allow,
+///     Action::Set,
+/// )?;
+/// let server = SupervisedServer::new(FakeBackend::new())
+///     .bind("127.0.0.1:0".parse().unwrap())
+///     .token("secret")
+///     .policy(allow)
+///     .start()
+///     .await?;
+/// println!("serving on {}", server.addr());
+/// server.shutdown().await;
+/// # Ok(()) }
+/// ```
+pub struct SupervisedServer<B> {
+    backend: Arc<B>,
+    policies: Vec<Box<dyn Policy>>,
+    bind: SocketAddr,
+    token: Option<String>,
+    token_for_reads: bool,
+    audit: Option<AuditLog>,
+    max_drfs: usize,
+    call_timeout: Option<Duration>,
+    allow_plaintext_remote: bool,
+    #[cfg(feature = "tls")]
+    tls: Option<(Vec<u8>, Vec<u8>)>,
+}
+
+impl<B> std::fmt::Debug for SupervisedServer<B> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SupervisedServer")
+            .field("bind", &self.bind)
+            .field("policies", &self.policies)
+            .field("token", &self.token.as_ref().map(|_| "<set>"))
+            .finish_non_exhaustive()
+    }
+}
+
+impl<B: Backend + 'static> SupervisedServer<B> {
+    /// A proxy over `backend` with the defaults.
+    pub fn new(backend: B) -> SupervisedServer<B> {
+        SupervisedServer::from_arc(Arc::new(backend))
+    }
+
+    /// A proxy over a shared backend.
+    pub fn from_arc(backend: Arc<B>) -> SupervisedServer<B> {
+        SupervisedServer {
+            backend,
+            policies: Vec::new(),
+            bind: DEFAULT_BIND,
+            token: None,
+            token_for_reads: false,
+            audit: None,
+            max_drfs: DEFAULT_MAX_DRFS,
+            call_timeout: None,
+            allow_plaintext_remote: false,
+            #[cfg(feature = "tls")]
+            tls: None,
+        }
+    }
+
+    /// The listening address (default `127.0.0.1:50051`; port 0 picks a free port).
+    pub fn bind(mut self, addr: SocketAddr) -> Self {
+        self.bind = addr;
+        self
+    }
+
+    /// Appends a policy to the chain.
+    pub fn policy(mut self, policy: impl Policy + 'static) -> Self {
+        self.policies.push(Box::new(policy));
+        self
+    }
+
+    /// Appends boxed policies to the chain.
+    pub fn policies(mut self, policies: Vec<Box<dyn Policy>>) -> Self {
+        self.policies.extend(policies);
+        self
+    }
+
+    /// Requires `authorization: Bearer <token>` on `Set` (compared in constant time);
+    /// other calls get `UNAUTHENTICATED`. The token's `sub` claim, if it is a JWT, names
+    /// the caller in the audit log and keys rate limits.
+    pub fn token(mut self, token: impl Into<String>) -> Self {
+        self.token = Some(token.into());
+        self
+    }
+
+    /// Also requires the token on `Read` (default off, as the reference).
+    pub fn token_for_reads(mut self, on: bool) -> Self {
+        self.token_for_reads = on;
+        self
+    }
+
+    /// Writes an audit record for every decision and outcome.
+    pub fn audit(mut self, log: AuditLog) -> Self {
+        self.audit = Some(log);
+        self
+    }
+
+    /// The largest number of DRFs or settings in one call (default 10,000); larger calls
+    /// get `INVALID_ARGUMENT`.
+    pub fn max_drfs(mut self, n: usize) -> Self {
+        self.max_drfs = n.max(1);
+        self
+    }
+
+    /// The total timeout of one backend call (default: the backend's).
+    pub fn call_timeout(mut self, timeout: Duration) -> Self {
+        self.call_timeout = Some(timeout);
+        self
+    }
+
+    /// Allows a non-loopback address without TLS (refused by default: tokens and
+    /// settings would cross the network in clear text).
+    pub fn allow_plaintext_remote(mut self, on: bool) -> Self {
+        self.allow_plaintext_remote = on;
+        self
+    }
+
+    /// Serves TLS with this PEM certificate chain and private key (feature `tls`).
+    #[cfg(feature = "tls")]
+    pub fn tls(mut self, cert_pem: impl Into<Vec<u8>>, key_pem: impl Into<Vec<u8>>) -> Self {
+        self.tls = Some((cert_pem.into(), key_pem.into()));
+        self
+    }
+
+    fn has_tls(&self) -> bool {
+        #[cfg(feature = "tls")]
+        {
+            self.tls.is_some()
+        }
+        #[cfg(not(feature = "tls"))]
+        {
+            false
+        }
+    }
+
+    /// Binds and starts serving in the background of the current tokio runtime.
+    pub async fn start(self) -> Result<RunningServer<B>, ProxyError> {
+        if !self.bind.ip().is_loopback() && !self.has_tls() && !self.allow_plaintext_remote {
+            return Err(ConfigError::Invalid(format!(
+                "refusing to serve plaintext on the non-loopback address {}: configure TLS, or allow_plaintext_remote",
+                self.bind
+            ))
+            .into());
+        }
+        if let Some(t) = &self.token
+            && (t.is_empty() || t.chars().any(|c| c.is_whitespace() || c.is_control()))
+        {
+            return Err(ConfigError::Invalid(
+                "the token must be non-empty and contain no whitespace".into(),
+            )
+            .into());
+        }
+        let listener = TcpListener::bind(self.bind)
+            .await
+            .map_err(|e| ProxyError::Bind {
+                addr: self.bind.to_string(),
+                reason: e.to_string(),
+            })?;
+        let addr = listener.local_addr().map_err(|e| ProxyError::Bind {
+            addr: self.bind.to_string(),
+            reason: e.to_string(),
+        })?;
+        let shutdown = CancellationToken::new();
+        let metrics = Arc::new(Metrics::default());
+        let audit = self.audit.map(Arc::new);
+        let shared = Arc::new(Shared {
+            backend: self.backend,
+            chain: PolicyChain::new(self.policies),
+            expected: self
+                .token
+                .as_ref()
+                .map(|t| format!("Bearer {t}").into_bytes()),
+            token_subject: self.token.as_deref().and_then(jwt_subject),
+            token_for_reads: self.token_for_reads,
+            audit: audit.clone(),
+            metrics: Arc::clone(&metrics),
+            write_lock: tokio::sync::Mutex::new(()),
+            max_drfs: self.max_drfs,
+            call_timeout: self.call_timeout,
+            shutdown: shutdown.clone(),
+        });
+        let service = DaqServer::from_arc(Arc::new(Service(Arc::clone(&shared))));
+        #[cfg_attr(not(feature = "tls"), allow(unused_mut))]
+        let mut builder = tonic::transport::Server::builder()
+            .initial_connection_window_size(Some(8 * 1024 * 1024))
+            .initial_stream_window_size(Some(4 * 1024 * 1024));
+        #[cfg(feature = "tls")]
+        if let Some((cert, key)) = &self.tls {
+            let identity = tonic::transport::Identity::from_pem(cert, key);
+            builder = builder
+                .tls_config(tonic::transport::ServerTlsConfig::new().identity(identity))
+                .map_err(|e| ProxyError::Tls(e.to_string()))?;
+        }
+        let incoming = TcpIncoming::from(listener).with_nodelay(Some(true));
+        let signal = shutdown.clone();
+        let task = tokio::spawn(async move {
+            let served = builder
+                .serve_with_incoming_shutdown(service, incoming, signal.cancelled_owned())
+                .await;
+            if let Err(e) = served {
+                tracing::error!(error = %e, "the supervised proxy stopped with an error");
+            }
+        });
+        tracing::info!(%addr, "supervised DAQ proxy listening");
+        Ok(RunningServer {
+            addr,
+            shared,
+            audit,
+            shutdown,
+            task: Some(task),
+        })
+    }
+}
+
+/// A running proxy. [`RunningServer::shutdown`] stops it (open streams end with
+/// `UNAVAILABLE`) and closes the audit log; dropping it stops serving without waiting.
+pub struct RunningServer<B> {
+    addr: SocketAddr,
+    shared: Arc<Shared<B>>,
+    audit: Option<Arc<AuditLog>>,
+    shutdown: CancellationToken,
+    task: Option<tokio::task::JoinHandle<()>>,
+}
+
+impl<B> std::fmt::Debug for RunningServer<B> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RunningServer")
+            .field("addr", &self.addr)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<B> RunningServer<B> {
+    /// The address it listens on.
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// The port it listens on.
+    pub fn port(&self) -> u16 {
+        self.addr.port()
+    }
+
+    /// The backend it serves.
+    pub fn backend(&self) -> &B {
+        &self.shared.backend
+    }
+
+    /// The counters now.
+    pub fn metrics(&self) -> MetricsSnapshot {
+        self.shared
+            .metrics
+            .snapshot(self.audit.as_ref().map(|a| a.stats()))
+    }
+
+    /// The audit log's counters, if there is one.
+    pub fn audit_stats(&self) -> Option<AuditStats> {
+        self.audit.as_ref().map(|a| a.stats())
+    }
+
+    /// Stops serving: open streams end with `UNAVAILABLE`, then the server task is awaited
+    /// (at most 5 s, then aborted) and the audit log is flushed and closed (at most 5 s).
+    pub async fn shutdown(mut self) {
+        self.shutdown.cancel();
+        if let Some(task) = self.task.take() {
+            let abort = task.abort_handle();
+            if tokio::time::timeout(Duration::from_secs(5), task)
+                .await
+                .is_err()
+            {
+                abort.abort();
+            }
+        }
+        // Let dropped streams hand their result records over before closing.
+        tokio::task::yield_now().await;
+        if let Some(audit) = &self.audit
+            && tokio::time::timeout(Duration::from_secs(5), audit.close())
+                .await
+                .is_err()
+        {
+            tracing::error!("the audit log did not close within 5 s");
+        }
+    }
+}
+
+impl<B> Drop for RunningServer<B> {
+    fn drop(&mut self) {
+        self.shutdown.cancel();
+        if let Some(task) = self.task.take() {
+            task.abort();
+        }
+    }
+}
