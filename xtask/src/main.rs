@@ -169,6 +169,35 @@ fn ci() -> Result<(), String> {
             "--lib",
         ],
     )?;
+    // The proxy's TLS option (a throwaway certificate made with openssl).
+    run(
+        &cargo,
+        &[
+            "clippy",
+            "--locked",
+            "-p",
+            "pacsys-supervised",
+            "--features",
+            "tls",
+            "--all-targets",
+            "--",
+            "-D",
+            "warnings",
+        ],
+    )?;
+    run(
+        &cargo,
+        &[
+            "test",
+            "--locked",
+            "-p",
+            "pacsys-supervised",
+            "--features",
+            "tls",
+            "--test",
+            "tls",
+        ],
+    )?;
     // Rustdoc must build without a warning (broken links, missing docs on public items).
     run_in(
         &repo_root(),
