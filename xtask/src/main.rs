@@ -257,6 +257,8 @@ fn kerberos(cargo: &str) -> Result<(), String> {
     let crates = ["-p", "pacsys-dpm-core", "-p", "pacsys-testing"];
     let mut clippy = vec!["clippy"];
     clippy.extend(crates);
+    // The facade and the CLI forward the feature: lint (and so build) them with it too.
+    clippy.extend(["-p", "pacsys", "-p", "pacsys-cli"]);
     clippy.extend([
         "--all-targets",
         "--features",
@@ -270,7 +272,22 @@ fn kerberos(cargo: &str) -> Result<(), String> {
     let mut test = vec!["test"];
     test.extend(crates);
     test.extend(["--features", "kerberos", "--locked"]);
-    run(cargo, &test)
+    run(cargo, &test)?;
+    // The facade's own Kerberos test (its other tests write to fakes that accept settings
+    // without authentication, which a `kerberos` build would refuse to attempt).
+    run(
+        cargo,
+        &[
+            "test",
+            "-p",
+            "pacsys",
+            "--features",
+            "kerberos",
+            "--locked",
+            "--test",
+            "kerberos",
+        ],
+    )
 }
 
 /// Compares (or with `sync`, refreshes) each vector copy against `../shared`.

@@ -46,6 +46,8 @@ pub struct DpmBackendBuilder {
     pool_size: Option<usize>,
     timeout: Option<Duration>,
     role: Option<String>,
+    #[cfg(feature = "kerberos")]
+    kerberos_realm: Option<String>,
     env: Option<EnvConfig>,
     observer: Option<Observer>,
 }
@@ -121,6 +123,23 @@ impl DpmBackendBuilder {
     /// ```
     pub fn timeout(mut self, timeout: Duration) -> Self {
         self.timeout = Some(timeout);
+        self
+    }
+
+    /// The Kerberos realm settings are authenticated in (default `FNAL.GOV`); only with
+    /// the `kerberos` feature. The ticket comes from the default credential cache
+    /// (`KRB5CCNAME`, as `kinit` leaves it).
+    ///
+    /// ```
+    /// let backend = pacsys::DpmBackend::builder()
+    ///     .kerberos_realm("PACSYS.TEST")
+    ///     .env(Default::default())
+    ///     .build()?;
+    /// # Ok::<(), pacsys::Error>(())
+    /// ```
+    #[cfg(feature = "kerberos")]
+    pub fn kerberos_realm(mut self, realm: impl Into<String>) -> Self {
+        self.kerberos_realm = Some(realm.into());
         self
     }
 
@@ -241,6 +260,10 @@ impl DpmBackendBuilder {
             .connect_timeout(timeout);
         if let Some(role) = self.role {
             client = client.role(role);
+        }
+        #[cfg(feature = "kerberos")]
+        if let Some(realm) = self.kerberos_realm {
+            client = client.kerberos(pacsys_dpm_core::KerberosConfig::default().realm(realm));
         }
         Ok(DpmBackend {
             client: client.build(),
