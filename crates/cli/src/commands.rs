@@ -14,7 +14,7 @@ use crate::cli::{Command, GlobalOpts};
 use crate::error::{CliError, Outcome};
 use crate::info::{self, DeviceInfo, Section};
 use crate::output::{PutLine, Renderer, error_message};
-use crate::signal::Interrupt;
+use crate::signal::{Interrupt, Stop};
 use crate::table::Monitor;
 use crate::times;
 use crate::values::{self, PutValue};
@@ -368,7 +368,7 @@ async fn monitor<B: Backend>(
     tokio::pin!(deadline);
     let mut tick = tokio::time::interval(TABLE_REFRESH);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
-    let mut interrupted = false;
+    let mut interrupted = None;
     let mut failed = false;
     if table {
         out.raw(&m.redraw(Instant::now()))?;
@@ -376,8 +376,8 @@ async fn monitor<B: Backend>(
     }
     loop {
         tokio::select! {
-            _ = interrupt.recv() => {
-                interrupted = true;
+            stop = interrupt.recv() => {
+                interrupted = Some(stop);
                 break;
             }
             _ = &mut deadline, if duration.is_some() => break,
@@ -433,8 +433,10 @@ async fn monitor<B: Backend>(
     out.flush()?;
     let _ = tokio::time::timeout(Duration::from_secs(1), sub.stop()).await;
     eprintln!("{}", m.summary(Instant::now()));
-    if interrupted {
-        return Ok(Outcome::Interrupted);
+    match interrupted {
+        Some(Stop::Interrupt) => return Ok(Outcome::Interrupted),
+        Some(Stop::Terminate) => return Ok(Outcome::Terminated),
+        None => {}
     }
     Ok(Outcome::from_failed(failed))
 }

@@ -10,6 +10,8 @@ pub const EXIT_FAILURE: u8 = 1;
 pub const EXIT_USAGE: u8 = 2;
 /// Exit code after Ctrl-C.
 pub const EXIT_INTERRUPTED: u8 = 130;
+/// Exit code after SIGTERM (128 + 15).
+pub const EXIT_TERMINATED: u8 = 143;
 
 /// Why a command failed. Each kind maps to one exit code ([`CliError::exit_code`]).
 ///
@@ -19,6 +21,7 @@ pub const EXIT_INTERRUPTED: u8 = 130;
 /// let e = CliError::Usage("--tolerance needs --verify".into());
 /// assert_eq!(e.exit_code(), 2);
 /// assert_eq!(CliError::Interrupted.exit_code(), 130);
+/// assert_eq!(CliError::Terminated.exit_code(), 143);
 /// ```
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
@@ -49,6 +52,9 @@ pub enum CliError {
     /// Ctrl-C (exit 130).
     #[error("interrupted")]
     Interrupted,
+    /// SIGTERM (exit 143).
+    #[error("terminated")]
+    Terminated,
 }
 
 impl CliError {
@@ -59,6 +65,7 @@ impl CliError {
             CliError::BadDrf { .. } | CliError::Usage(_) | CliError::Config(_) => EXIT_USAGE,
             CliError::Sim(_) | CliError::Failed(_) => EXIT_FAILURE,
             CliError::Interrupted => EXIT_INTERRUPTED,
+            CliError::Terminated => EXIT_TERMINATED,
         }
     }
 
@@ -83,6 +90,8 @@ pub enum Outcome {
     SomeFailed,
     /// Ctrl-C after the summary was printed (exit 130).
     Interrupted,
+    /// SIGTERM after the summary was printed (exit 143).
+    Terminated,
 }
 
 impl Outcome {
@@ -92,6 +101,7 @@ impl Outcome {
             Outcome::Success => EXIT_OK,
             Outcome::SomeFailed => EXIT_FAILURE,
             Outcome::Interrupted => EXIT_INTERRUPTED,
+            Outcome::Terminated => EXIT_TERMINATED,
         })
     }
 

@@ -67,11 +67,7 @@ pub fn run(cli: Cli) -> ExitCode {
 }
 
 fn report(e: &CliError) -> ExitCode {
-    if !matches!(e, CliError::Interrupted) {
-        eprintln!("pacsys: {e}");
-    } else {
-        eprintln!("pacsys: interrupted");
-    }
+    eprintln!("pacsys: {e}");
     ExitCode::from(e.exit_code())
 }
 
@@ -113,7 +109,10 @@ pub async fn dispatch(cli: Cli) -> Result<Outcome, CliError> {
     } else {
         tokio::select! {
             r = work => r,
-            _ = interrupt.recv() => Err(CliError::Interrupted),
+            stop = interrupt.recv() => Err(match stop {
+                signal::Stop::Interrupt => CliError::Interrupted,
+                signal::Stop::Terminate => CliError::Terminated,
+            }),
         }
     };
     conn.backend.close().await;

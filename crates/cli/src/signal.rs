@@ -1,21 +1,44 @@
-//! Ctrl-C (SIGINT), registered as soon as the value is made, so an interrupt that arrives
-//! before the first poll is not lost (and does not kill the process before the summary).
+//! Ctrl-C (SIGINT) and SIGTERM, registered as soon as the value is made, so a signal that
+//! arrives before the first poll is not lost (and does not kill the process before the
+//! summary).
 
-/// A registered SIGINT handler.
+/// Which signal asked the command to stop.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Stop {
+    /// Ctrl-C (SIGINT): exit 130.
+    Interrupt,
+    /// SIGTERM (a service manager, `kill`): exit 143.
+    Terminate,
+}
+
+/// The registered SIGINT and SIGTERM handlers.
 #[derive(Debug)]
 pub struct Interrupt {
     #[cfg(unix)]
-    sig: Option<tokio::signal::unix::Signal>,
+    int: Option<tokio::signal::unix::Signal>,
+    #[cfg(unix)]
+    term: Option<tokio::signal::unix::Signal>,
+}
+
+#[cfg(unix)]
+async fn next(sig: &mut Option<tokio::signal::unix::Signal>) {
+    match sig {
+        Some(s) => {
+            s.recv().await;
+        }
+        None => std::future::pending::<()>().await,
+    }
 }
 
 impl Interrupt {
-    /// Registers the handler (must be called inside the tokio runtime).
+    /// Registers the handlers (must be called inside the tokio runtime).
     pub fn new() -> Interrupt {
         #[cfg(unix)]
         {
-            let kind = tokio::signal::unix::SignalKind::interrupt();
+            use tokio::signal::unix::{SignalKind, signal};
             Interrupt {
-                sig: tokio::signal::unix::signal(kind).ok(),
+                int: signal(SignalKind::interrupt()).ok(),
+                term: signal(SignalKind::terminate()).ok(),
             }
         }
         #[cfg(not(unix))]
@@ -24,18 +47,20 @@ impl Interrupt {
         }
     }
 
-    /// Waits for the next Ctrl-C. Never returns if no handler could be registered.
-    pub async fn recv(&mut self) {
+    /// Waits for the next Ctrl-C or SIGTERM. Never returns if no handler could be
+    /// registered.
+    pub async fn recv(&mut self) -> Stop {
         #[cfg(unix)]
-        match &mut self.sig {
-            Some(s) => {
-                s.recv().await;
+        {
+            tokio::select! {
+                _ = next(&mut self.int) => Stop::Interrupt,
+                _ = next(&mut self.term) => Stop::Terminate,
             }
-            None => std::future::pending::<()>().await,
         }
         #[cfg(not(unix))]
         {
             let _ = tokio::signal::ctrl_c().await;
+            Stop::Interrupt
         }
     }
 }

@@ -433,8 +433,8 @@ fn monitor_duration_ends_the_stream() {
     assert!(r.stderr.contains("--- "), "{r:?}");
 }
 
-#[test]
-fn ctrl_c_prints_the_summary_and_exits_130() {
+/// Stops `monitor` with `signal` after its first reading; checks the summary and the code.
+fn monitor_stops_on(signal: &str, want: i32) {
     let mut child = Guard(
         pacsys(&["--sim", "monitor", "M:OUTTMP@p,100"])
             .stdin(Stdio::null())
@@ -457,20 +457,30 @@ fn ctrl_c_prints_the_summary_and_exits_130() {
     let first = rx.recv_timeout(LIMIT).expect("a first reading");
     assert!(first.starts_with("M:OUTTMP@p,100  72.5"), "{first}");
     let pid = child.0.id().to_string();
-    let killed = Command::new("kill").args(["-INT", &pid]).status();
+    let killed = Command::new("kill").args([signal, &pid]).status();
     assert!(killed.is_ok_and(|s| s.success()));
     let deadline = Instant::now() + LIMIT;
     let code = loop {
         match child.0.try_wait() {
             Ok(Some(s)) => break s.code(),
             Ok(None) if Instant::now() < deadline => thread::sleep(Duration::from_millis(10)),
-            _ => panic!("monitor did not stop after SIGINT"),
+            _ => panic!("monitor did not stop after {signal}"),
         }
     };
-    assert_eq!(code, Some(130));
+    assert_eq!(code, Some(want), "{signal}");
     let stderr = err.recv_timeout(LIMIT).unwrap_or_default();
     assert!(stderr.contains("--- "), "{stderr}");
     assert!(stderr.contains("readings from M:OUTTMP@p,100"), "{stderr}");
+}
+
+#[test]
+fn ctrl_c_prints_the_summary_and_exits_130() {
+    monitor_stops_on("-INT", 130);
+}
+
+#[test]
+fn sigterm_prints_the_summary_and_exits_143() {
+    monitor_stops_on("-TERM", 143);
 }
 
 #[test]
