@@ -415,6 +415,13 @@ async fn monitor<B: Backend>(
                             out.flush()?;
                         }
                     }
+                    Event::Disconnected { reason } if !m.any_data() => {
+                        // No data ever came: most likely a wrong host or port, not a
+                        // passing outage of a running stream.
+                        eprintln!("pacsys: the subscription failed before any data arrived: {reason}");
+                        failed = true;
+                        break;
+                    }
                     other => {
                         if !table {
                             eprintln!("pacsys: {other}");

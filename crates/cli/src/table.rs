@@ -154,6 +154,19 @@ impl Monitor {
         self.dropped
     }
 
+    /// Whether anything came from the server yet (a reading or a per-request error), i.e.
+    /// whether the subscription ever got connected.
+    ///
+    /// ```
+    /// use std::time::Instant;
+    /// use pacsys_cli::table::Monitor;
+    ///
+    /// assert!(!Monitor::new(vec!["M:OUTTMP@p,200".into()], Instant::now()).any_data());
+    /// ```
+    pub fn any_data(&self) -> bool {
+        self.rows.iter().any(|r| r.count > 0 || r.errors > 0)
+    }
+
     /// Every request has `count` usable readings or was rejected by the server (so a
     /// `--count` run always ends).
     pub fn all_reached(&self, count: u64) -> bool {

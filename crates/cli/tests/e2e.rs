@@ -376,6 +376,41 @@ fn unreachable_server_fails_with_a_clear_message_within_the_timeout() {
 }
 
 #[test]
+fn monitor_of_an_unreachable_server_fails_instead_of_waiting() {
+    let port = {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+        l.local_addr().expect("addr").port().to_string()
+    };
+    for backend in ["dpm", "grpc"] {
+        let r = run(pacsys(&[
+            "-b",
+            backend,
+            "--host",
+            "127.0.0.1",
+            "--port",
+            &port,
+            "--timeout",
+            "2",
+            "monitor",
+            "M:OUTTMP@p,100",
+            "--count",
+            "1",
+        ]));
+        assert_eq!(r.code, Some(1), "{backend}: {r:?}");
+        assert!(
+            r.stderr.contains("cannot start the subscription")
+                || r.stderr
+                    .contains("the subscription failed before any data arrived"),
+            "{backend}: {r:?}"
+        );
+        assert!(
+            r.stderr.contains(&format!("127.0.0.1:{port}")),
+            "{backend}: {r:?}"
+        );
+    }
+}
+
+#[test]
 fn monitor_count_gives_exactly_n_readings_per_drf() {
     let r = ok(&["--sim", "monitor", "M:OUTTMP@p,100", "--count", "5"]);
     let lines: Vec<&str> = r.stdout.lines().collect();

@@ -279,6 +279,11 @@ fn events_of(reply: pdaq::ReadingReply, drfs: &[Arc<str>], out: &mut Vec<Event>)
     readings
 }
 
+/// Why a stream was lost, naming the server (the status alone says "tcp connect error").
+fn lost(addr: &str, s: &tonic::Status) -> String {
+    format!("{:?} from {addr}: {}", s.code(), s.message())
+}
+
 async fn run(
     client: Arc<Inner>,
     drfs: Vec<Arc<str>>,
@@ -350,7 +355,7 @@ async fn call(
     let mut stream = match raw.read(client.request(list, None)).await {
         Ok(response) => response.into_inner(),
         Err(s) if retryable(s.code()) => {
-            return End::Lost(format!("{:?}: {}", s.code(), s.message()));
+            return End::Lost(lost(&client.addr, &s));
         }
         Err(s) => return End::Fatal(Error::from_grpc(&client.addr, &s)),
     };
@@ -368,7 +373,7 @@ async fn call(
             Some(Ok(reply)) => reply,
             None => return End::Completed,
             Some(Err(s)) if retryable(s.code()) => {
-                return End::Lost(format!("{:?}: {}", s.code(), s.message()));
+                return End::Lost(lost(&client.addr, &s));
             }
             Some(Err(s)) => return End::Fatal(Error::from_grpc(&client.addr, &s)),
         };
@@ -379,7 +384,7 @@ async fn call(
             match stream.next().now_or_never() {
                 Some(Some(Ok(reply))) => readings += events_of(reply, drfs, batch),
                 Some(Some(Err(s))) if retryable(s.code()) => {
-                    end = Some(End::Lost(format!("{:?}: {}", s.code(), s.message())));
+                    end = Some(End::Lost(lost(&client.addr, &s)));
                     break;
                 }
                 Some(Some(Err(s))) => {
