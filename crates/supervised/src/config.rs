@@ -5,6 +5,7 @@
 //! token_env = "PACSYS_PROXY_TOKEN"  # or token = "..." or token_file = "/etc/proxy.token"
 //! token_for_reads = false
 //! max_drfs = 10000
+//! max_streams_per_client = 256
 //! call_timeout_secs = 5.0
 //! metrics_interval_secs = 60
 //!
@@ -52,7 +53,9 @@ use crate::policy::{
     Action, DeviceAccessPolicy, Mode, Policy, RateLimitPolicy, RateScope, ReadOnlyPolicy,
     SlewLimit, SlewRatePolicy, ValueRangePolicy,
 };
-use crate::server::{DEFAULT_BIND, DEFAULT_MAX_DRFS, SupervisedServer};
+use crate::server::{
+    DEFAULT_BIND, DEFAULT_MAX_DRFS, DEFAULT_MAX_STREAMS_PER_CLIENT, SupervisedServer,
+};
 
 /// The whole configuration file.
 #[derive(Debug, Clone, Deserialize)]
@@ -80,6 +83,9 @@ pub struct ProxyConfig {
     /// Largest number of DRFs or settings in one call.
     #[serde(default = "default_max_drfs")]
     pub max_drfs: usize,
+    /// Most streaming reads one client address may have open at once.
+    #[serde(default = "default_max_streams_per_client")]
+    pub max_streams_per_client: usize,
     /// Total timeout of one backend call, in seconds (default: the backend's).
     #[serde(default)]
     pub call_timeout_secs: Option<f64>,
@@ -105,6 +111,9 @@ fn default_bind() -> SocketAddr {
 }
 fn default_max_drfs() -> usize {
     DEFAULT_MAX_DRFS
+}
+fn default_max_streams_per_client() -> usize {
+    DEFAULT_MAX_STREAMS_PER_CLIENT
 }
 fn default_metrics_interval() -> u64 {
     60
@@ -389,6 +398,7 @@ impl ProxyConfig {
             .bind(self.bind)
             .policies(self.build_policies()?)
             .max_drfs(self.max_drfs)
+            .max_streams_per_client(self.max_streams_per_client)
             .token_for_reads(self.token_for_reads)
             .allow_plaintext_remote(self.allow_plaintext_remote);
         if let Some(token) = self.resolve_token()? {

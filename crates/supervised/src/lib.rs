@@ -64,5 +64,7 @@ pub use audit::{AuditLog, AuditStats};
 pub use config::ProxyConfig;
 pub use error::{ConfigError, ProxyError};
 pub use metrics::{Metrics, MetricsSnapshot};
-pub use server::{DEFAULT_BIND, DEFAULT_MAX_DRFS, RunningServer, SupervisedServer};
+pub use server::{
+    DEFAULT_BIND, DEFAULT_MAX_DRFS, DEFAULT_MAX_STREAMS_PER_CLIENT, RunningServer, SupervisedServer,
+};
 pub use service::{DENIED_STATUS, ReplyStream};

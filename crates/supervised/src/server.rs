@@ -14,7 +14,7 @@ use crate::audit::{AuditLog, AuditStats};
 use crate::error::{ConfigError, ProxyError};
 use crate::metrics::{Metrics, MetricsSnapshot};
 use crate::policy::{Policy, PolicyChain};
-use crate::service::{Service, Shared, jwt_subject};
+use crate::service::{Service, Shared, StreamCounts, jwt_subject};
 
 /// The default listening address: loopback only.
 pub const DEFAULT_BIND: SocketAddr =
@@ -22,6 +22,9 @@ pub const DEFAULT_BIND: SocketAddr =
 
 /// The default largest number of DRFs (or settings) in one call.
 pub const DEFAULT_MAX_DRFS: usize = 10_000;
+
+/// The default most streaming reads one client address may have open at once.
+pub const DEFAULT_MAX_STREAMS_PER_CLIENT: usize = 256;
 
 /// A supervised DAQ gRPC proxy in front of a backend `B`: serves `services.daq.DAQ`,
 /// passes every call through the gate, the policy chain and the audit log, then calls the
@@ -62,6 +65,7 @@ pub struct SupervisedServer<B> {
     token_for_reads: bool,
     audit: Option<AuditLog>,
     max_drfs: usize,
+    max_streams_per_client: usize,
     call_timeout: Option<Duration>,
     allow_plaintext_remote: bool,
     #[cfg(feature = "tls")]
@@ -94,6 +98,7 @@ impl<B: Backend + 'static> SupervisedServer<B> {
             token_for_reads: false,
             audit: None,
             max_drfs: DEFAULT_MAX_DRFS,
+            max_streams_per_client: DEFAULT_MAX_STREAMS_PER_CLIENT,
             call_timeout: None,
             allow_plaintext_remote: false,
             #[cfg(feature = "tls")]
@@ -143,6 +148,22 @@ impl<B: Backend + 'static> SupervisedServer<B> {
     /// get `INVALID_ARGUMENT`.
     pub fn max_drfs(mut self, n: usize) -> Self {
         self.max_drfs = n.max(1);
+        self
+    }
+
+    /// The most streaming reads one client address may have open at once (default 256);
+    /// one more gets `RESOURCE_EXHAUSTED`. Keyed by IP address without the port, so new
+    /// connections do not reset it.
+    ///
+    /// ```
+    /// use pacsys_supervised::SupervisedServer;
+    /// use pacsys_testing::FakeBackend;
+    ///
+    /// let server = SupervisedServer::new(FakeBackend::new()).max_streams_per_client(16);
+    /// # drop(server);
+    /// ```
+    pub fn max_streams_per_client(mut self, n: usize) -> Self {
+        self.max_streams_per_client = n.max(1);
         self
     }
 
@@ -222,6 +243,7 @@ impl<B: Backend + 'static> SupervisedServer<B> {
             max_drfs: self.max_drfs,
             call_timeout: self.call_timeout,
             shutdown: shutdown.clone(),
+            streams: Arc::new(StreamCounts::new(self.max_streams_per_client)),
         });
         let service = DaqServer::from_arc(Arc::new(Service(Arc::clone(&shared))));
         #[cfg_attr(not(feature = "tls"), allow(unused_mut))]

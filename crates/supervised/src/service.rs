@@ -41,6 +41,62 @@ pub(crate) struct Shared<B> {
     pub(crate) max_drfs: usize,
     pub(crate) call_timeout: Option<Duration>,
     pub(crate) shutdown: CancellationToken,
+    /// Open streaming reads per client address, and the limit.
+    pub(crate) streams: Arc<StreamCounts>,
+}
+
+/// Open streaming reads per client IP address (the port is left out, as for rate limits,
+/// so reconnecting does not reset it), bounded by a limit.
+#[derive(Debug)]
+pub(crate) struct StreamCounts {
+    limit: usize,
+    open: std::sync::Mutex<HashMap<std::net::IpAddr, usize>>,
+}
+
+impl StreamCounts {
+    pub(crate) fn new(limit: usize) -> StreamCounts {
+        StreamCounts {
+            limit,
+            open: std::sync::Mutex::new(HashMap::new()),
+        }
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<std::net::IpAddr, usize>> {
+        self.open.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Takes one stream for `peer`, or `None` at the limit. A call without a peer address
+    /// (not over TCP) is not counted.
+    fn acquire(self: &Arc<Self>, peer: Option<SocketAddr>) -> Result<StreamTicket, usize> {
+        let Some(ip) = peer.map(|p| p.ip()) else {
+            return Ok(StreamTicket(None));
+        };
+        let mut open = self.lock();
+        let n = open.entry(ip).or_insert(0);
+        if *n >= self.limit {
+            return Err(self.limit);
+        }
+        *n += 1;
+        Ok(StreamTicket(Some((Arc::clone(self), ip))))
+    }
+}
+
+/// One open stream of one client; given back when the stream ends.
+#[derive(Debug)]
+pub(crate) struct StreamTicket(Option<(Arc<StreamCounts>, std::net::IpAddr)>);
+
+impl Drop for StreamTicket {
+    fn drop(&mut self) {
+        if let Some((counts, ip)) = self.0.take() {
+            let mut open = counts.lock();
+            if let Some(n) = open.get_mut(&ip) {
+                *n = n.saturating_sub(1);
+                if *n == 0 {
+                    open.remove(&ip);
+                }
+            }
+        }
+    }
 }
 
 /// The tonic service (cheap clone of the shared state).
@@ -313,6 +369,21 @@ impl<B: Backend + 'static> Daq for Service<B> {
             let status = tonic::Status::permission_denied(reason.clone());
             return Err(self.refuse(record, "denied", reason, status).await);
         }
+        // A streaming read takes one of the client's stream slots for as long as it runs.
+        let streaming = slots.iter().any(|sl| !sl.is_denied() && !is_one_shot(sl));
+        let ticket = if streaming {
+            match s.streams.acquire(caller.peer) {
+                Ok(t) => Some(t),
+                Err(limit) => {
+                    Metrics::add(&s.metrics.denied_requests, 1);
+                    let reason = format!("Too many open streams from this client (limit {limit})");
+                    let status = tonic::Status::resource_exhausted(reason.clone());
+                    return Err(self.refuse(record, "denied", reason, status).await);
+                }
+            }
+        } else {
+            None
+        };
         Metrics::add(&s.metrics.denied_slots, denied as u64);
         record.decision = Some(if denied > 0 { "partial" } else { "allowed" });
         s.audit(record).await;
@@ -351,6 +422,7 @@ impl<B: Backend + 'static> Daq for Service<B> {
             metrics: Arc::clone(&s.metrics),
             streaming: false,
             started,
+            _ticket: None,
         };
         let all_once = routes.values().all(|r| r.once);
         if all_once {
@@ -389,6 +461,7 @@ impl<B: Backend + 'static> Daq for Service<B> {
         Metrics::add(&s.metrics.streams_open, 1);
         let finish = Finish {
             streaming: true,
+            _ticket: ticket,
             ..finish
         };
         Ok(Response::new(ReplyStream::new(
@@ -576,6 +649,8 @@ struct Finish {
     metrics: Arc<Metrics>,
     streaming: bool,
     started: Instant,
+    /// The client's stream slot, held for its `Drop`: given back when the stream ends.
+    _ticket: Option<StreamTicket>,
 }
 
 /// The reply stream of one `Read` call: canned replies first (denials, one-shot results),

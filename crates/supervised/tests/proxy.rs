@@ -501,6 +501,57 @@ async fn rate_limits_hold_across_reconnects() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn open_streams_are_limited_per_client_across_connections() {
+    let server = SupervisedServer::new(FakeBackend::new())
+        .bind("127.0.0.1:0".parse().unwrap())
+        .max_streams_per_client(2)
+        .start()
+        .await
+        .unwrap();
+    let run = tokio::time::timeout(BOUND, async {
+        let list = |drf: &str| ReadingList {
+            drf: vec![drf.to_owned()],
+        };
+        // Two streams, each on its own connection, both delivering.
+        let mut open = Vec::new();
+        for _ in 0..2 {
+            let mut c = client(&server).await;
+            let mut stream = c.read(list("M:OUTTMP@p,100")).await.unwrap().into_inner();
+            assert!(stream.message().await.unwrap().is_some());
+            open.push(stream);
+        }
+        // A third from a new connection is refused: the limit is per address, not per
+        // connection.
+        let mut c = client(&server).await;
+        let e = c.read(list("G:AMANDA@p,100")).await.unwrap_err();
+        assert_eq!(e.code(), Code::ResourceExhausted, "{e:?}");
+        // One-shot reads take no stream slot.
+        read_all(&mut c, &["M:OUTTMP@I"]).await.unwrap();
+        // Ending a stream gives its slot back.
+        drop(open.pop());
+        let mut freed = None;
+        for _ in 0..100 {
+            match c.read(list("G:AMANDA@p,100")).await {
+                Ok(s) => {
+                    freed = Some(s.into_inner());
+                    break;
+                }
+                Err(e) if e.code() == Code::ResourceExhausted => {
+                    tokio::time::sleep(Duration::from_millis(20)).await;
+                }
+                Err(e) => panic!("{e:?}"),
+            }
+        }
+        let mut freed = freed.expect("the slot of the ended stream came back");
+        assert!(freed.message().await.unwrap().is_some());
+        assert_eq!(server.metrics().streams_open, 2);
+    })
+    .await;
+    server.shutdown().await;
+    run.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn logger_history_is_chunked_with_a_terminator() {
     let server = SupervisedServer::new(FakeBackend::new())
         .bind("127.0.0.1:0".parse().unwrap())
