@@ -5,7 +5,7 @@
 //! state into a [`Value`] or an ACNET [`Status`]; settings change the state or say why not.
 //! The choices where production behaviour is unknown are listed in the crate README.
 
-use pacsys_drf::{Field, Property, Range};
+use pacsys_drf::{ExtraKind, Field, Property, Range, Request};
 use pacsys_types::{AnalogAlarm, BasicStatus, DigitalAlarm, Status, Value};
 
 use crate::world::{DeviceState, Signal, SimDevice};
@@ -463,5 +463,100 @@ fn new_setting(
             Ok(Value::Raw(next))
         }
         _ => Err(status::BAD_LENGTH),
+    }
+}
+
+/// What a logger (historical) request asks for (DRF3 `<-LOGGER...` extras, DPM protocol
+/// 6.5): the one reading of it that every fake shares.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum History {
+    /// `<-LOGGER:start:end` (milliseconds since the epoch) or `<-LOGGERDURATION:ms`
+    /// (ending now): every logged point in the window.
+    Window {
+        /// Start of the window, ms since the epoch.
+        start_ms: i64,
+        /// End of the window, ms since the epoch.
+        end_ms: i64,
+    },
+    /// `<-LOGGERSINGLE:at`: the logged point at that time.
+    Single {
+        /// The time, ms since the epoch.
+        at_ms: i64,
+    },
+}
+
+/// A logger extra whose numbers are missing or not integers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct BadHistory;
+
+impl History {
+    /// The history `request` asks for, with `wall_ms` as "now": `None` without a logger
+    /// extra, `Some(Err(BadHistory))` when its numbers are missing or bad. Never
+    /// overflows, whatever the numbers.
+    ///
+    /// ```
+    /// use pacsys_drf::Request;
+    /// use pacsys_testing::answer::{BadHistory, History};
+    ///
+    /// let h = |drf: &str| History::of(&Request::parse(drf).unwrap(), 10_000);
+    /// assert_eq!(h("M:OUTTMP<-LOGGER:1000:5000"), Some(Ok(History::Window { start_ms: 1000, end_ms: 5000 })));
+    /// assert_eq!(h("M:OUTTMP<-LOGGERDURATION:3000"), Some(Ok(History::Window { start_ms: 7000, end_ms: 10_000 })));
+    /// assert_eq!(h("M:OUTTMP<-LOGGERSINGLE:4000"), Some(Ok(History::Single { at_ms: 4000 })));
+    /// assert_eq!(h("M:OUTTMP@I"), None);
+    /// ```
+    pub fn of(request: &Request, wall_ms: i64) -> Option<Result<History, BadHistory>> {
+        let extra = request.extra()?;
+        let params: Vec<&str> = extra.text().split(':').skip(1).collect();
+        let number = |i: usize| -> Result<i64, BadHistory> {
+            params
+                .get(i)
+                .and_then(|p| p.trim().parse().ok())
+                .ok_or(BadHistory)
+        };
+        let history = match extra.kind() {
+            ExtraKind::Logger => number(0).and_then(|start_ms| {
+                Ok(History::Window {
+                    start_ms,
+                    end_ms: number(1)?,
+                })
+            }),
+            ExtraKind::LoggerDuration => number(0).map(|ms| History::Window {
+                start_ms: wall_ms.saturating_sub(ms),
+                end_ms: wall_ms,
+            }),
+            ExtraKind::LoggerSingle => number(0).map(|at_ms| History::Single { at_ms }),
+            _ => return None,
+        };
+        Some(history)
+    }
+}
+
+#[cfg(test)]
+mod history_tests {
+    use super::*;
+
+    fn of(drf: &str, wall: i64) -> Option<Result<History, BadHistory>> {
+        History::of(&Request::parse(drf).unwrap(), wall)
+    }
+
+    #[test]
+    fn extreme_and_bad_numbers_neither_overflow_nor_pass() {
+        assert_eq!(
+            of("M:OUTTMP<-LOGGERDURATION:-9223372036854775808", 5),
+            Some(Ok(History::Window {
+                start_ms: i64::MAX,
+                end_ms: 5
+            }))
+        );
+        assert_eq!(
+            of("M:OUTTMP<-LOGGERDURATION:9223372036854775807", -5),
+            Some(Ok(History::Window {
+                start_ms: i64::MIN,
+                end_ms: -5
+            }))
+        );
+        assert_eq!(of("M:OUTTMP<-LOGGER:1000", 0), Some(Err(BadHistory)));
+        assert_eq!(of("M:OUTTMP<-LOGGER:a:b", 0), Some(Err(BadHistory)));
+        assert_eq!(of("M:OUTTMP<-LOGGERSINGLE:", 0), Some(Err(BadHistory)));
     }
 }

@@ -18,7 +18,7 @@ use pacsys_types::{Reading, Status, Value};
 use tokio::time::{Instant, Sleep};
 
 use super::server::{Counters, DaqFaults};
-use crate::answer::{self, Target};
+use crate::answer::{self, History, Target};
 use crate::dpm::list::clock_period;
 use crate::world::{SimDevice, SimWorld};
 
@@ -106,25 +106,14 @@ fn plan(world: &SimWorld, index: u32, drf: &str, now: Instant, wall: SystemTime)
     };
     let target = Target::of(&request);
     let schedule = match request.extra().map(|e| e.kind()) {
-        Some(kind @ (ExtraKind::Logger | ExtraKind::LoggerDuration | ExtraKind::LoggerSingle)) => {
-            let text = request.extra().map_or("", |e| e.text());
-            let params: Vec<i64> = text
-                .split(':')
-                .skip(1)
-                .filter_map(|p| p.trim().parse().ok())
-                .collect();
-            let now_ms = wall_ms(wall);
-            let replies = match (kind, params.as_slice()) {
-                (ExtraKind::Logger, [start, end, ..]) => {
-                    logger(world, &device, index, *start, *end)
+        Some(ExtraKind::Logger | ExtraKind::LoggerDuration | ExtraKind::LoggerSingle) => {
+            let replies = match History::of(&request, wall_ms(wall)) {
+                Some(Ok(History::Window { start_ms, end_ms })) => {
+                    logger(world, &device, index, start_ms, end_ms)
                 }
-                // The duration is in milliseconds (DRF3 13.x, DPM protocol 6.5).
-                (ExtraKind::LoggerDuration, [ms, ..]) => {
-                    logger(world, &device, index, now_ms.saturating_sub(*ms), now_ms)
-                }
-                (ExtraKind::LoggerSingle, [at, ..]) => {
-                    let mut h = world.history(&device, *at - crate::world::LOGGER_PERIOD_MS, *at);
-                    match h.pop() {
+                Some(Ok(History::Single { at_ms })) => {
+                    let from = at_ms.saturating_sub(crate::world::LOGGER_PERIOD_MS);
+                    match world.history(&device, from, at_ms).pop() {
                         Some((us, value)) => {
                             let r = Reading::new(Arc::from(drf), Status::OK)
                                 .with_value(value)
@@ -134,7 +123,7 @@ fn plan(world: &SimWorld, index: u32, drf: &str, now: Instant, wall: SystemTime)
                         None => vec![status_reply(index, Status::new(66, -64), "No data")],
                     }
                 }
-                _ => vec![status_reply(
+                Some(Err(_)) | None => vec![status_reply(
                     index,
                     codes::INVALID_DATASOURCE,
                     "Bad logger parameters",

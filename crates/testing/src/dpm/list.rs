@@ -16,7 +16,7 @@ use pacsys_drf::{Event, ExtraKind, Property};
 use pacsys_types::{Status, Value};
 
 use super::auth::SettingsPolicy;
-use crate::answer::{self, SettingData, Target};
+use crate::answer::{self, History, SettingData, Target};
 use crate::world::{SimDevice, SimWorld};
 
 /// DPM statuses the list answers with.
@@ -389,32 +389,23 @@ impl FakeList {
         device: &SimDevice,
         now: Instant,
     ) -> Result<Vec<Reply>, Option<Status>> {
-        let extra = request.extra().map_or("", |e| e.text());
-        let params: Vec<&str> = extra.split(':').skip(1).collect();
-        let number = |i: usize| -> Result<i64, Option<Status>> {
-            params
-                .get(i)
-                .and_then(|p| p.trim().parse().ok())
-                .ok_or(Some(codes::INVALID_DATASOURCE))
-        };
         let wall = self.wall_ms(now);
-        let (start, end) = match request.extra().map(|e| e.kind()) {
-            Some(ExtraKind::Logger) => (number(0)?, number(1)?),
-            Some(ExtraKind::LoggerDuration) => (wall - number(0)?, wall),
-            _ => {
+        let (start, end) = match History::of(request, wall) {
+            Some(Ok(History::Window { start_ms, end_ms })) => (start_ms, end_ms),
+            Some(Ok(History::Single { at_ms })) => {
                 // LOGGERSINGLE: one ordinary reply with the logged point at that time.
-                let at = number(0)?;
                 let value = answer::read(
                     device,
                     Target {
                         range: None,
                         ..target_of(request)
                     },
-                    at,
+                    at_ms,
                 )
                 .map_err(Some)?;
-                return Ok(vec![data_reply(ref_id, at, 0, &value)]);
+                return Ok(vec![data_reply(ref_id, at_ms, 0, &value)]);
             }
+            Some(Err(_)) | None => return Err(Some(codes::INVALID_DATASOURCE)),
         };
         let points = self.world.history(device, start, end);
         let is_array = matches!(device.state().reading.at(wall), Value::Array(_));

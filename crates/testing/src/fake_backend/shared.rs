@@ -10,7 +10,7 @@ use pacsys::{Error, WriteResult};
 use pacsys_drf::{Event as DrfEvent, ExtraKind, Field, Property, Request};
 use pacsys_types::{DeviceMeta, Event, Reading, Status, TimedArray, Value};
 
-use crate::answer::{self, SettingData, Target};
+use crate::answer::{self, History, SettingData, Target};
 use crate::world::{DeviceState, Signal, SimDevice, SimWorld};
 
 use super::key::{Matcher, base_key};
@@ -264,30 +264,21 @@ impl Shared {
         target: Target,
         wall: i64,
     ) -> Result<(Value, SystemTime), Status> {
-        let text = request.extra().map_or("", |e| e.text());
-        let params: Vec<&str> = text.split(':').skip(1).collect();
-        let number = |i: usize| -> Result<i64, Status> {
-            params
-                .get(i)
-                .and_then(|p| p.trim().parse().ok())
-                .ok_or(codes::INVALID_DATASOURCE)
-        };
-        let (start, end) = match request.extra().map(|e| e.kind()) {
-            Some(ExtraKind::Logger) => (number(0)?, number(1)?),
-            Some(ExtraKind::LoggerDuration) => (wall.saturating_sub(number(0)?), wall),
-            _ => {
-                let at = number(0)?;
+        let (start, end) = match History::of(request, wall) {
+            Some(Ok(History::Window { start_ms, end_ms })) => (start_ms, end_ms),
+            Some(Ok(History::Single { at_ms })) => {
                 let value = answer::read(
                     device,
                     Target {
                         range: None,
                         ..target
                     },
-                    at,
+                    at_ms,
                 )?;
-                let time = pacsys_types::reading::time_from_millis(at).unwrap_or(UNIX_EPOCH);
+                let time = pacsys_types::reading::time_from_millis(at_ms).unwrap_or(UNIX_EPOCH);
                 return Ok((value, time));
             }
+            Some(Err(_)) | None => return Err(codes::INVALID_DATASOURCE),
         };
         let points = self.world.history(device, start, end);
         if points.is_empty() {
