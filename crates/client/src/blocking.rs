@@ -74,6 +74,20 @@ impl RuntimeGuard {
     }
 }
 
+/// A runtime of the crate's own (one worker thread named `pacsys-<who>`, timers and I/O),
+/// for the blocking client and the process-wide default backend.
+pub(crate) fn private_runtime(who: &'static str) -> Result<Runtime, Error> {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .thread_name(format!("pacsys-{who}"))
+        .enable_all()
+        .build()
+        .map_err(|e| Error::Backend {
+            backend: who,
+            detail: format!("cannot start the private tokio runtime: {e}"),
+        })
+}
+
 /// A blocking client over any [`Backend`].
 ///
 /// ```
@@ -125,15 +139,7 @@ impl<B: Backend> Client<B> {
     /// # Ok(()) }
     /// ```
     pub fn new(make: impl FnOnce() -> Result<B, Error>) -> Result<Client<B>, Error> {
-        let runtime = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(1)
-            .thread_name("pacsys-blocking")
-            .enable_all()
-            .build()
-            .map_err(|e| Error::Backend {
-                backend: "blocking",
-                detail: format!("cannot start the private tokio runtime: {e}"),
-            })?;
+        let runtime = private_runtime("blocking")?;
         let backend = {
             let _inside = runtime.enter();
             make()?

@@ -40,15 +40,7 @@ fn runtime() -> Result<&'static Runtime, Error> {
     if let Some(rt) = RUNTIME.get() {
         return Ok(rt);
     }
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(1)
-        .thread_name("pacsys-global")
-        .enable_all()
-        .build()
-        .map_err(|e| Error::Backend {
-            backend: "global",
-            detail: format!("cannot start the private tokio runtime: {e}"),
-        })?;
+    let rt = crate::blocking::private_runtime("global")?;
     // Another thread may have won the race; its runtime is used and ours is dropped here,
     // outside any runtime (this function is never called from the private runtime's
     // own threads before RUNTIME is set).
