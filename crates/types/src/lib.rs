@@ -1,7 +1,7 @@
 //! Shared vocabulary types for pacsys-rs.
 //!
 //! This crate holds the types that both transports (DPM/HTTP and gRPC) and the client
-//! facade speak. It does no I/O and has no required dependencies.
+//! facade speak. It does no I/O; its one dependency of ours is the DRF parser.
 //!
 //! It holds the ACNET [`Status`] word (a facility code plus a signed error code, with names
 //! and human messages for the codes DPM is known to produce) and the [`Value`] a device
@@ -27,20 +27,29 @@
 #![forbid(unsafe_code)]
 
 pub mod backoff;
+pub mod config;
 pub mod control;
+pub mod error;
 pub mod event;
+pub mod options;
+pub mod plan;
 pub mod queue;
 pub mod reading;
 pub mod status;
 pub mod value;
+pub mod write;
 
 pub use backoff::Backoff;
 pub use control::Control;
+pub use error::{Error, ErrorKind, Transport};
 pub use event::Event;
+pub use options::SubscriptionOptions;
+pub use plan::{Answer, ReadPlan, WritePlan, WriteValue};
 pub use queue::{DropPolicy, EventQueue};
 pub use reading::Reading;
 pub use status::Status;
 pub use value::{AnalogAlarm, BasicStatus, DeviceMeta, DigitalAlarm, TimedArray, Value};
+pub use write::WriteResult;
 
 /// Compiles and runs the README example as a doctest.
 #[cfg(doctest)]
