@@ -56,7 +56,7 @@ pub fn run() -> Result<(), String> {
             "--release",
             "--locked",
             "-p",
-            "pacsys-testing",
+            "pacsys-sim",
             "--bin",
             "pacsys-sim",
             "-p",

@@ -34,7 +34,7 @@ pub fn run() -> Result<(), String> {
             "build",
             "--locked",
             "-p",
-            "pacsys-testing",
+            "pacsys-sim",
             "--bin",
             "pacsys-sim",
         ],

@@ -221,8 +221,8 @@ fn ci() -> Result<(), String> {
     Ok(())
 }
 
-/// The MIT Kerberos programs the `kerberos` feature's tests need (pacsys-testing's
-/// `TestRealm` runs them).
+/// The MIT Kerberos programs the `kerberos` feature's tests need (pacsys-sim's
+/// `kdc::TestRealm` runs them).
 const KDC_PROGRAMS: &[&str] = &["kdb5_util", "kadmin.local", "krb5kdc", "kinit"];
 
 /// The KDC programs that are not installed (searched on `PATH` and in `/usr/sbin`, `/sbin`).
@@ -254,7 +254,10 @@ fn kerberos(cargo: &str) -> Result<(), String> {
         eprintln!("xtask ci: SKIPPING kerberos tests: {what}");
         return Ok(());
     }
-    let crates = ["-p", "pacsys-dpm-core", "-p", "pacsys-testing"];
+    // The production crates' `kerberos` features never switch on test support: the tests
+    // turn on the simulator's acceptor and KDC harness (`pacsys-sim/kerberos`) themselves.
+    let features = "pacsys-dpm-core/kerberos,pacsys-sim/kerberos";
+    let crates = ["-p", "pacsys-dpm-core", "-p", "pacsys-sim"];
     let mut clippy = vec!["clippy"];
     clippy.extend(crates);
     // The facade and the CLI forward the feature: lint (and so build) them with it too.
@@ -262,7 +265,7 @@ fn kerberos(cargo: &str) -> Result<(), String> {
     clippy.extend([
         "--all-targets",
         "--features",
-        "kerberos",
+        "pacsys-dpm-core/kerberos,pacsys-sim/kerberos,pacsys/kerberos,pacsys-cli/kerberos",
         "--locked",
         "--",
         "-D",
@@ -271,7 +274,7 @@ fn kerberos(cargo: &str) -> Result<(), String> {
     run(cargo, &clippy)?;
     let mut test = vec!["test"];
     test.extend(crates);
-    test.extend(["--features", "kerberos", "--locked"]);
+    test.extend(["--features", features, "--locked"]);
     run(cargo, &test)?;
     // The facade's own Kerberos test (its other tests write to fakes that accept settings
     // without authentication, which a `kerberos` build would refuse to attempt).
@@ -282,7 +285,7 @@ fn kerberos(cargo: &str) -> Result<(), String> {
             "-p",
             "pacsys",
             "--features",
-            "kerberos",
+            "kerberos,pacsys-sim/kerberos",
             "--locked",
             "--test",
             "kerberos",

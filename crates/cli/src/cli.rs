@@ -3,7 +3,7 @@
 use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
-use pacsys_testing::sim::SimOptions;
+use pacsys_sim::sim::SimOptions;
 
 use crate::output::Format;
 use crate::times;

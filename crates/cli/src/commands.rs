@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 
 use futures::StreamExt as _;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
-use pacsys::{Backend, Error, Event, Status, Value, Verify};
+use pacsys::{Backend, Error, ErrorKind, Event, Status, Value, Verify};
 use pacsys_drf::Request;
 
 use crate::cli::{Command, GlobalOpts};
@@ -303,7 +303,7 @@ async fn put<B: Backend>(
     let mut call_errors = Vec::new();
     for (drf, value) in settings {
         let result = match (value, &verify) {
-            (PutValue::Data(_), None) => batched.next().unwrap_or(Err(Error::Closed)),
+            (PutValue::Data(_), None) => batched.next().unwrap_or(Err(Error::closed())),
             (PutValue::Data(v), Some(verify)) => {
                 pacsys::write_verified(b, drf, v.clone(), verify, None).await
             }
@@ -410,7 +410,7 @@ async fn monitor<B: Backend>(
                     Event::Error { drf, status } => {
                         failed = true;
                         if !table {
-                            let e = Error::Device { drf: drf.to_string(), status: *status };
+                            let e = Error::device(drf.to_string(), *status);
                             out.line(&r.failure(drf, &e))?;
                             out.flush()?;
                         }
@@ -460,7 +460,7 @@ async fn info_cmd<B: Backend>(b: &B, devices: &[String], r: Renderer) -> Result<
     for (i, device) in devices.iter().enumerate() {
         let mut sections = Vec::with_capacity(info::PROPERTIES.len());
         for _ in info::PROPERTIES {
-            let res = results.next().unwrap_or(Err(Error::Closed));
+            let res = results.next().unwrap_or(Err(Error::closed()));
             if let Err(e) = &res {
                 call_errors.push(e.clone());
             }
@@ -530,7 +530,8 @@ async fn history<B: Backend>(
                 }
             }
             Ok(reading) if reading.status == Status::DAE_LJ_NO_DATA => {}
-            Err(Error::Device { status, .. }) if status == Status::DAE_LJ_NO_DATA => {}
+            Err(e)
+                if e.kind() == ErrorKind::Device && e.status() == Some(Status::DAE_LJ_NO_DATA) => {}
             Ok(reading) => {
                 failed = true;
                 out.line(&r.reading(drf, &reading))?;

@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use pacsys::env::{BackendKind, EnvConfig};
 use pacsys::{AnyBackend, DpmBackend, GrpcBackend};
-use pacsys_testing::{FakeDaqServer, FakeDpmServer, SimWorld};
+use pacsys_sim::{FakeDaqServer, FakeDpmServer, SimWorld};
 
 use crate::cli::{AuthArg, BackendArg, GlobalOpts};
 use crate::error::CliError;

@@ -67,10 +67,7 @@ impl Section {
         match r {
             Ok(reading) if reading.ok() => Section::Present(reading),
             Ok(reading) if is_missing_property(reading.status) => Section::Missing,
-            Ok(reading) => Section::Failed(Error::Device {
-                drf: reading.drf.to_string(),
-                status: reading.status,
-            }),
+            Ok(reading) => Section::Failed(Error::device(reading.drf.to_string(), reading.status)),
             Err(e) if e.status().is_some_and(is_missing_property) => Section::Missing,
             Err(e) => Section::Failed(e),
         }
@@ -261,10 +258,7 @@ mod tests {
     }
 
     fn amanda() -> DeviceInfo {
-        let missing = Error::Device {
-            drf: "G:AMANDA.STATUS".into(),
-            status: Status::DPM_NO_SUCH_PROP,
-        };
+        let missing = Error::device("G:AMANDA.STATUS", Status::DPM_NO_SUCH_PROP);
         DeviceInfo {
             device: "G:AMANDA".into(),
             sections: vec![
@@ -276,9 +270,7 @@ mod tests {
                     Arc::from("G:AMANDA.ANALOG"),
                     Status::DBM_NOPROP,
                 ))),
-                Section::from_result(Err(Error::Timeout {
-                    context: "reading".into(),
-                })),
+                Section::from_result(Err(Error::timeout("reading"))),
             ],
         }
     }

@@ -76,7 +76,7 @@ fn init_logging(g: &GlobalOpts) -> Result<(), CliError> {
     // The in-process simulator warns that it accepts unauthenticated settings; keep that
     // quiet at the default level.
     let filter = if level.eq_ignore_ascii_case("warn") {
-        "warn,pacsys_testing=error".to_owned()
+        "warn,pacsys_sim=error".to_owned()
     } else {
         level.to_owned()
     };

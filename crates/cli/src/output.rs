@@ -13,7 +13,7 @@
 use std::fmt::Write as _;
 
 use base64::Engine as _;
-use pacsys::{Error, Reading, Status, Value};
+use pacsys::{Error, ErrorKind, Reading, Status, Value};
 use serde_json::{Map, Value as Json, json};
 
 use crate::times;
@@ -78,16 +78,10 @@ impl Renderer {
     }
 
     /// One reading. A reading that is not usable (an error status, or no value) is
-    /// rendered as a failure ([`Renderer::failure`] of [`Error::Device`]).
+    /// rendered as a failure ([`Renderer::failure`] of a device error).
     pub fn reading(&self, drf: &str, r: &Reading) -> String {
         if !r.ok() {
-            return self.failure(
-                drf,
-                &Error::Device {
-                    drf: drf.to_owned(),
-                    status: r.status,
-                },
-            );
+            return self.failure(drf, &Error::device(drf, r.status));
         }
         let Some(value) = &r.value else {
             return String::new();
@@ -392,20 +386,32 @@ pub fn status_label(s: Status) -> String {
     }
 }
 
-/// The error as `{"facility", "code", "name", "message"}`: the ACNET status for a device
-/// error; for other failures `facility` and `code` are `null` and `name` is the kind
-/// (`TIMEOUT`, `CONNECTION_LOST`, `AUTH`, ...).
+/// The error as a JSON object, read from the error's fields (never from its text):
+///
+/// * `kind`: the [`ErrorKind`](pacsys::ErrorKind) name (`device`, `setting_rejected`,
+///   `timeout`, `protocol`, ...);
+/// * `facility`, `code`, `name`: the ACNET status when there is one (`name` is the status
+///   name); otherwise `null`, `null` and the kind in upper case (`TIMEOUT`);
+/// * `message`: the status text, or the error's message;
+/// * `role`, `transport`, `server`: what was known, or `null`.
 ///
 /// ```
-/// use pacsys::{Error, Status};
-/// let e = Error::Device { drf: "Z:NOPE".into(), status: Status::DPM_NO_SUCH_DEVICE };
+/// use pacsys::{Error, Status, Transport};
+/// let e = Error::device("Z:NOPE", Status::DPM_NO_SUCH_DEVICE);
 /// let j = pacsys_cli::output::error_json(&e);
+/// assert_eq!(j["kind"], "device");
 /// assert_eq!(j["facility"], 17);
 /// assert_eq!(j["code"], -26);
 /// assert_eq!(j["name"], "DPM_NO_SUCH_DEVICE");
+///
+/// let e = Error::setting_rejected("G:AMANDA", Status::DPM_PRIV, Some("testing"))
+///     .with_transport(Transport::Dpm);
+/// let j = pacsys_cli::output::error_json(&e);
+/// assert_eq!((j["kind"].as_str(), j["role"].as_str()), (Some("setting_rejected"), Some("testing")));
+/// assert_eq!(j["transport"], "dpm");
 /// ```
 pub fn error_json(e: &Error) -> Json {
-    match e.status() {
+    let mut j = match e.status() {
         Some(s) => json!({
             "facility": s.facility(),
             "code": s.error(),
@@ -418,33 +424,35 @@ pub fn error_json(e: &Error) -> Json {
             "name": error_kind(e),
             "message": error_message(e),
         }),
-    }
+    };
+    j["kind"] = json!(e.kind().name());
+    j["role"] = json!(e.role());
+    j["transport"] = json!(e.transport().map(|t| t.name()));
+    j["server"] = json!(e.server());
+    j
 }
 
-/// The kind of a failure that has no ACNET status, upper case.
-pub fn error_kind(e: &Error) -> &'static str {
-    match e {
-        Error::Device { .. } => "DEVICE",
-        Error::Timeout { .. } => "TIMEOUT",
-        Error::ConnectionLost { .. } => "CONNECTION_LOST",
-        Error::Auth { .. } => "AUTH",
-        Error::InvalidRequest { .. } => "INVALID_REQUEST",
-        Error::Unsupported { .. } => "UNSUPPORTED",
-        Error::OutcomeUnknown { .. } => "OUTCOME_UNKNOWN",
-        Error::Protocol { .. } => "PROTOCOL",
-        Error::Backend { .. } => "BACKEND",
-        Error::Config(_) => "CONFIG",
-        Error::Closed => "CLOSED",
-        _ => "ERROR",
-    }
+/// The kind of a failure in upper case (`TIMEOUT`, `CONNECTION_LOST`, `SETTING_REJECTED`):
+/// the [`ErrorKind`](pacsys::ErrorKind) name, never a re-classification of the message.
+///
+/// ```
+/// assert_eq!(pacsys_cli::output::error_kind(&pacsys::Error::timeout("x")), "TIMEOUT");
+/// ```
+pub fn error_kind(e: &Error) -> String {
+    e.kind().name().to_ascii_uppercase()
 }
 
 /// The message of a failure without repeating the DRF: the status text for a device
-/// error, the error's own text otherwise.
+/// error or a refused setting (with the role that was refused), the error's own text
+/// otherwise.
 pub fn error_message(e: &Error) -> String {
-    match e {
-        Error::Device { status, .. } => status.to_string(),
-        other => other.to_string(),
+    match (e.kind(), e.status()) {
+        (ErrorKind::Device, Some(status)) => status.to_string(),
+        (ErrorKind::SettingRejected, Some(status)) => match e.role() {
+            Some(role) => format!("setting refused with {status} (role `{role}`)"),
+            None => format!("setting refused with {status}"),
+        },
+        _ => e.to_string(),
     }
 }
 
@@ -672,10 +680,7 @@ mod tests {
         assert!(v.contains("\n    device: M:OUTTMP (index 140013)"), "{v}");
         assert!(v.contains("\n    description: Outside temp"), "{v}");
         assert!(v.contains("\n    cycle: 7"), "{v}");
-        let e = Error::Device {
-            drf: "Z:NOPE".into(),
-            status: Status::DPM_NO_SUCH_DEVICE,
-        };
+        let e = Error::device("Z:NOPE", Status::DPM_NO_SUCH_DEVICE);
         assert_eq!(
             t.failure("Z:NOPE", &e),
             format!(
@@ -763,22 +768,14 @@ mod tests {
         let j = Renderer::new(Format::Json, false);
         let o = parse(&j.failure(
             "Z:NOPE",
-            &Error::Device {
-                drf: "Z:NOPE".into(),
-                status: Status::DPM_NO_SUCH_DEVICE,
-            },
+            &Error::device("Z:NOPE", Status::DPM_NO_SUCH_DEVICE),
         ));
         assert_eq!(o["drf"], "Z:NOPE");
         assert_eq!(o["error"]["facility"], 17);
         assert_eq!(o["error"]["code"], -26);
         assert_eq!(o["error"]["name"], "DPM_NO_SUCH_DEVICE");
         assert!(o.get("value").is_none());
-        let o = parse(&j.failure(
-            "M:OUTTMP",
-            &Error::Timeout {
-                context: "reading".into(),
-            },
-        ));
+        let o = parse(&j.failure("M:OUTTMP", &Error::timeout("reading")));
         assert_eq!(o["error"]["name"], "TIMEOUT");
         assert_eq!(o["error"]["facility"], Json::Null);
     }
@@ -797,10 +794,7 @@ mod tests {
         );
         let line = c.failure(
             "Z:NOPE",
-            &Error::Device {
-                drf: "Z:NOPE".into(),
-                status: Status::DPM_NO_SUCH_DEVICE,
-            },
+            &Error::device("Z:NOPE", Status::DPM_NO_SUCH_DEVICE),
         );
         assert_eq!(
             line,
@@ -852,10 +846,7 @@ mod tests {
             t.put(&bad),
             "G:AMANDA  ok (verify FAILED, readback=12.5) after 3 read-backs"
         );
-        let e = Error::Device {
-            drf: "M:OUTTMP".into(),
-            status: Status::new(14, -58),
-        };
+        let e = Error::device("M:OUTTMP", Status::new(14, -58));
         let failed = PutLine {
             drf: "M:OUTTMP",
             result: Err(&e),

@@ -126,10 +126,10 @@ impl Monitor {
             row.units = r.units().map(str::to_owned);
         } else {
             row.errors += 1;
-            row.last_error = Some(error_message(&pacsys::Error::Device {
-                drf: r.drf.to_string(),
-                status: r.status,
-            }));
+            row.last_error = Some(error_message(&pacsys::Error::device(
+                r.drf.to_string(),
+                r.status,
+            )));
         }
         ok
     }

@@ -91,20 +91,20 @@ struct Sim {
 }
 
 fn sim() -> Sim {
+    sim_with(&["--insecure-settings"])
+}
+
+/// `pacsys sim` with `extra` options.
+fn sim_with(extra: &[&str]) -> Sim {
+    let mut args = vec!["sim", "--dpm-port", "0", "--grpc-port", "0"];
+    args.extend(extra);
     let mut child = Guard(
-        pacsys(&[
-            "sim",
-            "--dpm-port",
-            "0",
-            "--grpc-port",
-            "0",
-            "--insecure-settings",
-        ])
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("spawn pacsys sim"),
+        pacsys(&args)
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("spawn pacsys sim"),
     );
     let stdout = child.0.stdout.take().expect("stdout");
     let (tx, rx) = mpsc::channel();
@@ -296,6 +296,48 @@ fn put_writes_verifies_and_reports_failures() {
 }
 
 #[test]
+fn a_refused_setting_keeps_its_role_in_json() {
+    // Without --insecure-settings the simulator refuses settings from unauthenticated
+    // lists with DPM_PRIV; the refusal reaches the JSON with its kind and the role sent.
+    let sim = sim_with(&[]);
+    let r = run(pacsys(&[
+        "--host",
+        "127.0.0.1",
+        "--port",
+        &sim.dpm,
+        "--role",
+        "testing",
+        "put",
+        "G:AMANDA",
+        "7",
+        "-f",
+        "json",
+    ]));
+    assert_eq!(r.code, Some(1), "{r:?}");
+    let objs = json_lines(&r.stdout);
+    assert_eq!(objs.len(), 1, "{r:?}");
+    let e = &objs[0]["error"];
+    assert_eq!(e["kind"], "setting_rejected", "{r:?}");
+    assert_eq!(e["role"], "testing", "{r:?}");
+    assert_eq!(e["name"], "DPM_PRIV", "{r:?}");
+    assert_eq!(e["transport"], "dpm", "{r:?}");
+    // The text form names the role too.
+    let r = run(pacsys(&[
+        "--host",
+        "127.0.0.1",
+        "--port",
+        &sim.dpm,
+        "--role",
+        "testing",
+        "put",
+        "G:AMANDA",
+        "7",
+    ]));
+    assert_eq!(r.code, Some(1), "{r:?}");
+    assert!(r.stdout.contains("role `testing`"), "{r:?}");
+}
+
+#[test]
 fn usage_errors_exit_2() {
     for (args, needle) in [
         (&["put", "G:AMANDA"][..], "DRF VALUE"),
@@ -365,13 +407,36 @@ fn unreachable_server_fails_with_a_clear_message_within_the_timeout() {
         assert!(started.elapsed() < Duration::from_secs(20), "{backend}");
         assert_eq!(r.code, Some(1), "{backend}: {r:?}");
         assert!(
-            r.stderr.contains("pacsys: connection lost"),
-            "{backend}: {r:?}"
-        );
-        assert!(
             r.stderr.contains(&format!("127.0.0.1:{port}")),
             "{backend}: {r:?}"
         );
+        // The JSON error says what kind of failure it was and where, from the error's
+        // fields: DPM could not connect at all; gRPC reports the service unavailable.
+        let r = run(pacsys(&[
+            "-b",
+            backend,
+            "--host",
+            "127.0.0.1",
+            "--port",
+            &port,
+            "--timeout",
+            "2",
+            "get",
+            "M:OUTTMP",
+            "-f",
+            "json",
+        ]));
+        assert_eq!(r.code, Some(1), "{backend}: {r:?}");
+        let objs = json_lines(&r.stdout);
+        let e = &objs[0]["error"];
+        let want = if backend == "dpm" {
+            "refused"
+        } else {
+            "connection_lost"
+        };
+        assert_eq!(e["kind"], want, "{backend}: {r:?}");
+        assert_eq!(e["transport"], backend, "{backend}: {r:?}");
+        assert_eq!(e["server"], format!("127.0.0.1:{port}"), "{backend}: {r:?}");
     }
 }
 

@@ -15,7 +15,7 @@ use futures::{Stream, StreamExt};
 use pacsys::env::EnvConfig;
 use pacsys::{Backend, DpmBackend, Event};
 use pacsys_dpm_core::DpmClient;
-use pacsys_testing::FakeDpmServer;
+use pacsys_sim::FakeDpmServer;
 
 const CALL: Duration = Duration::from_secs(10);
 const PER_ITER: u64 = 20_000;

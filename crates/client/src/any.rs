@@ -55,7 +55,7 @@ impl AnyBackend {
     /// # Ok::<(), pacsys::Error>(())
     /// ```
     pub fn from_config(env: &EnvConfig) -> Result<AnyBackend, Error> {
-        Ok(match env.backend.unwrap_or(BackendKind::Dpm) {
+        Ok(match env.clone().resolve()?.backend {
             BackendKind::Grpc => AnyBackend::Grpc(GrpcBackend::builder().env(env.clone()).build()?),
             _ => AnyBackend::Dpm(DpmBackend::builder().env(env.clone()).build()?),
         })

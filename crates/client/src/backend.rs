@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use pacsys_types::{Reading, Value};
 
-use crate::{Capabilities, Error, Subscription, WriteResult};
+use crate::{Capabilities, Error, Subscription, Transport, WriteResult};
 
 /// The operations every backend offers, async first.
 ///
@@ -25,14 +25,14 @@ use crate::{Capabilities, Error, Subscription, WriteResult};
 ///
 /// async fn outside_temperature<B: Backend>(backend: &B) -> Result<f64, pacsys::Error> {
 ///     let value = backend.read("M:OUTTMP", None).await?;
-///     value.as_f64().ok_or_else(|| pacsys::Error::Protocol {
-///         detail: format!("expected a scalar, got {}", value.kind_name()),
+///     value.as_f64().ok_or_else(|| {
+///         pacsys::Error::unsupported("M:OUTTMP", format!("expected a number, got {}", value.kind_name()))
 ///     })
 /// }
 ///
 /// # #[tokio::main(flavor = "current_thread")]
 /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
-/// # let server = pacsys_testing::FakeDpmServer::builder().start().await?;
+/// # let server = pacsys_sim::FakeDpmServer::builder().start().await?;
 /// # // SAFETY: single-threaded here; nothing else reads the environment.
 /// # unsafe {
 /// #     std::env::set_var("PACSYS_DPM_HOST", "127.0.0.1");
@@ -54,7 +54,7 @@ pub trait Backend: Send + Sync {
     ///
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    /// # let server = pacsys_testing::FakeDpmServer::builder().insecure_settings(true).start().await?;
+    /// # let server = pacsys_sim::FakeDpmServer::builder().insecure_settings(true).start().await?;
     /// # let backend = pacsys::DpmBackend::builder().host("127.0.0.1").port(server.port()).env(Default::default()).build()?;
     /// let results = backend.get_many(&["M:OUTTMP", "Z:NOSUCH", "Z:ACLTST[0:1]"], None).await;
     /// assert_eq!(results.len(), 3);
@@ -79,7 +79,7 @@ pub trait Backend: Send + Sync {
     ///
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    /// # let server = pacsys_testing::FakeDpmServer::builder().insecure_settings(true).start().await?;
+    /// # let server = pacsys_sim::FakeDpmServer::builder().insecure_settings(true).start().await?;
     /// # let backend = pacsys::DpmBackend::builder().host("127.0.0.1").port(server.port()).env(Default::default()).build()?;
     /// let reading = backend.get("M:OUTTMP", None).await?;
     /// assert_eq!(reading.value, Some(Value::Scalar(72.5)));
@@ -98,25 +98,28 @@ pub trait Backend: Send + Sync {
             self.get_many(&[drf], timeout)
                 .await
                 .pop()
-                .unwrap_or(Err(Error::Closed))
+                .unwrap_or_else(|| Err(Error::closed()))
         }
     }
 
-    /// Reads one DRF once and returns just its value. A reading without a value gives
-    /// [`Error::Device`] with its status; a warning with a value is returned as a value.
+    /// Reads one DRF once and returns just its value. A reading without a value gives an
+    /// [`ErrorKind::Device`](crate::ErrorKind::Device) error with its status; a warning
+    /// with a value is returned as a value.
     ///
     /// ```
     /// use std::time::Duration;
-    /// use pacsys::{Backend, Error, Value};
+    /// use pacsys::{Backend, ErrorKind, Value};
     ///
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    /// # let server = pacsys_testing::FakeDpmServer::builder().insecure_settings(true).start().await?;
+    /// # let server = pacsys_sim::FakeDpmServer::builder().insecure_settings(true).start().await?;
     /// # let backend = pacsys::DpmBackend::builder().host("127.0.0.1").port(server.port()).env(Default::default()).build()?;
     /// let value = backend.read("Z:TEXTDV", Some(Duration::from_secs(2))).await?;
     /// assert_eq!(value, Value::Text("hello".into()));
     /// let err = backend.read("Z:NOSUCH", None).await.unwrap_err();
-    /// assert!(matches!(err, Error::Device { .. }) && err.status().is_some());
+    /// assert_eq!(err.kind(), ErrorKind::Device);
+    /// assert_eq!(err.drf(), Some("Z:NOSUCH"));
+    /// assert!(err.status().is_some());
     /// # drop(backend);
     /// # server.shutdown().await;
     /// # Ok(()) }
@@ -129,10 +132,7 @@ pub trait Backend: Send + Sync {
         async move {
             let reading = self.get(drf, timeout).await?;
             let status = reading.status;
-            reading.value.ok_or_else(|| Error::Device {
-                drf: drf.to_owned(),
-                status,
-            })
+            reading.value.ok_or_else(|| Error::device(drf, status))
         }
     }
 
@@ -145,7 +145,7 @@ pub trait Backend: Send + Sync {
     ///
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    /// # let server = pacsys_testing::FakeDpmServer::builder().insecure_settings(true).start().await?;
+    /// # let server = pacsys_sim::FakeDpmServer::builder().insecure_settings(true).start().await?;
     /// # let backend = pacsys::DpmBackend::builder().host("127.0.0.1").port(server.port()).env(Default::default()).build()?;
     /// let settings = [("G:AMANDA", Value::Scalar(1.5)), ("Z:TEXTDV", Value::Text("hi".into()))];
     /// let results = backend.write_many(&settings, None).await;
@@ -168,7 +168,7 @@ pub trait Backend: Send + Sync {
     ///
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    /// # let server = pacsys_testing::FakeDpmServer::builder().insecure_settings(true).start().await?;
+    /// # let server = pacsys_sim::FakeDpmServer::builder().insecure_settings(true).start().await?;
     /// # let backend = pacsys::DpmBackend::builder().host("127.0.0.1").port(server.port()).env(Default::default()).build()?;
     /// let result = backend.write("G:AMANDA", Value::Scalar(12.5), None).await?;
     /// assert!(result.is_success());
@@ -188,27 +188,30 @@ pub trait Backend: Send + Sync {
             self.write_many(&[(drf, value)], timeout)
                 .await
                 .pop()
-                .unwrap_or(Err(Error::Closed))
+                .unwrap_or_else(|| Err(Error::closed()))
         }
     }
 
     /// Starts a subscription to `drfs`, sent as written (give them a repeating event such
     /// as `@p,1000`). Every DRF is checked first; an invalid one, or an empty list, fails
-    /// the call with [`Error::InvalidRequest`].
+    /// the call with an [`ErrorKind::InvalidRequest`](crate::ErrorKind::InvalidRequest) error.
     ///
     /// ```
     /// use futures::StreamExt;
-    /// use pacsys::{Backend, Error, Event, Value};
+    /// use pacsys::{Backend, ErrorKind, Event, Value};
     ///
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    /// # let server = pacsys_testing::FakeDpmServer::builder().insecure_settings(true).start().await?;
+    /// # let server = pacsys_sim::FakeDpmServer::builder().insecure_settings(true).start().await?;
     /// # let backend = pacsys::DpmBackend::builder().host("127.0.0.1").port(server.port()).env(Default::default()).build()?;
     /// let mut sub = backend.subscribe(&["M:OUTTMP@p,100"]).await?;
     /// let Some(Event::Reading(first)) = sub.next().await else { panic!("no reading") };
     /// assert_eq!(first.value, Some(Value::Scalar(72.5)));
     /// let none: [&str; 0] = [];
-    /// assert!(matches!(backend.subscribe(&none).await, Err(Error::InvalidRequest { .. })));
+    /// let empty = backend.subscribe(&none).await.err().map(|e| e.kind());
+    /// assert_eq!(empty, Some(ErrorKind::InvalidRequest));
+    /// let bad = backend.subscribe(&["M:OUTTMP@p,100", "M:OUTTMP@@"]).await.err();
+    /// assert_eq!(bad.and_then(|e| e.drf().map(str::to_owned)).as_deref(), Some("M:OUTTMP@@"));
     /// # drop(backend);
     /// # server.shutdown().await;
     /// # Ok(()) }
@@ -263,21 +266,22 @@ pub trait Backend: Send + Sync {
     fn principal(&self) -> Result<Option<String>, Error>;
 
     /// Closes the backend: running subscriptions end (their streams finish at the next
-    /// poll, which releases their connections) and later calls give [`Error::Closed`].
-    /// Idempotent; calls already in flight are not interrupted.
+    /// poll, which releases their connections) and later calls give an
+    /// [`ErrorKind::Closed`](crate::ErrorKind::Closed) error. Idempotent; calls already in
+    /// flight are not interrupted.
     ///
     /// ```
     /// use futures::StreamExt;
-    /// use pacsys::{Backend, Error};
+    /// use pacsys::{Backend, ErrorKind};
     ///
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    /// # let server = pacsys_testing::FakeDpmServer::builder().insecure_settings(true).start().await?;
+    /// # let server = pacsys_sim::FakeDpmServer::builder().insecure_settings(true).start().await?;
     /// # let backend = pacsys::DpmBackend::builder().host("127.0.0.1").port(server.port()).env(Default::default()).build()?;
     /// let mut sub = backend.subscribe(&["M:OUTTMP@p,100"]).await?;
     /// backend.close().await;
     /// assert!(sub.next().await.is_none()); // subscriptions end
-    /// assert_eq!(backend.read("M:OUTTMP", None).await, Err(Error::Closed));
+    /// assert_eq!(backend.read("M:OUTTMP", None).await.unwrap_err().kind(), ErrorKind::Closed);
     /// backend.close().await; // idempotent
     /// # drop(backend);
     /// # server.shutdown().await;
@@ -288,13 +292,12 @@ pub trait Backend: Send + Sync {
 
 /// The error of a subscription request without DRFs.
 pub(crate) fn empty_subscription() -> Error {
-    Error::InvalidRequest {
-        drf: String::new(),
-        detail: "a subscription needs at least one DRF".into(),
-    }
+    Error::invalid_request("", "a subscription needs at least one DRF")
 }
 
 /// The error of every slot once the backend is closed.
-pub(crate) fn all_closed<T>(n: usize) -> Vec<Result<T, Error>> {
-    (0..n).map(|_| Err(Error::Closed)).collect()
+pub(crate) fn all_closed<T>(n: usize, transport: Transport) -> Vec<Result<T, Error>> {
+    (0..n)
+        .map(|_| Err(Error::closed().with_transport(transport)))
+        .collect()
 }

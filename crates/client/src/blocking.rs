@@ -3,9 +3,10 @@
 //!
 //! Safe to call from a plain `main` and from any number of threads (`Client` is `Sync`).
 //! Calling it from inside an async runtime would deadlock or panic, so that is detected and
-//! refused with [`Error::Unsupported`]: use the async API there. Every call is bounded by
-//! its timeout (or the backend's default) plus one second; on expiry the operation is
-//! cancelled and [`Error::Timeout`] returned.
+//! refused with an [`ErrorKind::Unsupported`](crate::ErrorKind::Unsupported) error: use the
+//! async API there. Every call is bounded by its timeout (or the backend's default) plus one
+//! second; on expiry the operation is cancelled and an
+//! [`ErrorKind::Timeout`](crate::ErrorKind::Timeout) error returned.
 //!
 //! ```
 //! use pacsys::blocking::Client;
@@ -13,7 +14,7 @@
 //!
 //! fn main() -> Result<(), pacsys::Error> {
 //! #   let rt = tokio::runtime::Runtime::new().unwrap(); // the fake server runs here
-//! #   let server = rt.block_on(pacsys_testing::FakeDpmServer::builder().insecure_settings(true).start()).unwrap();
+//! #   let server = rt.block_on(pacsys_sim::FakeDpmServer::builder().insecure_settings(true).start()).unwrap();
 //! #   // SAFETY: no other thread reads the environment meanwhile.
 //! #   unsafe {
 //! #       std::env::set_var("PACSYS_DPM_HOST", "127.0.0.1");
@@ -62,14 +63,14 @@ impl RuntimeGuard {
     /// Runs `fut` to completion on the runtime, refusing re-entrant use.
     fn block_on<F: Future>(&self, fut: F) -> Result<F::Output, Error> {
         if tokio::runtime::Handle::try_current().is_ok() {
-            return Err(Error::Unsupported {
-                drf: String::new(),
-                reason: "a blocking pacsys call was made inside an async runtime (it would deadlock); use the async Backend API there".into(),
-            });
+            return Err(Error::unsupported(
+                "",
+                "a blocking pacsys call was made inside an async runtime (it would deadlock); use the async Backend API there",
+            ));
         }
         match &self.0 {
             Some(rt) => Ok(rt.block_on(fut)),
-            None => Err(Error::Closed),
+            None => Err(Error::closed()),
         }
     }
 }
@@ -82,9 +83,12 @@ pub(crate) fn private_runtime(who: &'static str) -> Result<Runtime, Error> {
         .thread_name(format!("pacsys-{who}"))
         .enable_all()
         .build()
-        .map_err(|e| Error::Backend {
-            backend: who,
-            detail: format!("cannot start the private tokio runtime: {e}"),
+        .map_err(|e| {
+            Error::new(
+                crate::ErrorKind::Unsupported,
+                format!("cannot start the private tokio runtime of pacsys-{who}: {e}"),
+            )
+            .with_source(e)
         })
 }
 
@@ -96,7 +100,7 @@ pub(crate) fn private_runtime(who: &'static str) -> Result<Runtime, Error> {
 ///
 /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
 /// # let rt = tokio::runtime::Runtime::new()?; // the fake server runs here
-/// # let server = rt.block_on(pacsys_testing::FakeDaqServer::builder().start())?;
+/// # let server = rt.block_on(pacsys_sim::FakeDaqServer::builder().start())?;
 /// # // SAFETY: no other thread reads the environment meanwhile.
 /// # unsafe {
 /// #     std::env::set_var("PACSYS_GRPC_HOST", "127.0.0.1");
@@ -130,7 +134,7 @@ impl<B: Backend> Client<B> {
     ///
     /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
     /// # let rt = tokio::runtime::Runtime::new()?; // the fake server runs here, not in the client
-    /// # let server = rt.block_on(pacsys_testing::FakeDpmServer::builder().insecure_settings(true).start())?;
+    /// # let server = rt.block_on(pacsys_sim::FakeDpmServer::builder().insecure_settings(true).start())?;
     /// # let port = server.port();
     /// let client = Client::new(|| DpmBackend::builder().host("127.0.0.1").port(port).build())?;
     /// assert_eq!(client.read("M:OUTTMP", None)?, Value::Scalar(72.5));
@@ -158,7 +162,7 @@ impl<B: Backend> Client<B> {
     ///
     /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
     /// # let rt = tokio::runtime::Runtime::new()?; // the fake server runs here, not in the client
-    /// # let server = rt.block_on(pacsys_testing::FakeDpmServer::builder().insecure_settings(true).start())?;
+    /// # let server = rt.block_on(pacsys_sim::FakeDpmServer::builder().insecure_settings(true).start())?;
     /// # let port = server.port();
     /// # let client = Client::new(|| DpmBackend::builder().host("127.0.0.1").port(port).env(Default::default()).build())?;
     /// let backend: &DpmBackend = client.backend();
@@ -177,9 +181,7 @@ impl<B: Backend> Client<B> {
         self.runtime
             // The timer is created inside the runtime (outside it, tokio panics).
             .block_on(async move { tokio::time::timeout(limit, fut).await })?
-            .map_err(|_| Error::Timeout {
-                context: format!("for the blocking call (waited {limit:?})"),
-            })
+            .map_err(|_| Error::timeout("waiting for the blocking call").with_elapsed(limit))
     }
 
     /// See [`Backend::read`].
@@ -191,7 +193,7 @@ impl<B: Backend> Client<B> {
     ///
     /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
     /// # let rt = tokio::runtime::Runtime::new()?; // the fake server runs here, not in the client
-    /// # let server = rt.block_on(pacsys_testing::FakeDpmServer::builder().insecure_settings(true).start())?;
+    /// # let server = rt.block_on(pacsys_sim::FakeDpmServer::builder().insecure_settings(true).start())?;
     /// # let port = server.port();
     /// # let client = Client::new(|| DpmBackend::builder().host("127.0.0.1").port(port).env(Default::default()).build())?;
     /// assert_eq!(client.read("M:OUTTMP", None)?, Value::Scalar(72.5));
@@ -213,7 +215,7 @@ impl<B: Backend> Client<B> {
     ///
     /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
     /// # let rt = tokio::runtime::Runtime::new()?; // the fake server runs here, not in the client
-    /// # let server = rt.block_on(pacsys_testing::FakeDpmServer::builder().insecure_settings(true).start())?;
+    /// # let server = rt.block_on(pacsys_sim::FakeDpmServer::builder().insecure_settings(true).start())?;
     /// # let port = server.port();
     /// # let client = Client::new(|| DpmBackend::builder().host("127.0.0.1").port(port).env(Default::default()).build())?;
     /// let reading = client.get("G:AMANDA", None)?;
@@ -236,7 +238,7 @@ impl<B: Backend> Client<B> {
     ///
     /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
     /// # let rt = tokio::runtime::Runtime::new()?; // the fake server runs here, not in the client
-    /// # let server = rt.block_on(pacsys_testing::FakeDpmServer::builder().insecure_settings(true).start())?;
+    /// # let server = rt.block_on(pacsys_sim::FakeDpmServer::builder().insecure_settings(true).start())?;
     /// # let port = server.port();
     /// # let client = Client::new(|| DpmBackend::builder().host("127.0.0.1").port(port).env(Default::default()).build())?;
     /// let results = client.get_many(&["M:OUTTMP", "Z:NOSUCH", "Z:TEXTDV"], None)?;
@@ -263,7 +265,7 @@ impl<B: Backend> Client<B> {
     ///
     /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
     /// # let rt = tokio::runtime::Runtime::new()?; // the fake server runs here, not in the client
-    /// # let server = rt.block_on(pacsys_testing::FakeDpmServer::builder().insecure_settings(true).start())?;
+    /// # let server = rt.block_on(pacsys_sim::FakeDpmServer::builder().insecure_settings(true).start())?;
     /// # let port = server.port();
     /// # let client = Client::new(|| DpmBackend::builder().host("127.0.0.1").port(port).env(Default::default()).build())?;
     /// let result = client.write("G:AMANDA", Value::Scalar(12.5), None)?;
@@ -290,7 +292,7 @@ impl<B: Backend> Client<B> {
     ///
     /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
     /// # let rt = tokio::runtime::Runtime::new()?; // the fake server runs here, not in the client
-    /// # let server = rt.block_on(pacsys_testing::FakeDpmServer::builder().insecure_settings(true).start())?;
+    /// # let server = rt.block_on(pacsys_sim::FakeDpmServer::builder().insecure_settings(true).start())?;
     /// # let port = server.port();
     /// # let client = Client::new(|| DpmBackend::builder().host("127.0.0.1").port(port).env(Default::default()).build())?;
     /// let results = client.write_many(&[("G:AMANDA", Value::Scalar(1.5)), ("Z:TEXTDV", Value::Text("hi".into()))], None)?;
@@ -317,7 +319,7 @@ impl<B: Backend> Client<B> {
     ///
     /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
     /// # let rt = tokio::runtime::Runtime::new()?; // the fake server runs here, not in the client
-    /// # let server = rt.block_on(pacsys_testing::FakeDpmServer::builder().insecure_settings(true).start())?;
+    /// # let server = rt.block_on(pacsys_sim::FakeDpmServer::builder().insecure_settings(true).start())?;
     /// # let port = server.port();
     /// # let client = Client::new(|| DpmBackend::builder().host("127.0.0.1").port(port).env(Default::default()).build())?;
     /// let mut sub = client.subscribe(&["M:OUTTMP@p,100"])?;
@@ -346,7 +348,7 @@ impl<B: Backend> Client<B> {
     ///
     /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
     /// # let rt = tokio::runtime::Runtime::new()?; // the fake server runs here, not in the client
-    /// # let server = rt.block_on(pacsys_testing::FakeDpmServer::builder().insecure_settings(true).start())?;
+    /// # let server = rt.block_on(pacsys_sim::FakeDpmServer::builder().insecure_settings(true).start())?;
     /// # let port = server.port();
     /// # let client = Client::new(|| DpmBackend::builder().host("127.0.0.1").port(port).env(Default::default()).build())?;
     /// assert!(client.capabilities().contains(Capabilities::READ | Capabilities::STREAM));
@@ -374,21 +376,21 @@ impl<B: Backend> Client<B> {
         self.backend.principal()
     }
 
-    /// See [`Backend::close`]: ends the subscriptions, later calls give
-    /// [`Error::Closed`].
+    /// See [`Backend::close`]: ends the subscriptions, later calls give an
+    /// [`ErrorKind::Closed`](crate::ErrorKind::Closed) error.
     ///
     /// ```
     /// use pacsys::blocking::Client;
-    /// use pacsys::{DpmBackend, Error};
+    /// use pacsys::{DpmBackend, ErrorKind};
     ///
     /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
     /// # let rt = tokio::runtime::Runtime::new()?; // the fake server runs here, not in the client
-    /// # let server = rt.block_on(pacsys_testing::FakeDpmServer::builder().insecure_settings(true).start())?;
+    /// # let server = rt.block_on(pacsys_sim::FakeDpmServer::builder().insecure_settings(true).start())?;
     /// # let port = server.port();
     /// # let client = Client::new(|| DpmBackend::builder().host("127.0.0.1").port(port).env(Default::default()).build())?;
     /// let mut sub = client.subscribe(&["M:OUTTMP@p,100"])?;
     /// client.close()?;
-    /// assert_eq!(client.read("M:OUTTMP", None), Err(Error::Closed));
+    /// assert_eq!(client.read("M:OUTTMP", None).unwrap_err().kind(), ErrorKind::Closed);
     /// assert!(sub.next().is_none()); // the subscription ended too
     /// # drop(client);
     /// # rt.block_on(server.shutdown());
@@ -412,16 +414,17 @@ pub struct Subscription {
 
 impl Subscription {
     /// The next event, waiting at most `wait`: `Ok(Some(event))`, `Ok(None)` when the
-    /// subscription has ended, [`Error::Timeout`] when nothing came in time.
+    /// subscription has ended, an [`ErrorKind::Timeout`](crate::ErrorKind::Timeout) error
+    /// when nothing came in time.
     ///
     /// ```
     /// use std::time::Duration;
     /// use pacsys::blocking::Client;
-    /// use pacsys::{DpmBackend, Error, Event};
+    /// use pacsys::{DpmBackend, Event};
     ///
     /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
     /// # let rt = tokio::runtime::Runtime::new()?; // the fake server runs here, not in the client
-    /// # let server = rt.block_on(pacsys_testing::FakeDpmServer::builder().insecure_settings(true).start())?;
+    /// # let server = rt.block_on(pacsys_sim::FakeDpmServer::builder().insecure_settings(true).start())?;
     /// # let port = server.port();
     /// # let client = Client::new(|| DpmBackend::builder().host("127.0.0.1").port(port).env(Default::default()).build())?;
     /// let mut sub = client.subscribe(&["M:OUTTMP@p,100"])?;
@@ -436,9 +439,7 @@ impl Subscription {
     pub fn next_timeout(&mut self, wait: Duration) -> Result<Option<Event>, Error> {
         self.runtime
             .block_on(async { tokio::time::timeout(wait, self.inner.next()).await })?
-            .map_err(|_| Error::Timeout {
-                context: format!("for the next event (waited {wait:?})"),
-            })
+            .map_err(|_| Error::timeout("waiting for the next event").with_elapsed(wait))
     }
 
     /// Stops the subscription (see [`crate::Subscription::stop`]).
@@ -449,7 +450,7 @@ impl Subscription {
     ///
     /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
     /// # let rt = tokio::runtime::Runtime::new()?; // the fake server runs here, not in the client
-    /// # let server = rt.block_on(pacsys_testing::FakeDpmServer::builder().insecure_settings(true).start())?;
+    /// # let server = rt.block_on(pacsys_sim::FakeDpmServer::builder().insecure_settings(true).start())?;
     /// # let port = server.port();
     /// # let client = Client::new(|| DpmBackend::builder().host("127.0.0.1").port(port).env(Default::default()).build())?;
     /// let mut sub = client.subscribe(&["M:OUTTMP@p,100"])?;
@@ -472,7 +473,7 @@ impl Subscription {
     ///
     /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
     /// # let rt = tokio::runtime::Runtime::new()?; // the fake server runs here, not in the client
-    /// # let server = rt.block_on(pacsys_testing::FakeDpmServer::builder().insecure_settings(true).start())?;
+    /// # let server = rt.block_on(pacsys_sim::FakeDpmServer::builder().insecure_settings(true).start())?;
     /// # let port = server.port();
     /// # let client = Client::new(|| DpmBackend::builder().host("127.0.0.1").port(port).env(Default::default()).build())?;
     /// let mut sub = client.subscribe(&["M:OUTTMP@p,100"])?;
@@ -494,7 +495,7 @@ impl Subscription {
     ///
     /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
     /// # let rt = tokio::runtime::Runtime::new()?; // the fake server runs here, not in the client
-    /// # let server = rt.block_on(pacsys_testing::FakeDpmServer::builder().insecure_settings(true).start())?;
+    /// # let server = rt.block_on(pacsys_sim::FakeDpmServer::builder().insecure_settings(true).start())?;
     /// # let port = server.port();
     /// # let client = Client::new(|| DpmBackend::builder().host("127.0.0.1").port(port).env(Default::default()).build())?;
     /// let sub = client.subscribe(&["M:OUTTMP@p,1000", "Z:ACLTST[0:3]@p,1000"])?;
@@ -522,7 +523,7 @@ impl Iterator for Subscription {
 /// ```
 /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
 /// # let rt = tokio::runtime::Runtime::new()?; // the fake server runs here
-/// # let server = rt.block_on(pacsys_testing::FakeDpmServer::builder().insecure_settings(true).start())?;
+/// # let server = rt.block_on(pacsys_sim::FakeDpmServer::builder().insecure_settings(true).start())?;
 /// # let mut config = pacsys::env::EnvConfig::default();
 /// # config.backend = Some(pacsys::env::BackendKind::Dpm);
 /// # config.dpm_host = Some("127.0.0.1".into());
@@ -545,7 +546,7 @@ pub fn read(drf: &str) -> Result<Value, Error> {
 /// ```
 /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
 /// # let rt = tokio::runtime::Runtime::new()?; // the fake server runs here
-/// # let server = rt.block_on(pacsys_testing::FakeDpmServer::builder().insecure_settings(true).start())?;
+/// # let server = rt.block_on(pacsys_sim::FakeDpmServer::builder().insecure_settings(true).start())?;
 /// # let mut config = pacsys::env::EnvConfig::default();
 /// # config.backend = Some(pacsys::env::BackendKind::Dpm);
 /// # config.dpm_host = Some("127.0.0.1".into());
@@ -569,7 +570,7 @@ pub fn get(drf: &str) -> Result<Reading, Error> {
 /// ```
 /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
 /// # let rt = tokio::runtime::Runtime::new()?; // the fake server runs here
-/// # let server = rt.block_on(pacsys_testing::FakeDpmServer::builder().insecure_settings(true).start())?;
+/// # let server = rt.block_on(pacsys_sim::FakeDpmServer::builder().insecure_settings(true).start())?;
 /// # let mut config = pacsys::env::EnvConfig::default();
 /// # config.backend = Some(pacsys::env::BackendKind::Dpm);
 /// # config.dpm_host = Some("127.0.0.1".into());
@@ -595,7 +596,7 @@ pub fn get_many<S: AsRef<str>>(drfs: &[S]) -> Result<Vec<Result<Reading, Error>>
 /// ```
 /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
 /// # let rt = tokio::runtime::Runtime::new()?; // the fake server runs here
-/// # let server = rt.block_on(pacsys_testing::FakeDpmServer::builder().insecure_settings(true).start())?;
+/// # let server = rt.block_on(pacsys_sim::FakeDpmServer::builder().insecure_settings(true).start())?;
 /// # let mut config = pacsys::env::EnvConfig::default();
 /// # config.backend = Some(pacsys::env::BackendKind::Dpm);
 /// # config.dpm_host = Some("127.0.0.1".into());
@@ -619,7 +620,7 @@ pub fn write(drf: &str, value: Value) -> Result<WriteResult, Error> {
 /// use pacsys::Value;
 /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
 /// # let rt = tokio::runtime::Runtime::new()?; // the fake server runs here
-/// # let server = rt.block_on(pacsys_testing::FakeDpmServer::builder().insecure_settings(true).start())?;
+/// # let server = rt.block_on(pacsys_sim::FakeDpmServer::builder().insecure_settings(true).start())?;
 /// # let mut config = pacsys::env::EnvConfig::default();
 /// # config.backend = Some(pacsys::env::BackendKind::Dpm);
 /// # config.dpm_host = Some("127.0.0.1".into());

@@ -49,7 +49,7 @@ impl<B> Clone for Binding<B> {
 /// ```
 /// use std::sync::Arc;
 /// use pacsys::{Device, Value};
-/// use pacsys_testing::FakeDpmServer;
+/// use pacsys_sim::FakeDpmServer;
 ///
 /// # #[tokio::main(flavor = "current_thread")]
 /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
@@ -122,23 +122,23 @@ impl<B: Backend + 'static> Hash for Device<B> {
 }
 
 fn parse(drf: &str) -> Result<Request, Error> {
-    Request::parse(drf).map_err(|e| Error::InvalidRequest {
-        drf: drf.to_owned(),
-        detail: format!("{e}\n{}", e.caret(drf)),
-    })
+    Request::parse(drf).map_err(|e| Error::invalid_drf(drf, e))
 }
 
 impl Device<AnyBackend> {
-    /// A device on the process-wide default backend. The DRF is validated now
-    /// ([`Error::InvalidRequest`] with the parser's message and a caret under the bad
-    /// byte); nothing is sent.
+    /// A device on the process-wide default backend. The DRF is validated now (an
+    /// [`ErrorKind::InvalidRequest`](crate::ErrorKind::InvalidRequest) error whose
+    /// [`drf_error`](Error::drf_error) names the bad byte); nothing is sent.
     ///
     /// ```
-    /// use pacsys::Device;
+    /// use pacsys::{Device, ErrorKind};
     ///
     /// let dev = Device::new("Z:ACLTST[0:3]")?;
     /// assert_eq!(dev.drf(), "Z:ACLTST.READING[0:3]");
-    /// assert!(Device::new("M:OUTTMP@@").is_err());
+    /// let bad = Device::new("M:OUTTMP@@").unwrap_err();
+    /// assert_eq!(bad.kind(), ErrorKind::InvalidRequest);
+    /// let parse = bad.drf_error().unwrap();
+    /// println!("{parse}\n{}", parse.caret("M:OUTTMP@@")); // a caret under the bad byte
     /// # Ok::<(), pacsys::Error>(())
     /// ```
     pub fn new(drf: &str) -> Result<Device<AnyBackend>, Error> {
@@ -297,10 +297,7 @@ impl<B: Backend + 'static> Device<B> {
         let r = self
             .request
             .with_event(event)
-            .map_err(|e| Error::InvalidRequest {
-                drf: format!("{}@{event}", self.name()),
-                detail: e.to_string(),
-            })?;
+            .map_err(|e| Error::invalid_drf(format!("{}@{event}", self.name()), e))?;
         Device::from_request(r, self.binding.clone(), self.timeout)
     }
 
@@ -365,10 +362,10 @@ impl<B: Backend + 'static> Device<B> {
                     match any.downcast::<B>() {
                         Ok(b) => Either::Left(f(b, timeout)),
                         // Unreachable: only `Device<AnyBackend>` is made unbound.
-                        Err(_) => Either::Right(futures::future::ready(Err(Error::Unsupported {
-                            drf: String::new(),
-                            reason: "this device has no backend; bind one with with_backend".into(),
-                        }))),
+                        Err(_) => Either::Right(futures::future::ready(Err(Error::unsupported(
+                            "",
+                            "this device has no backend; bind one with with_backend",
+                        )))),
                     }
                 })
                 .await
@@ -381,9 +378,9 @@ impl<B: Backend + 'static> Device<B> {
         self.request
             .read_request(property, field)
             .map(|r| r.to_string())
-            .map_err(|e| Error::InvalidRequest {
-                drf: self.drf.to_string(),
-                detail: format!("cannot read {property}: {e}"),
+            .map_err(|e| {
+                Error::invalid_request(&*self.drf, format!("cannot read {property}: {e}"))
+                    .with_source(e)
             })
     }
 
@@ -400,7 +397,7 @@ impl<B: Backend + 'static> Device<B> {
     ///
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    /// # let server = pacsys_testing::FakeDpmServer::builder().insecure_settings(true).start().await?;
+    /// # let server = pacsys_sim::FakeDpmServer::builder().insecure_settings(true).start().await?;
     /// # let backend = std::sync::Arc::new(pacsys::DpmBackend::builder().host("127.0.0.1").port(server.port()).env(Default::default()).build()?);
     /// let dev = Device::bound("M:OUTTMP@p,1000", backend)?; // read once whatever the event
     /// assert_eq!(dev.read().await?, Value::Scalar(72.5));
@@ -418,7 +415,7 @@ impl<B: Backend + 'static> Device<B> {
     ///
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    /// # let server = pacsys_testing::FakeDpmServer::builder().insecure_settings(true).start().await?;
+    /// # let server = pacsys_sim::FakeDpmServer::builder().insecure_settings(true).start().await?;
     /// # let backend = std::sync::Arc::new(pacsys::DpmBackend::builder().host("127.0.0.1").port(server.port()).env(Default::default()).build()?);
     /// let dev = Device::bound("M:OUTTMP", backend)?;
     /// assert_eq!(dev.read_field(Field::Primary).await?, Value::Scalar(72.5));
@@ -438,7 +435,7 @@ impl<B: Backend + 'static> Device<B> {
     ///
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    /// # let server = pacsys_testing::FakeDpmServer::builder().insecure_settings(true).start().await?;
+    /// # let server = pacsys_sim::FakeDpmServer::builder().insecure_settings(true).start().await?;
     /// # let backend = std::sync::Arc::new(pacsys::DpmBackend::builder().host("127.0.0.1").port(server.port()).env(Default::default()).build()?);
     /// let dev = Device::bound("G:AMANDA", backend)?;
     /// dev.write(Value::Scalar(12.5)).await?;
@@ -457,7 +454,7 @@ impl<B: Backend + 'static> Device<B> {
     ///
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    /// # let server = pacsys_testing::FakeDpmServer::builder().insecure_settings(true).start().await?;
+    /// # let server = pacsys_sim::FakeDpmServer::builder().insecure_settings(true).start().await?;
     /// # let backend = std::sync::Arc::new(pacsys::DpmBackend::builder().host("127.0.0.1").port(server.port()).env(Default::default()).build()?);
     /// let status = Device::bound("M:OUTTMP", backend)?.status().await?;
     /// assert_eq!(status.on, Some(true));
@@ -480,7 +477,7 @@ impl<B: Backend + 'static> Device<B> {
     ///
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    /// # let server = pacsys_testing::FakeDpmServer::builder().insecure_settings(true).start().await?;
+    /// # let server = pacsys_sim::FakeDpmServer::builder().insecure_settings(true).start().await?;
     /// # let backend = std::sync::Arc::new(pacsys::DpmBackend::builder().host("127.0.0.1").port(server.port()).env(Default::default()).build()?);
     /// let dev = Device::bound("Z:STSDEV", backend)?;
     /// assert!(!dev.status_field(Field::On).await?);
@@ -504,7 +501,7 @@ impl<B: Backend + 'static> Device<B> {
     ///
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    /// # let server = pacsys_testing::FakeDpmServer::builder().insecure_settings(true).start().await?;
+    /// # let server = pacsys_sim::FakeDpmServer::builder().insecure_settings(true).start().await?;
     /// # let backend = std::sync::Arc::new(pacsys::DpmBackend::builder().host("127.0.0.1").port(server.port()).env(Default::default()).build()?);
     /// let alarm = Device::bound("M:OUTTMP", backend)?.analog_alarm().await?;
     /// assert_eq!((alarm.minimum, alarm.maximum), (0.0, 120.0));
@@ -526,7 +523,7 @@ impl<B: Backend + 'static> Device<B> {
     ///
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    /// # let server = pacsys_testing::FakeDpmServer::builder().insecure_settings(true).start().await?;
+    /// # let server = pacsys_sim::FakeDpmServer::builder().insecure_settings(true).start().await?;
     /// # let backend = std::sync::Arc::new(pacsys::DpmBackend::builder().host("127.0.0.1").port(server.port()).env(Default::default()).build()?);
     /// let alarm = Device::bound("M:OUTTMP", backend)?.digital_alarm().await?;
     /// assert_eq!((alarm.nominal, alarm.mask), (0x03, 0xff));
@@ -548,7 +545,7 @@ impl<B: Backend + 'static> Device<B> {
     ///
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    /// # let server = pacsys_testing::FakeDpmServer::builder().insecure_settings(true).start().await?;
+    /// # let server = pacsys_sim::FakeDpmServer::builder().insecure_settings(true).start().await?;
     /// # let backend = std::sync::Arc::new(pacsys::DpmBackend::builder().host("127.0.0.1").port(server.port()).env(Default::default()).build()?);
     /// let dev = Device::bound("M:OUTTMP", backend)?;
     /// assert_eq!(dev.description().await?, "Outdoor temperature");
@@ -562,10 +559,12 @@ impl<B: Backend + 'static> Device<B> {
         }
     }
 
+    /// A value of another kind than this call returns.
     fn unexpected(&self, wanted: &str, got: &Value) -> Error {
-        Error::Protocol {
-            detail: format!("{}: expected {wanted}, got {}", self.drf, got.kind_name()),
-        }
+        Error::unsupported(
+            &*self.drf,
+            format!("expected {wanted}, got {}", got.kind_name()),
+        )
     }
 
     /// The whole [`Reading`] of the device's own DRF, sent unchanged (a periodic event
@@ -576,7 +575,7 @@ impl<B: Backend + 'static> Device<B> {
     ///
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    /// # let server = pacsys_testing::FakeDpmServer::builder().insecure_settings(true).start().await?;
+    /// # let server = pacsys_sim::FakeDpmServer::builder().insecure_settings(true).start().await?;
     /// # let backend = std::sync::Arc::new(pacsys::DpmBackend::builder().host("127.0.0.1").port(server.port()).env(Default::default()).build()?);
     /// let reading = Device::bound("M:OUTTMP", backend)?.get().await?;
     /// assert_eq!(reading.value, Some(Value::Scalar(72.5)));
@@ -598,7 +597,7 @@ impl<B: Backend + 'static> Device<B> {
     ///
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    /// # let server = pacsys_testing::FakeDpmServer::builder().insecure_settings(true).start().await?;
+    /// # let server = pacsys_sim::FakeDpmServer::builder().insecure_settings(true).start().await?;
     /// # let backend = std::sync::Arc::new(pacsys::DpmBackend::builder().host("127.0.0.1").port(server.port()).env(Default::default()).build()?);
     /// let dev = Device::bound("Z:ACLTST[0:1]", backend)?;
     /// let setting = dev.get_property(Property::Setting, None).await?; // the range is kept
@@ -623,9 +622,8 @@ impl<B: Backend + 'static> Device<B> {
         self.request
             .write_request(None)
             .map(|r| r.to_string())
-            .map_err(|e| Error::InvalidRequest {
-                drf: self.drf.to_string(),
-                detail: format!("cannot write: {e}"),
+            .map_err(|e| {
+                Error::invalid_request(&*self.drf, format!("cannot write: {e}")).with_source(e)
             })
     }
 
@@ -636,7 +634,7 @@ impl<B: Backend + 'static> Device<B> {
     ///
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    /// # let server = pacsys_testing::FakeDpmServer::builder().insecure_settings(true).start().await?;
+    /// # let server = pacsys_sim::FakeDpmServer::builder().insecure_settings(true).start().await?;
     /// # let backend = std::sync::Arc::new(pacsys::DpmBackend::builder().host("127.0.0.1").port(server.port()).env(Default::default()).build()?);
     /// let dev = Device::bound("G:AMANDA", backend)?;
     /// let result = dev.write(Value::Scalar(12.5)).await?;
@@ -659,7 +657,7 @@ impl<B: Backend + 'static> Device<B> {
     ///
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    /// # let server = pacsys_testing::FakeDpmServer::builder().insecure_settings(true).start().await?;
+    /// # let server = pacsys_sim::FakeDpmServer::builder().insecure_settings(true).start().await?;
     /// # let backend = std::sync::Arc::new(pacsys::DpmBackend::builder().host("127.0.0.1").port(server.port()).env(Default::default()).build()?);
     /// let dev = Device::bound("G:AMANDA", backend)?;
     /// let verify = Verify::new().with_initial_delay(Duration::ZERO);
@@ -689,7 +687,7 @@ impl<B: Backend + 'static> Device<B> {
     ///
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    /// # let server = pacsys_testing::FakeDpmServer::builder().insecure_settings(true).start().await?;
+    /// # let server = pacsys_sim::FakeDpmServer::builder().insecure_settings(true).start().await?;
     /// # let backend = std::sync::Arc::new(pacsys::DpmBackend::builder().host("127.0.0.1").port(server.port()).env(Default::default()).build()?);
     /// let dev = Device::bound("M:OUTTMP", backend)?;
     /// assert!(dev.control(Control::Off).await?.is_success());
@@ -711,7 +709,7 @@ impl<B: Backend + 'static> Device<B> {
     ///
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    /// # let server = pacsys_testing::FakeDpmServer::builder().insecure_settings(true).start().await?;
+    /// # let server = pacsys_sim::FakeDpmServer::builder().insecure_settings(true).start().await?;
     /// # let backend = std::sync::Arc::new(pacsys::DpmBackend::builder().host("127.0.0.1").port(server.port()).env(Default::default()).build()?);
     /// let dev = Device::bound("M:OUTTMP", backend)?;
     /// let verify = Verify::new().with_initial_delay(Duration::ZERO);
@@ -742,7 +740,7 @@ impl<B: Backend + 'static> Device<B> {
     ///
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    /// # let server = pacsys_testing::FakeDpmServer::builder().insecure_settings(true).start().await?;
+    /// # let server = pacsys_sim::FakeDpmServer::builder().insecure_settings(true).start().await?;
     /// # let backend = std::sync::Arc::new(pacsys::DpmBackend::builder().host("127.0.0.1").port(server.port()).env(Default::default()).build()?);
     /// let dev = Device::bound("M:OUTTMP", backend)?;
     /// assert!(dev.subscribe().await.is_err()); // no event: nothing to stream
@@ -755,11 +753,10 @@ impl<B: Backend + 'static> Device<B> {
     pub async fn subscribe(&self) -> Result<Subscription, Error> {
         match self.request.event() {
             DrfEvent::Default | DrfEvent::Immediate | DrfEvent::Never => {
-                Err(Error::InvalidRequest {
-                    drf: self.drf.to_string(),
-                    detail: "a subscription needs a repeating event: use with_event(\"p,1000\")"
-                        .into(),
-                })
+                Err(Error::invalid_request(
+                    &*self.drf,
+                    "a subscription needs a repeating event: use with_event(\"p,1000\")",
+                ))
             }
             _ => {
                 let drf = self.drf.to_string();
@@ -781,7 +778,7 @@ macro_rules! control_shortcuts {
                 #[doc = ""]
                 #[doc = " # #[tokio::main(flavor = \"current_thread\")]"]
                 #[doc = " # async fn main() -> Result<(), Box<dyn std::error::Error>> {"]
-                #[doc = " # let server = pacsys_testing::FakeDpmServer::builder().insecure_settings(true).start().await?;"]
+                #[doc = " # let server = pacsys_sim::FakeDpmServer::builder().insecure_settings(true).start().await?;"]
                 #[doc = " # let backend = std::sync::Arc::new(pacsys::DpmBackend::builder().host(\"127.0.0.1\").port(server.port()).env(Default::default()).build()?);"]
                 #[doc = " let dev = Device::bound(\"M:OUTTMP\", backend)?;"]
                 #[doc = concat!(" assert!(dev.", stringify!($name), "().await?.is_success());")]
@@ -878,14 +875,14 @@ macro_rules! typed_device {
                 &self.0
             }
 
-            #[doc = concat!("Reads the reading property once as ", $what, "; another kind is an [`Error::Protocol`].")]
+            #[doc = concat!("Reads the reading property once as ", $what, "; another kind is an [`ErrorKind::Unsupported`](crate::ErrorKind::Unsupported) error.")]
             #[doc = ""]
             #[doc = " ```"]
             #[doc = concat!(" use pacsys::", stringify!($name), ";")]
             #[doc = ""]
             #[doc = " # #[tokio::main(flavor = \"current_thread\")]"]
             #[doc = " # async fn main() -> Result<(), Box<dyn std::error::Error>> {"]
-            #[doc = " # let server = pacsys_testing::FakeDpmServer::builder().start().await?;"]
+            #[doc = " # let server = pacsys_sim::FakeDpmServer::builder().start().await?;"]
             #[doc = " # let backend = std::sync::Arc::new(pacsys::DpmBackend::builder().host(\"127.0.0.1\").port(server.port()).env(Default::default()).build()?);"]
             #[doc = concat!(" # let (drf, expected, other) = match \"", stringify!($name), "\" {")]
             #[doc = " #     \"ScalarDevice\" => (\"M:OUTTMP\", \"72.5\", \"Z:TEXTDV\"),"]
@@ -896,8 +893,9 @@ macro_rules! typed_device {
             #[doc = concat!(" let dev = ", stringify!($name), "::bound(drf, backend.clone())?;")]
             #[doc = concat!(" let value: ", stringify!($out), " = dev.read().await?;")]
             #[doc = " assert_eq!(format!(\"{value:?}\"), expected);"]
-            #[doc = " // A device of another kind is a protocol error."]
-            #[doc = concat!(" assert!(", stringify!($name), "::bound(other, backend)?.read().await.is_err());")]
+            #[doc = " // A device of another kind is refused."]
+            #[doc = concat!(" let e = ", stringify!($name), "::bound(other, backend)?.read().await.unwrap_err();")]
+            #[doc = " assert_eq!(e.kind(), pacsys::ErrorKind::Unsupported);"]
             #[doc = " # server.shutdown().await;"]
             #[doc = " # Ok(()) }"]
             #[doc = " ```"]
@@ -973,7 +971,7 @@ typed_device!(
     /// use pacsys::ScalarDevice;
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    /// # let server = pacsys_testing::FakeDpmServer::builder().start().await?;
+    /// # let server = pacsys_sim::FakeDpmServer::builder().start().await?;
     /// # let backend = Arc::new(pacsys::DpmBackend::builder().host("127.0.0.1").port(server.port()).env(Default::default()).build()?);
     /// let t = ScalarDevice::bound("M:OUTTMP", backend.clone())?;
     /// let degrees: f64 = t.read().await?;
@@ -997,7 +995,7 @@ typed_device!(
     /// use pacsys::ArrayDevice;
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    /// # let server = pacsys_testing::FakeDpmServer::builder().start().await?;
+    /// # let server = pacsys_sim::FakeDpmServer::builder().start().await?;
     /// # let backend = Arc::new(pacsys::DpmBackend::builder().host("127.0.0.1").port(server.port()).env(Default::default()).build()?);
     /// let a = ArrayDevice::bound("Z:ACLTST[0:3]", backend)?;
     /// assert_eq!(a.read().await?, vec![0.0, 0.5, 1.0, 1.5]);
@@ -1019,7 +1017,7 @@ typed_device!(
     /// use pacsys::TextDevice;
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    /// # let server = pacsys_testing::FakeDpmServer::builder().start().await?;
+    /// # let server = pacsys_sim::FakeDpmServer::builder().start().await?;
     /// # let backend = Arc::new(pacsys::DpmBackend::builder().host("127.0.0.1").port(server.port()).env(Default::default()).build()?);
     /// let t = TextDevice::bound("Z:TEXTDV", backend)?;
     /// assert_eq!(t.read().await?, "hello");
@@ -1063,13 +1061,18 @@ mod tests {
 
     #[test]
     fn bad_drfs_name_the_bad_byte() {
-        match Device::new("M:OUTTMP@@") {
-            Err(Error::InvalidRequest { drf, detail }) => {
-                assert_eq!(drf, "M:OUTTMP@@");
-                assert!(detail.contains('^'), "{detail}");
-            }
-            other => panic!("{other:?}"),
-        }
+        let e = Device::new("M:OUTTMP@@").unwrap_err();
+        assert_eq!(e.kind(), crate::ErrorKind::InvalidRequest);
+        assert_eq!(e.drf(), Some("M:OUTTMP@@"));
+        let parse = e.drf_error().expect("the parse error is kept");
+        assert_eq!(parse.offset(), 9);
+        assert!(parse.caret("M:OUTTMP@@").contains('^'));
+        let e = Device::new("M:OUTTMP.STATUS.ON")
+            .unwrap()
+            .read_drf(Property::Reading, Some(Field::On))
+            .unwrap_err();
+        assert_eq!(e.kind(), crate::ErrorKind::InvalidRequest);
+        assert!(e.drf_error().is_some());
     }
 
     #[test]

@@ -2,23 +2,19 @@
 
 use std::time::Duration;
 
-use pacsys_dpm_core::{DpmClient, SettingValue};
-use pacsys_types::{Reading, Value};
+use pacsys_dpm_core::DpmClient;
+use pacsys_types::{Reading, SubscriptionOptions, Value};
 
 use crate::backend::{all_closed, empty_subscription};
-use crate::env::{self, EnvConfig};
+use crate::env::EnvConfig;
 use crate::observe::Observer;
 use crate::subscription::Registry;
-use crate::{Backend, Capabilities, Error, Subscription, WriteResult};
+use crate::{Backend, Capabilities, Error, Subscription, Transport, WriteResult};
 
-/// The reference's default DPM/HTTP proxy host.
-pub const DEFAULT_DPM_HOST: &str = "acsys-proxy.fnal.gov";
-/// The reference's default DPM/HTTP proxy port.
-pub const DEFAULT_DPM_PORT: u16 = 6802;
-/// The default number of pooled connections for one-shot reads.
-pub const DEFAULT_POOL_SIZE: usize = 4;
-/// The default total timeout of one call.
-pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(5);
+pub use pacsys_types::config::defaults::{
+    DPM_HOST as DEFAULT_DPM_HOST, DPM_PORT as DEFAULT_DPM_PORT, POOL_SIZE as DEFAULT_POOL_SIZE,
+    TIMEOUT as DEFAULT_TIMEOUT,
+};
 
 /// Configures a [`DpmBackend`]. Each setting comes from the builder if given, else from the
 /// environment (`PACSYS_DPM_HOST`, `PACSYS_DPM_PORT`, `PACSYS_POOL_SIZE`,
@@ -50,6 +46,7 @@ pub struct DpmBackendBuilder {
     kerberos_realm: Option<String>,
     env: Option<EnvConfig>,
     observer: Option<Observer>,
+    subscription: Option<SubscriptionOptions>,
 }
 
 impl DpmBackendBuilder {
@@ -89,7 +86,7 @@ impl DpmBackendBuilder {
     ///
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    /// # let server = pacsys_testing::FakeDpmServer::builder().start().await?;
+    /// # let server = pacsys_sim::FakeDpmServer::builder().start().await?;
     /// # let port = server.port();
     /// let backend = DpmBackend::builder()
     ///     .host("127.0.0.1")
@@ -150,7 +147,7 @@ impl DpmBackendBuilder {
     ///
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    /// # let server = pacsys_testing::FakeDpmServer::builder().insecure_settings(true).start().await?;
+    /// # let server = pacsys_sim::FakeDpmServer::builder().insecure_settings(true).start().await?;
     /// # let port = server.port();
     /// let backend = DpmBackend::builder()
     ///     .host("127.0.0.1")
@@ -166,6 +163,36 @@ impl DpmBackendBuilder {
     /// ```
     pub fn role(mut self, role: impl Into<String>) -> Self {
         self.role = Some(role.into());
+        self
+    }
+
+    /// How subscriptions behave: buffer, drop policy, liveness watchdog, reconnect backoff
+    /// (default [`SubscriptionOptions::default`]: 10,000 readings, drop the oldest, 10 s
+    /// watchdog, 100 ms to 30 s backoff).
+    ///
+    /// ```
+    /// use futures::StreamExt;
+    /// use pacsys::{Backend, DpmBackend, DropPolicy, Event, SubscriptionOptions};
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let server = pacsys_sim::FakeDpmServer::builder().start().await?;
+    /// # let port = server.port();
+    /// let opts = SubscriptionOptions::default().buffer(100).drop_policy(DropPolicy::DropNewest);
+    /// let backend = DpmBackend::builder()
+    ///     .host("127.0.0.1")
+    ///     .port(port)
+    ///     .subscription_options(opts)
+    ///     .env(Default::default())
+    ///     .build()?;
+    /// let mut sub = backend.subscribe(&["M:OUTTMP@p,100"]).await?;
+    /// assert!(matches!(sub.next().await, Some(Event::Reading(_))));
+    /// # drop((sub, backend));
+    /// # server.shutdown().await;
+    /// # Ok(()) }
+    /// ```
+    pub fn subscription_options(mut self, options: SubscriptionOptions) -> Self {
+        self.subscription = Some(options);
         self
     }
 
@@ -217,15 +244,20 @@ impl DpmBackendBuilder {
 
     /// Builds the backend. No I/O: connections are made on first use.
     ///
-    /// Fails with [`Error::Config`] if a `PACSYS_*` variable or a setting is invalid.
+    /// Settings resolve as everywhere: builder, then environment, then the reference
+    /// default ([`EnvConfig::resolve`]). Fails with an [`ErrorKind::Config`](crate::ErrorKind::Config)
+    /// error (the [`ConfigError`](crate::env::ConfigError) is its source) if a `PACSYS_*`
+    /// variable or a setting is invalid.
     ///
     /// ```
-    /// use pacsys::{DpmBackend, Error};
+    /// use pacsys::env::ConfigError;
+    /// use pacsys::{DpmBackend, ErrorKind};
     ///
     /// let backend = DpmBackend::builder().host("127.0.0.1").env(Default::default()).build()?;
     /// assert_eq!(backend.addr(), "127.0.0.1:6802"); // nothing was connected yet
-    /// let bad = DpmBackend::builder().pool_size(0).env(Default::default()).build();
-    /// assert!(matches!(bad, Err(Error::Config(_))));
+    /// let bad = DpmBackend::builder().pool_size(0).env(Default::default()).build().unwrap_err();
+    /// assert_eq!(bad.kind(), ErrorKind::Config);
+    /// assert!(bad.source_as::<ConfigError>().is_some());
     /// # Ok::<(), pacsys::Error>(())
     /// ```
     pub fn build(self) -> Result<DpmBackend, Error> {
@@ -233,33 +265,27 @@ impl DpmBackendBuilder {
             Some(env) => env,
             None => EnvConfig::from_env()?,
         };
-        let host = self
-            .host
-            .or(env.dpm_host)
-            .unwrap_or_else(|| DEFAULT_DPM_HOST.to_owned());
-        let port = self.port.or(env.dpm_port).unwrap_or(DEFAULT_DPM_PORT);
-        let pool_size = self
-            .pool_size
-            .or(env.pool_size)
-            .unwrap_or(DEFAULT_POOL_SIZE);
-        let timeout = self.timeout.or(env.timeout).unwrap_or(DEFAULT_TIMEOUT);
-        env::validate(&host, port, timeout)?;
-        if pool_size == 0 {
-            return Err(env::ConfigError::Invalid {
-                name: "pool_size",
-                value: "0".into(),
-                expected: "a whole number of at least 1",
-            }
-            .into());
+        let config = EnvConfig {
+            dpm_host: self.host,
+            dpm_port: self.port,
+            pool_size: self.pool_size,
+            timeout: self.timeout,
+            ..EnvConfig::default()
         }
+        .or(env)
+        .resolve()?;
+        let timeout = config.timeout;
         let mut client = DpmClient::builder()
-            .host(host)
-            .port(port)
-            .pool_size(pool_size)
+            .host(config.dpm_host)
+            .port(config.dpm_port)
+            .pool_size(config.pool_size)
             .pool_wait(timeout)
             .connect_timeout(timeout);
         if let Some(role) = self.role {
             client = client.role(role);
+        }
+        if let Some(options) = self.subscription {
+            client = client.subscription_options(options);
         }
         #[cfg(feature = "kerberos")]
         if let Some(realm) = self.kerberos_realm {
@@ -283,7 +309,7 @@ impl DpmBackendBuilder {
 ///
 /// # #[tokio::main(flavor = "current_thread")]
 /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
-/// # let server = pacsys_testing::FakeDpmServer::builder().start().await?;
+/// # let server = pacsys_sim::FakeDpmServer::builder().start().await?;
 /// # // SAFETY: single-threaded here; nothing else reads the environment.
 /// # unsafe {
 /// #     std::env::set_var("PACSYS_DPM_HOST", "127.0.0.1");
@@ -350,7 +376,7 @@ impl DpmBackend {
     ///
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    /// # let server = pacsys_testing::FakeDpmServer::builder().start().await?;
+    /// # let server = pacsys_sim::FakeDpmServer::builder().start().await?;
     /// # let backend = DpmBackend::builder().host("127.0.0.1").port(server.port()).env(Default::default()).build()?;
     /// backend.read("M:OUTTMP", None).await?;
     /// let stats = backend.client().stats();
@@ -369,26 +395,6 @@ impl DpmBackend {
     }
 }
 
-/// The DPM setting for a value, or why it cannot be written.
-fn setting_value(drf: &str, value: &Value) -> Result<SettingValue, Error> {
-    Ok(match value {
-        Value::Scalar(x) => SettingValue::Scalar(*x),
-        Value::Array(xs) => SettingValue::Array(xs.clone()),
-        Value::Raw(b) => SettingValue::Raw(b.clone()),
-        Value::Text(s) => SettingValue::Text(s.clone()),
-        Value::TextArray(s) => SettingValue::TextArray(s.clone()),
-        other => {
-            return Err(Error::Unsupported {
-                drf: drf.to_owned(),
-                reason: format!(
-                    "a {} value cannot be written through the facade yet; write its fields (e.g. `.ANALOG.MAX`) as scalars",
-                    other.kind_name()
-                ),
-            });
-        }
-    })
-}
-
 impl Backend for DpmBackend {
     async fn get_many<S: AsRef<str> + Sync>(
         &self,
@@ -397,7 +403,7 @@ impl Backend for DpmBackend {
     ) -> Vec<Result<Reading, Error>> {
         let results = async {
             if self.is_closed() {
-                return all_closed(drfs.len());
+                return all_closed(drfs.len(), Transport::Dpm);
             }
             if drfs.is_empty() {
                 return Vec::new();
@@ -405,9 +411,6 @@ impl Backend for DpmBackend {
             self.client
                 .read_many(drfs, timeout.unwrap_or(self.timeout))
                 .await
-                .into_iter()
-                .map(|r| r.map_err(Error::from))
-                .collect()
         }
         .await;
         if let Some(o) = &self.observer {
@@ -423,41 +426,16 @@ impl Backend for DpmBackend {
     ) -> Vec<Result<WriteResult, Error>> {
         let results = async {
             if self.is_closed() {
-                return all_closed(settings.len());
+                return all_closed(settings.len(), Transport::Dpm);
             }
-            // Convert each value; only the convertible ones are sent.
-            let mut results: Vec<Option<Result<WriteResult, Error>>> = Vec::new();
-            let mut sent: Vec<(&str, SettingValue)> = Vec::new();
-            for (drf, value) in settings {
-                match setting_value(drf.as_ref(), value) {
-                    Ok(v) => {
-                        sent.push((drf.as_ref(), v));
-                        results.push(None);
-                    }
-                    Err(e) => results.push(Some(Err(e))),
-                }
+            if settings.is_empty() {
+                return Vec::new();
             }
-            let mut outcomes = if sent.is_empty() {
-                Vec::new()
-            } else {
-                self.client
-                    .write_many(&sent, timeout.unwrap_or(self.timeout))
-                    .await
-            }
-            .into_iter();
-            results
-                .into_iter()
-                .map(|slot| match slot {
-                    Some(done) => done,
-                    None => match outcomes.next() {
-                        Some(Ok(o)) => Ok(WriteResult::new(o.drf, o.status)),
-                        Some(Err(e)) => Err(Error::from(e)),
-                        None => Err(Error::Protocol {
-                            detail: "the DPM core returned fewer results than settings".into(),
-                        }),
-                    },
-                })
-                .collect()
+            // The core plans every setting (WritePlan): a value or a DRF that cannot be
+            // written fails its own slot there, before anything is sent.
+            self.client
+                .write_many(settings, timeout.unwrap_or(self.timeout))
+                .await
         }
         .await;
         if let Some(o) = &self.observer {
@@ -468,7 +446,7 @@ impl Backend for DpmBackend {
 
     async fn subscribe<S: AsRef<str> + Sync>(&self, drfs: &[S]) -> Result<Subscription, Error> {
         if self.is_closed() {
-            return Err(Error::Closed);
+            return Err(Error::closed().with_transport(Transport::Dpm));
         }
         if drfs.is_empty() {
             return Err(empty_subscription());
@@ -492,7 +470,7 @@ impl Backend for DpmBackend {
 
     fn principal(&self) -> Result<Option<String>, Error> {
         if cfg!(feature = "kerberos") {
-            self.client.principal().map(Some).map_err(Error::from)
+            self.client.principal().map(Some)
         } else {
             // Without Kerberos, settings are not authenticated: no verified identity.
             Ok(None)
@@ -531,21 +509,27 @@ mod tests {
     #[test]
     fn builder_rejects_invalid_settings() {
         let e = DpmBackend::builder().env(EnvConfig::default());
-        assert!(matches!(e.clone().port(0).build(), Err(Error::Config(_))));
-        assert!(matches!(e.clone().host("").build(), Err(Error::Config(_))));
-        assert!(matches!(e.pool_size(0).build(), Err(Error::Config(_))));
+        let kind = |b: DpmBackendBuilder| b.build().map(|_| ()).map_err(|e| e.kind());
+        assert_eq!(kind(e.clone().port(0)), Err(crate::ErrorKind::Config));
+        assert_eq!(kind(e.clone().host("")), Err(crate::ErrorKind::Config));
+        assert_eq!(kind(e.pool_size(0)), Err(crate::ErrorKind::Config));
     }
 
     #[test]
-    fn alarm_values_are_not_writable_yet() {
-        let v = Value::BasicStatus(Default::default());
-        assert!(matches!(
-            setting_value("M:OUTTMP", &v),
-            Err(Error::Unsupported { .. })
-        ));
-        assert_eq!(
-            setting_value("M:OUTTMP", &Value::Scalar(1.0)).unwrap(),
-            SettingValue::Scalar(1.0)
-        );
+    fn builder_values_win_over_the_environment_setting_by_setting() {
+        let env = EnvConfig {
+            dpm_port: Some(7001),
+            timeout: Some(Duration::from_secs(3)),
+            ..EnvConfig::default()
+        };
+        let b = DpmBackend::builder()
+            .timeout(Duration::from_secs(7))
+            .env(env.clone())
+            .build()
+            .unwrap();
+        assert_eq!(b.timeout, Duration::from_secs(7));
+        assert_eq!(b.addr(), "acsys-proxy.fnal.gov:7001");
+        let b = DpmBackend::builder().env(env).build().unwrap();
+        assert_eq!(b.timeout, Duration::from_secs(3));
     }
 }

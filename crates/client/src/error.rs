@@ -1,254 +1,93 @@
-//! The one error type of the facade, named from the caller's point of view.
+//! The one error type of pacsys-rs, shared by both connection cores, the facade and the
+//! fakes: [`Error`], classified by [`ErrorKind`], on a [`Transport`].
+//!
+//! An error is opaque: match on [`Error::kind`] (never on the message text) and read the
+//! fields that were known when it happened: the DRF as the caller wrote it
+//! ([`Error::drf`]), the ACNET status ([`Error::status`]), the role a refused setting was
+//! sent with ([`Error::role`]), the server's address ([`Error::server`]), how long was
+//! waited ([`Error::elapsed`]) and the underlying error (a DRF parse error with its byte
+//! offset, [`Error::drf_error`]; a codec or Kerberos failure, [`Error::source_as`]).
+//! Errors from the cores reach the caller untouched: nothing is re-classified or flattened
+//! on the way up.
+//!
+//! Batch operations return one `Result` per request: a device that answered with an error
+//! status is an [`ErrorKind::Device`] in its own slot and never fails the other slots.
+//!
+//! | kind | what happened | retry? |
+//! |---|---|---|
+//! | [`InvalidRequest`](ErrorKind::InvalidRequest) | a DRF that does not parse (with its byte offset), an empty call | no |
+//! | [`Unsupported`](ErrorKind::Unsupported) | a valid request this operation cannot serve (a one-shot `@N` read, a whole alarm block) | no |
+//! | [`ReadOnly`](ErrorKind::ReadOnly) | a setting of something that cannot be written (DESCRIPTION, a logger source) | no |
+//! | [`Device`](ErrorKind::Device) | the device answered with an error status | no |
+//! | [`SettingRejected`](ErrorKind::SettingRejected) | the server refused a setting (status and role) | no |
+//! | [`Timeout`](ErrorKind::Timeout), [`ConnectionLost`](ErrorKind::ConnectionLost), [`Refused`](ErrorKind::Refused), [`Http`](ErrorKind::Http), [`PoolExhausted`](ErrorKind::PoolExhausted), [`ListFailed`](ErrorKind::ListFailed) | connection trouble | yes |
+//! | [`OutcomeUnknown`](ErrorKind::OutcomeUnknown) | a setting was sent, no answer came: read the device back first | no |
+//! | [`Auth`](ErrorKind::Auth), [`Protocol`](ErrorKind::Protocol), [`Server`](ErrorKind::Server), [`Config`](ErrorKind::Config), [`Closed`](ErrorKind::Closed) | what they say | no |
+//!
+//! ```
+//! use pacsys::{Backend, ErrorKind, Status, Value};
+//! use pacsys_testing::FakeBackend;
+//!
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() {
+//! let backend = FakeBackend::new();
+//! let results = backend.get_many(&["M:OUTTMP", "Z:NOSUCH", "M:OUTTMP@Q,X", "M:OUTTMP@N"], None).await;
+//! assert!(results[0].is_ok());
+//! let unknown = results[1].as_ref().unwrap_err();
+//! assert_eq!(unknown.kind(), ErrorKind::Device);
+//! assert_eq!(unknown.drf(), Some("Z:NOSUCH"));
+//! assert_eq!(unknown.status(), Some(Status::new(17, -26))); // DPM_NO_SUCH_DEVICE
+//! let bad = results[2].as_ref().unwrap_err();
+//! assert_eq!(bad.kind(), ErrorKind::InvalidRequest);
+//! assert_eq!(bad.drf_error().map(|e| e.offset()), Some(11)); // `X` is not a period
+//! assert_eq!(results[3].as_ref().unwrap_err().kind(), ErrorKind::Unsupported);
+//!
+//! // Settings: what cannot be written is refused before anything is sent.
+//! let e = backend.write("M:OUTTMP.DESCRIPTION", Value::Text("x".into()), None).await.unwrap_err();
+//! assert_eq!(e.kind(), ErrorKind::ReadOnly);
+//! assert!(!e.is_retryable());
+//! # }
+//! ```
+//!
+//! A refused setting keeps the role it was sent with, and its message says what to do:
+//!
+//! ```
+//! use pacsys::{Error, ErrorKind, Status, Transport};
+//!
+//! let e = Error::setting_rejected("G:AMANDA", Status::DPM_PRIV, Some("testing"))
+//!     .with_transport(Transport::Dpm);
+//! assert_eq!(e.kind(), ErrorKind::SettingRejected);
+//! assert_eq!((e.drf(), e.role()), (Some("G:AMANDA"), Some("testing")));
+//! assert!(e.to_string().contains("role `testing` may not set this device"));
+//! ```
+//!
+//! Retrying on kind:
+//!
+//! ```
+//! use std::time::Duration;
+//! use pacsys::{Backend, Error, ErrorKind, Value};
+//!
+//! async fn read_with_retry<B: Backend>(backend: &B, drf: &str) -> Result<Value, Error> {
+//!     let mut attempts = 0;
+//!     loop {
+//!         match backend.read(drf, None).await {
+//!             Err(e) if e.is_retryable() && attempts < 3 => {
+//!                 attempts += 1;
+//!                 tokio::time::sleep(Duration::from_millis(100)).await;
+//!             }
+//!             Err(e) if e.kind() == ErrorKind::Device => {
+//!                 eprintln!("{drf}: the device said {:?}", e.status());
+//!                 return Err(e);
+//!             }
+//!             other => return other,
+//!         }
+//!     }
+//! }
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() {
+//! # let fake = pacsys_testing::FakeBackend::new();
+//! # assert_eq!(read_with_retry(&fake, "M:OUTTMP").await, Ok(Value::Scalar(72.5)));
+//! # }
+//! ```
 
-use pacsys_types::Status;
-
-use crate::env::ConfigError;
-
-/// What went wrong, from the caller's point of view, whichever backend was used.
-///
-/// Batch operations return one `Result` per request: a device that answered with an error
-/// status is an [`Error::Device`] in its own slot and never fails the other slots. The
-/// other variants describe the request ([`Error::InvalidRequest`], [`Error::Unsupported`])
-/// or the call ([`Error::Timeout`], [`Error::ConnectionLost`], ...).
-///
-/// Both cores' errors convert into it (`From`), so `?` works on their results.
-///
-/// ```
-/// use pacsys::{Error, Status};
-///
-/// let e = Error::Device { drf: "Z:NOPE".into(), status: Status::new(17, -26) };
-/// assert_eq!(e.status(), Some(Status::new(17, -26)));
-/// assert!(!e.is_retryable());
-///
-/// let core = pacsys_dpm_core::Error::Timeout { context: "reading".into() };
-/// assert!(matches!(Error::from(core), Error::Timeout { .. }));
-/// ```
-#[derive(Debug, Clone, PartialEq, thiserror::Error)]
-#[non_exhaustive]
-pub enum Error {
-    /// The device answered with an error status (unknown device, bad property, no data,
-    /// setting refused, ...). Carries the DRF as the caller wrote it.
-    #[error("{drf}: {status}; check the device name, property and event")]
-    Device {
-        /// The request as the caller wrote it.
-        drf: String,
-        /// The ACNET status (facility and error code) that was returned.
-        status: Status,
-    },
-    /// No answer before the deadline (including waiting for a pooled connection).
-    #[error("timed out {context}; raise the timeout or check that the device answers")]
-    Timeout {
-        /// What was being waited for.
-        context: String,
-    },
-    /// The connection failed or could not be made; the operation can be retried.
-    #[error("connection lost: {reason}; the operation can be retried")]
-    ConnectionLost {
-        /// What happened.
-        reason: String,
-    },
-    /// Authentication or authorisation failed, or credentials are missing; nothing was
-    /// written.
-    #[error("not authorised: {detail}")]
-    Auth {
-        /// What went wrong and what to do (for example "run kinit").
-        detail: String,
-    },
-    /// The request is malformed (a DRF that does not parse, an empty subscription);
-    /// nothing was sent for it.
-    #[error("invalid request {drf:?}: {detail}")]
-    InvalidRequest {
-        /// The request as the caller wrote it (empty when the whole call was invalid).
-        drf: String,
-        /// What is wrong with it.
-        detail: String,
-    },
-    /// The request is valid but this backend cannot serve it (a value kind it cannot
-    /// write, a read-only property, live add/remove on a gRPC subscription, ...).
-    #[error("{drf}: unsupported: {reason}")]
-    Unsupported {
-        /// The request as the caller wrote it (empty when it concerns the whole call).
-        drf: String,
-        /// Why, and what to use instead.
-        reason: String,
-    },
-    /// A setting was sent but no result came back: it may or may not have been applied.
-    /// It is never retried automatically.
-    #[error(
-        "{drf}: outcome unknown, the setting may or may not have been applied ({reason}); read the device back before writing again"
-    )]
-    OutcomeUnknown {
-        /// The request as the caller wrote it.
-        drf: String,
-        /// What happened after the setting was sent.
-        reason: String,
-    },
-    /// The server sent something the client cannot interpret.
-    #[error("protocol error: {detail}")]
-    Protocol {
-        /// What was wrong.
-        detail: String,
-    },
-    /// Another failure reported by a backend that has no more specific kind here (a DPM
-    /// list that could not be started, an unexpected gRPC status code).
-    #[error("{backend} backend error: {detail}")]
-    Backend {
-        /// Which backend (`"dpm"`, `"grpc"`).
-        backend: &'static str,
-        /// What it said.
-        detail: String,
-    },
-    /// The backend configuration (builder values or `PACSYS_*` environment variables) is
-    /// invalid.
-    #[error(transparent)]
-    Config(#[from] ConfigError),
-    /// The backend or subscription was closed; create a new one.
-    #[error("the backend was closed; create a new one")]
-    Closed,
-}
-
-impl Error {
-    /// Whether trying the same operation again may succeed (timeouts, connection trouble),
-    /// as opposed to a problem with the request itself. [`Error::OutcomeUnknown`] is not
-    /// retryable: read the device back first.
-    ///
-    /// ```
-    /// use pacsys::Error;
-    ///
-    /// assert!(Error::Timeout { context: "reading".into() }.is_retryable());
-    /// assert!(Error::ConnectionLost { reason: "reset".into() }.is_retryable());
-    /// assert!(!Error::Closed.is_retryable());
-    /// ```
-    pub fn is_retryable(&self) -> bool {
-        matches!(self, Error::Timeout { .. } | Error::ConnectionLost { .. })
-    }
-
-    /// The ACNET status of a [`Error::Device`] error, `None` for the other kinds.
-    ///
-    /// ```
-    /// use pacsys::{Error, Status};
-    ///
-    /// let e = Error::Device { drf: "Z:NOPE".into(), status: Status::new(17, -26) };
-    /// assert_eq!(e.status(), Some(Status::new(17, -26)));
-    /// assert_eq!(Error::Closed.status(), None);
-    /// ```
-    pub fn status(&self) -> Option<Status> {
-        match self {
-            Error::Device { status, .. } => Some(*status),
-            _ => None,
-        }
-    }
-}
-
-impl From<pacsys_dpm_core::Error> for Error {
-    fn from(e: pacsys_dpm_core::Error) -> Self {
-        use pacsys_dpm_core::Error as D;
-        match e {
-            D::InvalidRequest { drf, source } => Error::InvalidRequest {
-                drf,
-                detail: source.to_string(),
-            },
-            D::Unsupported { drf, reason } | D::ReadOnly { drf, reason } => Error::Unsupported {
-                drf,
-                reason: reason.to_owned(),
-            },
-            D::Device { drf, status } | D::SettingRejected { drf, status, .. } => {
-                Error::Device { drf, status }
-            }
-            D::Timeout { context } => Error::Timeout { context },
-            D::PoolExhausted { size, waited } => Error::Timeout {
-                context: format!(
-                    "waiting {waited:?} for one of {size} pooled DPM connections (raise the pool size)"
-                ),
-            },
-            D::ConnectionLost { reason } => Error::ConnectionLost { reason },
-            D::Refused { addr, reason } => Error::ConnectionLost {
-                reason: format!("cannot connect to DPM at {addr}: {reason}"),
-            },
-            D::Http { status_line } => Error::ConnectionLost {
-                reason: format!("the DPM proxy refused the session with `{status_line}`"),
-            },
-            D::Protocol { detail } => Error::Protocol { detail },
-            D::OutcomeUnknown { drf, reason } => Error::OutcomeUnknown { drf, reason },
-            D::Auth(a) => Error::Auth {
-                detail: a.to_string(),
-            },
-            D::Closed => Error::Closed,
-            other => Error::Backend {
-                backend: "dpm",
-                detail: other.to_string(),
-            },
-        }
-    }
-}
-
-impl From<pacsys_grpc_core::Error> for Error {
-    fn from(e: pacsys_grpc_core::Error) -> Self {
-        use pacsys_grpc_core::Error as G;
-        match e {
-            G::InvalidRequest { drf, source } => Error::InvalidRequest {
-                drf,
-                detail: source.to_string(),
-            },
-            G::Unsupported { drf, reason } => Error::Unsupported {
-                drf,
-                reason: reason.to_owned(),
-            },
-            G::Device { drf, status } => Error::Device { drf, status },
-            G::Timeout { context } => Error::Timeout { context },
-            G::ConnectionLost { reason } => Error::ConnectionLost { reason },
-            G::Refused { addr, reason } => Error::ConnectionLost {
-                reason: format!("cannot connect to the DAQ service at {addr}: {reason}"),
-            },
-            G::Protocol { detail } => Error::Protocol { detail },
-            G::Auth { detail } => Error::Auth { detail },
-            G::Closed => Error::Closed,
-            other => Error::Backend {
-                backend: "grpc",
-                detail: other.to_string(),
-            },
-        }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn dpm_setting_rejection_is_a_device_error() {
-        let e = Error::from(pacsys_dpm_core::Error::SettingRejected {
-            drf: "G:AMANDA".into(),
-            status: Status::new(17, -17),
-            role: None,
-        });
-        assert_eq!(
-            e,
-            Error::Device {
-                drf: "G:AMANDA".into(),
-                status: Status::new(17, -17)
-            }
-        );
-    }
-
-    #[test]
-    fn connection_errors_are_retryable() {
-        let e = Error::from(pacsys_grpc_core::Error::ConnectionLost { reason: "x".into() });
-        assert!(e.is_retryable());
-        let e = Error::from(pacsys_dpm_core::Error::Refused {
-            addr: "a:1".into(),
-            reason: "refused".into(),
-        });
-        assert!(e.is_retryable());
-        assert!(!Error::Closed.is_retryable());
-    }
-
-    #[test]
-    fn grpc_auth_maps_to_auth() {
-        let e = Error::from(pacsys_grpc_core::Error::Auth {
-            detail: "no token".into(),
-        });
-        assert!(matches!(e, Error::Auth { .. }));
-        assert_eq!(e.status(), None);
-    }
-}
+pub use pacsys_types::{Error, ErrorKind, Transport};

@@ -16,7 +16,7 @@ use pacsys_types::{Reading, Value};
 use tokio::runtime::Runtime;
 
 use crate::env::EnvConfig;
-use crate::{AnyBackend, Backend, Error, Subscription, WriteResult};
+use crate::{AnyBackend, Backend, Error, ErrorKind, Subscription, WriteResult};
 
 /// The configuration overrides and the backend built from them.
 #[derive(Default)]
@@ -47,21 +47,6 @@ fn runtime() -> Result<&'static Runtime, Error> {
     Ok(RUNTIME.get_or_init(|| rt))
 }
 
-/// `overrides` laid over `env`: each field given in `overrides` wins.
-fn merged(overrides: &EnvConfig, env: EnvConfig) -> EnvConfig {
-    let mut c = env;
-    let o = overrides.clone();
-    c.dpm_host = o.dpm_host.or(c.dpm_host);
-    c.dpm_port = o.dpm_port.or(c.dpm_port);
-    c.grpc_host = o.grpc_host.or(c.grpc_host);
-    c.grpc_port = o.grpc_port.or(c.grpc_port);
-    c.timeout = o.timeout.or(c.timeout);
-    c.jwt_token = o.jwt_token.or(c.jwt_token);
-    c.pool_size = o.pool_size.or(c.pool_size);
-    c.backend = o.backend.or(c.backend);
-    c
-}
-
 /// The process-wide default backend, created on first use from the `PACSYS_*`
 /// environment and [`configure`]'s overrides.
 ///
@@ -79,7 +64,8 @@ pub fn default_backend() -> Result<Arc<AnyBackend>, Error> {
     if let Some(b) = &st.backend {
         return Ok(Arc::clone(b));
     }
-    let config = merged(&st.overrides, EnvConfig::from_env()?);
+    // The one precedence rule: overrides, then the environment, then the defaults.
+    let config = st.overrides.clone().or(EnvConfig::from_env()?);
     // Built inside the private runtime (the gRPC channel needs one at construction).
     let backend = {
         let _inside = rt.enter();
@@ -98,11 +84,12 @@ pub fn default_backend() -> Result<Arc<AnyBackend>, Error> {
 /// use std::time::Duration;
 /// use pacsys::env::{BackendKind, EnvConfig};
 ///
-/// let mut config = EnvConfig::default();
-/// config.backend = Some(BackendKind::Grpc);
-/// config.grpc_host = Some("127.0.0.1".into());
-/// config.timeout = Some(Duration::from_secs(2));
-/// pacsys::configure(config);
+/// pacsys::configure(EnvConfig {
+///     backend: Some(BackendKind::Grpc),
+///     grpc_host: Some("127.0.0.1".into()),
+///     timeout: Some(Duration::from_secs(2)),
+///     ..EnvConfig::default()
+/// });
 /// assert_eq!(pacsys::default_backend()?.kind(), BackendKind::Grpc);
 /// pacsys::configure(EnvConfig::default()); // back to the environment
 /// # Ok::<(), pacsys::Error>(())
@@ -154,10 +141,15 @@ where
 {
     let rt = runtime()?;
     let fut = f(default_backend()?);
-    rt.spawn(fut).await.map_err(|e| Error::Backend {
-        backend: "global",
-        detail: format!("the call's task failed: {e}"),
-    })?
+    match rt.spawn(fut).await {
+        Ok(result) => result,
+        // A panic in `f`'s future is the caller's: pass it on, as awaiting it would.
+        Err(e) if e.is_panic() => std::panic::resume_unwind(e.into_panic()),
+        Err(e) => Err(Error::new(
+            ErrorKind::Closed,
+            format!("the default backend's runtime cancelled the call: {e}"),
+        )),
+    }
 }
 
 /// Runs `f` on the private runtime from a plain thread (for [`crate::blocking`]).
@@ -168,19 +160,17 @@ where
     Fut: Future<Output = Result<T, Error>> + Send + 'static,
 {
     if tokio::runtime::Handle::try_current().is_ok() {
-        return Err(Error::Unsupported {
-            drf: String::new(),
-            reason: "a blocking pacsys call was made inside an async runtime (it would deadlock); use the async functions there".into(),
-        });
+        return Err(Error::unsupported(
+            "",
+            "a blocking pacsys call was made inside an async runtime (it would deadlock); use the async functions there",
+        ));
     }
     let rt = runtime()?;
     let backend = default_backend()?;
     let limit = timeout.unwrap_or_else(|| backend.timeout()) + Duration::from_secs(1);
     let fut = f(backend);
     rt.block_on(async move { tokio::time::timeout(limit, fut).await })
-        .map_err(|_| Error::Timeout {
-            context: format!("for the blocking call (waited {limit:?})"),
-        })?
+        .map_err(|_| Error::timeout("waiting for the blocking call").with_elapsed(limit))?
 }
 
 fn owned<S: AsRef<str>>(drfs: &[S]) -> Vec<String> {
@@ -193,7 +183,7 @@ fn owned<S: AsRef<str>>(drfs: &[S]) -> Vec<String> {
 /// ```
 /// # #[tokio::main(flavor = "current_thread")]
 /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
-/// # let server = pacsys_testing::FakeDpmServer::builder().insecure_settings(true).start().await?;
+/// # let server = pacsys_sim::FakeDpmServer::builder().insecure_settings(true).start().await?;
 /// # let mut config = pacsys::env::EnvConfig::default();
 /// # config.backend = Some(pacsys::env::BackendKind::Dpm);
 /// # config.dpm_host = Some("127.0.0.1".into());
@@ -217,7 +207,7 @@ pub async fn read(drf: &str) -> Result<Value, Error> {
 /// ```
 /// # #[tokio::main(flavor = "current_thread")]
 /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
-/// # let server = pacsys_testing::FakeDpmServer::builder().insecure_settings(true).start().await?;
+/// # let server = pacsys_sim::FakeDpmServer::builder().insecure_settings(true).start().await?;
 /// # let mut config = pacsys::env::EnvConfig::default();
 /// # config.backend = Some(pacsys::env::BackendKind::Dpm);
 /// # config.dpm_host = Some("127.0.0.1".into());
@@ -242,7 +232,7 @@ pub async fn get(drf: &str) -> Result<Reading, Error> {
 /// ```
 /// # #[tokio::main(flavor = "current_thread")]
 /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
-/// # let server = pacsys_testing::FakeDpmServer::builder().insecure_settings(true).start().await?;
+/// # let server = pacsys_sim::FakeDpmServer::builder().insecure_settings(true).start().await?;
 /// # let mut config = pacsys::env::EnvConfig::default();
 /// # config.backend = Some(pacsys::env::BackendKind::Dpm);
 /// # config.dpm_host = Some("127.0.0.1".into());
@@ -269,7 +259,7 @@ pub async fn get_many<S: AsRef<str>>(drfs: &[S]) -> Result<Vec<Result<Reading, E
 /// use pacsys::Value;
 /// # #[tokio::main(flavor = "current_thread")]
 /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
-/// # let server = pacsys_testing::FakeDpmServer::builder().insecure_settings(true).start().await?;
+/// # let server = pacsys_sim::FakeDpmServer::builder().insecure_settings(true).start().await?;
 /// # let mut config = pacsys::env::EnvConfig::default();
 /// # config.backend = Some(pacsys::env::BackendKind::Dpm);
 /// # config.dpm_host = Some("127.0.0.1".into());
@@ -293,7 +283,7 @@ pub async fn write(drf: &str, value: Value) -> Result<WriteResult, Error> {
 /// use pacsys::Value;
 /// # #[tokio::main(flavor = "current_thread")]
 /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
-/// # let server = pacsys_testing::FakeDpmServer::builder().insecure_settings(true).start().await?;
+/// # let server = pacsys_sim::FakeDpmServer::builder().insecure_settings(true).start().await?;
 /// # let mut config = pacsys::env::EnvConfig::default();
 /// # config.backend = Some(pacsys::env::BackendKind::Dpm);
 /// # config.dpm_host = Some("127.0.0.1".into());
@@ -323,7 +313,7 @@ pub async fn write_many<S: AsRef<str>>(
 /// use futures::StreamExt;
 /// # #[tokio::main(flavor = "current_thread")]
 /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
-/// # let server = pacsys_testing::FakeDpmServer::builder().insecure_settings(true).start().await?;
+/// # let server = pacsys_sim::FakeDpmServer::builder().insecure_settings(true).start().await?;
 /// # let mut config = pacsys::env::EnvConfig::default();
 /// # config.backend = Some(pacsys::env::BackendKind::Dpm);
 /// # config.dpm_host = Some("127.0.0.1".into());
@@ -342,26 +332,4 @@ pub async fn write_many<S: AsRef<str>>(
 pub async fn subscribe<S: AsRef<str>>(drfs: &[S]) -> Result<Subscription, Error> {
     let drfs = owned(drfs);
     run(|b| async move { b.subscribe(&drfs).await }).await
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn overrides_win_over_the_environment() {
-        let env = EnvConfig::from_lookup(|k| match k {
-            "PACSYS_DPM_HOST" => Some("env-host".into()),
-            "PACSYS_DPM_PORT" => Some("7000".into()),
-            _ => None,
-        })
-        .unwrap();
-        let o = EnvConfig {
-            dpm_host: Some("override".into()),
-            ..EnvConfig::default()
-        };
-        let c = merged(&o, env);
-        assert_eq!(c.dpm_host.as_deref(), Some("override"));
-        assert_eq!(c.dpm_port, Some(7000));
-    }
 }

@@ -3,20 +3,17 @@
 use std::time::Duration;
 
 use pacsys_grpc_core::DaqClient;
-use pacsys_types::{Reading, Value};
+use pacsys_types::{Reading, SubscriptionOptions, Value};
 
 use crate::backend::{all_closed, empty_subscription};
-use crate::env::{self, EnvConfig};
+use crate::env::EnvConfig;
 use crate::observe::Observer;
 use crate::subscription::Registry;
-use crate::{Backend, Capabilities, Error, Subscription, WriteResult};
+use crate::{Backend, Capabilities, Error, Subscription, Transport, WriteResult};
 
-/// The reference's default DAQ gRPC host.
-pub const DEFAULT_GRPC_HOST: &str = "dce08.fnal.gov";
-/// The reference's default DAQ gRPC port.
-pub const DEFAULT_GRPC_PORT: u16 = 50051;
-/// The default total timeout of one call.
-pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(5);
+pub use pacsys_types::config::defaults::{
+    GRPC_HOST as DEFAULT_GRPC_HOST, GRPC_PORT as DEFAULT_GRPC_PORT, TIMEOUT as DEFAULT_TIMEOUT,
+};
 
 /// Configures a [`GrpcBackend`]. Each setting comes from the builder if given, else from
 /// the environment (`PACSYS_GRPC_HOST`, `PACSYS_GRPC_PORT`, `PACSYS_JWT_TOKEN`,
@@ -45,6 +42,7 @@ pub struct GrpcBackendBuilder {
     timeout: Option<Duration>,
     env: Option<EnvConfig>,
     observer: Option<Observer>,
+    subscription: Option<SubscriptionOptions>,
 }
 
 impl GrpcBackendBuilder {
@@ -119,6 +117,39 @@ impl GrpcBackendBuilder {
         self
     }
 
+    /// How subscriptions behave: buffer, drop policy and reconnect backoff (default
+    /// [`SubscriptionOptions::default`]; gRPC has no heartbeat, so the watchdog is
+    /// ignored; backoff 1 s to 30 s, as pacsys).
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use futures::StreamExt;
+    /// use pacsys::{Backend, Event, GrpcBackend, SubscriptionOptions};
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let server = pacsys_sim::FakeDaqServer::builder().start().await?;
+    /// # let port = server.port();
+    /// let opts = SubscriptionOptions::default()
+    ///     .buffer(100)
+    ///     .backoff(Duration::from_millis(50), Duration::from_secs(5));
+    /// let backend = GrpcBackend::builder()
+    ///     .host("127.0.0.1")
+    ///     .port(port)
+    ///     .subscription_options(opts)
+    ///     .env(Default::default())
+    ///     .build()?;
+    /// let mut sub = backend.subscribe(&["M:OUTTMP@p,100"]).await?;
+    /// assert!(matches!(sub.next().await, Some(Event::Reading(_))));
+    /// # drop((sub, backend));
+    /// # server.shutdown().await;
+    /// # Ok(()) }
+    /// ```
+    pub fn subscription_options(mut self, options: SubscriptionOptions) -> Self {
+        self.subscription = Some(options);
+        self
+    }
+
     /// Reports connection trouble, reconnections and drops to `observer` (see
     /// [`crate::observe`]).
     ///
@@ -167,15 +198,20 @@ impl GrpcBackendBuilder {
     }
 
     /// Builds the backend. No I/O: the channel connects on first use. Must be called
-    /// inside a tokio runtime ([`Error::ConnectionLost`] otherwise); fails with
-    /// [`Error::Config`] if a `PACSYS_*` variable or a setting is invalid.
+    /// inside a tokio runtime (an [`ErrorKind::Refused`](crate::ErrorKind::Refused) error
+    /// otherwise, as for an invalid address); fails with an
+    /// [`ErrorKind::Config`](crate::ErrorKind::Config) error if a `PACSYS_*` variable or a
+    /// setting is invalid. Settings resolve as everywhere: builder, then environment, then
+    /// the reference default ([`EnvConfig::resolve`]).
     ///
     /// ```
-    /// use pacsys::{Error, GrpcBackend};
+    /// use pacsys::{ErrorKind, GrpcBackend};
     ///
     /// // Outside a tokio runtime the channel cannot be made.
-    /// let outside = GrpcBackend::builder().env(Default::default()).build();
-    /// assert!(matches!(outside, Err(Error::ConnectionLost { .. })));
+    /// let outside = GrpcBackend::builder().env(Default::default()).build().unwrap_err();
+    /// assert_eq!(outside.kind(), ErrorKind::Refused);
+    /// let bad = GrpcBackend::builder().port(0).env(Default::default()).build().unwrap_err();
+    /// assert_eq!(bad.kind(), ErrorKind::Config);
     ///
     /// let rt = tokio::runtime::Runtime::new()?;
     /// let backend = rt.block_on(async { GrpcBackend::builder().env(Default::default()).build() })?;
@@ -187,22 +223,29 @@ impl GrpcBackendBuilder {
             Some(env) => env,
             None => EnvConfig::from_env()?,
         };
-        let host = self
-            .host
-            .or(env.grpc_host)
-            .unwrap_or_else(|| DEFAULT_GRPC_HOST.to_owned());
-        let port = self.port.or(env.grpc_port).unwrap_or(DEFAULT_GRPC_PORT);
-        let timeout = self.timeout.or(env.timeout).unwrap_or(DEFAULT_TIMEOUT);
-        let token = self.token.or(env.jwt_token);
-        env::validate(&host, port, timeout)?;
-        let mut client = DaqClient::builder().host(host).port(port).timeout(timeout);
-        if let Some(token) = &token {
+        let config = EnvConfig {
+            grpc_host: self.host,
+            grpc_port: self.port,
+            timeout: self.timeout,
+            jwt_token: self.token,
+            ..EnvConfig::default()
+        }
+        .or(env)
+        .resolve()?;
+        let mut client = DaqClient::builder()
+            .host(config.grpc_host)
+            .port(config.grpc_port)
+            .timeout(config.timeout);
+        if let Some(token) = &config.jwt_token {
             client = client.token(token.clone());
+        }
+        if let Some(options) = self.subscription {
+            client = client.subscription_options(options);
         }
         Ok(GrpcBackend {
             client: client.build()?,
-            timeout,
-            token,
+            timeout: config.timeout,
+            token: config.jwt_token,
             subscriptions: Registry::with_observer(self.observer.clone()),
             observer: self.observer,
         })
@@ -218,7 +261,7 @@ impl GrpcBackendBuilder {
 ///
 /// # #[tokio::main(flavor = "current_thread")]
 /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
-/// # let server = pacsys_testing::FakeDaqServer::builder().start().await?;
+/// # let server = pacsys_sim::FakeDaqServer::builder().start().await?;
 /// # // SAFETY: single-threaded here; nothing else reads the environment.
 /// # unsafe {
 /// #     std::env::set_var("PACSYS_GRPC_HOST", "127.0.0.1");
@@ -285,7 +328,7 @@ impl GrpcBackend {
     ///
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    /// # let server = pacsys_testing::FakeDaqServer::builder().start().await?;
+    /// # let server = pacsys_sim::FakeDaqServer::builder().start().await?;
     /// # let backend = GrpcBackend::builder().host("127.0.0.1").port(server.port()).env(Default::default()).build()?;
     /// let reading = backend.client().read("M:OUTTMP", Duration::from_secs(2)).await?;
     /// assert_eq!(reading.value, Some(Value::Scalar(72.5)));
@@ -310,48 +353,16 @@ impl Backend for GrpcBackend {
     ) -> Vec<Result<Reading, Error>> {
         let results = async {
             if self.is_closed() {
-                return all_closed(drfs.len());
+                return all_closed(drfs.len(), Transport::Grpc);
             }
             if drfs.is_empty() {
                 return Vec::new();
             }
-            // A one-shot read with the never event is never answered by a real DAQ server (the
-            // reference then timed out): refuse it per slot, as the DPM backend does.
-            if !drfs.iter().any(|d| never_event(d.as_ref())) {
-                return self
-                    .client
-                    .read_many(drfs, timeout.unwrap_or(self.timeout))
-                    .await
-                    .into_iter()
-                    .map(|r| r.map_err(Error::from))
-                    .collect();
-            }
-            let sent: Vec<&str> = drfs
-                .iter()
-                .map(AsRef::as_ref)
-                .filter(|d| !never_event(d))
-                .collect();
-            let mut answers = if sent.is_empty() {
-                Vec::new()
-            } else {
-                self.client
-                    .read_many(&sent, timeout.unwrap_or(self.timeout))
-                    .await
-            }
-            .into_iter();
-            drfs.iter()
-                .map(|d| {
-                    let d = d.as_ref();
-                    if never_event(d) {
-                        Err(Error::Unsupported {
-                            drf: d.to_owned(),
-                            reason: "a one-shot read with the never event `@N` is never answered; use `@I` or no event".into(),
-                        })
-                    } else {
-                        answers.next().map_or(Err(Error::Closed), |r| r.map_err(Error::from))
-                    }
-                })
-                .collect()
+            // The core plans every read (ReadPlan): a DRF that does not parse, or a one-shot
+            // read with the never event `@N`, fails its own slot there.
+            self.client
+                .read_many(drfs, timeout.unwrap_or(self.timeout))
+                .await
         }
         .await;
         if let Some(o) = &self.observer {
@@ -367,7 +378,7 @@ impl Backend for GrpcBackend {
     ) -> Vec<Result<WriteResult, Error>> {
         let results = async {
             if self.is_closed() {
-                return all_closed(settings.len());
+                return all_closed(settings.len(), Transport::Grpc);
             }
             if settings.is_empty() {
                 return Vec::new();
@@ -377,10 +388,7 @@ impl Backend for GrpcBackend {
                 .await
                 .into_iter()
                 .zip(settings)
-                .map(|(r, (drf, _))| {
-                    r.map(|status| WriteResult::new(drf.as_ref(), status))
-                        .map_err(Error::from)
-                })
+                .map(|(r, (drf, _))| r.map(|status| WriteResult::new(drf.as_ref(), status)))
                 .collect()
         }
         .await;
@@ -392,7 +400,7 @@ impl Backend for GrpcBackend {
 
     async fn subscribe<S: AsRef<str> + Sync>(&self, drfs: &[S]) -> Result<Subscription, Error> {
         if self.is_closed() {
-            return Err(Error::Closed);
+            return Err(Error::closed().with_transport(Transport::Grpc));
         }
         if drfs.is_empty() {
             return Err(empty_subscription());
@@ -422,15 +430,6 @@ impl Backend for GrpcBackend {
     async fn close(&self) {
         self.subscriptions.close();
     }
-}
-
-/// Whether a DRF's event is the never event `@N` (the event is the text after the last
-/// `@`, up to an optional `<-` data source).
-fn never_event(drf: &str) -> bool {
-    drf.rsplit_once('@').is_some_and(|(_, event)| {
-        let event = event.split_once("<-").map_or(event, |(e, _)| e);
-        event.trim().eq_ignore_ascii_case("n")
-    })
 }
 
 /// The `sub` claim of a JWT (`header.payload.signature`), without verification.
@@ -480,17 +479,6 @@ mod tests {
         // {"alg":"none"} . {"sub":"alice@FNAL.GOV","exp":1} . (no signature)
         let token = "eyJhbGciOiJub25lIn0.eyJzdWIiOiJhbGljZUBGTkFMLkdPViIsImV4cCI6MX0.";
         assert_eq!(jwt_subject(token).as_deref(), Some("alice@FNAL.GOV"));
-    }
-
-    #[test]
-    fn never_event_is_recognised() {
-        assert!(never_event("M:OUTTMP@N"));
-        assert!(never_event("M:OUTTMP.SETTING@n"));
-        assert!(never_event("M:OUTTMP@N<-LOGGER:1:2"));
-        assert!(!never_event("M:OUTTMP"));
-        assert!(!never_event("M:OUTTMP@I"));
-        assert!(!never_event("M:OUTTMP@p,1000"));
-        assert!(!never_event("N:OUTTMP"));
     }
 
     #[test]

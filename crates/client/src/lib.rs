@@ -8,7 +8,8 @@
 //!   `dce08.fnal.gov:50051`.
 //!
 //! Both speak the shared vocabulary of `pacsys-types` (re-exported here: [`Reading`],
-//! [`Value`], [`Status`], [`Event`], ...) and report failures as one [`Error`] type.
+//! [`Value`], [`Status`], [`Event`], ...) and report failures as one [`Error`] type, the
+//! cores' own, classified by [`ErrorKind`] (see [`error`]).
 //! Batch calls return one `Result` per request, in input order; one device failing never
 //! fails the batch. Subscriptions are [`futures::Stream`]s of [`Event`]s that report
 //! disconnections, reconnections with the gap, and drops.
@@ -20,7 +21,7 @@
 //!
 //! # #[tokio::main(flavor = "current_thread")]
 //! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
-//! # let server = pacsys_testing::FakeDpmServer::builder().insecure_settings(true).start().await?;
+//! # let server = pacsys_sim::FakeDpmServer::builder().insecure_settings(true).start().await?;
 //! # // SAFETY: single-threaded here; nothing else reads the environment.
 //! # unsafe {
 //! #     std::env::set_var("PACSYS_DPM_HOST", "127.0.0.1");
@@ -86,7 +87,7 @@ mod capabilities;
 mod device;
 pub mod dpm;
 pub mod env;
-mod error;
+pub mod error;
 mod global;
 pub mod grpc;
 pub mod observe;
@@ -99,7 +100,7 @@ pub use backend::Backend;
 pub use capabilities::Capabilities;
 pub use device::{ArrayDevice, Device, ScalarDevice, TextDevice};
 pub use dpm::{DpmBackend, DpmBackendBuilder};
-pub use error::Error;
+pub use error::{Error, ErrorKind, Transport};
 pub use global::{
     configure, default_backend, get, get_many, read, run, shutdown, subscribe, write, write_many,
 };
@@ -107,8 +108,8 @@ pub use grpc::{GrpcBackend, GrpcBackendBuilder};
 pub use pacsys_drf as drf;
 pub use pacsys_drf::{Field, Property};
 pub use pacsys_types::{
-    AnalogAlarm, BasicStatus, Control, DeviceMeta, DigitalAlarm, Event, Reading, Status,
-    TimedArray, Value,
+    AnalogAlarm, BasicStatus, Control, DeviceMeta, DigitalAlarm, DropPolicy, Event, Reading,
+    Status, SubscriptionOptions, TimedArray, Value,
 };
 pub use subscription::Subscription;
 pub use verify::{Verify, control, values_match, write_verified};

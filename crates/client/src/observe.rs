@@ -23,8 +23,9 @@ pub enum Observation {
         /// The event.
         event: Event,
     },
-    /// A call failed for a reason of the connection (timeout, connection lost) rather
-    /// than the request: reported once per call, with the first such error.
+    /// A call failed for a reason of the connection (a retryable error: timeout,
+    /// connection lost or refused, busy pool) or left a setting's outcome unknown, rather
+    /// than for the request: reported once per call, with the first such error.
     CallFailed {
         /// `"get_many"` or `"write_many"` (the single-item calls go through them).
         operation: &'static str,
@@ -48,7 +49,7 @@ pub enum Observation {
 /// let observer = Observer::new(move |o: &Observation| sink.lock().unwrap().push(o.clone()));
 /// observer.observe(&Observation::CallFailed {
 ///     operation: "get_many",
-///     error: pacsys::Error::Timeout { context: "reading".into() },
+///     error: pacsys::Error::timeout("reading M:OUTTMP"),
 /// });
 /// assert_eq!(seen.lock().unwrap().len(), 1);
 /// ```
@@ -72,7 +73,7 @@ impl Observer {
     /// let count = Arc::new(AtomicUsize::new(0));
     /// let seen = Arc::clone(&count);
     /// let observer = Observer::new(move |_: &Observation| { seen.fetch_add(1, Ordering::Relaxed); });
-    /// observer.observe(&Observation::CallFailed { operation: "get_many", error: pacsys::Error::Closed });
+    /// observer.observe(&Observation::CallFailed { operation: "get_many", error: pacsys::Error::closed() });
     /// assert_eq!(count.load(Ordering::Relaxed), 1);
     /// ```
     pub fn new(f: impl Fn(&Observation) + Send + Sync + 'static) -> Observer {
@@ -89,7 +90,7 @@ impl Observer {
     /// let (observer, mut rx) = Observer::channel(1);
     /// let failed = Observation::CallFailed {
     ///     operation: "get_many",
-    ///     error: pacsys::Error::Timeout { context: "reading".into() },
+    ///     error: pacsys::Error::timeout("reading M:OUTTMP"),
     /// };
     /// observer.observe(&failed);
     /// observer.observe(&failed); // the channel is full: counted, not queued
@@ -115,7 +116,7 @@ impl Observer {
     /// use pacsys::observe::{Observation, Observer};
     ///
     /// let (observer, mut rx) = Observer::channel(8);
-    /// let failed = Observation::CallFailed { operation: "write_many", error: pacsys::Error::Closed };
+    /// let failed = Observation::CallFailed { operation: "write_many", error: pacsys::Error::closed() };
     /// observer.observe(&failed);
     /// assert_eq!(rx.try_recv(), Some(failed));
     /// ```
@@ -140,7 +141,7 @@ impl Observer {
     /// Reports the first connection-level error among a batch's results.
     pub(crate) fn results<T>(&self, operation: &'static str, results: &[Result<T, Error>]) {
         if let Some(error) = results.iter().find_map(|r| match r {
-            Err(e) if e.is_retryable() || matches!(e, Error::OutcomeUnknown { .. }) => Some(e),
+            Err(e) if e.is_retryable() || e.is_outcome_unknown() => Some(e),
             _ => None,
         }) {
             self.observe(&Observation::CallFailed {
@@ -167,7 +168,7 @@ impl ObservationReceiver {
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() {
     /// let (observer, mut rx) = Observer::channel(8);
-    /// let failed = Observation::CallFailed { operation: "get_many", error: pacsys::Error::Closed };
+    /// let failed = Observation::CallFailed { operation: "get_many", error: pacsys::Error::closed() };
     /// observer.observe(&failed);
     /// assert_eq!(rx.recv().await, Some(failed));
     /// drop(observer); // every observer gone: the channel ends
@@ -196,7 +197,7 @@ impl ObservationReceiver {
     /// use pacsys::observe::{Observation, Observer};
     ///
     /// let (observer, rx) = Observer::channel(1);
-    /// let failed = Observation::CallFailed { operation: "get_many", error: pacsys::Error::Closed };
+    /// let failed = Observation::CallFailed { operation: "get_many", error: pacsys::Error::closed() };
     /// for _ in 0..3 {
     ///     observer.observe(&failed);
     /// }

@@ -29,7 +29,7 @@ use crate::observe::Observer;
 ///
 /// # #[tokio::main(flavor = "current_thread")]
 /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
-/// # let server = pacsys_testing::FakeDpmServer::builder().start().await?;
+/// # let server = pacsys_sim::FakeDpmServer::builder().start().await?;
 /// # // SAFETY: single-threaded here; nothing else reads the environment.
 /// # unsafe {
 /// #     std::env::set_var("PACSYS_DPM_HOST", "127.0.0.1");
@@ -286,7 +286,8 @@ impl Subscription {
     /// `drfs` is what [`Subscription::drfs`] reports; `dropped` is the counter
     /// [`Subscription::dropped`] reads (the producer increments it when it drops readings).
     /// [`Subscription::stop`] drops the stream; live [`add`](Subscription::add) and
-    /// [`remove`](Subscription::remove) give [`Error::Unsupported`]. Nothing closes it but
+    /// [`remove`](Subscription::remove) give an [`ErrorKind::Unsupported`](crate::ErrorKind::Unsupported)
+    /// error. Nothing closes it but
     /// `stop` and the end of the stream: use [`Registry::register_stream`] to tie it to a
     /// backend's close.
     ///
@@ -328,7 +329,7 @@ impl Subscription {
     ///
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    /// # let server = pacsys_testing::FakeDpmServer::builder().start().await?;
+    /// # let server = pacsys_sim::FakeDpmServer::builder().start().await?;
     /// # let backend = pacsys::DpmBackend::builder().host("127.0.0.1").port(server.port()).env(Default::default()).build()?;
     /// let mut sub = backend.subscribe(&["M:OUTTMP@p,100"]).await?;
     /// assert!(sub.next().await.is_some());
@@ -354,7 +355,7 @@ impl Subscription {
     ///
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    /// # let server = pacsys_testing::FakeDpmServer::builder().start().await?;
+    /// # let server = pacsys_sim::FakeDpmServer::builder().start().await?;
     /// # let backend = pacsys::DpmBackend::builder().host("127.0.0.1").port(server.port()).env(Default::default()).build()?;
     /// let sub = backend.subscribe(&["M:OUTTMP@p,100"]).await?;
     /// assert_eq!(sub.dropped(), 0); // nothing dropped while the consumer keeps up
@@ -378,7 +379,7 @@ impl Subscription {
     ///
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    /// # let server = pacsys_testing::FakeDpmServer::builder().start().await?;
+    /// # let server = pacsys_sim::FakeDpmServer::builder().start().await?;
     /// # let backend = pacsys::DpmBackend::builder().host("127.0.0.1").port(server.port()).env(Default::default()).build()?;
     /// let sub = backend.subscribe(&["M:OUTTMP@p,1000", "G:AMANDA@p,1000"]).await?;
     /// assert_eq!(sub.drfs(), ["M:OUTTMP@p,1000", "G:AMANDA@p,1000"]);
@@ -403,7 +404,7 @@ impl Subscription {
     ///
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    /// # let server = pacsys_testing::FakeDpmServer::builder().start().await?;
+    /// # let server = pacsys_sim::FakeDpmServer::builder().start().await?;
     /// # let backend = pacsys::DpmBackend::builder().host("127.0.0.1").port(server.port()).env(Default::default()).build()?;
     /// let mut sub = backend.subscribe(&["M:OUTTMP@p,100"]).await?;
     /// assert!(!sub.is_closed());
@@ -419,7 +420,8 @@ impl Subscription {
     }
 
     /// Adds DRFs to the running subscription (DPM only; every DRF is checked first and an
-    /// invalid one changes nothing). gRPC subscriptions give [`Error::Unsupported`].
+    /// invalid one changes nothing). gRPC subscriptions give an
+    /// [`ErrorKind::Unsupported`](crate::ErrorKind::Unsupported) error.
     ///
     /// ```
     /// use futures::StreamExt;
@@ -427,7 +429,7 @@ impl Subscription {
     ///
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    /// # let server = pacsys_testing::FakeDpmServer::builder().start().await?;
+    /// # let server = pacsys_sim::FakeDpmServer::builder().start().await?;
     /// # let backend = pacsys::DpmBackend::builder().host("127.0.0.1").port(server.port()).env(Default::default()).build()?;
     /// let mut sub = backend.subscribe(&["M:OUTTMP@p,100"]).await?;
     /// sub.add(&["G:AMANDA@p,100"]).await?;
@@ -443,23 +445,23 @@ impl Subscription {
     /// ```
     pub async fn add<S: AsRef<str>>(&self, drfs: &[S]) -> Result<(), Error> {
         match &self.inner {
-            _ if self.is_closed() => Err(Error::Closed),
-            Some(Inner::Dpm(s)) => s.add(drfs).await.map_err(Error::from),
+            _ if self.is_closed() => Err(Error::closed()),
+            Some(Inner::Dpm(s)) => s.add(drfs).await,
             Some(Inner::Grpc(_)) => Err(live_edit_unsupported("a gRPC subscription")),
             Some(Inner::Stream(_)) => Err(live_edit_unsupported("this subscription")),
-            None => Err(Error::Closed),
+            None => Err(Error::closed()),
         }
     }
 
-    /// Removes DRFs from the running subscription (DPM only). gRPC subscriptions give
-    /// [`Error::Unsupported`].
+    /// Removes DRFs from the running subscription (DPM only). gRPC subscriptions give an
+    /// [`ErrorKind::Unsupported`](crate::ErrorKind::Unsupported) error.
     ///
     /// ```
     /// use pacsys::Backend;
     ///
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    /// # let server = pacsys_testing::FakeDpmServer::builder().start().await?;
+    /// # let server = pacsys_sim::FakeDpmServer::builder().start().await?;
     /// # let backend = pacsys::DpmBackend::builder().host("127.0.0.1").port(server.port()).env(Default::default()).build()?;
     /// let sub = backend.subscribe(&["M:OUTTMP@p,100", "G:AMANDA@p,100"]).await?;
     /// sub.remove(&["G:AMANDA@p,100"]).await?;
@@ -470,20 +472,20 @@ impl Subscription {
     /// ```
     pub async fn remove<S: AsRef<str>>(&self, drfs: &[S]) -> Result<(), Error> {
         match &self.inner {
-            _ if self.is_closed() => Err(Error::Closed),
-            Some(Inner::Dpm(s)) => s.remove(drfs).await.map_err(Error::from),
+            _ if self.is_closed() => Err(Error::closed()),
+            Some(Inner::Dpm(s)) => s.remove(drfs).await,
             Some(Inner::Grpc(_)) => Err(live_edit_unsupported("a gRPC subscription")),
             Some(Inner::Stream(_)) => Err(live_edit_unsupported("this subscription")),
-            None => Err(Error::Closed),
+            None => Err(Error::closed()),
         }
     }
 }
 
 fn live_edit_unsupported(what: &str) -> Error {
-    Error::Unsupported {
-        drf: String::new(),
-        reason: format!("{what} cannot be edited while it runs; start a new one"),
-    }
+    Error::unsupported(
+        "",
+        format!("{what} cannot be edited while it runs; start a new one"),
+    )
 }
 
 impl Stream for Subscription {
@@ -521,7 +523,8 @@ impl Subscription {
     /// stream ends or the returned handle is stopped. The callback runs on that task: keep
     /// it short (send heavy work elsewhere).
     ///
-    /// Fails with [`Error::Unsupported`] outside a tokio runtime.
+    /// Fails with an [`ErrorKind::Unsupported`](crate::ErrorKind::Unsupported) error
+    /// outside a tokio runtime.
     ///
     /// ```
     /// use std::sync::{Arc, Mutex};
@@ -546,9 +549,8 @@ impl Subscription {
     where
         F: FnMut(Event) + Send + 'static,
     {
-        let handle = tokio::runtime::Handle::try_current().map_err(|_| Error::Unsupported {
-            drf: String::new(),
-            reason: "on_event needs a tokio runtime to run the callback on".into(),
+        let handle = tokio::runtime::Handle::try_current().map_err(|_| {
+            Error::unsupported("", "on_event needs a tokio runtime to run the callback on")
         })?;
         let (stop_tx, mut stop_rx) = tokio::sync::oneshot::channel::<()>();
         let task = handle.spawn(async move {

@@ -4,6 +4,7 @@
 use std::time::Duration;
 
 use pacsys_drf::{Field, Property, Request};
+use pacsys_types::plan::WritePlan;
 use pacsys_types::{Control, Value};
 
 use crate::{Backend, Error, WriteResult};
@@ -49,11 +50,8 @@ impl Default for Verify {
     }
 }
 
-fn invalid(what: &str, detail: impl Into<String>) -> Error {
-    Error::InvalidRequest {
-        drf: String::new(),
-        detail: format!("verify {what}: {}", detail.into()),
-    }
+fn invalid(what: &str, detail: impl std::fmt::Display) -> Error {
+    Error::invalid_request("", format!("verify {what}: {detail}"))
 }
 
 impl Verify {
@@ -157,10 +155,7 @@ impl Verify {
     pub fn with_readback(mut self, drf: impl Into<String>) -> Result<Verify, Error> {
         let drf = drf.into();
         if let Err(e) = Request::parse(&drf) {
-            return Err(Error::InvalidRequest {
-                detail: format!("verify readback: {e}"),
-                drf,
-            });
+            return Err(Error::invalid_drf(drf, e));
         }
         self.readback = Some(drf);
         Ok(self)
@@ -262,17 +257,12 @@ pub fn values_match(written: &Value, readback: &Value, tolerance: f64) -> bool {
 }
 
 fn parse(drf: &str) -> Result<Request, Error> {
-    Request::parse(drf).map_err(|e| Error::InvalidRequest {
-        drf: drf.to_owned(),
-        detail: e.to_string(),
-    })
+    Request::parse(drf).map_err(|e| Error::invalid_drf(drf, e))
 }
 
 fn rebuilt(drf: &str, r: Result<Request, pacsys_drf::Error>) -> Result<String, Error> {
-    r.map(|r| r.to_string()).map_err(|e| Error::InvalidRequest {
-        drf: drf.to_owned(),
-        detail: e.to_string(),
-    })
+    r.map(|r| r.to_string())
+        .map_err(|e| Error::invalid_drf(drf, e))
 }
 
 /// The DRF read back to verify a write of `drf`, read once with range and field kept:
@@ -298,7 +288,7 @@ fn setting_readback(drf: &str) -> Result<String, Error> {
 /// ```
 /// use std::time::Duration;
 /// use pacsys::{write_verified, Value, Verify};
-/// use pacsys_testing::FakeDpmServer;
+/// use pacsys_sim::FakeDpmServer;
 ///
 /// # #[tokio::main(flavor = "current_thread")]
 /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
@@ -347,7 +337,7 @@ pub async fn write_verified<B: Backend>(
 /// ```
 /// use std::time::Duration;
 /// use pacsys::{control, Backend, Control, Value, Verify};
-/// use pacsys_testing::FakeDpmServer;
+/// use pacsys_sim::FakeDpmServer;
 ///
 /// # #[tokio::main(flavor = "current_thread")]
 /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
@@ -372,8 +362,10 @@ pub async fn control<B: Backend>(
     verify: Option<&Verify>,
     timeout: Option<Duration>,
 ) -> Result<WriteResult, Error> {
+    // The one writability table decides where a command goes (the device's CONTROL
+    // property) and refuses what cannot take one.
+    let target = WritePlan::new(drf, command)?.wire().to_owned();
     let request = parse(drf)?;
-    let target = rebuilt(drf, request.control_request())?;
     let value = Value::Scalar(f64::from(command.ordinal()));
     let Some(verify) = verify else {
         let mut result = backend.write(&target, value, timeout).await?;
@@ -488,10 +480,9 @@ mod tests {
             setting_readback("M$OUTTMP.NOM@N").unwrap(),
             "M:OUTTMP.DIGITAL.NOM@I"
         );
-        assert!(matches!(
-            setting_readback("M:OUTTMP@@"),
-            Err(Error::InvalidRequest { .. })
-        ));
+        let e = setting_readback("M:OUTTMP@@").unwrap_err();
+        assert_eq!(e.kind(), crate::ErrorKind::InvalidRequest);
+        assert!(e.drf_error().is_some());
     }
 
     #[test]

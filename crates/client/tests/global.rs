@@ -6,7 +6,7 @@ use std::time::Duration;
 use futures::StreamExt;
 use pacsys::env::{BackendKind, EnvConfig};
 use pacsys::{Device, Event, Value};
-use pacsys_testing::{FakeDaqServer, FakeDpmServer};
+use pacsys_sim::{FakeDaqServer, FakeDpmServer};
 
 const BOUND: Duration = Duration::from_secs(30);
 
@@ -24,12 +24,13 @@ fn one_line_functions_follow_configure_across_runtimes_and_threads() {
         (dpm, daq)
     });
 
-    let mut config = EnvConfig::default();
-    config.backend = Some(BackendKind::Dpm);
-    config.dpm_host = Some("127.0.0.1".into());
-    config.dpm_port = Some(dpm.port());
-    config.timeout = Some(Duration::from_secs(5));
-    pacsys::configure(config);
+    pacsys::configure(EnvConfig {
+        backend: Some(BackendKind::Dpm),
+        dpm_host: Some("127.0.0.1".into()),
+        dpm_port: Some(dpm.port()),
+        timeout: Some(Duration::from_secs(5)),
+        ..EnvConfig::default()
+    });
 
     // Async one-liners from a first runtime, which then ends.
     tokio::runtime::Runtime::new().unwrap().block_on(async {
@@ -83,19 +84,20 @@ fn one_line_functions_follow_configure_across_runtimes_and_threads() {
     }
     // ...but not from inside a runtime, where blocking would deadlock.
     tokio::runtime::Runtime::new().unwrap().block_on(async {
-        assert!(matches!(
-            pacsys::blocking::read("M:OUTTMP"),
-            Err(pacsys::Error::Unsupported { .. })
-        ));
+        assert_eq!(
+            pacsys::blocking::read("M:OUTTMP").unwrap_err().kind(),
+            pacsys::ErrorKind::Unsupported
+        );
     });
 
     // configure switches the default backend to gRPC.
-    let mut config = EnvConfig::default();
-    config.backend = Some(BackendKind::Grpc);
-    config.grpc_host = Some("127.0.0.1".into());
-    config.grpc_port = Some(daq.port());
-    config.jwt_token = Some("test-token".into());
-    pacsys::configure(config);
+    pacsys::configure(EnvConfig {
+        backend: Some(BackendKind::Grpc),
+        grpc_host: Some("127.0.0.1".into()),
+        grpc_port: Some(daq.port()),
+        jwt_token: Some("test-token".into()),
+        ..EnvConfig::default()
+    });
     assert_eq!(pacsys::default_backend().unwrap().kind(), BackendKind::Grpc);
     assert_eq!(
         pacsys::blocking::read("M:OUTTMP").unwrap(),
@@ -108,14 +110,14 @@ fn one_line_functions_follow_configure_across_runtimes_and_threads() {
     );
 
     // A bad configuration is reported by the next call, as a typed error.
-    let mut config = EnvConfig::default();
-    config.dpm_host = Some(String::new());
-    config.backend = Some(BackendKind::Dpm);
-    pacsys::configure(config);
-    assert!(matches!(
-        pacsys::blocking::read("M:OUTTMP"),
-        Err(pacsys::Error::Config(_))
-    ));
+    pacsys::configure(EnvConfig {
+        dpm_host: Some(String::new()),
+        backend: Some(BackendKind::Dpm),
+        ..EnvConfig::default()
+    });
+    let e = pacsys::blocking::read("M:OUTTMP").unwrap_err();
+    assert_eq!(e.kind(), pacsys::ErrorKind::Config);
+    assert!(e.source_as::<pacsys::env::ConfigError>().is_some());
 
     pacsys::shutdown();
     servers.block_on(async {

@@ -14,10 +14,11 @@ use std::time::Duration;
 
 use pacsys::env::EnvConfig;
 use pacsys::{
-    Backend, Capabilities, Device, DpmBackend, Error, Field, Status, Value, Verify, write_verified,
+    Backend, Capabilities, Device, DpmBackend, ErrorKind, Field, Status, Value, Verify,
+    write_verified,
 };
-use pacsys_testing::kdc::TestRealm;
-use pacsys_testing::{FakeDpmServer, SettingsPolicy};
+use pacsys_sim::kdc::TestRealm;
+use pacsys_sim::{FakeDpmServer, SettingsPolicy};
 
 const REALM: &str = "FACADE.TEST";
 const SERVICE_NAME: &str = "daeset/bd@dce01.fnal.gov";
@@ -107,14 +108,19 @@ fn kerberos_settings_through_the_facade() {
                 )
                 .await;
             assert!(results[0].is_ok(), "{results:?}");
-            assert!(
-                matches!(&results[1], Err(Error::Device { drf, status }) if drf == "G:AMANDA" && *status == Status::new(17, -17)),
-                "{results:?}"
-            );
+            // Refused per device, with the status and the role the batch was sent with.
+            let e = results[1].as_ref().unwrap_err();
+            assert_eq!(e.kind(), ErrorKind::SettingRejected, "{results:?}");
+            assert_eq!(e.drf(), Some("G:AMANDA"));
+            assert_eq!(e.status(), Some(Status::new(17, -17)));
+            assert_eq!(e.role(), Some("testing"), "{e:?}");
             assert_eq!(b.read("G:AMANDA", None).await.unwrap(), Value::Scalar(42.0));
             // A control command through the Device API, verified by its status bit.
             let dev = Device::bound("M:OUTTMP", Arc::clone(&b)).unwrap();
-            let r = dev.control_verified(pacsys::Control::Off, &verify).await.unwrap();
+            let r = dev
+                .control_verified(pacsys::Control::Off, &verify)
+                .await
+                .unwrap();
             assert_eq!(r.verified, Some(true), "{r:?}");
             assert!(!dev.status_field(Field::On).await.unwrap());
 
@@ -125,7 +131,7 @@ fn kerberos_settings_through_the_facade() {
                 .write("M:OUTTMP", Value::Scalar(1.0), None)
                 .await
                 .unwrap_err();
-            assert!(matches!(e, Error::Auth { .. }), "{e:?}");
+            assert_eq!(e.kind(), ErrorKind::Auth, "{e:?}");
             assert_eq!(b.read("M:OUTTMP", None).await.unwrap(), Value::Scalar(61.5));
         })
         .await;

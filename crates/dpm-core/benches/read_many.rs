@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
 use pacsys_dpm_core::DpmClient;
-use pacsys_testing::FakeDpmServer;
+use pacsys_sim::FakeDpmServer;
 
 fn read_many(c: &mut Criterion) {
     // The fake runs on its own runtime (as a separate server process would), the client on

@@ -8,7 +8,7 @@ use std::time::{Duration, Instant, SystemTime};
 
 use futures::StreamExt;
 use pacsys_dpm_core::{DpmClient, Event, SubscriptionOptions};
-use pacsys_testing::FakeDpmServer;
+use pacsys_sim::FakeDpmServer;
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut args = std::env::args().skip(1);

@@ -8,12 +8,12 @@ use tokio::time::Instant;
 
 use crate::connection::ConnectConfig;
 use crate::pool::Pool;
-use crate::session::PreparedRead;
+use crate::session::ReadPlan;
 use crate::stats::{Counters, Stats, Tally};
-use crate::subscription::{Subscription, SubscriptionOptions, parse_all};
-use crate::write::{ControlCommand, PreparedWrite, SettingValue, WriteOutcome};
+use crate::subscription::{Subscription, parse_all};
+use crate::write::{ControlCommand, PreparedWrite};
 use crate::write_conn::{WriteAuth, WriteConnection};
-use crate::{Error, Reading};
+use crate::{Error, ErrorKind, Reading, SubscriptionOptions, Transport, WriteResult, WriteValue};
 
 /// Configures a [`DpmClient`].
 ///
@@ -95,7 +95,7 @@ impl DpmClientBuilder {
         self
     }
 
-    /// Longest wait for a free pooled connection before [`Error::PoolExhausted`] (default
+    /// Longest wait for a free pooled connection before [`ErrorKind::PoolExhausted`](crate::ErrorKind::PoolExhausted) (default
     /// 5 s; a read's own timeout also bounds it).
     pub fn pool_wait(mut self, wait: Duration) -> Self {
         self.pool_wait = wait;
@@ -116,7 +116,7 @@ impl DpmClientBuilder {
 
     /// Liveness window of pooled read connections (default 10 s; DPM sends a heartbeat every
     /// 2 s): a connection that stays silent this long is closed, failing a read in progress
-    /// with [`Error::ConnectionLost`] instead of letting it run into its timeout, and never
+    /// with [`ErrorKind::ConnectionLost`](crate::ErrorKind::ConnectionLost) instead of letting it run into its timeout, and never
     /// handed to the next read. `None` switches it off.
     pub fn pooled_watchdog(mut self, window: Option<Duration>) -> Self {
         self.pooled_watchdog = window;
@@ -251,12 +251,12 @@ impl DpmClient {
     /// * DRFs without an explicit event get `@I` (spec 6.7); explicit events and historical
     ///   sources are sent as written. `<-LOGGER` / `<-LOGGERDURATION` history comes back as
     ///   one [`Value::TimedArray`](crate::Value::TimedArray) of all chunks.
-    /// * A DRF that does not parse gets [`Error::InvalidRequest`], one with the never event
-    ///   `@N` (DPM never answers it) [`Error::Unsupported`], without touching the network;
+    /// * A DRF that does not parse gets [`ErrorKind::InvalidRequest`](crate::ErrorKind::InvalidRequest), one with the never event
+    ///   `@N` (DPM never answers it) [`ErrorKind::Unsupported`](crate::ErrorKind::Unsupported), without touching the network;
     ///   neither fails the others.
-    /// * A Status reply (unknown device, DPM_PEND, ...) gives [`Error::Device`]; requests
-    ///   unanswered after `timeout` give [`Error::Timeout`]; a transport failure gives
-    ///   [`Error::ConnectionLost`] (or the connect error) for every unanswered request.
+    /// * A Status reply (unknown device, DPM_PEND, ...) gives [`ErrorKind::Device`](crate::ErrorKind::Device); requests
+    ///   unanswered after `timeout` give [`ErrorKind::Timeout`](crate::ErrorKind::Timeout); a transport failure gives
+    ///   [`ErrorKind::ConnectionLost`](crate::ErrorKind::ConnectionLost) (or the connect error) for every unanswered request.
     /// * The timeout covers everything: waiting for a pooled connection, connecting, the
     ///   read. Nothing is retried past it.
     pub async fn read_many<S: AsRef<str>>(
@@ -265,32 +265,35 @@ impl DpmClient {
         timeout: Duration,
     ) -> Vec<Result<Reading, Error>> {
         let deadline = Instant::now() + timeout;
-        let requests: Vec<Result<PreparedRead, Error>> = drfs
+        let requests: Vec<Result<ReadPlan, Error>> = drfs
             .iter()
-            .map(|d| PreparedRead::parse(d.as_ref()))
+            .map(|d| ReadPlan::new(d.as_ref()).map_err(|e| e.with_transport(Transport::Dpm)))
             .collect();
         if requests.iter().all(Result::is_err) {
             // Nothing to send: every result is its parse error (the `Ok` arm cannot occur).
             return requests
                 .into_iter()
-                .map(|r| r.and(Err(Error::Closed)))
+                .map(|r| r.and_then(|_| Err(Error::closed())))
                 .collect();
         }
         // Keep what a whole-read failure needs: which slots were valid.
         let valid: Vec<bool> = requests.iter().map(Result::is_ok).collect();
         let invalid: Vec<Option<Error>> =
             requests.iter().map(|r| r.as_ref().err().cloned()).collect();
-        match self.inner.pool.read(requests, deadline).await {
+        let addr = self.addr();
+        let results = match self.inner.pool.read(requests, deadline).await {
             Ok(done) if done.results.len() == drfs.len() => done.results,
             Ok(_) => fill(
                 &valid,
                 invalid,
-                &Error::ConnectionLost {
-                    reason: "the connection task ended during the read".into(),
-                },
+                &Error::connection_lost("the read ended without an answer for every request"),
             ),
             Err(e) => fill(&valid, invalid, &e),
-        }
+        };
+        results
+            .into_iter()
+            .map(|r| r.map_err(|e| located(e, &addr, timeout)))
+            .collect()
     }
 
     /// Reads one DRF (see [`DpmClient::read_many`]).
@@ -298,7 +301,7 @@ impl DpmClient {
         self.read_many(&[drf], timeout)
             .await
             .pop()
-            .unwrap_or(Err(Error::Closed))
+            .unwrap_or_else(|| Err(Error::closed().with_transport(Transport::Dpm)))
     }
 
     /// Subscribes to `drfs` on a new dedicated connection, with the client's default
@@ -328,15 +331,15 @@ impl DpmClient {
     ///
     /// * Each DRF is prepared for writing (spec 6.7): READING becomes SETTING, STATUS becomes
     ///   CONTROL, the event becomes `@N`; [`SettingValue::Control`] targets CONTROL. A DRF
-    ///   that does not parse gives [`Error::InvalidRequest`], a read-only target
-    ///   (`<-LOGGER`, DESCRIPTION, a whole alarm block, ...) [`Error::ReadOnly`]; neither is
+    ///   that does not parse gives [`ErrorKind::InvalidRequest`](crate::ErrorKind::InvalidRequest), a read-only target
+    ///   (`<-LOGGER`, DESCRIPTION, a whole alarm block, ...) [`ErrorKind::ReadOnly`](crate::ErrorKind::ReadOnly); neither is
     ///   sent nor fails the others.
     /// * All settings travel in ONE ApplySettings request on the client's write connection,
     ///   which is authenticated once (with the `kerberos` feature) and kept for the next
     ///   write; writes are serialised on it.
-    /// * A refused setting gives [`Error::SettingRejected`] with its status and the role. A
+    /// * A refused setting gives [`ErrorKind::SettingRejected`](crate::ErrorKind::SettingRejected) with its status and the role. A
     ///   setting whose ApplySettings was sent but not answered in time (or whose connection
-    ///   failed afterwards) gives [`Error::OutcomeUnknown`] and is never retried; the
+    ///   failed afterwards) gives [`ErrorKind::OutcomeUnknown`](crate::ErrorKind::OutcomeUnknown) and is never retried; the
     ///   connection is closed. A failure before ApplySettings was sent is retried once on a
     ///   fresh connection when the kept connection had gone stale.
     ///
@@ -368,11 +371,24 @@ impl DpmClient {
     /// }
     /// # }
     /// ```
-    pub async fn write_many<S: AsRef<str>>(
+    pub async fn write_many<S: AsRef<str>, V: Clone + Into<WriteValue>>(
         &self,
-        settings: &[(S, SettingValue)],
+        settings: &[(S, V)],
         timeout: Duration,
-    ) -> Vec<Result<WriteOutcome, Error>> {
+    ) -> Vec<Result<WriteResult, Error>> {
+        let addr = self.addr();
+        self.write_batch(settings, timeout)
+            .await
+            .into_iter()
+            .map(|r| r.map_err(|e| located(e, &addr, timeout)))
+            .collect()
+    }
+
+    async fn write_batch<S: AsRef<str>, V: Clone + Into<WriteValue>>(
+        &self,
+        settings: &[(S, V)],
+        timeout: Duration,
+    ) -> Vec<Result<WriteResult, Error>> {
         let deadline = Instant::now() + timeout;
         let prepared: Vec<Result<PreparedWrite, Error>> = settings
             .iter()
@@ -381,14 +397,10 @@ impl DpmClient {
         if prepared.iter().all(Result::is_err) {
             return prepared
                 .into_iter()
-                .map(|r| r.and(Err(Error::Closed)))
+                .map(|r| r.and_then(|_| Err(Error::closed())))
                 .collect();
         }
-        let timed_out = || Error::Timeout {
-            context: format!(
-                "waiting for the write connection (after {timeout:?}); nothing was written"
-            ),
-        };
+        let timed_out = || Error::timeout("waiting for the write connection; nothing was written");
         let Ok(mut slot) = tokio::time::timeout_at(deadline, self.inner.writer.lock()).await else {
             return fill_writes(prepared, &timed_out());
         };
@@ -423,7 +435,12 @@ impl DpmClient {
                     }
                     return batch.take_results();
                 }
-                Err(Error::ConnectionLost { .. }) if reused && !retried && !batch.apply_sent() => {
+                Err(e)
+                    if e.kind() == ErrorKind::ConnectionLost
+                        && reused
+                        && !retried
+                        && !batch.apply_sent() =>
+                {
                     // The kept connection had gone stale before anything was applied: one
                     // retry on a fresh connection (spec 6.6.3 step 7).
                     retried = true;
@@ -437,13 +454,14 @@ impl DpmClient {
     pub async fn write(
         &self,
         drf: &str,
-        value: SettingValue,
+        value: impl Into<WriteValue>,
         timeout: Duration,
-    ) -> Result<WriteOutcome, Error> {
+    ) -> Result<WriteResult, Error> {
+        let value: WriteValue = value.into();
         self.write_many(&[(drf, value)], timeout)
             .await
             .pop()
-            .unwrap_or(Err(Error::Closed))
+            .unwrap_or_else(|| Err(Error::closed().with_transport(Transport::Dpm)))
     }
 
     /// Sends a basic-control command to the device of `drf` (its CONTROL property, spec
@@ -453,9 +471,8 @@ impl DpmClient {
         drf: &str,
         command: ControlCommand,
         timeout: Duration,
-    ) -> Result<WriteOutcome, Error> {
-        self.write(drf, SettingValue::Control(command), timeout)
-            .await
+    ) -> Result<WriteResult, Error> {
+        self.write(drf, command, timeout).await
     }
 
     /// The user settings are applied as: the Kerberos principal of the credential cache
@@ -465,7 +482,7 @@ impl DpmClient {
         match &self.inner.write_auth {
             WriteAuth::None { user } => Ok(user.clone()),
             #[cfg(feature = "kerberos")]
-            WriteAuth::Kerberos(k) => crate::kerberos::principal(k).map_err(Error::from),
+            WriteAuth::Kerberos(k) => crate::kerberos::principal(k).map_err(crate::auth_error),
         }
     }
 
@@ -488,7 +505,7 @@ impl DpmClient {
 fn fill_writes(
     prepared: Vec<Result<PreparedWrite, Error>>,
     e: &Error,
-) -> Vec<Result<WriteOutcome, Error>> {
+) -> Vec<Result<WriteResult, Error>> {
     prepared
         .into_iter()
         .map(|r| match r {
@@ -507,4 +524,16 @@ fn fill(valid: &[bool], invalid: Vec<Option<Error>>, e: &Error) -> Vec<Result<Re
             _ => Err(e.clone()),
         })
         .collect()
+}
+
+/// What the client knows about an error it hands out: DPM as the transport, the server's
+/// address for failures that involved it, and the configured timeout for a timeout.
+fn located(e: Error, addr: &str, timeout: Duration) -> Error {
+    let e = e.or_transport(Transport::Dpm);
+    let e = match e.kind() {
+        ErrorKind::InvalidRequest | ErrorKind::Unsupported | ErrorKind::ReadOnly => return e,
+        ErrorKind::Timeout => e.or_elapsed(timeout),
+        _ => e,
+    };
+    e.or_server(addr)
 }

@@ -22,12 +22,14 @@ use tokio::time::{Instant, sleep_until, timeout, timeout_at};
 use tokio_util::codec::{Framed, FramedParts};
 use tracing::{Instrument, debug, info_span, trace};
 
-use crate::Error;
-use crate::session::{PreparedRead, ReadDone, Session, SessionEvent};
+use std::sync::{Arc, Mutex};
+
+use crate::session::{ReadDone, ReadPlan, Session, SessionEvent};
 use crate::stats::Tally;
+use crate::{Error, ErrorKind, Transport as Wire};
 
 /// The framed socket of one connection.
-pub(crate) type Transport = Framed<TcpStream, ClientCodec>;
+pub(crate) type Socket = Framed<TcpStream, ClientCodec>;
 
 /// Most frames decoded in one burst before the task looks at its other inputs.
 const BURST: usize = 4096;
@@ -56,34 +58,30 @@ impl ConnectConfig {
     }
 }
 
-/// Maps a framing error on an established connection to the caller's view.
+/// Maps a framing error on an established connection to the caller's view: a reset or
+/// an EOF inside a frame is a lost connection, anything the codec could not decode a
+/// protocol error naming what was wrong and where; the codec's error is the source.
 pub(crate) fn frame_error(e: FrameError) -> Error {
-    match e {
-        FrameError::Io(e) => Error::ConnectionLost {
-            reason: e.to_string(),
-        },
-        e @ FrameError::UnexpectedEof { .. } => Error::ConnectionLost {
-            reason: e.to_string(),
-        },
-        e => Error::Protocol {
-            detail: e.to_string(),
-        },
-    }
+    let lost = matches!(e, FrameError::Io(_) | FrameError::UnexpectedEof { .. });
+    let detail = e.to_string();
+    let error = if lost {
+        Error::connection_lost(detail)
+    } else {
+        Error::protocol(detail)
+    };
+    error.with_transport(Wire::Dpm).with_source(e)
 }
 
-fn io_lost(e: &io::Error, during: &str) -> Error {
-    Error::ConnectionLost {
-        reason: format!("{e} during {during}"),
-    }
+fn io_lost(e: io::Error, during: &str) -> Error {
+    Error::connection_lost(format!("{e} during {during}"))
+        .with_transport(Wire::Dpm)
+        .with_source(e)
 }
 
 /// Connects: TCP (TCP_NODELAY), the handshake, HTTP-error detection, and the first frame,
 /// which must be OpenList. Returns the framed socket and the list id. The whole exchange is
 /// bounded by `connect_timeout`.
-pub(crate) async fn connect(
-    cfg: &ConnectConfig,
-    counters: &Tally,
-) -> Result<(Transport, i32), Error> {
+pub(crate) async fn connect(cfg: &ConnectConfig, counters: &Tally) -> Result<(Socket, i32), Error> {
     let addr = cfg.addr();
     let span = info_span!("dpm.connect", %addr);
     let result = match timeout(cfg.connect_timeout, connect_inner(cfg, &addr))
@@ -91,13 +89,10 @@ pub(crate) async fn connect(
         .await
     {
         Ok(r) => r,
-        Err(_) => Err(Error::Timeout {
-            context: format!(
-                "connecting to DPM at {addr} (after {:?})",
-                cfg.connect_timeout
-            ),
-        }),
+        Err(_) => Err(Error::timeout(format!("connecting to DPM at {addr}"))
+            .with_elapsed(cfg.connect_timeout)),
     };
+    let result = result.map_err(|e| e.or_transport(Wire::Dpm).or_server(&addr));
     let _enter = span.enter();
     match &result {
         Ok((_, list)) => {
@@ -109,26 +104,25 @@ pub(crate) async fn connect(
     result
 }
 
-async fn connect_inner(cfg: &ConnectConfig, addr: &str) -> Result<(Transport, i32), Error> {
-    let mut stream = TcpStream::connect(addr).await.map_err(|e| Error::Refused {
-        addr: addr.to_owned(),
-        reason: e.to_string(),
-    })?;
-    stream.set_nodelay(true).map_err(|e| io_lost(&e, "setup"))?;
+async fn connect_inner(cfg: &ConnectConfig, addr: &str) -> Result<(Socket, i32), Error> {
+    let mut stream = TcpStream::connect(addr)
+        .await
+        .map_err(|e| Error::refused(addr, e.to_string()).with_source(e))?;
+    stream.set_nodelay(true).map_err(|e| io_lost(e, "setup"))?;
     stream
         .write_all(HANDSHAKE_REQUEST)
         .await
-        .map_err(|e| io_lost(&e, "the handshake"))?;
+        .map_err(|e| io_lost(e, "the handshake"))?;
     let mut buf = BytesMut::with_capacity(8 * 1024);
     while buf.len() < 4 {
         let n = stream
             .read_buf(&mut buf)
             .await
-            .map_err(|e| io_lost(&e, "the handshake"))?;
+            .map_err(|e| io_lost(e, "the handshake"))?;
         if n == 0 {
-            return Err(Error::ConnectionLost {
-                reason: "the server closed the connection during the handshake (it may be overloaded; retry)".into(),
-            });
+            return Err(Error::connection_lost(
+                "the server closed the connection during the handshake (it may be overloaded; retry)",
+            ));
         }
     }
     if let Some(ResponseStart::Http) = ResponseStart::classify(&buf) {
@@ -140,9 +134,10 @@ async fn connect_inner(cfg: &ConnectConfig, addr: &str) -> Result<(Transport, i3
                 _ => break,
             }
         }
-        return Err(Error::Http {
-            status_line: HttpStatusLine::parse(&buf).line,
-        });
+        return Err(Error::new(
+            ErrorKind::Http,
+            HttpStatusLine::parse(&buf).line,
+        ));
     }
     let mut parts =
         FramedParts::new::<Request>(stream, ClientCodec::with_max_frame_len(cfg.max_frame_len));
@@ -151,26 +146,27 @@ async fn connect_inner(cfg: &ConnectConfig, addr: &str) -> Result<(Transport, i3
     match framed.next().await {
         Some(Ok(Reply::OpenList(open))) => Ok((framed, open.list_id)),
         Some(Ok(Reply::Status(s))) if s.ref_id == 0 && !s.status.is_ok() => {
-            Err(Error::ListFailed { status: s.status })
+            Err(Error::new(ErrorKind::ListFailed, "").with_status(s.status))
         }
-        Some(Ok(other)) => Err(Error::Protocol {
-            detail: format!("the first frame was {} instead of OpenList", other.name()),
-        }),
+        Some(Ok(other)) => Err(Error::protocol(format!(
+            "the first frame was {} instead of OpenList",
+            other.name()
+        ))),
         Some(Err(e)) => Err(frame_error(e)),
-        None => Err(Error::ConnectionLost {
-            reason: "the server closed the connection before sending OpenList".into(),
-        }),
+        None => Err(Error::connection_lost(
+            "the server closed the connection before sending OpenList",
+        )),
     }
 }
 
 /// The peer's address of a transport, for logs.
-pub(crate) fn peer(t: &Transport) -> Option<SocketAddr> {
+pub(crate) fn peer(t: &Socket) -> Option<SocketAddr> {
     t.get_ref().peer_addr().ok()
 }
 
 /// Sends every queued request of `session` with one flush.
 pub(crate) async fn flush_session(
-    framed: &mut Transport,
+    framed: &mut Socket,
     session: &mut Session,
     counters: &Tally,
 ) -> Result<(), Error> {
@@ -200,7 +196,7 @@ pub(crate) enum Input {
 /// Feeds `first` and every further frame that is already decodable (up to [`BURST`]) to the
 /// session.
 pub(crate) fn feed_burst(
-    framed: &mut Transport,
+    framed: &mut Socket,
     session: &mut Session,
     first: Option<Result<Reply, FrameError>>,
     counters: &Tally,
@@ -218,9 +214,10 @@ pub(crate) fn feed_burst(
             }
             Some(Err(e)) => break Input::Failed(frame_error(e)),
             None => {
-                break Input::Failed(Error::ConnectionLost {
-                    reason: "the server closed the connection".into(),
-                });
+                break Input::Failed(
+                    Error::connection_lost("the server closed the connection")
+                        .with_transport(Wire::Dpm),
+                );
             }
         }
         if frames >= BURST as u64 {
@@ -238,9 +235,33 @@ pub(crate) fn feed_burst(
 
 /// A request to a pooled connection's task.
 pub(crate) struct ReadCommand {
-    pub requests: Vec<Result<PreparedRead, Error>>,
+    pub requests: Vec<Result<ReadPlan, Error>>,
     pub deadline: Instant,
     pub reply: oneshot::Sender<ReadDone>,
+}
+
+/// Why a connection's task ended, kept for the operations that come after it (the codec's
+/// protocol error, a reset, the watchdog), so no caller sees a generic "connection lost".
+pub(crate) type Fatal = Arc<Mutex<Option<Error>>>;
+
+fn fatal_error(fatal: &Fatal) -> Option<Error> {
+    fatal.lock().unwrap_or_else(|e| e.into_inner()).clone()
+}
+
+fn set_fatal(fatal: &Fatal, e: &Error) {
+    let mut slot = fatal.lock().unwrap_or_else(|e| e.into_inner());
+    slot.get_or_insert_with(|| e.clone());
+}
+
+/// What became of a read given to a pooled connection.
+pub(crate) enum ReadOutcome {
+    /// The read ran (its results may be errors).
+    Done(ReadDone),
+    /// The connection had died while idle: nothing was sent, the requests come back with
+    /// the reason the connection died (if it is known).
+    NotSent(Vec<Result<ReadPlan, Error>>, Option<Error>),
+    /// The connection's task ended during the read, with this reason.
+    Ended(Error),
 }
 
 /// A handle on a pooled read connection; dropping it closes the connection.
@@ -248,6 +269,7 @@ pub(crate) struct ReadCommand {
 pub(crate) struct ReadConnection {
     tx: mpsc::Sender<ReadCommand>,
     list_id: i32,
+    fatal: Fatal,
 }
 
 impl ReadConnection {
@@ -255,9 +277,20 @@ impl ReadConnection {
     pub async fn open(cfg: &ConnectConfig, counters: Tally) -> Result<Self, Error> {
         let (framed, list_id) = connect(cfg, &counters).await?;
         let (tx, rx) = mpsc::channel(1);
+        let fatal = Fatal::default();
         let span = info_span!("dpm.read_connection", list = list_id, peer = ?peer(&framed));
-        tokio::spawn(read_task(framed, list_id, cfg.liveness, rx, counters).instrument(span));
-        Ok(ReadConnection { tx, list_id })
+        tokio::spawn(
+            read_task(
+                framed,
+                list_id,
+                cfg.liveness,
+                rx,
+                counters,
+                Arc::clone(&fatal),
+            )
+            .instrument(span),
+        );
+        Ok(ReadConnection { tx, list_id, fatal })
     }
 
     /// Whether the task is gone (the server closed the connection while it was idle).
@@ -271,13 +304,12 @@ impl ReadConnection {
         self.list_id
     }
 
-    /// Runs one read. `Err` gives the requests back when the task was already gone (the
-    /// connection died while idle), so the caller can retry them elsewhere.
+    /// Runs one read.
     pub async fn read(
         &self,
-        requests: Vec<Result<PreparedRead, Error>>,
+        requests: Vec<Result<ReadPlan, Error>>,
         deadline: Instant,
-    ) -> Result<ReadDone, Vec<Result<PreparedRead, Error>>> {
+    ) -> ReadOutcome {
         let (reply, rx) = oneshot::channel();
         let cmd = ReadCommand {
             requests,
@@ -285,16 +317,16 @@ impl ReadConnection {
             reply,
         };
         if let Err(e) = self.tx.send(cmd).await {
-            return Err(e.0.requests);
+            return ReadOutcome::NotSent(e.0.requests, fatal_error(&self.fatal));
         }
         match rx.await {
-            Ok(done) => Ok(done),
-            // The task ended without answering: it cannot have, since the session always
-            // reports ReadDone, but never hang or panic on it.
-            Err(_) => Ok(ReadDone {
-                results: Vec::new(),
-                reusable: false,
-            }),
+            Ok(done) => ReadOutcome::Done(done),
+            // The task ended without answering (the session always reports ReadDone, so
+            // this is not expected): report why the connection ended, never hang or panic.
+            Err(_) => ReadOutcome::Ended(fatal_error(&self.fatal).unwrap_or_else(|| {
+                Error::connection_lost("the connection's task ended during the read")
+                    .with_transport(Wire::Dpm)
+            })),
         }
     }
 }
@@ -303,11 +335,12 @@ impl ReadConnection {
 /// arrives while idle (heartbeats, late replies), and exits when the handle is dropped, the
 /// connection fails, or a read leaves it unusable (spec 6.3 step 7).
 async fn read_task(
-    mut framed: Transport,
+    mut framed: Socket,
     list_id: i32,
     liveness: Option<Duration>,
     mut rx: mpsc::Receiver<ReadCommand>,
     counters: Tally,
+    fatal: Fatal,
 ) {
     let mut session = Session::new(list_id, Instant::now().into_std());
     // DPM sends a heartbeat every 2 s: a silent connection is dead, whether a read is in
@@ -350,6 +383,7 @@ async fn read_task(
         }
         if let Some(e) = &failed {
             debug!(error = %e, "read connection failed");
+            set_fatal(&fatal, e);
             session.transport_failed(e);
         }
         let mut close = failed.is_some();
@@ -365,9 +399,13 @@ async fn read_task(
                     debug!(?silent_for, "pooled connection silent; closing");
                     close = true;
                     // Ends a read in progress; its ReadDone follows in this loop.
-                    session.transport_failed(&Error::ConnectionLost {
-                        reason: format!("no frame for {silent_for:?} (watchdog)"),
-                    });
+                    let e = Error::connection_lost(format!(
+                        "no frame for {} (watchdog)",
+                        pacsys_types::error::human_duration(silent_for)
+                    ))
+                    .with_transport(Wire::Dpm);
+                    set_fatal(&fatal, &e);
+                    session.transport_failed(&e);
                 }
                 _ => {}
             }

@@ -13,7 +13,7 @@ use libgssapi::name::Name;
 use libgssapi::oid::{GSS_MECH_KRB5, GSS_NT_KRB5_PRINCIPAL};
 use pacsys_dpm_proto::{AuthenticateRequest, EnableSettingsRequest, Reply, Request, Status};
 
-use crate::connection::{Transport, frame_error};
+use crate::connection::{Socket, frame_error};
 use crate::{AuthError, Error};
 
 /// The message the MIC is computed over (spec 6.6.1 step 8; any bytes would do).
@@ -145,28 +145,29 @@ pub(crate) fn principal(cfg: &KerberosConfig) -> Result<String, AuthError> {
     credentials(cfg).map(|(_, p)| p)
 }
 
-async fn send(framed: &mut Transport, req: Request) -> Result<(), Error> {
+async fn send(framed: &mut Socket, req: Request) -> Result<(), Error> {
     framed.send(req).await.map_err(frame_error)
 }
 
 /// The next reply that is not a heartbeat.
-async fn next_reply(framed: &mut Transport) -> Result<Reply, Error> {
+async fn next_reply(framed: &mut Socket) -> Result<Reply, Error> {
     loop {
         match framed.next().await {
             Some(Ok(Reply::ListStatus(_))) => {}
             Some(Ok(reply)) => return Ok(reply),
             Some(Err(e)) => return Err(frame_error(e)),
             None => {
-                return Err(Error::ConnectionLost {
-                    reason: "the server closed the connection during authentication".into(),
-                });
+                return Err(Error::connection_lost(
+                    "the server closed the connection during authentication",
+                )
+                .with_transport(crate::Transport::Dpm));
             }
         }
     }
 }
 
 fn refused(principal: &str, status: Status) -> Error {
-    Error::Auth(AuthError::Refused {
+    Error::from(AuthError::Refused {
         principal: principal.to_owned(),
         status,
     })
@@ -185,7 +186,7 @@ async fn step(
     })
     .await
     .map_err(|e| {
-        Error::Auth(AuthError::Gss {
+        Error::from(AuthError::Gss {
             detail: format!("the GSS-API step failed: {e}"),
         })
     })
@@ -194,7 +195,7 @@ async fn step(
 /// Authenticates the list (spec 6.6.1) and enables settings (6.6.2). Returns the client
 /// principal, the `user_name` of ApplySettings.
 pub(crate) async fn authenticate(
-    framed: &mut Transport,
+    framed: &mut Socket,
     list_id: i32,
     cfg: &KerberosConfig,
 ) -> Result<String, Error> {
@@ -212,14 +213,14 @@ pub(crate) async fn authenticate(
         Reply::Authenticate(a) => match a.service_name {
             Some(s) if !s.is_empty() => s,
             _ => {
-                return Err(Error::Auth(AuthError::Protocol {
+                return Err(Error::from(AuthError::Protocol {
                     detail: "the Authenticate reply named no service".into(),
                 }));
             }
         },
         Reply::Status(s) => return Err(refused(&principal, s.status)),
         other => {
-            return Err(Error::Auth(AuthError::Protocol {
+            return Err(Error::from(AuthError::Protocol {
                 detail: format!("expected an Authenticate reply, got {}", other.name()),
             }));
         }
@@ -259,7 +260,7 @@ pub(crate) async fn authenticate(
             },
             Reply::Status(s) => return Err(refused(&principal, s.status)),
             other => {
-                return Err(Error::Auth(AuthError::Protocol {
+                return Err(Error::from(AuthError::Protocol {
                     detail: format!("expected an Authenticate reply, got {}", other.name()),
                 }));
             }
@@ -267,7 +268,7 @@ pub(crate) async fn authenticate(
     }
     // Step 7: the context must be complete.
     if !ctx.is_complete() {
-        return Err(Error::Auth(AuthError::Protocol {
+        return Err(Error::from(AuthError::Protocol {
             detail: "the GSS-API context did not complete".into(),
         }));
     }
@@ -288,7 +289,7 @@ pub(crate) async fn authenticate(
     match next_reply(framed).await? {
         Reply::Status(s) if s.status.is_ok() => Ok(principal),
         Reply::Status(s) => Err(refused(&principal, s.status)),
-        other => Err(Error::Auth(AuthError::Protocol {
+        other => Err(Error::from(AuthError::Protocol {
             detail: format!(
                 "expected a Status reply to EnableSettings, got {}",
                 other.name()

@@ -56,11 +56,13 @@ mod write_conn;
 pub struct ReadmeDoctests;
 
 pub use client::{DpmClient, DpmClientBuilder};
-pub use error::{AuthError, Error};
+pub use error::{AuthError, Error, ErrorKind, Transport, auth_error};
 #[cfg(feature = "kerberos")]
 pub use kerberos::KerberosConfig;
+pub use pacsys_types::plan::WriteValue;
 pub use pacsys_types::{Backoff, DropPolicy};
 pub use pacsys_types::{Event, Reading, Status, Value};
+pub use pacsys_types::{SubscriptionOptions, WriteResult};
 pub use stats::Stats;
-pub use subscription::{Subscription, SubscriptionOptions};
-pub use write::{ControlCommand, SettingValue, WriteOutcome};
+pub use subscription::Subscription;
+pub use write::{ControlCommand, SettingValue};

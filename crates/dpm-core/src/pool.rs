@@ -12,10 +12,10 @@ use tokio::sync::Semaphore;
 use tokio::time::{Instant, timeout_at};
 use tracing::{Instrument, debug, debug_span};
 
-use crate::Error;
-use crate::connection::{ConnectConfig, ReadConnection};
-use crate::session::{PreparedRead, ReadDone};
+use crate::connection::{ConnectConfig, ReadConnection, ReadOutcome};
+use crate::session::{ReadDone, ReadPlan};
 use crate::stats::Tally;
+use crate::{Error, ErrorKind, Transport};
 
 /// A pool of read connections.
 #[derive(Debug)]
@@ -66,7 +66,7 @@ impl Pool {
     /// whole read (pool exhausted, connect failure) are returned as `Err`.
     pub async fn read(
         &self,
-        mut requests: Vec<Result<PreparedRead, Error>>,
+        mut requests: Vec<Result<ReadPlan, Error>>,
         deadline: Instant,
     ) -> Result<ReadDone, Error> {
         let span = debug_span!("dpm.read_many", n = requests.len());
@@ -76,16 +76,19 @@ impl Pool {
             let permit =
                 match timeout_at(wait_until, Arc::clone(&self.permits).acquire_owned()).await {
                     Ok(Ok(p)) => p,
-                    Ok(Err(_)) => return Err(Error::Closed),
+                    Ok(Err(_)) => return Err(Error::closed().with_transport(Transport::Dpm)),
                     Err(_) => {
-                        return Err(Error::PoolExhausted {
-                            size: self.size,
-                            waited: started.elapsed(),
-                        });
+                        return Err(Error::new(
+                            ErrorKind::PoolExhausted,
+                            format!("all {} pooled DPM connections", self.size),
+                        )
+                        .with_elapsed(wait_until.saturating_duration_since(started))
+                        .with_transport(Transport::Dpm));
                     }
                 };
             // One retry on a fresh connection when an idle one turned out dead before the
             // read was sent: nothing was sent, so nothing can be duplicated.
+            let mut died: Option<Error> = None;
             for _ in 0..2 {
                 let conn = match self.take_idle() {
                     Some(c) => c,
@@ -93,26 +96,34 @@ impl Pool {
                         let left = deadline.saturating_duration_since(Instant::now());
                         let mut cfg = self.cfg.clone();
                         cfg.connect_timeout = cfg.connect_timeout.min(left);
-                        ReadConnection::open(&cfg, self.counters.clone()).await?
+                        match ReadConnection::open(&cfg, self.counters.clone()).await {
+                            Ok(c) => c,
+                            // A reconnect after a connection died: its cause is the news.
+                            Err(e) => return Err(died.unwrap_or(e)),
+                        }
                     }
                 };
                 match conn.read(requests, deadline).await {
-                    Ok(done) => {
+                    ReadOutcome::Done(done) => {
                         if done.reusable {
                             self.lock().push(conn);
                         }
                         drop(permit);
                         return Ok(done);
                     }
-                    Err(back) => {
-                        debug!("pooled connection was closed while idle; reconnecting");
+                    ReadOutcome::Ended(e) => return Err(e),
+                    ReadOutcome::NotSent(back, why) => {
+                        debug!(error = ?why, "pooled connection was closed while idle; reconnecting");
                         requests = back;
+                        died = why.or(died);
                     }
                 }
             }
-            Err(Error::ConnectionLost {
-                reason: "fresh connections closed before the read could be sent".into(),
-            })
+            // Both connections died before the read could be sent: say why the last did.
+            Err(died.unwrap_or_else(|| {
+                Error::connection_lost("fresh connections closed before the read could be sent")
+                    .with_transport(Transport::Dpm)
+            }))
         }
         .instrument(span)
         .await

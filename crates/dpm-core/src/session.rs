@@ -11,12 +11,12 @@
 //!
 //! ```
 //! use std::time::{Duration, Instant};
-//! use pacsys_dpm_core::session::{PreparedRead, Session, SessionEvent};
+//! use pacsys_dpm_core::session::{ReadPlan, Session, SessionEvent};
 //! use pacsys_dpm_proto::{Reply, Request, ScalarReply, Status};
 //!
 //! let now = Instant::now();
 //! let mut s = Session::new(4242, now);
-//! s.start_read(vec![PreparedRead::new("M:OUTTMP")], now + Duration::from_secs(5));
+//! s.start_read(vec![ReadPlan::new("M:OUTTMP")], now + Duration::from_secs(5));
 //! // AddToList(ref 1, "M:OUTTMP.READING@I"), then StartList.
 //! assert!(matches!(s.poll_transmit(), Some(Request::AddToList(a)) if a.drf_request == "M:OUTTMP.READING@I"));
 //! assert!(matches!(s.poll_transmit(), Some(Request::StartList(_))));
@@ -38,107 +38,14 @@ use pacsys_dpm_proto::{
     AddToListRequest, ClearListRequest, DeviceInfoReply, RemoveFromListRequest, Reply, Request,
     StartListRequest, Status, StopListRequest,
 };
-use pacsys_drf::{Event as DrfEvent, ExtraKind};
+
 use pacsys_types::reading::time_from_millis;
 use pacsys_types::{DeviceMeta, Reading, TimedArray, Value};
 use tracing::trace;
 
-use crate::Error;
+use crate::{Error, ErrorKind, Transport};
 
-/// How a one-shot request is answered, which decides when it is resolved and whether the
-/// connection may be reused afterwards.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Answer {
-    /// Exactly one reply (`@I`, or a single-shot historical source such as LOGGERSINGLE).
-    Single,
-    /// Possibly several replies (an explicit repeating event): the first resolves it, and
-    /// the connection must be closed afterwards.
-    Repeating,
-    /// Chunked history (LOGGER, LOGGERDURATION): resolved by the empty end marker.
-    History,
-}
-
-/// A request prepared for a one-shot read (spec 6.7): parsed once, with the immediate event
-/// forced where the spec says so.
-///
-/// ```
-/// use pacsys_dpm_core::session::{Answer, PreparedRead};
-///
-/// let p = PreparedRead::parse("M:OUTTMP").unwrap();
-/// assert_eq!((p.wire(), p.answer()), ("M:OUTTMP.READING@I", Answer::Single));
-/// let p = PreparedRead::parse("M:OUTTMP@p,1000").unwrap();
-/// assert_eq!((p.wire(), p.answer()), ("M:OUTTMP@p,1000", Answer::Repeating));
-/// let p = PreparedRead::parse("M:OUTTMP<-LOGGER:1000:2000").unwrap();
-/// assert_eq!(p.answer(), Answer::History);
-/// assert!(PreparedRead::parse("M:OUTTMP@Q,X").is_err());
-/// assert!(PreparedRead::parse("M:OUTTMP@N").is_err());
-/// ```
-#[derive(Debug, Clone, PartialEq)]
-pub struct PreparedRead {
-    drf: Arc<str>,
-    wire: String,
-    answer: Answer,
-}
-
-impl PreparedRead {
-    /// Parses and prepares `drf`; an unparsable string gives [`Error::InvalidRequest`], a
-    /// request with the never event `@N` (DPM sends no data for it) [`Error::Unsupported`].
-    pub fn parse(drf: &str) -> Result<PreparedRead, Error> {
-        let req = pacsys_drf::Request::parse(drf).map_err(|source| Error::InvalidRequest {
-            drf: drf.to_owned(),
-            source,
-        })?;
-        if matches!(req.event(), DrfEvent::Never) {
-            // DPM never sends data for @N: the read could only time out (client-api 10.2).
-            return Err(Error::Unsupported {
-                drf: drf.to_owned(),
-                reason: "the never event `@N` produces no data, so it cannot be read; use `@I` or no event",
-            });
-        }
-        let extra = req.extra().map(|e| e.kind());
-        let answer = match extra {
-            Some(ExtraKind::Logger | ExtraKind::LoggerDuration) => Answer::History,
-            Some(ExtraKind::LoggerSingle) => Answer::Single,
-            _ => match req.event() {
-                DrfEvent::Default | DrfEvent::Immediate => Answer::Single,
-                _ => Answer::Repeating,
-            },
-        };
-        // Spec 6.7 / DRF 13.3: only a default event on a non-historical request becomes @I;
-        // everything else is sent exactly as the caller wrote it.
-        let historical = extra.is_some_and(ExtraKind::is_historical);
-        let wire = if matches!(req.event(), DrfEvent::Default) && !historical {
-            req.with_immediate_event().to_string()
-        } else {
-            drf.to_owned()
-        };
-        Ok(PreparedRead {
-            drf: Arc::from(drf),
-            wire,
-            answer,
-        })
-    }
-
-    /// Like [`PreparedRead::parse`], keeping the error as the result (for batch reads).
-    pub fn new(drf: &str) -> Result<PreparedRead, Error> {
-        Self::parse(drf)
-    }
-
-    /// The request as the caller wrote it.
-    pub fn drf(&self) -> &str {
-        &self.drf
-    }
-
-    /// The text sent on the wire.
-    pub fn wire(&self) -> &str {
-        &self.wire
-    }
-
-    /// How the request is answered.
-    pub fn answer(&self) -> Answer {
-        self.answer
-    }
-}
+pub use pacsys_types::plan::{Answer, ReadPlan};
 
 /// The outcome of a one-shot read: one result per request, in the order given to
 /// [`Session::start_read`].
@@ -287,12 +194,10 @@ impl Session {
     /// Starts a one-shot read (spec 6.3): queues `AddToList` for each prepared request, then
     /// `StartList`. Requests that failed preparation keep their error and are not sent. The
     /// read ends with [`SessionEvent::ReadDone`]; unresolved requests at `deadline` become
-    /// [`Error::Timeout`]. A read already in progress is ended as lost first.
-    pub fn start_read(&mut self, requests: Vec<Result<PreparedRead, Error>>, deadline: Instant) {
+    /// a timeout error. A read already in progress is ended as lost first.
+    pub fn start_read(&mut self, requests: Vec<Result<ReadPlan, Error>>, deadline: Instant) {
         if self.read.is_some() {
-            self.fail_read(|drf| Error::ConnectionLost {
-                reason: format!("a new read replaced the one for {drf}"),
-            });
+            self.fail_read(|drf| lost(format!("a new read replaced the one for {drf}")));
         }
         let valid = requests.iter().filter(|r| r.is_ok()).count();
         // Consecutive ref ids for the members (wrapping never happens in practice: 2^63).
@@ -312,20 +217,20 @@ impl Session {
             match request {
                 Ok(p) => {
                     let ref_id = self.alloc_ref();
-                    if p.answer != Answer::Single {
+                    if p.answer() != Answer::Single {
                         op.reusable = false;
                     }
                     self.transmit
                         .push_back(Request::AddToList(AddToListRequest {
                             list_id: self.list_id,
                             ref_id,
-                            drf_request: p.wire,
+                            drf_request: p.wire().to_owned(),
                         }));
                     op.members.push(Member {
                         index,
-                        drf: p.drf,
+                        drf: Arc::clone(p.drf_arc()),
                         meta: None,
-                        history: (p.answer == Answer::History).then(History::default),
+                        history: (p.answer() == Answer::History).then(History::default),
                         resolved: false,
                     });
                     op.results.push(None);
@@ -456,8 +361,8 @@ impl Session {
         if let Some(op) = &self.read
             && now >= op.deadline
         {
-            self.fail_read(|drf| Error::Timeout {
-                context: format!("waiting for {drf}"),
+            self.fail_read(|drf| {
+                Error::timeout(format!("waiting for {drf}")).with_transport(Transport::Dpm)
             });
         }
         if let Some(window) = self.liveness
@@ -471,15 +376,13 @@ impl Session {
         }
     }
 
-    /// The transport failed: an unfinished read ends with [`Error::ConnectionLost`] for its
+    /// The transport failed: an unfinished read ends with a lost-connection error for its
     /// unresolved requests.
     pub fn connection_lost(&mut self, reason: &str) {
-        self.transport_failed(&Error::ConnectionLost {
-            reason: reason.to_owned(),
-        });
+        self.transport_failed(&lost(reason.to_owned()));
     }
 
-    /// The transport failed with `error` (for example [`Error::Protocol`] after an
+    /// The transport failed with `error` (for example a protocol error after an
     /// undecodable frame): an unfinished read ends with it for its unresolved requests.
     pub fn transport_failed(&mut self, error: &Error) {
         if self.read.is_some() {
@@ -516,11 +419,7 @@ impl Session {
         let results = op
             .results
             .into_iter()
-            .map(|r| {
-                r.unwrap_or(Err(Error::ConnectionLost {
-                    reason: "the read ended without an answer".into(),
-                }))
-            })
+            .map(|r| r.unwrap_or_else(|| Err(lost("the read ended without an answer".into()))))
             .collect();
         self.events.push_back(SessionEvent::ReadDone(ReadDone {
             results,
@@ -555,7 +454,11 @@ impl Session {
     /// subscription is told with [`SessionEvent::ListFailed`].
     fn list_failed(&mut self, status: Status) {
         if self.read.is_some() {
-            self.fail_read(|_| Error::ListFailed { status });
+            self.fail_read(|_| {
+                Error::new(ErrorKind::ListFailed, "")
+                    .with_status(status)
+                    .with_transport(Transport::Dpm)
+            });
         }
         if !self.streams.is_empty() {
             self.events.push_back(SessionEvent::ListFailed(status));
@@ -578,7 +481,10 @@ impl Session {
                 return;
             }
         };
-        self.resolve(ref_id, Err(Error::Device { drf, status }));
+        self.resolve(
+            ref_id,
+            Err(Error::device(drf, status).with_transport(Transport::Dpm)),
+        );
     }
 
     /// Handles one reply received at `now` (spec 6.2).
@@ -643,27 +549,26 @@ impl Session {
             // Later replies for a resolved ref are ignored (spec 6.3 step 4).
             return;
         }
-        let result = match &mut m.history {
-            None => Ok(to_reading(&m.drf, m.meta.clone(), reply)),
-            Some(h) => match history_chunk(h, &reply) {
-                None => return,
-                Some(end) => {
-                    let h = std::mem::take(h);
-                    match end {
-                        Ok(status) => Ok(Reading::new(Arc::clone(&m.drf), status)
-                            .with_value(Value::TimedArray(TimedArray {
-                                data: h.data,
-                                micros: h.micros,
-                            }))
-                            .with_meta(m.meta.clone())),
-                        Err(status) => Err(Error::Device {
-                            drf: m.drf.to_string(),
-                            status,
-                        }),
+        let result =
+            match &mut m.history {
+                None => Ok(to_reading(&m.drf, m.meta.clone(), reply)),
+                Some(h) => match history_chunk(h, &reply) {
+                    None => return,
+                    Some(end) => {
+                        let h = std::mem::take(h);
+                        match end {
+                            Ok(status) => Ok(Reading::new(Arc::clone(&m.drf), status)
+                                .with_value(Value::TimedArray(TimedArray {
+                                    data: h.data,
+                                    micros: h.micros,
+                                }))
+                                .with_meta(m.meta.clone())),
+                            Err(status) => Err(Error::device(m.drf.to_string(), status)
+                                .with_transport(Transport::Dpm)),
+                        }
                     }
-                }
-            },
-        };
+                },
+            };
         self.resolve(ref_id, result);
     }
 }
@@ -720,3 +625,8 @@ pub fn to_reading(drf: &Arc<str>, meta: Option<Arc<DeviceMeta>>, reply: Reply) -
 #[cfg(test)]
 #[path = "session_tests.rs"]
 mod tests;
+
+/// A lost connection on DPM.
+fn lost(reason: String) -> Error {
+    Error::connection_lost(reason).with_transport(Transport::Dpm)
+}

@@ -29,8 +29,8 @@ fn events(s: &mut Session) -> Vec<SessionEvent> {
     std::iter::from_fn(|| s.poll_event()).collect()
 }
 
-fn prep(drfs: &[&str]) -> Vec<Result<PreparedRead, Error>> {
-    drfs.iter().map(|d| PreparedRead::new(d)).collect()
+fn prep(drfs: &[&str]) -> Vec<Result<ReadPlan, Error>> {
+    drfs.iter().map(|d| ReadPlan::new(d)).collect()
 }
 
 fn scalar(ref_id: i64, data: f64) -> Reply {
@@ -225,20 +225,14 @@ fn status_replies_resolve_as_device_errors_and_warnings_too() {
     let done = one_done(&mut s);
     assert_eq!(
         done.results[0],
-        Err(Error::Device {
-            drf: "Z:NOPE".into(),
-            status: NO_SUCH_DEVICE
-        })
+        Err(Error::device("Z:NOPE", NO_SUCH_DEVICE).with_transport(Transport::Dpm))
     );
     assert_eq!(
         done.results[1],
-        Err(Error::Device {
-            drf: "Z:SLOW".into(),
-            status: PEND
-        })
+        Err(Error::device("Z:SLOW", PEND).with_transport(Transport::Dpm))
     );
     assert!(
-        matches!(&done.results[3], Err(Error::Device { status, .. }) if *status == Status::new(17, -24))
+        matches!(&done.results[3], Err(err) if err.kind() == ErrorKind::Device && err.status().unwrap_or_default() == Status::new(17, -24))
     );
     // Device errors are answers: the connection is still reusable.
     assert!(done.reusable);
@@ -275,7 +269,9 @@ fn never_event_reads_are_refused_up_front() {
     );
     s.handle_reply(scalar(1, 42.0), now);
     let done = one_done(&mut s);
-    assert!(matches!(&done.results[0], Err(Error::Unsupported { drf, .. }) if drf == "M:OUTTMP@N"));
+    assert!(
+        matches!(&done.results[0], Err(err) if err.kind() == ErrorKind::Unsupported && err.drf().unwrap_or_default() == "M:OUTTMP@N")
+    );
     assert!(done.reusable);
 }
 
@@ -292,7 +288,7 @@ fn invalid_requests_keep_their_error_and_are_not_sent() {
     s.handle_reply(scalar(1, 42.0), now);
     let done = one_done(&mut s);
     assert!(
-        matches!(&done.results[0], Err(Error::InvalidRequest { drf, .. }) if drf == "M:OUTTMP@Q,X")
+        matches!(&done.results[0], Err(err) if err.kind() == ErrorKind::InvalidRequest && err.drf().unwrap_or_default() == "M:OUTTMP@Q,X")
     );
     assert_eq!(value(&done.results[1]), Some(Value::Scalar(42.0)));
 
@@ -303,7 +299,7 @@ fn invalid_requests_keep_their_error_and_are_not_sent() {
     assert!(
         done.results
             .iter()
-            .all(|r| matches!(r, Err(Error::InvalidRequest { .. })))
+            .all(|r| matches!(&r, Err(err) if err.kind() == ErrorKind::InvalidRequest))
     );
     assert!(
         !drain(&mut s)
@@ -327,7 +323,7 @@ fn deadline_times_out_unresolved_refs_only() {
     let done = one_done(&mut s);
     assert_eq!(value(&done.results[0]), Some(Value::Scalar(72.5)));
     assert!(
-        matches!(&done.results[1], Err(Error::Timeout { context }) if context.contains("Z:NEVER"))
+        matches!(&done.results[1], Err(err) if err.kind() == ErrorKind::Timeout && err.detail().contains("Z:NEVER"))
     );
     assert!(!done.reusable);
     assert!(drain(&mut s).is_empty());
@@ -343,7 +339,9 @@ fn connection_loss_fails_unresolved_refs() {
     s.handle_reply(scalar(2, 42.0), now);
     s.connection_lost("EOF");
     let done = one_done(&mut s);
-    assert!(matches!(&done.results[0], Err(Error::ConnectionLost { reason }) if reason == "EOF"));
+    assert!(
+        matches!(&done.results[0], Err(err) if err.kind() == ErrorKind::ConnectionLost && err.detail() == "EOF")
+    );
     assert_eq!(value(&done.results[1]), Some(Value::Scalar(42.0)));
     assert!(!done.reusable);
     // Nothing in progress: nothing to report.
@@ -380,9 +378,9 @@ fn list_level_failures_fail_every_unresolved_ref() {
         assert_eq!(value(&done.results[0]), Some(Value::Scalar(72.5)));
         assert_eq!(
             done.results[1],
-            Err(Error::ListFailed {
-                status: Status::new(17, -9)
-            })
+            Err(Error::new(ErrorKind::ListFailed, "")
+                .with_status(Status::new(17, -9))
+                .with_transport(Transport::Dpm))
         );
         assert!(!done.reusable);
     }
@@ -441,13 +439,11 @@ fn history_end_marker_with_status_is_an_error_and_status_ends_it() {
     let done = one_done(&mut s);
     assert_eq!(
         done.results[0],
-        Err(Error::Device {
-            drf: "M:OUTTMP<-LOGGERDURATION:1000".into(),
-            status: DAE_NO_DATA
-        })
+        Err(Error::device("M:OUTTMP<-LOGGERDURATION:1000", DAE_NO_DATA)
+            .with_transport(Transport::Dpm))
     );
     assert!(
-        matches!(&done.results[1], Err(Error::Device { status, .. }) if *status == Status::new(17, -42))
+        matches!(&done.results[1], Err(err) if err.kind() == ErrorKind::Device && err.status().unwrap_or_default() == Status::new(17, -42))
     );
 }
 
@@ -722,7 +718,7 @@ fn a_new_read_replaces_an_unfinished_one() {
     s.start_read(prep(&["G:AMANDA"]), now + secs(5));
     let evs = events(&mut s);
     assert!(
-        matches!(&evs[..], [SessionEvent::ReadDone(d)] if matches!(d.results[0], Err(Error::ConnectionLost { .. })))
+        matches!(&evs[..], [SessionEvent::ReadDone(d)] if matches!(&d.results[0], Err(err) if err.kind() == ErrorKind::ConnectionLost))
     );
 }
 

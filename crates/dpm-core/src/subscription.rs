@@ -24,87 +24,15 @@ use tokio::task::JoinHandle;
 use tokio::time::{Instant, sleep_until};
 use tracing::{Instrument, debug, info, info_span, warn};
 
-use crate::connection::{ConnectConfig, Input, Transport, connect, feed_burst, flush_session};
+use crate::connection::{ConnectConfig, Input, Socket, connect, feed_burst, flush_session};
 use crate::session::{Session, SessionEvent};
 use crate::stats::{Stats, Tally};
-use crate::{Error, Event};
-use pacsys_types::{Backoff, DropPolicy, EventQueue};
+use crate::{Error, Event, SubscriptionOptions, Transport};
+use pacsys_types::{Backoff, EventQueue};
 
-/// How a subscription behaves.
-///
-/// ```
-/// use std::time::Duration;
-/// use pacsys_dpm_core::{DropPolicy, SubscriptionOptions};
-///
-/// let opts = SubscriptionOptions::default()
-///     .buffer(1_000)
-///     .drop_policy(DropPolicy::DropNewest)
-///     .watchdog(Duration::from_secs(5))
-///     .backoff(Duration::from_millis(50), Duration::from_secs(10));
-/// assert_eq!(opts.buffer_len(), 1_000);
-/// ```
-#[derive(Debug, Clone)]
-pub struct SubscriptionOptions {
-    buffer: usize,
-    policy: DropPolicy,
-    watchdog: Duration,
-    backoff_initial: Duration,
-    backoff_max: Duration,
-    reconnect: bool,
-}
-
-impl Default for SubscriptionOptions {
-    fn default() -> Self {
-        SubscriptionOptions {
-            buffer: 10_000,
-            policy: DropPolicy::default(),
-            watchdog: Duration::from_secs(10),
-            backoff_initial: Duration::from_millis(100),
-            backoff_max: Duration::from_secs(30),
-            reconnect: true,
-        }
-    }
-}
-
-impl SubscriptionOptions {
-    /// Most undelivered readings held (default 10,000; at least 1).
-    pub fn buffer(mut self, readings: usize) -> Self {
-        self.buffer = readings.max(1);
-        self
-    }
-
-    /// The configured buffer length.
-    pub fn buffer_len(&self) -> usize {
-        self.buffer
-    }
-
-    /// What to drop on overflow (default [`DropPolicy::DropOldest`]).
-    pub fn drop_policy(mut self, policy: DropPolicy) -> Self {
-        self.policy = policy;
-        self
-    }
-
-    /// The liveness window: no frame at all (data or heartbeat) for this long means the
-    /// connection is dead (default 10 s; DPM sends a heartbeat every 2 s).
-    pub fn watchdog(mut self, window: Duration) -> Self {
-        self.watchdog = window;
-        self
-    }
-
-    /// Reconnect delays: `initial` doubling up to `max`, with jitter (default 100 ms to 30 s).
-    pub fn backoff(mut self, initial: Duration, max: Duration) -> Self {
-        self.backoff_initial = initial;
-        self.backoff_max = max;
-        self
-    }
-
-    /// Whether to reconnect after losing the connection (default `true`). Without it the
-    /// stream ends after [`Event::Disconnected`].
-    pub fn reconnect(mut self, on: bool) -> Self {
-        self.reconnect = on;
-        self
-    }
-}
+/// DPM's default reconnect backoff: 100 ms doubling up to 30 s.
+pub const DEFAULT_BACKOFF: (Duration, Duration) =
+    (Duration::from_millis(100), Duration::from_secs(30));
 
 /// State shared by a subscription's task and its handle.
 #[derive(Debug)]
@@ -177,7 +105,7 @@ impl Subscription {
     ) -> Result<Subscription, Error> {
         let conn = connect(&cfg, &tally).await?;
         let shared = Arc::new(Shared {
-            queue: EventQueue::new(opts.buffer, opts.policy),
+            queue: EventQueue::new(opts.buffer_len(), opts.policy()),
             tally,
         });
         let mirror = Mutex::new(drfs.clone());
@@ -229,7 +157,10 @@ impl Subscription {
     }
 
     async fn send(&self, cmd: Command) -> Result<(), Error> {
-        self.commands.send(cmd).await.map_err(|_| Error::Closed)
+        self.commands
+            .send(cmd)
+            .await
+            .map_err(|_| Error::closed().with_transport(Transport::Dpm))
     }
 
     /// Stops: closes the connection and ends the stream at once (buffered events are
@@ -280,10 +211,7 @@ pub(crate) fn parse_all<S: AsRef<str>>(drfs: &[S]) -> Result<Vec<Arc<str>>, Erro
             let d = d.as_ref();
             pacsys_drf::Request::parse(d)
                 .map(|_| Arc::from(d))
-                .map_err(|source| Error::InvalidRequest {
-                    drf: d.to_owned(),
-                    source,
-                })
+                .map_err(|source| Error::invalid_drf(d, source).with_transport(Transport::Dpm))
         })
         .collect()
 }
@@ -305,14 +233,15 @@ fn apply_edit(drfs: &mut Vec<Arc<str>>, add: &[Arc<str>], remove: &[String]) {
 
 /// The subscription task: one connection at a time, reconnecting until stopped.
 async fn run(
-    first: (Transport, i32),
+    first: (Socket, i32),
     mut drfs: Vec<Arc<str>>,
     cfg: ConnectConfig,
     opts: SubscriptionOptions,
     shared: Arc<Shared>,
     mut commands: mpsc::Receiver<Command>,
 ) {
-    let mut backoff = Backoff::new(opts.backoff_initial, opts.backoff_max);
+    let (initial, max) = opts.backoff_or(DEFAULT_BACKOFF);
+    let mut backoff = Backoff::new(initial, max);
     let mut conn = Some(first);
     let mut lost_at: Option<Instant> = None;
     let mut batch = Vec::new();
@@ -340,7 +269,7 @@ async fn run(
             },
         };
         let mut session = Session::new(list_id, Instant::now().into_std());
-        session.set_liveness(Some(opts.watchdog));
+        session.set_liveness(Some(opts.watchdog_window()));
         session.subscribe(drfs.iter().cloned());
         session.start();
         if let Some(at) = lost_at.take() {
@@ -379,7 +308,7 @@ async fn run(
                 lost_at = Some(Instant::now());
                 batch.push(Event::Disconnected { reason });
                 shared.push_all(&mut batch);
-                if !opts.reconnect {
+                if !opts.reconnects() {
                     return shared.close(false);
                 }
             }
@@ -389,7 +318,7 @@ async fn run(
 
 /// Runs one connection until it ends.
 async fn drive(
-    framed: &mut Transport,
+    framed: &mut Socket,
     session: &mut Session,
     commands: &mut mpsc::Receiver<Command>,
     shared: &Shared,

@@ -36,9 +36,10 @@ use pacsys_dpm_proto::{
     AddToListRequest, ApplySettingsRequest, ClearListRequest, RawSetting, Reply, Request,
     ScaledSetting, StartListRequest, Status, StopListRequest, TextSetting,
 };
-use pacsys_drf::{Field, Property};
+use pacsys_types::plan::{WritePlan, WriteValue};
+use pacsys_types::{Value, WriteResult};
 
-use crate::Error;
+use crate::{Error, ErrorKind, Transport};
 
 /// A basic-control command (spec 6.6.3): written as its ordinal to the device's `CONTROL`
 /// property. The shared [`pacsys_types::Control`] under the name this crate has always used.
@@ -128,40 +129,51 @@ impl From<ControlCommand> for SettingValue {
     }
 }
 
-/// The result of one successful setting.
-#[derive(Debug, Clone, PartialEq)]
-#[non_exhaustive]
-pub struct WriteOutcome {
-    /// The request as the caller wrote it.
-    pub drf: String,
-    /// The request as sent (prepared for the write, spec 6.7).
-    pub wire: String,
-    /// The status DPM returned (success; kept for completeness).
-    pub status: Status,
+impl From<SettingValue> for WriteValue {
+    fn from(v: SettingValue) -> Self {
+        match v {
+            SettingValue::Scalar(x) => WriteValue::Value(Value::Scalar(x)),
+            SettingValue::Array(xs) => WriteValue::Value(Value::Array(xs)),
+            SettingValue::Raw(b) => WriteValue::Value(Value::Raw(b)),
+            SettingValue::Text(t) => WriteValue::Value(Value::Text(t)),
+            SettingValue::TextArray(t) => WriteValue::Value(Value::TextArray(t)),
+            SettingValue::Bool(b) => WriteValue::Value(Value::Scalar(if b { 1.0 } else { 0.0 })),
+            SettingValue::Control(c) => WriteValue::Control(c),
+        }
+    }
 }
 
-/// A setting prepared for the wire (spec 6.7, DRF spec 13.2): parsed once, retargeted
-/// (READING -> SETTING, STATUS -> CONTROL, control commands -> CONTROL) with the never event.
-///
-/// Refused with [`Error::ReadOnly`]: historical (`<-LOGGER...`) sources, the read-only
-/// database properties (DESCRIPTION, INDEX, LONG_NAME, ALARM_LIST_NAME, BIT_STATUS), whole
-/// alarm blocks and read-only alarm fields. A control command to a non-ACNET request gives
-/// [`Error::Unsupported`].
+/// How a planned value travels (spec 6.6.3 step 4); `None` for the kinds the plan refuses.
+fn setting_of(value: &WriteValue) -> Option<SettingValue> {
+    Some(match value {
+        WriteValue::Control(c) => SettingValue::Control(*c),
+        WriteValue::Value(Value::Scalar(x)) => SettingValue::Scalar(*x),
+        WriteValue::Value(Value::Array(xs)) => SettingValue::Array(xs.clone()),
+        WriteValue::Value(Value::Raw(b)) => SettingValue::Raw(b.clone()),
+        WriteValue::Value(Value::Text(t)) => SettingValue::Text(t.clone()),
+        WriteValue::Value(Value::TextArray(t)) => SettingValue::TextArray(t.clone()),
+        WriteValue::Value(_) => return None,
+    })
+}
+
+/// A setting prepared for the wire: its [`WritePlan`] (parsed once, checked against the one
+/// writability table of `pacsys-types`, retargeted with the never event) and how its value
+/// travels.
 ///
 /// ```
-/// use pacsys_dpm_core::Error;
+/// use pacsys_dpm_core::ErrorKind;
 /// use pacsys_dpm_core::write::{ControlCommand, PreparedWrite, SettingValue};
 ///
 /// let w = PreparedWrite::new("M|OUTTMP", SettingValue::Scalar(1.0)).unwrap();
 /// assert_eq!(w.wire(), "M:OUTTMP.CONTROL@N");
-/// let w = PreparedWrite::new("Z:ACLTST.STATUS.ON@I", ControlCommand::On.into()).unwrap();
+/// let w = PreparedWrite::new("Z:ACLTST.STATUS.ON@I", ControlCommand::On).unwrap();
 /// assert_eq!(w.wire(), "Z:ACLTST.CONTROL@N");
 /// let w = PreparedWrite::new("M:OUTTMP.ANALOG.MIN", SettingValue::Scalar(-10.0)).unwrap();
 /// assert_eq!(w.wire(), "M:OUTTMP.ANALOG.MIN@N");
-/// let e = PreparedWrite::new("M:OUTTMP<-LOGGER:1000:2000", 1.0.into()).unwrap_err();
-/// assert!(matches!(e, Error::ReadOnly { .. }));
-/// let e = PreparedWrite::new("M~OUTTMP", "text".into()).unwrap_err();
-/// assert!(matches!(e, Error::ReadOnly { .. }));
+/// let e = PreparedWrite::new("M:OUTTMP<-LOGGER:1000:2000", 1.0).unwrap_err();
+/// assert_eq!(e.kind(), ErrorKind::ReadOnly);
+/// let e = PreparedWrite::new("M~OUTTMP", SettingValue::from("text")).unwrap_err();
+/// assert_eq!(e.kind(), ErrorKind::ReadOnly);
 /// ```
 #[derive(Debug, Clone, PartialEq)]
 pub struct PreparedWrite {
@@ -171,59 +183,17 @@ pub struct PreparedWrite {
 }
 
 impl PreparedWrite {
-    /// Parses and prepares `drf` for writing `value`.
-    pub fn new(drf: &str, value: SettingValue) -> Result<PreparedWrite, Error> {
-        let req = pacsys_drf::Request::parse(drf).map_err(|source| Error::InvalidRequest {
-            drf: drf.to_owned(),
-            source,
+    /// Plans writing `value` to `drf` ([`WritePlan::new`]); a refusal carries
+    /// [`Transport::Dpm`].
+    pub fn new(drf: &str, value: impl Into<WriteValue>) -> Result<PreparedWrite, Error> {
+        let plan = WritePlan::new(drf, value).map_err(|e| e.with_transport(Transport::Dpm))?;
+        let value = setting_of(plan.value()).ok_or_else(|| {
+            Error::unsupported(drf, "this value kind cannot be written")
+                .with_transport(Transport::Dpm)
         })?;
-        let read_only = |reason: &'static str| Error::ReadOnly {
-            drf: drf.to_owned(),
-            reason,
-        };
-        if req.extra().is_some_and(|e| e.kind().is_historical()) {
-            return Err(read_only(
-                "a historical (data logger) source cannot be written; remove the `<-LOGGER...` part",
-            ));
-        }
-        let prepared = if let SettingValue::Control(_) = value {
-            req.control_request().map_err(|_| Error::Unsupported {
-                drf: drf.to_owned(),
-                reason: "control commands need an ACNET device (they write its CONTROL property)",
-            })?
-        } else {
-            req.for_write()
-        };
-        if prepared.is_acnet() {
-            match prepared.property() {
-                Property::Description
-                | Property::Index
-                | Property::LongName
-                | Property::AlarmListName
-                | Property::BitStatus => {
-                    return Err(read_only(
-                        "this property comes from the device database and cannot be set; write SETTING, CONTROL or an alarm field",
-                    ));
-                }
-                Property::Analog | Property::Digital => match prepared.field() {
-                    None | Some(Field::All) => {
-                        return Err(read_only(
-                            "a whole alarm block cannot be written through settings; write one field at a time (e.g. `.ANALOG.MIN`)",
-                        ));
-                    }
-                    Some(Field::AlarmStatus | Field::Abort | Field::TriesNow) => {
-                        return Err(read_only(
-                            "this alarm field is read-only; writable are MIN, MAX, NOM, MASK, ALARM_ENABLE, ABORT_INHIBIT and TRIES_NEEDED",
-                        ));
-                    }
-                    Some(_) => {}
-                },
-                _ => {}
-            }
-        }
         Ok(PreparedWrite {
-            drf: Arc::from(drf),
-            wire: prepared.to_string(),
+            drf: Arc::clone(plan.drf_arc()),
+            wire: plan.wire().to_owned(),
             value,
         })
     }
@@ -274,7 +244,7 @@ pub struct WriteBatch {
     user_name: String,
     role: Option<String>,
     members: Vec<Member>,
-    results: Vec<Option<Result<WriteOutcome, Error>>>,
+    results: Vec<Option<Result<WriteResult, Error>>>,
     transmit: VecDeque<Request>,
     phase: Phase,
     started: bool,
@@ -412,10 +382,7 @@ impl WriteBatch {
     }
 
     fn device_error(&self, i: usize, status: Status) -> Error {
-        Error::Device {
-            drf: self.members[i].write.drf.to_string(),
-            status,
-        }
+        Error::device(self.members[i].write.drf.to_string(), status).with_transport(Transport::Dpm)
     }
 
     /// Ends every unresolved member with an error made from its DRF.
@@ -441,13 +408,13 @@ impl WriteBatch {
                             self.started = true;
                         } else {
                             self.list_failed = true;
-                            self.fail_all(|_| Error::ListFailed { status: s.status });
+                            self.fail_all(|_| list_failed(s.status));
                             return;
                         }
                     }
                     Reply::Status(s) if s.ref_id == 0 && !s.status.is_ok() => {
                         self.list_failed = true;
-                        self.fail_all(|_| Error::ListFailed { status: s.status });
+                        self.fail_all(|_| list_failed(s.status));
                         return;
                     }
                     // A list-level acknowledgement.
@@ -562,20 +529,18 @@ impl WriteBatch {
                 .or(list_wide);
             let m = &self.members[i];
             let result = match status {
-                Some(s) if s.is_ok() => Ok(WriteOutcome {
-                    drf: m.write.drf.to_string(),
-                    wire: m.write.wire.clone(),
-                    status: s,
-                }),
-                Some(s) => Err(Error::SettingRejected {
-                    drf: m.write.drf.to_string(),
-                    status: s,
-                    role: self.role.clone(),
-                }),
-                None => Err(Error::OutcomeUnknown {
-                    drf: m.write.drf.to_string(),
-                    reason: "the ApplySettings reply had no status for it".into(),
-                }),
+                Some(s) if s.is_ok() => Ok(WriteResult::new(m.write.drf.to_string(), s)),
+                Some(s) => {
+                    Err(
+                        Error::setting_rejected(m.write.drf.to_string(), s, self.role.as_deref())
+                            .with_transport(Transport::Dpm),
+                    )
+                }
+                None => Err(Error::outcome_unknown(
+                    m.write.drf.to_string(),
+                    "the ApplySettings reply had no status for it",
+                )
+                .with_transport(Transport::Dpm)),
             };
             self.results[m.index] = Some(result);
         }
@@ -589,13 +554,20 @@ impl WriteBatch {
     /// (nothing was written); after it their outcome is unknown.
     pub fn timed_out(&mut self, context: &str) {
         if self.apply_sent {
-            self.fail_all(|drf| Error::OutcomeUnknown {
-                drf: drf.to_owned(),
-                reason: format!("no ApplySettings reply before the deadline ({context})"),
+            self.fail_all(|drf| {
+                Error::outcome_unknown(
+                    drf,
+                    format!("no ApplySettings reply before the deadline ({context})"),
+                )
+                .with_transport(Transport::Dpm)
             });
         } else {
-            self.fail_all(|drf| Error::Timeout {
-                context: format!("preparing the setting of {drf} ({context}); nothing was written"),
+            self.fail_all(|drf| {
+                Error::timeout(format!(
+                    "preparing the setting of {drf} ({context}); nothing was written"
+                ))
+                .with_drf(drf)
+                .with_transport(Transport::Dpm)
             });
         }
     }
@@ -604,9 +576,13 @@ impl WriteBatch {
     /// written, retryable); after it their outcome is unknown.
     pub fn transport_failed(&mut self, error: &Error) {
         if self.apply_sent {
-            self.fail_all(|drf| Error::OutcomeUnknown {
-                drf: drf.to_owned(),
-                reason: format!("the connection failed after ApplySettings was sent: {error}"),
+            self.fail_all(|drf| {
+                Error::outcome_unknown(
+                    drf,
+                    format!("the connection failed after ApplySettings was sent: {error}"),
+                )
+                .with_transport(Transport::Dpm)
+                .with_source(error.clone())
             });
         } else {
             self.fail_all(|_| error.clone());
@@ -614,18 +590,24 @@ impl WriteBatch {
     }
 
     /// The results, one per write in input order (call when [`WriteBatch::is_done`]).
-    pub fn take_results(&mut self) -> Vec<Result<WriteOutcome, Error>> {
+    pub fn take_results(&mut self) -> Vec<Result<WriteResult, Error>> {
         std::mem::take(&mut self.results)
             .into_iter()
             .map(|r| {
                 r.unwrap_or_else(|| {
-                    Err(Error::ConnectionLost {
-                        reason: "the write batch ended early".into(),
-                    })
+                    Err(Error::connection_lost("the write batch ended early")
+                        .with_transport(Transport::Dpm))
                 })
             })
             .collect()
     }
+}
+
+/// A list the server could not start.
+fn list_failed(status: Status) -> Error {
+    Error::new(ErrorKind::ListFailed, "")
+        .with_status(status)
+        .with_transport(Transport::Dpm)
 }
 
 /// `None` for an empty array: the reference omits arrays that would be empty.
@@ -693,28 +675,31 @@ mod tests {
             "M#OUTTMP",
             "M!OUTTMP",
             "M:OUTTMP.BIT_STATUS",
-            "M@OUTTMP",
             "M:OUTTMP.ANALOG.TRIES_NOW",
         ] {
             let e = PreparedWrite::new(drf, SettingValue::Scalar(1.0)).unwrap_err();
-            assert!(matches!(e, Error::ReadOnly { .. }), "{drf}: {e}");
+            assert_eq!(e.kind(), ErrorKind::ReadOnly, "{drf}: {e}");
+            assert_eq!(e.transport(), Some(Transport::Dpm));
+        }
+        // Whole alarm blocks are not writable yet (the same kind on every transport).
+        for drf in ["M@OUTTMP", "M:OUTTMP.ANALOG", "M:OUTTMP.DIGITAL.ALL"] {
+            let e = PreparedWrite::new(drf, SettingValue::Scalar(1.0)).unwrap_err();
+            assert_eq!(e.kind(), ErrorKind::Unsupported, "{drf}: {e}");
         }
         assert!(matches!(
-            PreparedWrite::new("bad@@", 1.0.into()),
-            Err(Error::InvalidRequest { .. })
-        ));
-        let c = PreparedWrite::new("M:OUTTMP@p,1000", ControlCommand::Off.into()).unwrap();
+            PreparedWrite::new("bad@@", SettingValue::from(1.0)), Err(err) if err.kind() == ErrorKind::InvalidRequest));
+        let c = PreparedWrite::new("M:OUTTMP@p,1000", ControlCommand::Off).unwrap();
         assert_eq!(c.wire(), "M:OUTTMP.CONTROL@N");
     }
 
     #[test]
     fn queues_the_batch_and_groups_values() {
         let w = vec![
-            PreparedWrite::new("M:OUTTMP", 1.0.into()),
-            PreparedWrite::new("Z:RAWDEV.RAW", vec![1u8, 2].into()),
-            PreparedWrite::new("Z:TEXTDV", "hi".into()),
-            PreparedWrite::new("bad@@", 1.0.into()),
-            PreparedWrite::new("Z:ACLTST", vec![1.0, 2.0].into()),
+            PreparedWrite::new("M:OUTTMP", SettingValue::from(1.0)),
+            PreparedWrite::new("Z:RAWDEV.RAW", SettingValue::from(vec![1u8, 2])),
+            PreparedWrite::new("Z:TEXTDV", SettingValue::from("hi")),
+            PreparedWrite::new("bad@@", SettingValue::from(1.0)),
+            PreparedWrite::new("Z:ACLTST", SettingValue::from(vec![1.0, 2.0])),
         ];
         let mut b = WriteBatch::new(7, 1, "me@X", None, w);
         let sent: Vec<Request> = std::iter::from_fn(|| b.poll_transmit()).collect();
@@ -769,9 +754,9 @@ mod tests {
         let r = b.take_results();
         assert!(r[0].is_ok());
         assert!(
-            matches!(&r[1], Err(Error::SettingRejected { status, role: Some(role), .. }) if *status == Status::new(17, -17) && role == "r")
+            matches!(&r[1], Err(err) if err.kind() == ErrorKind::SettingRejected && err.status().unwrap_or_default() == Status::new(17, -17) && err.role().unwrap_or_default() == "r")
         );
-        assert!(matches!(&r[2], Err(Error::OutcomeUnknown { .. })));
+        assert!(matches!(&r[2], Err(err) if err.kind() == ErrorKind::OutcomeUnknown));
 
         let mut b = batch(&[("M:OUTTMP", 1.0.into()), ("G:AMANDA", 2.0.into())]);
         b.handle_reply(started());
@@ -791,7 +776,7 @@ mod tests {
             ],
         }));
         let r = b.take_results();
-        assert!(matches!(&r[0], Err(Error::SettingRejected { .. })));
+        assert!(matches!(&r[0], Err(err) if err.kind() == ErrorKind::SettingRejected));
         assert!(r[1].is_ok());
     }
 
@@ -820,7 +805,7 @@ mod tests {
         b.handle_reply(started());
         assert!(b.is_done());
         assert!(!b.apply_sent());
-        assert!(matches!(&b.take_results()[0], Err(Error::Device { .. })));
+        assert!(matches!(&b.take_results()[0], Err(err) if err.kind() == ErrorKind::Device));
 
         let mut b = batch(&[("M:OUTTMP", 1.0.into())]);
         b.handle_reply(Reply::Status(StatusReply {
@@ -831,16 +816,14 @@ mod tests {
         }));
         assert!(b.is_done());
         assert!(matches!(
-            &b.take_results()[0],
-            Err(Error::ListFailed { .. })
-        ));
+            &b.take_results()[0], Err(err) if err.kind() == ErrorKind::ListFailed));
     }
 
     #[test]
     fn timeout_before_and_after_apply_differ() {
         let mut b = batch(&[("M:OUTTMP", 1.0.into())]);
         b.timed_out("5s");
-        assert!(matches!(&b.take_results()[0], Err(Error::Timeout { .. })));
+        assert!(matches!(&b.take_results()[0], Err(err) if err.kind() == ErrorKind::Timeout));
 
         let mut b = batch(&[("M:OUTTMP", 1.0.into())]);
         b.handle_reply(started());
@@ -849,7 +832,7 @@ mod tests {
         assert!(b.apply_sent());
         b.timed_out("5s");
         let r = b.take_results();
-        assert!(matches!(&r[0], Err(Error::OutcomeUnknown { .. })));
+        assert!(matches!(&r[0], Err(err) if err.kind() == ErrorKind::OutcomeUnknown));
         assert!(!r[0].as_ref().unwrap_err().is_retryable());
     }
 }

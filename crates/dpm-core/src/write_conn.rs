@@ -10,7 +10,7 @@ use tokio::time::{Instant, timeout_at};
 use tracing::debug;
 
 use crate::Error;
-use crate::connection::{ConnectConfig, Transport, connect, frame_error};
+use crate::connection::{ConnectConfig, Socket, connect, frame_error};
 use crate::stats::Tally;
 use crate::write::WriteBatch;
 
@@ -31,7 +31,7 @@ pub(crate) enum WriteAuth {
 /// One connected (and authenticated) write list.
 #[derive(Debug)]
 pub(crate) struct WriteConnection {
-    framed: Transport,
+    framed: Socket,
     list_id: i32,
     next_ref: i64,
     user_name: String,
@@ -104,18 +104,16 @@ impl WriteConnection {
                     return Err(e);
                 }
                 Ok(None) => {
-                    let e = Error::ConnectionLost {
-                        reason: "the server closed the write connection".into(),
-                    };
+                    let e = Error::connection_lost("the server closed the write connection")
+                        .with_transport(crate::Transport::Dpm);
                     batch.transport_failed(&e);
                     return Err(e);
                 }
                 Err(_) => {
                     batch.timed_out("the write timeout passed");
                     // A late reply would corrupt the next batch: close (spec 6.6.3 step 7).
-                    return Err(Error::Timeout {
-                        context: "waiting for the write batch".into(),
-                    });
+                    return Err(Error::timeout("waiting for the write batch")
+                        .with_transport(crate::Transport::Dpm));
                 }
             }
         }

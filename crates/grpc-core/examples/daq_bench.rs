@@ -14,7 +14,7 @@ use std::time::{Duration, Instant};
 
 use futures::StreamExt;
 use pacsys_grpc_core::{DaqClient, Event, SubscriptionOptions};
-use pacsys_testing::FakeDaqServer;
+use pacsys_sim::FakeDaqServer;
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {

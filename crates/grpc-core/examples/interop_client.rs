@@ -11,7 +11,7 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use futures::StreamExt;
-use pacsys_grpc_core::{DaqClient, Error, Event, Status, SubscriptionOptions, Value};
+use pacsys_grpc_core::{DaqClient, ErrorKind, Event, Status, SubscriptionOptions, Value};
 
 const WAIT: Duration = Duration::from_secs(5);
 
@@ -75,7 +75,8 @@ async fn main() -> ExitCode {
     );
     c.check(
         "rust read_many error slot M:BADDEV (-42)",
-        matches!(&many[3], Err(Error::Device { status, .. }) if status.error() == -42),
+        matches!(&many[3], Err(e) if e.kind() == ErrorKind::Device
+            && e.status().is_some_and(|s| s.error() == -42)),
         &many[3],
     );
 
@@ -125,7 +126,8 @@ async fn main() -> ExitCode {
     let denied = client.set("M:OUTTMP", Value::Scalar(1.0)).await;
     c.check(
         "rust set on a device no policy allows: PERMISSION_DENIED",
-        matches!(&denied, Err(Error::Auth { detail }) if detail.contains("PermissionDenied")),
+        matches!(&denied, Err(e) if e.kind() == ErrorKind::Auth
+            && e.source_as::<tonic::Status>().is_some_and(|s| s.code() == tonic::Code::PermissionDenied)),
         &denied,
     );
     let wrong = build(Some("not-the-token"))
@@ -135,7 +137,8 @@ async fn main() -> ExitCode {
             let r = fut.await;
             c.check(
                 "rust set with a wrong token: UNAUTHENTICATED",
-                matches!(&r, Err(Error::Auth { detail }) if detail.contains("Invalid or missing bearer token")),
+                matches!(&r, Err(e) if e.kind() == ErrorKind::Auth
+                    && e.detail().contains("Invalid or missing bearer token")),
                 &r,
             );
         }

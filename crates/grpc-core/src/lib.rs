@@ -7,8 +7,13 @@
 //! * [`DaqClient`] (feature `client`, default): one-shot [`DaqClient::read_many`] (bare DRFs
 //!   forced to `@I`), streaming [`DaqClient::subscribe`] as a [`futures::Stream`] of
 //!   [`Event`]s with reconnect and a gap marker, [`DaqClient::set_many`] with per-setting
-//!   statuses, JWT bearer metadata, deadlines, HTTP/2 keepalive every 300 s, and
-//!   [`Error`] with the same variants as `pacsys-dpm-core`.
+//!   statuses, JWT bearer metadata, deadlines and HTTP/2 keepalive every 300 s.
+//! * Requests mean what they mean on every transport: reads are planned by
+//!   [`ReadPlan`](pacsys_types::plan::ReadPlan) (`@I` forcing, `@N` refused, chunked
+//!   history) and settings checked by [`WritePlan`](pacsys_types::plan::WritePlan) (the one
+//!   writability table).
+//! * Errors are the one [`Error`] of pacsys-rs ([`pacsys_types::Error`]): match on its
+//!   [`ErrorKind`]; [`error::from_status`] says which kind each gRPC code is.
 //!
 //! ```no_run
 //! use std::time::Duration;
@@ -41,9 +46,11 @@ pub mod convert;
 pub mod proto;
 
 #[cfg(feature = "client")]
+mod channel;
+#[cfg(feature = "client")]
 mod client;
 #[cfg(feature = "client")]
-mod error;
+pub mod error;
 #[cfg(feature = "client")]
 mod subscription;
 
@@ -54,9 +61,9 @@ pub struct ReadmeDoctests;
 
 #[cfg(feature = "client")]
 pub use client::{DEFAULT_TIMEOUT, DaqClient, DaqClientBuilder, KEEPALIVE_INTERVAL};
-#[cfg(feature = "client")]
-pub use error::Error;
-pub use pacsys_types::{Backoff, DropPolicy};
+pub use pacsys_types::plan::WriteValue;
+pub use pacsys_types::{Backoff, Control, DropPolicy, SubscriptionOptions};
+pub use pacsys_types::{Error, ErrorKind, Transport};
 pub use pacsys_types::{Event, Reading, Status, Value};
 #[cfg(feature = "client")]
-pub use subscription::{Subscription, SubscriptionOptions};
+pub use subscription::{DEFAULT_BACKOFF, Subscription};

@@ -10,7 +10,7 @@
 //! why. When the server completes the call normally the stream simply ends.
 //!
 //! The buffer is pacsys-types' [`EventQueue`], shared with the DPM core: it holds at most
-//! `buffer` undelivered readings; on overflow the [`DropPolicy`] decides which goes, each drop
+//! `buffer` undelivered readings; on overflow the [`DropPolicy`](pacsys_types::DropPolicy) decides which goes, each drop
 //! is counted ([`Subscription::dropped`]) and reported in the stream as [`Event::Dropped`].
 //! Events other than readings are never dropped.
 
@@ -21,91 +21,20 @@ use std::task::{Context, Poll};
 use std::time::Duration;
 
 use futures::{FutureExt, Stream, StreamExt};
-use pacsys_types::{Backoff, DropPolicy, Event, EventQueue};
+use pacsys_types::{Backoff, Event, EventQueue, SubscriptionOptions};
 use tokio::task::JoinHandle;
 use tokio::time::Instant;
 use tracing::{debug, info, warn};
 
 use crate::Error;
-use crate::client::Inner;
+use crate::channel::Inner;
 use crate::convert::{self, GENERIC_ERROR, Sample};
 use crate::proto::services::daq::{self as pdaq, reading_reply};
 
-/// How a subscription behaves.
-///
-/// ```
-/// use std::time::Duration;
-/// use pacsys_grpc_core::{DropPolicy, SubscriptionOptions};
-///
-/// let opts = SubscriptionOptions::default()
-///     .buffer(1_000)
-///     .drop_policy(DropPolicy::DropNewest)
-///     .backoff(Duration::from_millis(50), Duration::from_secs(10));
-/// assert_eq!(opts.buffer_len(), 1_000);
-/// ```
-#[derive(Debug, Clone)]
-pub struct SubscriptionOptions {
-    buffer: usize,
-    policy: DropPolicy,
-    backoff_initial: Duration,
-    backoff_max: Duration,
-    healthy_after: Duration,
-    reconnect: bool,
-}
-
-impl Default for SubscriptionOptions {
-    fn default() -> Self {
-        SubscriptionOptions {
-            buffer: 10_000,
-            policy: DropPolicy::default(),
-            backoff_initial: Duration::from_secs(1),
-            backoff_max: Duration::from_secs(30),
-            healthy_after: Duration::from_secs(30),
-            reconnect: true,
-        }
-    }
-}
-
-impl SubscriptionOptions {
-    /// Most undelivered readings held (default 10,000; at least 1).
-    pub fn buffer(mut self, readings: usize) -> Self {
-        self.buffer = readings.max(1);
-        self
-    }
-
-    /// The configured buffer length.
-    pub fn buffer_len(&self) -> usize {
-        self.buffer
-    }
-
-    /// What to drop on overflow (default [`DropPolicy::DropOldest`]).
-    pub fn drop_policy(mut self, policy: DropPolicy) -> Self {
-        self.policy = policy;
-        self
-    }
-
-    /// Reconnect delays: `initial` doubling up to `max`, with jitter (default 1 s to 30 s,
-    /// as pacsys).
-    pub fn backoff(mut self, initial: Duration, max: Duration) -> Self {
-        self.backoff_initial = initial;
-        self.backoff_max = max;
-        self
-    }
-
-    /// How long a stream must stay up before the backoff starts again from `initial`
-    /// (default 30 s, so a flapping server is not hammered).
-    pub fn healthy_after(mut self, window: Duration) -> Self {
-        self.healthy_after = window;
-        self
-    }
-
-    /// Whether to reconnect after a retryable failure (default `true`). Without it the
-    /// stream ends after [`Event::Disconnected`].
-    pub fn reconnect(mut self, on: bool) -> Self {
-        self.reconnect = on;
-        self
-    }
-}
+/// The reconnect backoff of subscriptions when
+/// [`SubscriptionOptions::backoff`](pacsys_types::SubscriptionOptions::backoff) is not set:
+/// 1 s doubling up to 30 s, as pacsys.
+pub const DEFAULT_BACKOFF: (Duration, Duration) = (Duration::from_secs(1), Duration::from_secs(30));
 
 #[derive(Debug)]
 struct Shared {
@@ -157,7 +86,7 @@ impl Subscription {
         opts: SubscriptionOptions,
     ) -> Subscription {
         let shared = Arc::new(Shared {
-            queue: EventQueue::new(opts.buffer, opts.policy),
+            queue: EventQueue::new(opts.buffer_len(), opts.policy()),
             received: AtomicU64::new(0),
             reconnects: AtomicU64::new(0),
             error: Mutex::new(None),
@@ -290,7 +219,8 @@ async fn run(
     opts: SubscriptionOptions,
     shared: Arc<Shared>,
 ) {
-    let mut backoff = Backoff::new(opts.backoff_initial, opts.backoff_max);
+    let (initial, max) = opts.backoff_or(DEFAULT_BACKOFF);
+    let mut backoff = Backoff::new(initial, max);
     let mut lost_at: Option<Instant> = None;
     let mut batch = Vec::new();
     loop {
@@ -311,7 +241,7 @@ async fn run(
                 for drf in &drfs {
                     batch.push(Event::Error {
                         drf: Arc::clone(drf),
-                        status: e.status(),
+                        status: e.reported_status(),
                     });
                 }
                 shared.push_all(&mut batch);
@@ -327,7 +257,7 @@ async fn run(
                 } else {
                     debug!(%reason, "reconnect failed");
                 }
-                if !opts.reconnect {
+                if !opts.reconnects() {
                     return shared.close(false);
                 }
                 let delay = backoff.next_delay();
@@ -357,7 +287,7 @@ async fn call(
         Err(s) if retryable(s.code()) => {
             return End::Lost(lost(&client.addr, &s));
         }
-        Err(s) => return End::Fatal(Error::from_grpc(&client.addr, &s)),
+        Err(s) => return End::Fatal(client.call_failed(&s, None)),
     };
     let started = Instant::now();
     if let Some(at) = lost_at.take() {
@@ -375,7 +305,7 @@ async fn call(
             Some(Err(s)) if retryable(s.code()) => {
                 return End::Lost(lost(&client.addr, &s));
             }
-            Some(Err(s)) => return End::Fatal(Error::from_grpc(&client.addr, &s)),
+            Some(Err(s)) => return End::Fatal(client.call_failed(&s, None)),
         };
         let mut readings = events_of(first, drfs, batch);
         // Drain whatever is already decoded without waiting, then push with one lock.
@@ -388,7 +318,7 @@ async fn call(
                     break;
                 }
                 Some(Some(Err(s))) => {
-                    end = Some(End::Fatal(Error::from_grpc(&client.addr, &s)));
+                    end = Some(End::Fatal(client.call_failed(&s, None)));
                     break;
                 }
                 Some(None) => {
@@ -403,7 +333,7 @@ async fn call(
         if let Some(end) = end {
             return end;
         }
-        if !healthy && started.elapsed() >= opts.healthy_after {
+        if !healthy && started.elapsed() >= opts.healthy_window() {
             healthy = true;
             backoff.reset();
         }

@@ -8,7 +8,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use pacsys_grpc_core::convert::{self, Sample};
 use pacsys_grpc_core::proto::services::daq::{self as pdaq, ReadingReply, reading_reply};
-use pacsys_testing::{DeviceState, FakeDaqServer, Signal, SimDevice, SimWorld};
+use pacsys_sim::{DeviceState, FakeDaqServer, Signal, SimDevice, SimWorld};
 use pacsys_types::{BasicStatus, DeviceMeta, Reading, Status, Value};
 use prost::Message;
 

@@ -1,13 +1,15 @@
-//! The client against `pacsys-testing`'s `FakeDaqServer` on loopback: reads, batch reads,
+//! The client against `pacsys-sim`'s `FakeDaqServer` on loopback: reads, batch reads,
 //! every value kind, streams with reconnect, settings, tokens, faults. Every wait is
 //! bounded and every server is shut down.
 
 use std::time::Duration;
 
 use futures::StreamExt;
-use pacsys_grpc_core::{DaqClient, Error, Event, SubscriptionOptions, Value};
-use pacsys_testing::answer::{self, Target};
-use pacsys_testing::{DaqFaults, FakeDaqServer, SimWorld};
+use pacsys_grpc_core::{
+    Control, DaqClient, Error, ErrorKind, Event, SubscriptionOptions, Transport, Value,
+};
+use pacsys_sim::answer::{self, Target};
+use pacsys_sim::{DaqFaults, FakeDaqServer, SimWorld};
 use pacsys_types::Status;
 
 const WAIT: Duration = Duration::from_secs(5);
@@ -24,6 +26,20 @@ fn client(server: &FakeDaqServer) -> DaqClient {
         )
         .build()
         .expect("client")
+}
+
+/// The error of a failed slot (panics on success).
+fn err<T: std::fmt::Debug>(r: &Result<T, Error>) -> &Error {
+    match r {
+        Ok(v) => panic!("expected an error, got {v:?}"),
+        Err(e) => e,
+    }
+}
+
+/// The kind, DRF and status of a failed slot.
+fn facts<T: std::fmt::Debug>(r: &Result<T, Error>) -> (ErrorKind, Option<&str>, Option<Status>) {
+    let e = err(r);
+    (e.kind(), e.drf(), e.status())
 }
 
 async fn next(sub: &mut pacsys_grpc_core::Subscription) -> Event {
@@ -75,19 +91,31 @@ async fn batch_read_gives_one_result_per_drf() {
         Ok(Some(Value::Array(vec![0.0, 0.5, 1.0, 1.5, 2.0])))
     );
     assert_eq!(
-        results[2],
-        Err(Error::Device {
-            drf: "Z:NOSUCH".into(),
-            status: answer::status::NO_SUCH_DEVICE
-        })
+        facts(&results[2]),
+        (
+            ErrorKind::Device,
+            Some("Z:NOSUCH"),
+            Some(answer::status::NO_SUCH_DEVICE)
+        )
     );
-    assert!(matches!(results[3], Err(Error::InvalidRequest { .. })));
+    let device = err(&results[2]);
+    assert_eq!(device.transport(), Some(Transport::Grpc));
+    assert_eq!(device.server(), Some(c.addr()));
+    let invalid = err(&results[3]);
+    assert_eq!(invalid.kind(), ErrorKind::InvalidRequest);
+    assert_eq!(invalid.drf(), Some("M:OUTTMP["));
+    assert!(
+        invalid.drf_error().is_some(),
+        "the parse error is the source"
+    );
+    assert_eq!(invalid.server(), None, "nothing was sent for it");
     assert_eq!(
-        results[4],
-        Err(Error::Device {
-            drf: "Z:BROKEN".into(),
-            status: Status::new(14, -82)
-        })
+        facts(&results[4]),
+        (
+            ErrorKind::Device,
+            Some("Z:BROKEN"),
+            Some(Status::new(14, -82))
+        )
     );
     assert_eq!(
         results[5].as_ref().map(|r| r.value.clone()),
@@ -97,6 +125,44 @@ async fn batch_read_gives_one_result_per_drf() {
     let sent = &server.read_requests()[0];
     assert_eq!(sent.len(), 5);
     assert_eq!(sent[4], "G:AMANDA@I");
+    server.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_one_shot_never_event_is_refused_in_its_slot_and_the_others_are_sent() {
+    let server = FakeDaqServer::builder().start().await.expect("server");
+    let c = client(&server);
+    let results = c
+        .read_many(
+            &["M:OUTTMP", "G:AMANDA@N", "Z:ACLTST[0:1]", "M:OUTTMP@n"],
+            WAIT,
+        )
+        .await;
+    assert_eq!(
+        results[0].as_ref().map(|r| r.value.clone()),
+        Ok(Some(Value::Scalar(72.5)))
+    );
+    for (i, drf) in [(1, "G:AMANDA@N"), (3, "M:OUTTMP@n")] {
+        let e = err(&results[i]);
+        assert_eq!((e.kind(), e.drf()), (ErrorKind::Unsupported, Some(drf)));
+        assert_eq!(e.transport(), Some(Transport::Grpc));
+    }
+    assert_eq!(
+        results[2].as_ref().map(|r| r.value.clone()),
+        Ok(Some(Value::Array(vec![0.0, 0.5])))
+    );
+    assert_eq!(
+        server.read_requests(),
+        vec![vec![
+            "M:OUTTMP.READING@I".to_owned(),
+            "Z:ACLTST.READING[0:1]@I".to_owned()
+        ]],
+        "the good slots in one call, the never events not at all"
+    );
+    // Only never events: no call at all.
+    let r = c.read("G:AMANDA.SETTING@N", WAIT).await;
+    assert_eq!(err(&r).kind(), ErrorKind::Unsupported);
+    assert_eq!(server.stats().read_calls, 1);
     server.shutdown().await;
 }
 
@@ -272,26 +338,41 @@ async fn settings_have_per_setting_statuses() {
             ("Z:ACLTST[0:1]", Value::Array(vec![7.0, 8.0])),
             ("Z:TEXTDV", Value::Text("bye".into())),
             ("M:OUTTMP.ANALOG", Value::BasicStatus(Default::default())),
+            ("Z:TEXTDV.DESCRIPTION", Value::Text("mine now".into())),
+            ("M:OUTTMP.ANALOG", Value::Scalar(1.0)),
         ])
         .await;
     assert_eq!(results[0], Ok(Status::OK));
+    // A device's refusal of a setting is the same kind as over DPM.
     assert_eq!(
-        results[1],
-        Err(Error::Device {
-            drf: "G:AMANDA".into(),
-            status: answer::status::RANGE
-        })
+        facts(&results[1]),
+        (
+            ErrorKind::SettingRejected,
+            Some("G:AMANDA"),
+            Some(answer::status::RANGE)
+        )
     );
+    assert_eq!(err(&results[1]).role(), None);
     assert_eq!(
-        results[2],
-        Err(Error::Device {
-            drf: "Z:NOSUCH".into(),
-            status: answer::status::NO_SUCH_DEVICE
-        })
+        facts(&results[2]),
+        (
+            ErrorKind::SettingRejected,
+            Some("Z:NOSUCH"),
+            Some(answer::status::NO_SUCH_DEVICE)
+        )
     );
     assert_eq!(results[3], Ok(Status::OK));
     assert_eq!(results[4], Ok(Status::OK));
-    assert!(matches!(results[5], Err(Error::Unsupported { .. })));
+    assert_eq!(err(&results[5]).kind(), ErrorKind::Unsupported);
+    assert_eq!(
+        facts(&results[6]),
+        (ErrorKind::ReadOnly, Some("Z:TEXTDV.DESCRIPTION"), None)
+    );
+    assert_eq!(
+        facts(&results[7]),
+        (ErrorKind::Unsupported, Some("M:OUTTMP.ANALOG"), None)
+    );
+    assert_eq!(server.stats().set_calls, 1, "the good settings in one call");
     assert_eq!(
         server.set_requests()[0],
         vec![
@@ -319,6 +400,17 @@ async fn settings_have_per_setting_statuses() {
     );
     let control = c.set("M:OUTTMP.STATUS", Value::Scalar(2.0)).await; // OFF
     assert_eq!(control, Ok(Status::OK));
+    // A command is planned to the CONTROL property and sent as its ordinal.
+    assert_eq!(c.set("M:OUTTMP", Control::On).await, Ok(Status::OK));
+    assert_eq!(
+        server.set_requests().last(),
+        Some(&vec!["M:OUTTMP.CONTROL@N".to_owned()])
+    );
+    let on = c
+        .read("M:OUTTMP.STATUS.ON", WAIT)
+        .await
+        .expect("status bit");
+    assert_eq!(on.value, Some(Value::Scalar(1.0)));
     server.shutdown().await;
 }
 
@@ -334,8 +426,10 @@ async fn tokens_are_required_and_checked() {
         .port(server.port())
         .build()
         .expect("client");
-    let r = none.set("G:AMANDA", Value::Scalar(1.0)).await;
-    assert!(matches!(r, Err(Error::Auth { .. })), "{r:?}");
+    let r = none.set_many(&[("G:AMANDA", 1.0), ("M:OUTTMP", 2.0)]).await;
+    for (r, drf) in r.iter().zip(["G:AMANDA", "M:OUTTMP"]) {
+        assert_eq!((err(r).kind(), err(r).drf()), (ErrorKind::Auth, Some(drf)));
+    }
     assert_eq!(server.stats().set_calls, 0, "refused before any I/O");
     let wrong = DaqClient::builder()
         .host("127.0.0.1")
@@ -344,12 +438,16 @@ async fn tokens_are_required_and_checked() {
         .build()
         .expect("client");
     let r = wrong.set("G:AMANDA", Value::Scalar(1.0)).await;
-    let Err(Error::Auth { detail }) = r else {
-        panic!("{r:?}")
-    };
+    let e = err(&r);
+    assert_eq!(e.kind(), ErrorKind::Auth);
+    assert_eq!(e.server(), Some(wrong.addr()));
     assert!(
-        detail.contains("Invalid or missing bearer token"),
-        "{detail}"
+        e.detail().contains("Invalid or missing bearer token"),
+        "{e}"
+    );
+    assert_eq!(
+        e.source_as::<tonic::Status>().map(tonic::Status::code),
+        Some(tonic::Code::Unauthenticated)
     );
     assert_eq!(server.stats().auth_failures, 1);
     // Reads are not authenticated by default...
@@ -368,10 +466,10 @@ async fn tokens_are_required_and_checked() {
         .token("nope")
         .build()
         .expect("client");
-    assert!(matches!(
-        wrong.read("M:OUTTMP", WAIT).await,
-        Err(Error::Auth { .. })
-    ));
+    assert_eq!(
+        err(&wrong.read("M:OUTTMP", WAIT).await).kind(),
+        ErrorKind::Auth
+    );
     let right = client(&strict);
     assert!(right.read("M:OUTTMP", WAIT).await.is_ok());
     strict.shutdown().await;
@@ -390,14 +488,21 @@ async fn failures_map_to_typed_errors() {
         .expect("server");
     let c = client(&server);
     let r = c.read("M:OUTTMP", WAIT).await;
-    assert!(matches!(r, Err(Error::ConnectionLost { .. })), "{r:?}");
-    assert_eq!(
-        r.as_ref().err().map(Error::status),
-        Some(Status::new(1, -1))
-    );
+    let e = err(&r);
+    assert_eq!(e.kind(), ErrorKind::ConnectionLost, "{e:?}");
+    assert_eq!(e.reported_status(), Status::new(1, -1));
+    assert_eq!(e.drf(), Some("M:OUTTMP"));
+    assert_eq!(e.server(), Some(c.addr()));
+    assert!(e.is_retryable());
     let r = c.read("M:OUTTMP", Duration::from_millis(100)).await;
-    assert!(matches!(r, Err(Error::Timeout { .. })), "{r:?}");
-    assert_eq!(r.err().map(|e| e.status()), Some(Status::new(1, -6)));
+    let e = err(&r);
+    assert_eq!(e.kind(), ErrorKind::Timeout, "{e:?}");
+    assert_eq!(e.reported_status(), Status::new(1, -6));
+    assert_eq!(
+        e.elapsed(),
+        Some(Duration::from_millis(100)),
+        "the configured timeout, not a measured remainder"
+    );
     let addr = server.addr();
     server.shutdown().await;
     // Nothing listens any more: the lazy channel fails the call fast.
@@ -407,7 +512,7 @@ async fn failures_map_to_typed_errors() {
         .build()
         .expect("client");
     let r = gone.read("M:OUTTMP", WAIT).await;
-    assert!(matches!(r, Err(Error::ConnectionLost { .. })), "{r:?}");
+    assert_eq!(err(&r).kind(), ErrorKind::ConnectionLost, "{r:?}");
 }
 
 #[tokio::test]
@@ -436,7 +541,7 @@ async fn fatal_errors_end_the_stream_and_normal_completion_ends_it_quietly() {
             .expect("in time"),
         None
     );
-    assert!(matches!(sub.error(), Some(Error::Auth { .. })));
+    assert_eq!(sub.error().map(|e| e.kind()), Some(ErrorKind::Auth));
     assert_eq!(server.stats().read_calls, 1, "not retried");
     // One-shot DRFs: the server completes the call and the stream ends after the data.
     let c = client(&server);

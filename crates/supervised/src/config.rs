@@ -127,7 +127,8 @@ fn default_queue() -> usize {
 #[serde(tag = "kind", rename_all = "lowercase", deny_unknown_fields)]
 #[non_exhaustive]
 pub enum BackendConfig {
-    /// The in-memory fake over the simulated device world (feature `sim`).
+    /// The simulator (feature `sim`): pacsys-sim's fake DPM server in-process on loopback,
+    /// reached through a `DpmBackend` over the real protocol.
     #[default]
     Fake,
     /// DPM over DPM/HTTP.

@@ -9,9 +9,9 @@ use std::time::{Duration, Instant};
 
 use base64::Engine;
 use futures::{Future, Stream, StreamExt};
-use pacsys::{Backend, Error as BackendError, Event, Reading, Status, Subscription};
+use pacsys::{Backend, Error as BackendError, ErrorKind, Event, Reading, Status, Subscription};
 use pacsys_drf::{Event as DrfEvent, ExtraKind};
-use pacsys_grpc_core::convert::{self, GENERIC_ERROR, TIMEOUT_ERROR};
+use pacsys_grpc_core::convert::{self, GENERIC_ERROR};
 use pacsys_grpc_core::proto::services::daq::{self as pdaq, daq_server::Daq, reading_reply};
 use subtle::ConstantTimeEq;
 use tokio_util::sync::{CancellationToken, WaitForCancellationFutureOwned};
@@ -213,26 +213,31 @@ fn first_denial(slots: &[Slot]) -> Option<String> {
     })
 }
 
-/// A backend failure of a whole call as a gRPC status.
+/// A backend failure of a whole call as a gRPC status, chosen by the error's kind.
 pub(crate) fn backend_status(e: &BackendError) -> tonic::Status {
-    match e {
-        BackendError::InvalidRequest { .. } => tonic::Status::invalid_argument(e.to_string()),
-        BackendError::Unsupported { .. } => tonic::Status::unimplemented(e.to_string()),
-        BackendError::Auth { .. } => tonic::Status::unauthenticated(e.to_string()),
-        BackendError::Timeout { .. } => tonic::Status::deadline_exceeded(e.to_string()),
-        BackendError::ConnectionLost { .. } | BackendError::Closed => {
-            tonic::Status::unavailable(e.to_string())
-        }
-        other => tonic::Status::internal(format!("Backend error: {other}")),
+    let message = e.to_string();
+    match e.kind() {
+        ErrorKind::InvalidRequest | ErrorKind::ReadOnly => tonic::Status::invalid_argument(message),
+        ErrorKind::Unsupported => tonic::Status::unimplemented(message),
+        ErrorKind::Auth => tonic::Status::unauthenticated(message),
+        ErrorKind::Timeout => tonic::Status::deadline_exceeded(message),
+        ErrorKind::ConnectionLost
+        | ErrorKind::Closed
+        | ErrorKind::Refused
+        | ErrorKind::Http
+        | ErrorKind::PoolExhausted
+        | ErrorKind::ListFailed => tonic::Status::unavailable(message),
+        _ => tonic::Status::internal(format!("Backend error: {message}")),
     }
 }
 
-/// A failed slot of a backend batch as an ACNET status and message.
+/// A failed slot of a backend batch as an ACNET status and message: the status the server
+/// sent (a device error or a refused setting) with no message, else the reference's
+/// timeout or generic status with the error's message.
 fn slot_status(e: &BackendError) -> (Status, String) {
-    match e {
-        BackendError::Device { status, .. } => (*status, String::new()),
-        BackendError::Timeout { .. } => (TIMEOUT_ERROR, e.to_string()),
-        other => (GENERIC_ERROR, other.to_string()),
+    match e.status() {
+        Some(status) => (status, String::new()),
+        None => (e.reported_status(), e.to_string()),
     }
 }
 

@@ -343,6 +343,20 @@ impl Error {
         self
     }
 
+    /// The same error, naming the server's address unless one is already set.
+    pub fn or_server(mut self, addr: &str) -> Error {
+        if self.0.server.is_none() {
+            self.0.server = Some(addr.to_owned());
+        }
+        self
+    }
+
+    /// The same error, saying how long was waited unless that is already known.
+    pub fn or_elapsed(mut self, elapsed: Duration) -> Error {
+        self.0.elapsed.get_or_insert(elapsed);
+        self
+    }
+
     /// The same error, about `drf` (as the caller wrote it). An empty string means "the
     /// whole call".
     pub fn with_drf(mut self, drf: impl Into<String>) -> Error {

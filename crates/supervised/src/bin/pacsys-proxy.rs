@@ -97,7 +97,22 @@ async fn run(args: Args) -> Result<(), ProxyError> {
         BackendConfig::Fake => {
             #[cfg(feature = "sim")]
             {
-                serve(Arc::new(pacsys_testing::FakeBackend::new()), &config).await
+                // The simulator's fake DPM server in-process on loopback, reached over the
+                // real protocol. It takes settings without Kerberos: the proxy's policies
+                // and token are what guard this twin.
+                let sim = pacsys_sim::FakeDpmServer::builder()
+                    .insecure_settings(true)
+                    .start()
+                    .await
+                    .map_err(|e| ProxyError::Serve(format!("cannot start the simulator: {e}")))?;
+                let backend = DpmBackend::builder()
+                    .host("127.0.0.1")
+                    .port(sim.port())
+                    .env(Default::default())
+                    .build()?;
+                let served = serve(Arc::new(backend), &config).await;
+                sim.shutdown().await;
+                served
             }
             #[cfg(not(feature = "sim"))]
             {

@@ -44,13 +44,14 @@ use std::time::{Duration, SystemTime};
 use pacsys::subscription::Registry;
 use pacsys::{Backend, Capabilities, Error, Subscription, WriteResult};
 use pacsys_drf::{Event as DrfEvent, Request};
+use pacsys_types::plan::ReadPlan;
 use pacsys_types::{DeviceMeta, DropPolicy, Event, EventQueue, Reading, Status, Value};
 
-use crate::world::SimWorld;
+use pacsys_sim::world::SimWorld;
 
 use key::Matcher;
 pub use key::{drf_key, write_key};
-use shared::{Preset, Shared, State, Subs, WritePreset, invalid, lock};
+use shared::{Preset, Shared, State, Subs, WritePreset, in_memory, lock};
 use stream::{Entry, Every, Feed, SubDrf, SubStream};
 
 /// The default total timeout [`FakeBackend`] reports (it never waits, so it is never hit).
@@ -87,13 +88,15 @@ pub const DEFAULT_PRINCIPAL: &str = "test-user@FNAL.GOV";
 /// ```
 /// use std::time::Duration;
 /// use pacsys::Backend;
-/// use pacsys_testing::{FakeBackend, SimWorld};
+/// use pacsys_sim::SimWorld;
+/// use pacsys_testing::FakeBackend;
 ///
 /// let fake = FakeBackend::builder()
 ///     .world(SimWorld::new())
 ///     .timeout(Duration::from_secs(1))
 ///     .buffer(100)
 ///     .principal(None)
+///     .role(Some("testing".into()))
 ///     .build();
 /// assert_eq!(fake.timeout(), Duration::from_secs(1));
 /// assert_eq!(fake.principal().unwrap(), None);
@@ -104,6 +107,7 @@ pub struct FakeBackendBuilder {
     timeout: Duration,
     buffer: usize,
     principal: Option<String>,
+    role: Option<String>,
 }
 
 impl Default for FakeBackendBuilder {
@@ -113,6 +117,7 @@ impl Default for FakeBackendBuilder {
             timeout: DEFAULT_TIMEOUT,
             buffer: DEFAULT_BUFFER,
             principal: Some(DEFAULT_PRINCIPAL.to_owned()),
+            role: None,
         }
     }
 }
@@ -122,7 +127,8 @@ impl FakeBackendBuilder {
     /// clone of the same `SimWorld` given to a fake server sees the same devices.
     ///
     /// ```
-    /// use pacsys_testing::{FakeBackend, SimWorld};
+    /// use pacsys_sim::SimWorld;
+    /// use pacsys_testing::FakeBackend;
     ///
     /// let world = SimWorld::new();
     /// let fake = FakeBackend::builder().world(world.clone()).build();
@@ -178,6 +184,27 @@ impl FakeBackendBuilder {
         self
     }
 
+    /// The role settings are made with (default none), as a DPM backend's `role`: a
+    /// refused setting reports it ([`pacsys::Error::role`]).
+    ///
+    /// ```
+    /// use pacsys::{Backend, ErrorKind, Status, Value};
+    /// use pacsys_testing::FakeBackend;
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// let fake = FakeBackend::builder().role(Some("testing".into())).build();
+    /// fake.set_write_result("G:AMANDA", Status::DPM_PRIV);
+    /// let e = fake.write("G:AMANDA", Value::Scalar(1.0), None).await.unwrap_err();
+    /// assert_eq!(e.kind(), ErrorKind::SettingRejected);
+    /// assert_eq!(e.role(), Some("testing"));
+    /// # }
+    /// ```
+    pub fn role(mut self, role: Option<String>) -> Self {
+        self.role = role;
+        self
+    }
+
     /// Builds the backend.
     ///
     /// ```
@@ -191,6 +218,7 @@ impl FakeBackendBuilder {
                 timeout: self.timeout,
                 buffer: self.buffer,
                 principal: self.principal,
+                role: self.role,
                 state: Mutex::new(State::default()),
                 subs: Mutex::new(Subs::default()),
                 registry: Registry::new(),
@@ -209,17 +237,27 @@ impl FakeBackendBuilder {
 /// a tokio runtime with its timer (as every async test has); everything else is plain
 /// memory.
 ///
-/// Reads (`get_many`, `get`, `read`) answer as the fake DPM server does: one-shot, whatever
-/// the event (`@N` gives [`Error::Unsupported`], a state event DPM_NOT_YET as a device
-/// error), an unknown device DPM_NO_SUCH_DEVICE, a DRF that does not parse
-/// [`Error::InvalidRequest`], each in its own slot; logger sources (`<-LOGGER:start:end`,
+/// Reads (`get_many`, `get`, `read`) are planned as the cores plan them
+/// ([`ReadPlan`]: a DRF that does not parse is [`ErrorKind::InvalidRequest`], a one-shot
+/// `@N` read [`ErrorKind::Unsupported`]) and answer as the fake DPM server does: one-shot,
+/// whatever the event (a state event DPM_NOT_YET as a device error), an unknown device
+/// DPM_NO_SUCH_DEVICE, each in its own slot; logger sources (`<-LOGGER:start:end`,
 /// `<-LOGGERDURATION:ms`) give the world's history as a [`Value::TimedArray`]. Presets
 /// ([`FakeBackend::set_reading`], ...) win over the world. Timeouts are ignored: nothing
-/// waits.
+/// waits. Errors the fake makes carry [`Transport::InMemory`](pacsys::Transport::InMemory).
 ///
-/// Settings are retargeted as the real backends do (READING becomes SETTING, STATUS becomes
-/// CONTROL) and applied to the world; the result carries the caller's DRF. Values and
-/// properties the DPM backend cannot write give the same [`Error::Unsupported`].
+/// Settings are checked against the one writability table the cores use
+/// ([`WritePlan`](pacsys_types::plan::WritePlan): a DESCRIPTION write is
+/// [`ErrorKind::ReadOnly`], a whole alarm block [`ErrorKind::Unsupported`]), retargeted as
+/// the real backends do (READING becomes SETTING, STATUS becomes CONTROL) and applied to the
+/// world; the result carries the caller's DRF. A setting the world refuses (out of range, a
+/// read-only device) is [`ErrorKind::SettingRejected`] with the status and the
+/// [role](FakeBackendBuilder::role).
+///
+/// [`ErrorKind::InvalidRequest`]: pacsys::ErrorKind::InvalidRequest
+/// [`ErrorKind::Unsupported`]: pacsys::ErrorKind::Unsupported
+/// [`ErrorKind::ReadOnly`]: pacsys::ErrorKind::ReadOnly
+/// [`ErrorKind::SettingRejected`]: pacsys::ErrorKind::SettingRejected
 ///
 /// ```
 /// use pacsys::{Backend, Value};
@@ -262,7 +300,8 @@ impl FakeBackend {
     /// A fake over `world`.
     ///
     /// ```
-    /// use pacsys_testing::{FakeBackend, SimWorld};
+    /// use pacsys_sim::SimWorld;
+    /// use pacsys_testing::FakeBackend;
     ///
     /// let world = SimWorld::default_table();
     /// let fake = FakeBackend::with_world(world.clone());
@@ -369,19 +408,21 @@ impl FakeBackend {
         self.preset(drf, Preset::Reading(reading));
     }
 
-    /// Presets a device error: reads of `drf` give [`Error::Device`] with `status` (the same
-    /// status from `get` and `read`), and periodic subscriptions an [`Event::Error`].
-    /// Replaces a reading preset for the same key.
+    /// Presets a device error: reads of `drf` give an
+    /// [`ErrorKind::Device`](pacsys::ErrorKind::Device) error with `status` (the same status
+    /// from `get` and `read`), and periodic subscriptions an [`Event::Error`]. Replaces a
+    /// reading preset for the same key.
     ///
     /// ```
-    /// use pacsys::{Backend, Error, Status};
+    /// use pacsys::{Backend, Error, Status, Transport};
     ///
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() {
     /// let fake = pacsys_testing::FakeBackend::new();
     /// fake.set_error("M:OUTTMP", Status::new(14, -82));
     /// let e = fake.get("M:OUTTMP", None).await.unwrap_err();
-    /// assert_eq!(e, Error::Device { drf: "M:OUTTMP".into(), status: Status::new(14, -82) });
+    /// let want = Error::device("M:OUTTMP", Status::new(14, -82)).with_transport(Transport::InMemory);
+    /// assert_eq!(e, want);
     /// # }
     /// ```
     pub fn set_error(&self, drf: &str, status: Status) {
@@ -397,7 +438,7 @@ impl FakeBackend {
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() {
     /// let fake = pacsys_testing::FakeBackend::new();
-    /// fake.set_read_failure("M:OUTTMP", Error::Timeout { context: "reading".into() });
+    /// fake.set_read_failure("M:OUTTMP", Error::timeout("reading M:OUTTMP"));
     /// assert!(fake.read("M:OUTTMP", None).await.unwrap_err().is_retryable());
     /// # }
     /// ```
@@ -428,17 +469,19 @@ impl FakeBackend {
 
     /// Presets the outcome of settings of `drf`, keyed by [`write_key`] (so `M:OUTTMP`,
     /// `M:OUTTMP.SETTING` and `M_OUTTMP` are one key). An error status (negative error code)
-    /// refuses them with [`Error::Device`] and leaves the world unchanged; a success or
-    /// warning status applies them and is returned in the [`WriteResult`].
+    /// refuses them with an [`ErrorKind::SettingRejected`](pacsys::ErrorKind::SettingRejected)
+    /// error (with the [role](FakeBackendBuilder::role)) and leaves the world unchanged; a
+    /// success or warning status applies them and is returned in the [`WriteResult`].
     ///
     /// ```
-    /// use pacsys::{Backend, Status, Value};
+    /// use pacsys::{Backend, ErrorKind, Status, Value};
     ///
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() {
     /// let fake = pacsys_testing::FakeBackend::new();
     /// fake.set_write_result("G:AMANDA", Status::new(17, -17));
     /// let e = fake.write("G:AMANDA.SETTING", Value::Scalar(1.0), None).await.unwrap_err();
+    /// assert_eq!(e.kind(), ErrorKind::SettingRejected);
     /// assert_eq!(e.status(), Some(Status::new(17, -17)));
     /// assert_eq!(fake.read("G:AMANDA", None).await, Ok(Value::Scalar(42.0)));
     /// fake.set_write_result("G:AMANDA", Status::new(17, 1));
@@ -452,8 +495,9 @@ impl FakeBackend {
             .insert(write_key(drf), WritePreset::Status(status));
     }
 
-    /// Presets any failure for settings of `drf` (for example [`Error::OutcomeUnknown`]),
-    /// returned verbatim; the world is unchanged. Keyed by [`write_key`].
+    /// Presets any failure for settings of `drf` (for example an
+    /// [`ErrorKind::OutcomeUnknown`](pacsys::ErrorKind::OutcomeUnknown) error), returned
+    /// verbatim; the world is unchanged. Keyed by [`write_key`].
     ///
     /// ```
     /// use pacsys::{Backend, Error, Value};
@@ -461,7 +505,7 @@ impl FakeBackend {
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() {
     /// let fake = pacsys_testing::FakeBackend::new();
-    /// let lost = Error::OutcomeUnknown { drf: "G:AMANDA".into(), reason: "connection lost".into() };
+    /// let lost = Error::outcome_unknown("G:AMANDA", "connection lost");
     /// fake.set_write_failure("G:AMANDA", lost.clone());
     /// assert_eq!(fake.write("G:AMANDA", Value::Scalar(1.0), None).await, Err(lost));
     /// # }
@@ -755,11 +799,12 @@ impl FakeBackend {
                 on_change: !p.continuous(),
                 immediate: p.immediate(),
             };
-            let runtime =
-                tokio::runtime::Handle::try_current().map_err(|_| Error::Unsupported {
-                    drf: sub.drf.to_string(),
-                    reason: "periodic subscriptions of FakeBackend need a tokio runtime".into(),
-                })?;
+            let runtime = tokio::runtime::Handle::try_current().map_err(|_| {
+                in_memory(Error::unsupported(
+                    &*sub.drf,
+                    "periodic subscriptions of FakeBackend need a tokio runtime",
+                ))
+            })?;
             tasks.push(runtime.spawn(stream::periodic(feed.clone(), index, every)));
         }
         Ok(tasks)
@@ -773,7 +818,7 @@ impl Backend for FakeBackend {
         _timeout: Option<Duration>,
     ) -> Vec<Result<Reading, Error>> {
         if self.shared.is_closed() {
-            return drfs.iter().map(|_| Err(Error::Closed)).collect();
+            return drfs.iter().map(|_| Err(closed())).collect();
         }
         drfs.iter()
             .map(|d| self.shared.read_one(d.as_ref()))
@@ -786,7 +831,7 @@ impl Backend for FakeBackend {
         _timeout: Option<Duration>,
     ) -> Vec<Result<WriteResult, Error>> {
         if self.shared.is_closed() {
-            return settings.iter().map(|_| Err(Error::Closed)).collect();
+            return settings.iter().map(|_| Err(closed())).collect();
         }
         settings
             .iter()
@@ -799,22 +844,22 @@ impl Backend for FakeBackend {
     /// other event (`@e`, `@s`, none, `@N`) only what tests emit.
     async fn subscribe<S: AsRef<str> + Sync>(&self, drfs: &[S]) -> Result<Subscription, Error> {
         if self.shared.is_closed() {
-            return Err(Error::Closed);
+            return Err(closed());
         }
         if drfs.is_empty() {
-            return Err(Error::InvalidRequest {
-                drf: String::new(),
-                detail: "a subscription needs at least one DRF".into(),
-            });
+            return Err(in_memory(Error::invalid_request(
+                "",
+                "a subscription needs at least one DRF",
+            )));
         }
         let mut parsed = Vec::with_capacity(drfs.len());
         for d in drfs {
-            let drf = d.as_ref();
-            let request = Request::parse(drf).map_err(|e| invalid(drf, &e))?;
+            // Planned as the cores plan a stream: every DRF must parse; `@N` is allowed.
+            let plan = ReadPlan::for_stream(d.as_ref()).map_err(in_memory)?;
             parsed.push(SubDrf {
-                drf: Arc::from(drf),
-                matcher: Matcher::of(&request),
-                request,
+                drf: Arc::clone(plan.drf_arc()),
+                matcher: Matcher::of(plan.request()),
+                request: plan.request().clone(),
             });
         }
         let drfs: Arc<[SubDrf]> = parsed.into();
@@ -880,10 +925,16 @@ impl Backend for FakeBackend {
         Ok(self.shared.principal.clone())
     }
 
-    /// Ends every subscription and makes later calls give [`Error::Closed`]. Presets,
+    /// Ends every subscription and makes later calls give an
+    /// [`ErrorKind::Closed`](pacsys::ErrorKind::Closed) error. Presets,
     /// history and the world stay readable. Idempotent.
     async fn close(&self) {
         self.shared.registry.close();
         self.shared.end_subscriptions();
     }
+}
+
+/// The error of every call once the backend is closed.
+fn closed() -> Error {
+    in_memory(Error::closed())
 }

@@ -6,17 +6,18 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use pacsys::subscription::Registry;
-use pacsys::{Error, WriteResult};
+use pacsys::{Error, Transport, WriteResult};
 use pacsys_drf::{Event as DrfEvent, ExtraKind, Field, Property, Request};
+use pacsys_types::plan::{ReadPlan, WritePlan, WriteValue};
 use pacsys_types::{DeviceMeta, Event, Reading, Status, TimedArray, Value};
 
-use crate::answer::{self, History, SettingData, Target};
-use crate::world::{DeviceState, Signal, SimDevice, SimWorld};
+use pacsys_sim::answer::{self, History, SettingData, Target};
+use pacsys_sim::world::{DeviceState, Signal, SimDevice, SimWorld};
 
 use super::key::{Matcher, base_key};
 use super::stream::{self, Entry};
 
-/// Statuses the fake answers with beyond [`answer::status`](crate::answer::status), as the
+/// Statuses the fake answers with beyond [`answer::status`](pacsys_sim::answer::status), as the
 /// fake DPM server does.
 mod codes {
     use pacsys_types::Status;
@@ -38,7 +39,8 @@ pub(super) enum Preset {
     },
     /// A whole reading, returned as given (with the caller's DRF).
     Reading(Reading),
-    /// A device error status ([`Error::Device`] with the caller's DRF).
+    /// A device error status (an [`ErrorKind::Device`](pacsys::ErrorKind::Device) error
+    /// with the caller's DRF).
     Status(Status),
     /// Any error, returned verbatim.
     Failure(Error),
@@ -74,6 +76,8 @@ pub(crate) struct Shared {
     pub(super) timeout: Duration,
     pub(super) buffer: usize,
     pub(super) principal: Option<String>,
+    /// The role settings are made with (reported in refusals).
+    pub(super) role: Option<String>,
     pub(super) state: Mutex<State>,
     pub(super) subs: Mutex<Subs>,
     pub(super) registry: Registry,
@@ -90,81 +94,33 @@ fn now_ms(t: SystemTime) -> i64 {
         .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
 }
 
+/// An error of this backend (its transport is [`Transport::InMemory`]).
+pub(super) fn in_memory(e: Error) -> Error {
+    e.or_transport(Transport::InMemory)
+}
+
 fn device_error(drf: &str, status: Status) -> Error {
-    Error::Device {
-        drf: drf.to_owned(),
-        status,
-    }
+    in_memory(Error::device(drf, status))
 }
 
-pub(super) fn invalid(drf: &str, e: &pacsys_drf::Error) -> Error {
-    Error::InvalidRequest {
-        drf: drf.to_owned(),
-        detail: e.to_string(),
-    }
-}
-
-/// The setting data of a value (as the DPM backend sends it), or why it cannot be written.
-fn setting_data(drf: &str, value: &Value) -> Result<SettingData, Error> {
+/// The setting data of a value [`WritePlan`] accepted (as the DPM core sends it).
+fn setting_data(drf: &str, value: &WriteValue) -> Result<SettingData, Error> {
     Ok(match value {
-        Value::Scalar(x) => SettingData::Scaled(vec![*x]),
-        Value::Array(xs) => SettingData::Scaled(xs.clone()),
-        Value::Raw(b) => SettingData::Raw(b.clone()),
-        Value::Text(s) => SettingData::Text(vec![s.clone()]),
-        Value::TextArray(s) => SettingData::Text(s.clone()),
-        other => {
-            return Err(Error::Unsupported {
-                drf: drf.to_owned(),
-                reason: format!(
-                    "a {} value cannot be written through the facade yet; write its fields (e.g. `.ANALOG.MAX`) as scalars",
-                    other.kind_name()
-                ),
-            });
+        WriteValue::Value(Value::Scalar(x)) => SettingData::Scaled(vec![*x]),
+        WriteValue::Value(Value::Array(xs)) => SettingData::Scaled(xs.clone()),
+        WriteValue::Value(Value::Raw(b)) => SettingData::Raw(b.clone()),
+        WriteValue::Value(Value::Text(s)) => SettingData::Text(vec![s.clone()]),
+        WriteValue::Value(Value::TextArray(s)) => SettingData::Text(s.clone()),
+        WriteValue::Control(c) => SettingData::Scaled(vec![f64::from(c.ordinal())]),
+        // WritePlan refuses every other kind first; kept so a new kind is refused, not
+        // faked.
+        WriteValue::Value(other) => {
+            return Err(in_memory(Error::unsupported(
+                drf,
+                format!("a {} value cannot be written", other.kind_name()),
+            )));
         }
     })
-}
-
-/// The request a setting of `drf` sends, refused as the DPM backend refuses it.
-fn write_request(drf: &str) -> Result<Request, Error> {
-    let request = Request::parse(drf).map_err(|e| invalid(drf, &e))?;
-    let unsupported = |reason: &str| Error::Unsupported {
-        drf: drf.to_owned(),
-        reason: reason.to_owned(),
-    };
-    if request.extra().is_some_and(|e| e.kind().is_historical()) {
-        return Err(unsupported(
-            "a historical (data logger) source cannot be written; remove the `<-LOGGER...` part",
-        ));
-    }
-    let w = request.for_write();
-    if w.is_acnet() {
-        match w.property() {
-            Property::Description
-            | Property::Index
-            | Property::LongName
-            | Property::AlarmListName
-            | Property::BitStatus => {
-                return Err(unsupported(
-                    "this property comes from the device database and cannot be set; write SETTING, CONTROL or an alarm field",
-                ));
-            }
-            Property::Analog | Property::Digital => match w.field() {
-                None | Some(Field::All) => {
-                    return Err(unsupported(
-                        "a whole alarm block cannot be written through settings; write one field at a time (e.g. `.ANALOG.MIN`)",
-                    ));
-                }
-                Some(Field::AlarmStatus | Field::Abort | Field::TriesNow) => {
-                    return Err(unsupported(
-                        "this alarm field is read-only; writable are MIN, MAX, NOM, MASK, ALARM_ENABLE, ABORT_INHIBIT and TRIES_NEEDED",
-                    ));
-                }
-                Some(_) => {}
-            },
-            _ => {}
-        }
-    }
-    Ok(w)
 }
 
 /// The metadata a reading of `target` carries: units only for scaled READING/SETTING data
@@ -303,36 +259,44 @@ impl Shared {
         Ok((Value::TimedArray(timed), SystemTime::now()))
     }
 
-    /// One one-shot read, recorded.
+    /// One one-shot read, recorded. Planned as every backend plans it ([`ReadPlan`]): a DRF
+    /// that does not parse and a one-shot read with the never event `@N` are refused.
     pub(super) fn read_one(&self, drf: &str) -> Result<Reading, Error> {
         lock(&self.state).reads.push(drf.to_owned());
-        let request = Request::parse(drf).map_err(|e| invalid(drf, &e))?;
-        if matches!(request.event(), DrfEvent::Never) {
-            return Err(Error::Unsupported {
-                drf: drf.to_owned(),
-                reason: "the never event `@N` produces no data, so it cannot be read; use `@I` or no event".into(),
-            });
-        }
-        self.sample(&Arc::from(drf), &request)
+        let plan = ReadPlan::new(drf).map_err(in_memory)?;
+        self.sample(plan.drf_arc(), plan.request())
     }
 
-    /// One setting, recorded.
+    /// One setting, recorded. Checked against the one writability table ([`WritePlan`]),
+    /// as both cores check it; a setting the world (or a preset) refuses is an
+    /// [`ErrorKind::SettingRejected`](pacsys::ErrorKind::SettingRejected) error with this
+    /// backend's role.
     pub(super) fn write_one(&self, drf: &str, value: &Value) -> Result<WriteResult, Error> {
         lock(&self.state)
             .writes
             .push((drf.to_owned(), value.clone()));
-        let data = setting_data(drf, value)?;
-        let request = write_request(drf)?;
+        let plan = WritePlan::new(drf, value.clone()).map_err(in_memory)?;
+        let data = setting_data(drf, plan.value())?;
+        let request =
+            Request::parse(plan.wire()).map_err(|e| in_memory(Error::invalid_drf(drf, e)))?;
         let key = base_key(&request);
         let preset = lock(&self.state).write_presets.get(&key).cloned();
+        let rejected = |s: Status| in_memory(Error::setting_rejected(drf, s, self.role.as_deref()));
         let status = match preset {
             Some(WritePreset::Failure(e)) => return Err(e),
-            Some(WritePreset::Status(s)) if s.is_error() => return Err(device_error(drf, s)),
+            Some(WritePreset::Status(s)) if s.is_error() => return Err(rejected(s)),
             Some(WritePreset::Status(s)) => s,
             None => Status::OK,
         };
-        self.apply(&request, &data)
-            .map_err(|s| device_error(drf, s))?;
+        self.apply(&request, &data).map_err(|s| {
+            // An unknown device is a device error (DPM fails it before the setting), any
+            // other refusal the setting's.
+            if s == answer::status::NO_SUCH_DEVICE {
+                device_error(drf, s)
+            } else {
+                rejected(s)
+            }
+        })?;
         Ok(WriteResult::new(drf, status))
     }
 

@@ -2,7 +2,7 @@
 //! 10,000 devices = 1,000,000 readings/s offered) and counts what arrives.
 //!
 //! ```text
-//! cargo run --release -p pacsys-testing --example fake_capacity -- [DEVICES] [SECONDS]
+//! cargo run --release -p pacsys-sim --example fake_capacity -- [DEVICES] [SECONDS]
 //! ```
 //!
 //! The client is a raw frame decoder (no pacsys client), so the figure is the server's. It
@@ -14,7 +14,7 @@ use std::time::{Duration, Instant};
 use futures::{SinkExt, StreamExt};
 use pacsys_dpm_proto::handshake::HANDSHAKE_REQUEST;
 use pacsys_dpm_proto::{AddToListRequest, ClientCodec, Reply, Request, StartListRequest};
-use pacsys_testing::FakeDpmServer;
+use pacsys_sim::FakeDpmServer;
 use tokio::io::AsyncWriteExt;
 use tokio::net::TcpStream;
 use tokio_util::codec::Framed;

@@ -9,7 +9,7 @@
 //! `kinit`); [`TestRealm::missing_programs`] says which are absent so tests can skip.
 //!
 //! ```no_run
-//! use pacsys_testing::kdc::TestRealm;
+//! use pacsys_sim::kdc::TestRealm;
 //!
 //! if let Some(missing) = TestRealm::missing_programs() {
 //!     eprintln!("skipping: {missing}");

@@ -9,7 +9,7 @@ use pacsys_dpm_proto::{
     ApplySettingsRequest, AuthenticateRequest, ClearListRequest, EnableSettingsRequest, FrameError,
     RemoveFromListRequest, Reply, ScaledSetting, Status, StopListRequest, TextSetting,
 };
-use pacsys_testing::{FakeDpmServer, Faults};
+use pacsys_sim::{FakeDpmServer, Faults};
 use support::raw::{RawClient, WAIT, raw_exchange, raw_exchange_until_frame};
 
 const PEND: Status = Status::new(17, 1);

@@ -5,11 +5,17 @@
 //! * [`server`]: [`FakeDaqServer`], its builder, token checking and counters.
 //! * [`read`]: one `Read` call's reply stream (one-shot, periodic, clock and logger
 //!   requests), as plain state polled by tonic.
-//! * [`DaqFaults`]: fault injection (drop the stream after N replies, delay, `UNAVAILABLE`).
+//! * [`faults`]: [`DaqFaults`], fault injection (drop the stream after N replies, delay,
+//!   `UNAVAILABLE`).
+//! * [`stats`]: the counters and their [`DaqStats`] snapshot.
 //!
 //! [`SimWorld`]: crate::SimWorld
 
+pub mod faults;
 pub mod read;
 pub mod server;
+pub mod stats;
 
-pub use server::{DaqFaults, DaqStats, FakeDaqServer, FakeDaqServerBuilder};
+pub use faults::DaqFaults;
+pub use server::{FakeDaqServer, FakeDaqServerBuilder};
+pub use stats::DaqStats;

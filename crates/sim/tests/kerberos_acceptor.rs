@@ -19,8 +19,8 @@ use pacsys_dpm_proto::{
     ApplySettingsRequest, AuthenticateRequest, EnableSettingsRequest, Reply, Request,
     ScaledSetting, Status,
 };
-use pacsys_testing::kdc::TestRealm;
-use pacsys_testing::{FakeDpmServer, SettingsPolicy};
+use pacsys_sim::kdc::TestRealm;
+use pacsys_sim::{FakeDpmServer, SettingsPolicy};
 use support::raw::RawClient;
 
 const REALM: &str = "ACCEPT.TEST";

@@ -133,7 +133,7 @@ impl SimDevice {
 /// A shared, cloneable handle on a table of simulated devices.
 ///
 /// ```
-/// use pacsys_testing::SimWorld;
+/// use pacsys_sim::SimWorld;
 /// use pacsys_types::Value;
 ///
 /// let world = SimWorld::default_table();

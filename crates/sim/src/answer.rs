@@ -60,7 +60,7 @@ impl Target {
     ///
     /// ```
     /// use pacsys_drf::{Field, Property, Request};
-    /// use pacsys_testing::answer::Target;
+    /// use pacsys_sim::answer::Target;
     ///
     /// let t = Target::of(&Request::parse("m_outtmp.raw[0:3]@p,1000").unwrap());
     /// assert_eq!((t.property, t.field), (Property::Setting, Some(Field::Raw)));
@@ -238,7 +238,7 @@ fn byte_span(range: pacsys_drf::ByteRange, len: usize) -> Option<(usize, usize)>
 ///
 /// ```
 /// use pacsys_drf::Request;
-/// use pacsys_testing::answer::{apply_range, status};
+/// use pacsys_sim::answer::{apply_range, status};
 /// use pacsys_types::Value;
 ///
 /// let range = |drf: &str| Request::parse(drf).unwrap().range().unwrap();
@@ -496,7 +496,7 @@ impl History {
     ///
     /// ```
     /// use pacsys_drf::Request;
-    /// use pacsys_testing::answer::{BadHistory, History};
+    /// use pacsys_sim::answer::{BadHistory, History};
     ///
     /// let h = |drf: &str| History::of(&Request::parse(drf).unwrap(), 10_000);
     /// assert_eq!(h("M:OUTTMP<-LOGGER:1000:5000"), Some(Ok(History::Window { start_ms: 1000, end_ms: 5000 })));

@@ -29,7 +29,7 @@ fn list_devices_prints_the_table_as_json_lines() {
     assert!(out.status.success());
     let text = String::from_utf8(out.stdout).expect("UTF-8");
     let lines: Vec<&str> = text.lines().collect();
-    assert_eq!(lines.len(), pacsys_testing::SimWorld::default_table().len());
+    assert_eq!(lines.len(), pacsys_sim::SimWorld::default_table().len());
     let outtmp = lines
         .iter()
         .find(|l| l.contains("\"M:OUTTMP\""))

@@ -3,7 +3,7 @@
 //!
 //! ```no_run
 //! use clap::Parser;
-//! use pacsys_testing::sim::SimOptions;
+//! use pacsys_sim::sim::SimOptions;
 //!
 //! #[derive(Parser)]
 //! struct Args {
@@ -11,7 +11,7 @@
 //!     sim: SimOptions,
 //! }
 //!
-//! # #[tokio::main] async fn main() -> Result<(), pacsys_testing::sim::SimError> {
+//! # #[tokio::main] async fn main() -> Result<(), pacsys_sim::sim::SimError> {
 //! let args = Args::parse_from(["sim", "--dpm-port", "0", "--grpc-port", "0"]);
 //! let running = args.sim.start().await?;
 //! println!("{}", running.ready_line()); // READY dpm=<p> grpc=<g>

@@ -8,7 +8,7 @@ use std::collections::HashMap;
 /// principal was granted the list's `#ROLE:` and that role allows the device.
 ///
 /// ```
-/// use pacsys_testing::SettingsPolicy;
+/// use pacsys_sim::SettingsPolicy;
 ///
 /// let policy = SettingsPolicy::new()
 ///     .grant("alice@EXAMPLE.TEST", "testing")

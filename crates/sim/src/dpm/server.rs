@@ -153,7 +153,7 @@ impl FakeDpmServerBuilder {
     /// Faults chosen per connection by its index (0 for the first accepted).
     ///
     /// ```
-    /// use pacsys_testing::{FakeDpmServer, Faults};
+    /// use pacsys_sim::{FakeDpmServer, Faults};
     ///
     /// // The first three connections are closed after 5 samples; later ones behave.
     /// let builder = FakeDpmServer::builder().fault_plan(|n| Faults {
@@ -216,7 +216,7 @@ struct Shared {
 /// ```
 /// # #[tokio::main(flavor = "current_thread")]
 /// # async fn main() -> std::io::Result<()> {
-/// use pacsys_testing::FakeDpmServer;
+/// use pacsys_sim::FakeDpmServer;
 ///
 /// let server = FakeDpmServer::builder().start().await?;
 /// assert!(server.addr().ip().is_loopback());

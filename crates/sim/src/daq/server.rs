@@ -3,8 +3,8 @@
 
 use std::io;
 use std::net::{Ipv4Addr, SocketAddr};
+use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use pacsys_grpc_core::convert::status_to_proto;
@@ -18,78 +18,14 @@ use tokio_util::sync::CancellationToken;
 use tonic::transport::server::TcpIncoming;
 use tonic::{Request, Response};
 
+use super::faults::DaqFaults;
 use super::read::{ReadStream, setting_data};
+use super::stats::{Counters, DaqStats};
 use crate::answer::{self, Target};
 use crate::world::SimWorld;
 
-/// How the fake DAQ server misbehaves on one call. The default is a well-behaved server.
-///
-/// ```
-/// use std::time::Duration;
-/// use pacsys_testing::DaqFaults;
-///
-/// let faults = DaqFaults { drop_stream_after: Some(10), ..DaqFaults::default() };
-/// assert!(faults.is_active());
-/// assert!(!DaqFaults::default().is_active());
-/// ```
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct DaqFaults {
-    /// End a `Read` stream with `UNAVAILABLE` after this many replies (as a server going
-    /// away mid-stream).
-    pub drop_stream_after: Option<u64>,
-    /// Hold each batch of replies this long before sending it.
-    pub reply_delay: Option<Duration>,
-    /// Fail the call at once with `UNAVAILABLE` (as a server that is down).
-    pub unavailable: bool,
-}
-
-impl DaqFaults {
-    /// Whether any fault is switched on.
-    pub fn is_active(&self) -> bool {
-        *self != DaqFaults::default()
-    }
-}
-
 /// Chooses the faults of each call by its index (0 for the first `Read` or `Set`).
 type DaqFaultPlan = Arc<dyn Fn(u64) -> DaqFaults + Send + Sync>;
-
-/// A snapshot of the server's counters.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-#[non_exhaustive]
-pub struct DaqStats {
-    /// `Read` calls received.
-    pub read_calls: u64,
-    /// `Set` calls received.
-    pub set_calls: u64,
-    /// Calls refused for a missing or wrong bearer token.
-    pub auth_failures: u64,
-    /// `ReadingReply` messages sent.
-    pub replies: u64,
-    /// Samples sent (inside those replies).
-    pub readings: u64,
-    /// Settings applied successfully.
-    pub settings_applied: u64,
-    /// Streams ended by the `drop_stream_after` fault.
-    pub dropped_streams: u64,
-    /// Read streams open now.
-    pub open_streams: u64,
-}
-
-/// Live counters.
-#[derive(Debug, Default)]
-pub(crate) struct Counters {
-    calls: AtomicU64,
-    read_calls: AtomicU64,
-    set_calls: AtomicU64,
-    auth_failures: AtomicU64,
-    pub(crate) replies: AtomicU64,
-    pub(crate) readings: AtomicU64,
-    settings_applied: AtomicU64,
-    pub(crate) dropped_streams: AtomicU64,
-    pub(crate) open_streams: AtomicU64,
-    read_log: Mutex<Vec<Vec<String>>>,
-    set_log: Mutex<Vec<Vec<String>>>,
-}
 
 /// Configures and starts a [`FakeDaqServer`].
 #[derive(Clone)]
@@ -159,7 +95,7 @@ impl FakeDaqServerBuilder {
     /// Faults chosen per call by its index (0 for the first call of either kind).
     ///
     /// ```
-    /// use pacsys_testing::{DaqFaults, FakeDaqServer};
+    /// use pacsys_sim::{DaqFaults, FakeDaqServer};
     ///
     /// // The first call's stream is cut after 5 replies; later calls behave.
     /// let builder = FakeDaqServer::builder().fault_plan(|n| DaqFaults {
@@ -221,7 +157,7 @@ impl FakeDaqServerBuilder {
 /// ```
 /// # #[tokio::main(flavor = "current_thread")]
 /// # async fn main() -> std::io::Result<()> {
-/// use pacsys_testing::FakeDaqServer;
+/// use pacsys_sim::FakeDaqServer;
 ///
 /// let server = FakeDaqServer::builder().token("secret").start().await?;
 /// assert!(server.addr().ip().is_loopback());

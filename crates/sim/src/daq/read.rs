@@ -17,7 +17,8 @@ use pacsys_grpc_core::proto::services::daq::{self as pdaq, reading_reply};
 use pacsys_types::{Reading, Status, Value};
 use tokio::time::{Instant, Sleep};
 
-use super::server::{Counters, DaqFaults};
+use super::faults::DaqFaults;
+use super::stats::Counters;
 use crate::answer::{self, History, Target};
 use crate::dpm::list::clock_period;
 use crate::world::{SimDevice, SimWorld};

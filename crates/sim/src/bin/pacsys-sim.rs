@@ -10,8 +10,8 @@
 use std::process::ExitCode;
 
 use clap::Parser;
-use pacsys_testing::SimWorld;
-use pacsys_testing::sim::SimOptions;
+use pacsys_sim::SimWorld;
+use pacsys_sim::sim::SimOptions;
 
 /// Serve simulated ACNET devices over the DPM/HTTP protocol on 127.0.0.1.
 #[derive(Debug, Parser)]

@@ -8,7 +8,7 @@ use std::time::Duration;
 /// How one connection misbehaves. The default is a well-behaved server.
 ///
 /// ```
-/// use pacsys_testing::Faults;
+/// use pacsys_sim::Faults;
 /// use std::time::Duration;
 ///
 /// // Split every frame into random writes of 1..=7 bytes and close after 10 samples.
