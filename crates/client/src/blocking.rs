@@ -41,6 +41,8 @@ use futures::StreamExt;
 use pacsys_types::{Event, Reading, Value};
 use tokio::runtime::Runtime;
 
+
+use crate::runtime::private_runtime;
 use crate::{Backend, Capabilities, Error, WriteResult};
 
 /// The slack added to a call's timeout before the wrapper gives up on it.
@@ -73,23 +75,6 @@ impl RuntimeGuard {
             None => Err(Error::closed()),
         }
     }
-}
-
-/// A runtime of the crate's own (one worker thread named `pacsys-<who>`, timers and I/O),
-/// for the blocking client and the process-wide default backend.
-pub(crate) fn private_runtime(who: &'static str) -> Result<Runtime, Error> {
-    tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(1)
-        .thread_name(format!("pacsys-{who}"))
-        .enable_all()
-        .build()
-        .map_err(|e| {
-            Error::new(
-                crate::ErrorKind::Unsupported,
-                format!("cannot start the private tokio runtime of pacsys-{who}: {e}"),
-            )
-            .with_source(e)
-        })
 }
 
 /// A blocking client over any [`Backend`].

@@ -40,7 +40,7 @@ fn runtime() -> Result<&'static Runtime, Error> {
     if let Some(rt) = RUNTIME.get() {
         return Ok(rt);
     }
-    let rt = crate::blocking::private_runtime("global")?;
+    let rt = crate::runtime::private_runtime("global")?;
     // Another thread may have won the race; its runtime is used and ours is dropped here,
     // outside any runtime (this function is never called from the private runtime's
     // own threads before RUNTIME is set).

@@ -91,6 +91,7 @@ pub mod error;
 mod global;
 pub mod grpc;
 pub mod observe;
+mod runtime;
 pub mod subscription;
 mod verify;
 mod write;

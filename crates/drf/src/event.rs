@@ -6,7 +6,7 @@ use nom::Parser;
 use nom::bytes::complete::{take_while, take_while1};
 use nom::character::complete::char;
 
-use crate::parse::byte_if;
+use crate::byte_parsers::byte_if;
 use nom::combinator::{eof, opt};
 use nom::sequence::preceded;
 

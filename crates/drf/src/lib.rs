@@ -66,6 +66,7 @@
 
 mod ascii;
 mod buffer;
+mod byte_parsers;
 mod canonical;
 mod device;
 mod error;

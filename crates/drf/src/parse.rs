@@ -10,6 +10,7 @@ use nom::combinator::recognize;
 use nom::sequence::{preceded, terminated};
 
 use crate::buffer::TextBuf;
+use crate::byte_parsers::byte_if;
 use crate::device::{MAX_NAME_CHARS, is_near_miss, name_run};
 use crate::error::Error;
 use crate::event::{EventRepr, parse_event_text};
@@ -21,20 +22,6 @@ use crate::request::Request;
 use crate::span::Span;
 
 type PResult<'a, O> = nom::IResult<&'a [u8], O, ()>;
-
-/// A nom parser taking one byte that satisfies `pred`.
-#[inline]
-pub(crate) fn byte_if<'a, E: nom::error::ParseError<&'a [u8]>>(
-    pred: impl Fn(u8) -> bool,
-) -> impl Fn(&'a [u8]) -> nom::IResult<&'a [u8], u8, E> {
-    move |i: &'a [u8]| match i.split_first() {
-        Some((&b, rest)) if pred(b) => Ok((rest, b)),
-        _ => Err(nom::Err::Error(E::from_error_kind(
-            i,
-            nom::error::ErrorKind::Satisfy,
-        ))),
-    }
-}
 
 #[inline]
 const fn is_word(b: u8) -> bool {
@@ -426,4 +413,20 @@ fn build_lenient(
         extra,
         [tail.t1, tail.t2],
     ))
+}
+
+impl Request {
+    /// Parses a DRF3 request string (spec sections 1-9 and the project decisions).
+    ///
+    /// ```
+    /// use pacsys_drf::Request;
+    ///
+    /// let req = Request::parse("M:OUTTMP@p,1000")?;
+    /// assert_eq!(req.to_string(), "M:OUTTMP.READING@p,1000");
+    /// assert_eq!(Request::parse("M:OUTTMP.FOO.RAW").unwrap_err().category(), "property");
+    /// # Ok::<(), pacsys_drf::Error>(())
+    /// ```
+    pub fn parse(input: &str) -> Result<Request, Error> {
+        parse_request(input)
+    }
 }

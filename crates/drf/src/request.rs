@@ -80,20 +80,6 @@ impl Request {
         }
     }
 
-    /// Parses a DRF3 request string (spec sections 1-9 and the project decisions).
-    ///
-    /// ```
-    /// use pacsys_drf::Request;
-    ///
-    /// let req = Request::parse("M:OUTTMP@p,1000")?;
-    /// assert_eq!(req.to_string(), "M:OUTTMP.READING@p,1000");
-    /// assert_eq!(Request::parse("M:OUTTMP.FOO.RAW").unwrap_err().category(), "property");
-    /// # Ok::<(), pacsys_drf::Error>(())
-    /// ```
-    pub fn parse(input: &str) -> Result<Request, Error> {
-        crate::parse::parse_request(input)
-    }
-
     /// The device name: for ACNET requests the canonical name (uppercased, qualifier
     /// replaced by `:`), otherwise the lenient device verbatim (spec 13.1).
     ///
