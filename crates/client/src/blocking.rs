@@ -41,7 +41,6 @@ use futures::StreamExt;
 use pacsys_types::{Event, Reading, Value};
 use tokio::runtime::Runtime;
 
-
 use crate::runtime::private_runtime;
 use crate::{Backend, Capabilities, Error, WriteResult};
 
