@@ -296,6 +296,37 @@ fn put_writes_verifies_and_reports_failures() {
 }
 
 #[test]
+fn a_peers_garbage_frame_is_the_codecs_protocol_error() {
+    // The simulator sends a frame that is no DPM message after the first data reply: the
+    // second device's slot reports the codec's finding (what, where), not "connection lost".
+    let sim = sim_with(&["--garbage-after-data", "1"]);
+    let r = run(pacsys(&[
+        "--host",
+        "127.0.0.1",
+        "--port",
+        &sim.dpm,
+        "--timeout",
+        "5",
+        "get",
+        "M:OUTTMP",
+        "G:AMANDA",
+        "-f",
+        "json",
+    ]));
+    assert_eq!(r.code, Some(1), "{r:?}");
+    let objs = json_lines(&r.stdout);
+    assert_eq!(objs.len(), 2, "{r:?}");
+    assert_eq!(objs[0]["value"], 72.5, "{r:?}");
+    let e = &objs[1]["error"];
+    assert_eq!(e["kind"], "protocol", "{r:?}");
+    assert_eq!(e["transport"], "dpm", "{r:?}");
+    assert_eq!(e["server"], format!("127.0.0.1:{}", sim.dpm), "{r:?}");
+    let message = e["message"].as_str().unwrap_or_default();
+    assert!(message.contains("at byte 0"), "{r:?}");
+    assert!(!message.contains("connection lost"), "{r:?}");
+}
+
+#[test]
 fn a_refused_setting_keeps_its_role_in_json() {
     // Without --insecure-settings the simulator refuses settings from unauthenticated
     // lists with DPM_PRIV; the refusal reaches the JSON with its kind and the role sent.
