@@ -30,6 +30,8 @@ pub mod status {
     pub const RANGE: Status = Status::new(14, -58);
     /// Operation not supported by the device.
     pub const NOT_SUPPORTED: Status = Status::new(14, -69);
+    /// The data source (a logger extra) is not valid.
+    pub const INVALID_DATASOURCE: Status = Status::new(17, -42);
 }
 
 /// The data of one setting record, as a client sends it.
@@ -558,5 +560,65 @@ mod history_tests {
         assert_eq!(of("M:OUTTMP<-LOGGER:1000", 0), Some(Err(BadHistory)));
         assert_eq!(of("M:OUTTMP<-LOGGER:a:b", 0), Some(Err(BadHistory)));
         assert_eq!(of("M:OUTTMP<-LOGGERSINGLE:", 0), Some(Err(BadHistory)));
+    }
+}
+
+/// What the world's log holds for a historical request: the one step every fake takes
+/// before shaping the answer for its protocol.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Logged {
+    /// `<-LOGGERSINGLE`: the value logged at `at_ms` (ms since the epoch).
+    Single {
+        /// The value (whole, without the request's range).
+        value: Value,
+        /// When it was logged, ms since the epoch.
+        at_ms: i64,
+    },
+    /// `<-LOGGER` / `<-LOGGERDURATION`: every logged point of the window, as (microseconds
+    /// since the epoch, value).
+    Points(Vec<(i64, Value)>),
+}
+
+/// Looks `request`'s logger extra up in `world`'s log for `device` (`target` says what is
+/// read), with `wall_ms` as "now". A missing or bad logger extra is
+/// [`status::INVALID_DATASOURCE`]; a target the device cannot answer gives its status.
+///
+/// ```
+/// use pacsys_drf::Request;
+/// use pacsys_sim::SimWorld;
+/// use pacsys_sim::answer::{Logged, Target, logged};
+///
+/// let world = SimWorld::default_table();
+/// let device = world.device("M:OUTTMP").unwrap();
+/// let request = Request::parse("M:OUTTMP<-LOGGER:0:60000").unwrap();
+/// let target = Target::of(&request);
+/// match logged(&world, &device, &request, target, 120_000) {
+///     Ok(Logged::Points(points)) => assert!(!points.is_empty()),
+///     other => panic!("{other:?}"),
+/// }
+/// ```
+pub fn logged(
+    world: &crate::SimWorld,
+    device: &SimDevice,
+    request: &Request,
+    target: Target,
+    wall_ms: i64,
+) -> Result<Logged, Status> {
+    match History::of(request, wall_ms) {
+        Some(Ok(History::Window { start_ms, end_ms })) => {
+            Ok(Logged::Points(world.history(device, start_ms, end_ms)))
+        }
+        Some(Ok(History::Single { at_ms })) => {
+            let value = read(
+                device,
+                Target {
+                    range: None,
+                    ..target
+                },
+                at_ms,
+            )?;
+            Ok(Logged::Single { value, at_ms })
+        }
+        Some(Err(_)) | None => Err(status::INVALID_DATASOURCE),
     }
 }

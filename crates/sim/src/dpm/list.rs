@@ -16,7 +16,7 @@ use pacsys_drf::{Event, ExtraKind, Property};
 use pacsys_types::{Status, Value};
 
 use super::auth::SettingsPolicy;
-use crate::answer::{self, History, SettingData, Target};
+use crate::answer::{self, Logged, SettingData, Target};
 use crate::world::{SimDevice, SimWorld};
 
 /// DPM statuses the list answers with.
@@ -390,24 +390,15 @@ impl FakeList {
         now: Instant,
     ) -> Result<Vec<Reply>, Option<Status>> {
         let wall = self.wall_ms(now);
-        let (start, end) = match History::of(request, wall) {
-            Some(Ok(History::Window { start_ms, end_ms })) => (start_ms, end_ms),
-            Some(Ok(History::Single { at_ms })) => {
-                // LOGGERSINGLE: one ordinary reply with the logged point at that time.
-                let value = answer::read(
-                    device,
-                    Target {
-                        range: None,
-                        ..target_of(request)
-                    },
-                    at_ms,
-                )
-                .map_err(Some)?;
+        let points = match answer::logged(&self.world, device, request, target_of(request), wall)
+            .map_err(Some)?
+        {
+            // LOGGERSINGLE: one ordinary reply with the logged point at that time.
+            Logged::Single { value, at_ms } => {
                 return Ok(vec![data_reply(ref_id, at_ms, 0, &value)]);
             }
-            Some(Err(_)) | None => return Err(Some(codes::INVALID_DATASOURCE)),
+            Logged::Points(points) => points,
         };
-        let points = self.world.history(device, start, end);
         let is_array = matches!(device.state().reading.at(wall), Value::Array(_));
         let mut replies = Vec::new();
         if is_array {

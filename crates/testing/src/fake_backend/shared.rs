@@ -11,7 +11,7 @@ use pacsys_drf::{Event as DrfEvent, ExtraKind, Field, Property, Request};
 use pacsys_types::plan::{ReadPlan, WritePlan, WriteValue};
 use pacsys_types::{DeviceMeta, Event, Reading, Status, TimedArray, Value};
 
-use pacsys_sim::answer::{self, History, SettingData, Target};
+use pacsys_sim::answer::{self, Logged, SettingData, Target};
 use pacsys_sim::world::{DeviceState, Signal, SimDevice, SimWorld};
 
 use super::key::{Matcher, base_key};
@@ -220,23 +220,13 @@ impl Shared {
         target: Target,
         wall: i64,
     ) -> Result<(Value, SystemTime), Status> {
-        let (start, end) = match History::of(request, wall) {
-            Some(Ok(History::Window { start_ms, end_ms })) => (start_ms, end_ms),
-            Some(Ok(History::Single { at_ms })) => {
-                let value = answer::read(
-                    device,
-                    Target {
-                        range: None,
-                        ..target
-                    },
-                    at_ms,
-                )?;
+        let points = match answer::logged(&self.world, device, request, target, wall)? {
+            Logged::Single { value, at_ms } => {
                 let time = pacsys_types::reading::time_from_millis(at_ms).unwrap_or(UNIX_EPOCH);
                 return Ok((value, time));
             }
-            Some(Err(_)) | None => return Err(codes::INVALID_DATASOURCE),
+            Logged::Points(points) => points,
         };
-        let points = self.world.history(device, start, end);
         if points.is_empty() {
             return Err(codes::DAE_NO_DATA);
         }
