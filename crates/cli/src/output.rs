@@ -388,7 +388,7 @@ pub fn status_label(s: Status) -> String {
 
 /// The error as a JSON object, read from the error's fields (never from its text):
 ///
-/// * `kind`: the [`ErrorKind`](pacsys::ErrorKind) name (`device`, `setting_rejected`,
+/// * `kind`: the [`ErrorKind`] name (`device`, `setting_rejected`,
 ///   `timeout`, `protocol`, ...);
 /// * `facility`, `code`, `name`: the ACNET status when there is one (`name` is the status
 ///   name); otherwise `null`, `null` and the kind in upper case (`TIMEOUT`);
@@ -433,7 +433,7 @@ pub fn error_json(e: &Error) -> Json {
 }
 
 /// The kind of a failure in upper case (`TIMEOUT`, `CONNECTION_LOST`, `SETTING_REJECTED`):
-/// the [`ErrorKind`](pacsys::ErrorKind) name, never a re-classification of the message.
+/// the [`ErrorKind`] name, never a re-classification of the message.
 ///
 /// ```
 /// assert_eq!(pacsys_cli::output::error_kind(&pacsys::Error::timeout("x")), "TIMEOUT");

@@ -330,7 +330,7 @@ impl DpmClient {
     /// input order.
     ///
     /// * Each DRF is prepared for writing (spec 6.7): READING becomes SETTING, STATUS becomes
-    ///   CONTROL, the event becomes `@N`; [`SettingValue::Control`] targets CONTROL. A DRF
+    ///   CONTROL, the event becomes `@N`; a control command ([`WriteValue::Control`]) targets CONTROL. A DRF
     ///   that does not parse gives [`ErrorKind::InvalidRequest`](crate::ErrorKind::InvalidRequest), a read-only target
     ///   (`<-LOGGER`, DESCRIPTION, a whole alarm block, ...) [`ErrorKind::ReadOnly`](crate::ErrorKind::ReadOnly); neither is
     ///   sent nor fails the others.

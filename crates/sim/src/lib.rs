@@ -34,7 +34,7 @@
 //! * `sim` (default): the `pacsys-sim` binary and [`sim::SimOptions`] (clap).
 //! * `kerberos`: the fake DPM server's real GSS-API acceptor (needs libkrb5-dev); turns on
 //!   `kdc`.
-//! * `kdc`: [`kdc::TestRealm`], a throwaway MIT realm on loopback, for Kerberos tests.
+//! * `kdc`: `kdc::TestRealm`, a throwaway MIT realm on loopback, for Kerberos tests.
 #![deny(missing_docs)]
 #![forbid(unsafe_code)]
 

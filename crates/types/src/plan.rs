@@ -9,8 +9,8 @@
 //!   written; the [`Answer`] says when a read is complete;
 //! * one writability table: historical sources, the device-database properties
 //!   (DESCRIPTION, INDEX, LONG_NAME, ALARM_LIST_NAME, BIT_STATUS) and the read-only alarm
-//!   fields are [`ErrorKind::ReadOnly`]; whole alarm blocks, basic-status values and timed
-//!   arrays are [`ErrorKind::Unsupported`];
+//!   fields are [`ErrorKind::ReadOnly`](crate::ErrorKind::ReadOnly); whole alarm blocks, basic-status values and timed
+//!   arrays are [`ErrorKind::Unsupported`](crate::ErrorKind::Unsupported);
 //! * a setting is retargeted (READING to SETTING, STATUS to CONTROL) with the never event,
 //!   and a control command goes to the device's CONTROL property.
 //!

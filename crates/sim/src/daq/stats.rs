@@ -1,4 +1,4 @@
-//! The fake DAQ server's counters: live [`Counters`] and their [`DaqStats`] snapshot.
+//! The fake DAQ server's counters: the live counters and their [`DaqStats`] snapshot.
 
 use std::sync::Mutex;
 use std::sync::atomic::AtomicU64;
