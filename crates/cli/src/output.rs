@@ -300,9 +300,26 @@ pub fn value_text(v: &Value) -> String {
     }
 }
 
+/// A number in the one JSON form of [`pacsys_types::json`] (finite numbers as numbers,
+/// `"NaN"`, `"Infinity"`, `"-Infinity"` otherwise).
+///
+/// ```
+/// use pacsys_cli::output::number_json;
+/// assert_eq!(number_json(2.5), serde_json::json!(2.5));
+/// assert_eq!(number_json(f64::NEG_INFINITY), serde_json::json!("-Infinity"));
+/// ```
+pub fn number_json(x: f64) -> Json {
+    serde_json::to_value(pacsys_types::json::Number(x)).unwrap_or(Json::Null)
+}
+
+fn numbers_json(xs: &[f64]) -> Json {
+    Json::Array(xs.iter().map(|x| number_json(*x)).collect())
+}
+
 /// A value as JSON: number, array of numbers, string, array of strings, an object for
 /// alarm blocks, basic status and timed arrays, base64 text for raw bytes. Non-finite
-/// numbers become `null` (JSON has no NaN).
+/// numbers take the one JSON form of [`pacsys_types::json`]: `"NaN"`, `"Infinity"`,
+/// `"-Infinity"`.
 ///
 /// ```
 /// use pacsys::Value;
@@ -310,11 +327,12 @@ pub fn value_text(v: &Value) -> String {
 ///
 /// assert_eq!(value_json(&Value::Raw(vec![0xde, 0xad, 0xbe, 0xef])), "3q2+7w==");
 /// assert_eq!(value_json(&Value::Array(vec![1.0, 2.0])).to_string(), "[1.0,2.0]");
+/// assert_eq!(value_json(&Value::Array(vec![f64::NAN, f64::INFINITY])).to_string(), r#"["NaN","Infinity"]"#);
 /// ```
 pub fn value_json(v: &Value) -> Json {
     match v {
-        Value::Scalar(x) => Json::from(*x),
-        Value::Array(xs) => Json::from(xs.clone()),
+        Value::Scalar(x) => number_json(*x),
+        Value::Array(xs) => numbers_json(xs),
         Value::Raw(b) => base64::engine::general_purpose::STANDARD.encode(b).into(),
         Value::Text(s) => s.clone().into(),
         Value::TextArray(xs) => Json::from(xs.clone()),
@@ -327,11 +345,11 @@ pub fn value_json(v: &Value) -> Json {
                         .map_or(Json::Null, |t| times::rfc3339(t).into())
                 })
                 .collect();
-            json!({"data": t.data, "timestamps": stamps})
+            json!({"data": numbers_json(&t.data), "timestamps": stamps})
         }
         Value::AnalogAlarm(a) => json!({
-            "minimum": a.minimum,
-            "maximum": a.maximum,
+            "minimum": number_json(a.minimum),
+            "maximum": number_json(a.maximum),
             "alarm_enable": a.alarm_enable,
             "alarm_status": a.alarm_status,
             "abort": a.abort,
@@ -736,7 +754,12 @@ mod tests {
                 }),
                 json!({"on": true, "ready": false}),
             ),
-            (Value::Scalar(f64::NAN), Json::Null),
+            (Value::Scalar(f64::NAN), json!("NaN")),
+            (Value::Scalar(f64::INFINITY), json!("Infinity")),
+            (
+                Value::Array(vec![f64::NEG_INFINITY, 1.0]),
+                json!(["-Infinity", 1.0]),
+            ),
             (
                 Value::TimedArray(TimedArray {
                     data: vec![1.0],

@@ -424,7 +424,7 @@ impl Backend for GrpcBackend {
     /// The `sub` claim of the JWT, decoded without verifying the signature; `Ok(None)`
     /// without a token or for an opaque (non-JWT) token.
     fn principal(&self) -> Result<Option<String>, Error> {
-        Ok(self.token.as_deref().and_then(jwt_subject))
+        Ok(self.token.as_deref().and_then(crate::jwt::subject))
     }
 
     async fn close(&self) {
@@ -432,69 +432,9 @@ impl Backend for GrpcBackend {
     }
 }
 
-/// The `sub` claim of a JWT (`header.payload.signature`), without verification.
-fn jwt_subject(token: &str) -> Option<String> {
-    let mut parts = token.split('.');
-    let (_header, payload, _sig) = (parts.next()?, parts.next()?, parts.next()?);
-    if parts.next().is_some() {
-        return None;
-    }
-    let json = base64url_decode(payload)?;
-    let claims: serde_json::Value = serde_json::from_slice(&json).ok()?;
-    claims.get("sub")?.as_str().map(str::to_owned)
-}
-
-/// Decodes unpadded (or padded) base64url.
-fn base64url_decode(text: &str) -> Option<Vec<u8>> {
-    let text = text.trim_end_matches('=');
-    let mut out = Vec::with_capacity(text.len() * 3 / 4);
-    let mut acc: u32 = 0;
-    let mut bits = 0;
-    for c in text.bytes() {
-        let v = match c {
-            b'A'..=b'Z' => c - b'A',
-            b'a'..=b'z' => c - b'a' + 26,
-            b'0'..=b'9' => c - b'0' + 52,
-            b'-' | b'+' => 62,
-            b'_' | b'/' => 63,
-            _ => return None,
-        };
-        acc = (acc << 6) | u32::from(v);
-        bits += 6;
-        if bits >= 8 {
-            bits -= 8;
-            out.push((acc >> bits) as u8);
-            acc &= (1 << bits) - 1;
-        }
-    }
-    Some(out)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn jwt_subject_is_read_without_verification() {
-        // {"alg":"none"} . {"sub":"alice@FNAL.GOV","exp":1} . (no signature)
-        let token = "eyJhbGciOiJub25lIn0.eyJzdWIiOiJhbGljZUBGTkFMLkdPViIsImV4cCI6MX0.";
-        assert_eq!(jwt_subject(token).as_deref(), Some("alice@FNAL.GOV"));
-    }
-
-    #[test]
-    fn opaque_tokens_have_no_subject() {
-        assert_eq!(jwt_subject("secret"), None);
-        assert_eq!(jwt_subject("a.b"), None);
-        assert_eq!(jwt_subject("a.!!.c"), None);
-        assert_eq!(jwt_subject("a.e30.c"), None); // {} has no sub
-    }
-
-    #[test]
-    fn base64url_round_numbers() {
-        assert_eq!(base64url_decode("aGk").unwrap(), b"hi");
-        assert_eq!(base64url_decode("aGk=").unwrap(), b"hi");
-        assert_eq!(base64url_decode("").unwrap(), b"");
-    }
 
     #[tokio::test]
     async fn capabilities_follow_the_token() {

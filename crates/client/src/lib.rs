@@ -90,6 +90,7 @@ pub mod env;
 pub mod error;
 mod global;
 pub mod grpc;
+pub mod jwt;
 pub mod observe;
 mod runtime;
 pub mod subscription;

@@ -1,9 +1,10 @@
 //! Serde forms of field values, matching the golden-vector JSON schema: integers and
-//! strings as themselves, binary as lowercase hex, doubles as numbers except non-finite
-//! ones as `"NaN"`, `"Infinity"`, `"-Infinity"`. Used through `#[serde(with = ...)]`.
+//! strings as themselves, binary as lowercase hex, doubles in the one JSON form of
+//! `pacsys_types::json` (numbers, non-finite ones as `"NaN"`, `"Infinity"`, `"-Infinity"`).
+//! Used through `#[serde(with = ...)]`.
 //!
 //! JSON cannot carry NaN payloads or the sign of a NaN: every NaN serialises as `"NaN"`
-//! and `"NaN"` deserialises as the quiet NaN `0x7ff8000000000000`.
+//! and `"NaN"` deserialises as the quiet NaN `0x7ff8000000000000` ([`f64::NAN`]).
 
 use core::fmt;
 
@@ -67,53 +68,9 @@ impl<T: SerdeWire> SerdeWire for Option<T> {
     }
 }
 
-/// A double in its JSON form.
-struct Double(f64);
-
-impl Serialize for Double {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let v = self.0;
-        if v.is_nan() {
-            s.serialize_str("NaN")
-        } else if v == f64::INFINITY {
-            s.serialize_str("Infinity")
-        } else if v == f64::NEG_INFINITY {
-            s.serialize_str("-Infinity")
-        } else {
-            s.serialize_f64(v)
-        }
-    }
-}
-
-impl<'de> Deserialize<'de> for Double {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Double, D::Error> {
-        struct V;
-        impl Visitor<'_> for V {
-            type Value = Double;
-            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("a number or \"NaN\", \"Infinity\", \"-Infinity\"")
-            }
-            fn visit_f64<E: de::Error>(self, v: f64) -> Result<Double, E> {
-                Ok(Double(v))
-            }
-            fn visit_i64<E: de::Error>(self, v: i64) -> Result<Double, E> {
-                Ok(Double(v as f64))
-            }
-            fn visit_u64<E: de::Error>(self, v: u64) -> Result<Double, E> {
-                Ok(Double(v as f64))
-            }
-            fn visit_str<E: de::Error>(self, v: &str) -> Result<Double, E> {
-                match v {
-                    "NaN" => Ok(Double(f64::from_bits(0x7ff8_0000_0000_0000))),
-                    "Infinity" => Ok(Double(f64::INFINITY)),
-                    "-Infinity" => Ok(Double(f64::NEG_INFINITY)),
-                    _ => Err(E::invalid_value(de::Unexpected::Str(v), &self)),
-                }
-            }
-        }
-        d.deserialize_any(V)
-    }
-}
+/// A double in the one JSON form of `pacsys_types::json` (numbers, or `"NaN"`,
+/// `"Infinity"`, `"-Infinity"`).
+use pacsys_types::json::Number as Double;
 
 impl SerdeWire for f64 {
     fn ser<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {

@@ -76,7 +76,8 @@ pub struct AuditRecord {
     pub elapsed_ms: Option<f64>,
 }
 
-/// A value as JSON: numbers (non-finite ones as the strings `"NaN"`, `"inf"`, `"-inf"`),
+/// A value as JSON: numbers (non-finite ones in the one JSON form of
+/// [`pacsys_types::json`]: `"NaN"`, `"Infinity"`, `"-Infinity"`),
 /// arrays, text, raw bytes as hex, and the kind name for structured values.
 ///
 /// ```
@@ -89,13 +90,7 @@ pub struct AuditRecord {
 /// ```
 pub fn value_json(v: &Value) -> serde_json::Value {
     fn num(x: f64) -> serde_json::Value {
-        if x.is_nan() {
-            "NaN".into()
-        } else if x.is_infinite() {
-            if x > 0.0 { "inf" } else { "-inf" }.into()
-        } else {
-            x.into()
-        }
+        serde_json::to_value(pacsys_types::json::Number(x)).unwrap_or(serde_json::Value::Null)
     }
     match v {
         Value::Scalar(x) => num(*x),
@@ -508,7 +503,11 @@ mod tests {
     fn values() {
         assert_eq!(
             value_json(&Value::Array(vec![1.0, f64::INFINITY])),
-            serde_json::json!([1.0, "inf"])
+            serde_json::json!([1.0, "Infinity"])
+        );
+        assert_eq!(
+            value_json(&Value::Array(vec![f64::NAN, f64::NEG_INFINITY, 0.5])),
+            serde_json::json!(["NaN", "-Infinity", 0.5])
         );
         assert_eq!(value_json(&Value::Text("x".into())), serde_json::json!("x"));
     }

@@ -7,7 +7,6 @@ use std::sync::Arc;
 use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 
-use base64::Engine;
 use futures::{Future, Stream, StreamExt};
 use pacsys::{Backend, Error as BackendError, ErrorKind, Event, Reading, Status, Subscription};
 use pacsys_drf::{Event as DrfEvent, ExtraKind};
@@ -103,19 +102,10 @@ impl Drop for StreamTicket {
 #[derive(Debug)]
 pub(crate) struct Service<B>(pub(crate) Arc<Shared<B>>);
 
-/// The `sub` claim of a JWT, decoded without verification.
+/// The `sub` claim of a JWT, decoded without verification ([`pacsys::jwt::subject`]),
+/// bounded to 256 characters for the audit log.
 pub(crate) fn jwt_subject(token: &str) -> Option<String> {
-    let mut parts = token.split('.');
-    let (_h, payload, _s) = (parts.next()?, parts.next()?, parts.next()?);
-    if parts.next().is_some() {
-        return None;
-    }
-    let json = base64::engine::general_purpose::URL_SAFE_NO_PAD
-        .decode(payload.trim_end_matches('='))
-        .ok()?;
-    let claims: serde_json::Value = serde_json::from_slice(&json).ok()?;
-    let sub = claims.get("sub")?.as_str()?;
-    Some(sub.chars().take(256).collect())
+    pacsys::jwt::subject(token).map(|sub| sub.chars().take(256).collect())
 }
 
 /// Who called: subject (claimed or verified) and whether the token matched.

@@ -22,7 +22,8 @@
 //!
 //! * `serde`: `Serialize`/`Deserialize` for every type: [`Status`] as its raw signed 16-bit
 //!   value, [`Value`] tagged with the reference's kind names
-//!   (`{"value_type": "scalar", "value": 1.5}`).
+//!   (`{"value_type": "scalar", "value": 1.5}`); non-finite numbers in the one JSON form of
+//!   [`json`] (`"NaN"`, `"Infinity"`, `"-Infinity"`).
 #![deny(missing_docs)]
 #![forbid(unsafe_code)]
 
@@ -31,6 +32,7 @@ pub mod config;
 pub mod control;
 pub mod error;
 pub mod event;
+pub mod json;
 pub mod options;
 pub mod plan;
 pub mod queue;
@@ -62,6 +64,20 @@ mod serde_tests {
     use std::time::{Duration, UNIX_EPOCH};
 
     use crate::{BasicStatus, DeviceMeta, Event, Reading, Status, Value};
+
+    #[test]
+    fn non_finite_values_take_the_one_json_form() {
+        let v = Value::Array(vec![f64::NAN, f64::INFINITY, f64::NEG_INFINITY, 1.0]);
+        let json = serde_json::to_string(&v).unwrap();
+        assert_eq!(
+            json,
+            r#"{"value_type":"scalarArr","value":["NaN","Infinity","-Infinity",1.0]}"#
+        );
+        let back: Value = serde_json::from_str(&json).unwrap();
+        assert!(matches!(&back, Value::Array(xs) if xs[0].is_nan() && xs[1] == f64::INFINITY));
+        let s = serde_json::to_string(&Value::Scalar(f64::NEG_INFINITY)).unwrap();
+        assert_eq!(s, r#"{"value_type":"scalar","value":"-Infinity"}"#);
+    }
 
     #[test]
     fn values_carry_the_reference_kind_names() {

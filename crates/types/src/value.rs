@@ -25,10 +25,16 @@ use std::fmt;
 #[cfg_attr(feature = "serde", serde(tag = "value_type", content = "value"))]
 pub enum Value {
     /// One number in engineering units.
-    #[cfg_attr(feature = "serde", serde(rename = "scalar"))]
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "scalar", with = "crate::json::number")
+    )]
     Scalar(f64),
     /// Several numbers in engineering units (an array device, or a range of one).
-    #[cfg_attr(feature = "serde", serde(rename = "scalarArr"))]
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "scalarArr", with = "crate::json::numbers")
+    )]
     Array(Vec<f64>),
     /// Raw bytes exactly as the front end returned them (no scaling).
     #[cfg_attr(feature = "serde", serde(rename = "raw"))]
@@ -165,6 +171,7 @@ impl fmt::Display for Value {
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct TimedArray {
     /// The sample values.
+    #[cfg_attr(feature = "serde", serde(with = "crate::json::numbers"))]
     pub data: Vec<f64>,
     /// Sample times, microseconds since 1970-01-01T00:00:00Z.
     pub micros: Vec<i64>,
@@ -178,8 +185,10 @@ pub struct TimedArray {
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct AnalogAlarm {
     /// Lower limit.
+    #[cfg_attr(feature = "serde", serde(with = "crate::json::number"))]
     pub minimum: f64,
     /// Upper limit.
+    #[cfg_attr(feature = "serde", serde(with = "crate::json::number"))]
     pub maximum: f64,
     /// Alarm checking is enabled.
     pub alarm_enable: bool,
