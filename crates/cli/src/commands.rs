@@ -237,6 +237,9 @@ impl Out {
 }
 
 fn write_failed(e: std::io::Error) -> CliError {
+    if e.kind() == std::io::ErrorKind::BrokenPipe {
+        return CliError::OutputClosed;
+    }
     CliError::Failed(format!("cannot write the output: {e}"))
 }
 

@@ -49,6 +49,10 @@ pub enum CliError {
     /// summary (exit 1).
     #[error("{0}")]
     Failed(String),
+    /// The reader of the output went away (`pacsys monitor ... | head -3`): the command
+    /// ends quietly with exit 0, as Unix tools do.
+    #[error("the output was closed")]
+    OutputClosed,
     /// Ctrl-C (exit 130).
     #[error("interrupted")]
     Interrupted,
@@ -64,6 +68,7 @@ impl CliError {
         match self {
             CliError::BadDrf { .. } | CliError::Usage(_) | CliError::Config(_) => EXIT_USAGE,
             CliError::Sim(_) | CliError::Failed(_) => EXIT_FAILURE,
+            CliError::OutputClosed => 0,
             CliError::Interrupted => EXIT_INTERRUPTED,
             CliError::Terminated => EXIT_TERMINATED,
         }

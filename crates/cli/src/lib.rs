@@ -62,6 +62,8 @@ pub fn run(cli: Cli) -> ExitCode {
     runtime.shutdown_background();
     match result {
         Ok(outcome) => outcome.exit_code(),
+        // The reader went away (`| head -3`): end quietly, as Unix tools do.
+        Err(CliError::OutputClosed) => ExitCode::SUCCESS,
         Err(e) => report(&e),
     }
 }

@@ -327,6 +327,42 @@ fn a_peers_garbage_frame_is_the_codecs_protocol_error() {
 }
 
 #[test]
+fn a_closed_pipe_ends_monitor_quietly_with_exit_0() {
+    // `pacsys monitor ... | head -3`: read three lines, then close the reading end.
+    let mut child = Guard(
+        pacsys(&["--sim", "monitor", "M:OUTTMP@p,50"])
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("spawn pacsys monitor"),
+    );
+    let stdout = child.0.stdout.take().expect("stdout");
+    let stderr = drain(child.0.stderr.take().expect("stderr"));
+    let mut lines = BufReader::new(stdout);
+    for _ in 0..3 {
+        let mut line = String::new();
+        lines.read_line(&mut line).expect("a reading line");
+        assert!(line.starts_with("M:OUTTMP@p,50  "), "{line:?}");
+    }
+    drop(lines);
+    let started = Instant::now();
+    let status = loop {
+        if let Some(status) = child.0.try_wait().expect("wait") {
+            break Some(status);
+        }
+        if started.elapsed() > LIMIT {
+            break None;
+        }
+        thread::sleep(Duration::from_millis(20));
+    };
+    let status = status.expect("monitor ends once its reader is gone");
+    assert_eq!(status.code(), Some(0), "{status:?}");
+    let err = stderr.recv_timeout(LIMIT).unwrap_or_default();
+    assert!(!err.contains("pacsys:"), "quiet on a closed pipe: {err:?}");
+}
+
+#[test]
 fn a_refused_setting_keeps_its_role_in_json() {
     // Without --insecure-settings the simulator refuses settings from unauthenticated
     // lists with DPM_PRIV; the refusal reaches the JSON with its kind and the role sent.
