@@ -49,6 +49,8 @@ commands:
   fuzz [TARGET] [SECS]    run cargo-fuzz targets (default: all, 60 s each; needs cargo-fuzz)
   codegen [--check]       regenerate crates/grpc-core/src/generated from its .proto files
                           (protox, no protoc), or check that the checked-in code is current
+  docs [--check]          regenerate crates/cli/doc (the pacsys man page and the bash, zsh and
+                          fish completions) from the CLI's clap definitions, or check them
   interop                 the reference Python client (pacsys 0.3.0) against our simulator
   bench-vs-pacsys         reference client vs pacsys-dpm-core on the same simulator (release
                           build): get_many 1,000 / 10,000 and streaming, with ratios
@@ -65,6 +67,7 @@ fn main() -> ExitCode {
             args.get(2).map(String::as_str),
         ),
         Some("codegen") => codegen(args.iter().any(|a| a == "--check")),
+        Some("docs") => docs(args.iter().any(|a| a == "--check")),
         Some("interop") => interop::run(),
         Some("bench-vs-pacsys") => bench_vs_pacsys::run(),
         Some("help") | Some("--help") | Some("-h") | None => {
@@ -134,12 +137,66 @@ fn codegen(check: bool) -> Result<(), String> {
     )
 }
 
+/// The CLI's generated documentation (man page, completion scripts) in `crates/cli/doc`:
+/// written by the `gen_docs` example of pacsys-cli from the same clap definitions the
+/// binary parses with; `check` regenerates into a scratch folder and fails on any
+/// difference from the checked-in files.
+fn docs(check: bool) -> Result<(), String> {
+    let root = repo_root();
+    let checked_in = root.join("crates/cli/doc");
+    let out = if check {
+        let scratch = root.join("target/xtask-docs");
+        let _ = fs::remove_dir_all(&scratch);
+        scratch
+    } else {
+        checked_in.clone()
+    };
+    let out_arg = out.to_string_lossy().into_owned();
+    run(
+        &cargo(),
+        &[
+            "run",
+            "--quiet",
+            "--locked",
+            "-p",
+            "pacsys-cli",
+            "--example",
+            "gen_docs",
+            "--",
+            &out_arg,
+        ],
+    )?;
+    if !check {
+        return Ok(());
+    }
+    let mut stale = Vec::new();
+    let entries = fs::read_dir(&out).map_err(|e| format!("reading {}: {e}", out.display()))?;
+    for entry in entries {
+        let entry = entry.map_err(|e| format!("reading {}: {e}", out.display()))?;
+        let name = entry.file_name();
+        let fresh = fs::read(entry.path()).map_err(|e| format!("{e}"))?;
+        if fs::read(checked_in.join(&name)).ok().as_deref() != Some(&fresh[..]) {
+            stale.push(name.to_string_lossy().into_owned());
+        }
+    }
+    if stale.is_empty() {
+        eprintln!("xtask docs: crates/cli/doc is up to date");
+        Ok(())
+    } else {
+        Err(format!(
+            "crates/cli/doc is stale ({}); run `cargo xtask docs` and commit the result",
+            stale.join(", ")
+        ))
+    }
+}
+
 /// The whole suite, in order of cost: cheap checks first so a typo fails in seconds.
 fn ci() -> Result<(), String> {
     let cargo = cargo();
     vectors(false)?;
     codegen(true)?;
     run(&cargo, &["fmt", "--all", "--", "--check"])?;
+    docs(true)?;
     run(
         &cargo,
         &[

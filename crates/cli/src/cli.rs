@@ -137,6 +137,21 @@ Examples:
 
 Without --grpc-port the gRPC server takes any free port.")]
     Sim(SimArgs),
+    /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
+    #[command(after_help = "\
+Examples:
+  pacsys completions bash > ~/.local/share/bash-completion/completions/pacsys
+  pacsys completions zsh > ~/.zfunc/_pacsys        (with fpath+=~/.zfunc in ~/.zshrc)
+  pacsys completions fish > ~/.config/fish/completions/pacsys.fish")]
+    Completions(CompletionsArgs),
+}
+
+/// `completions`.
+#[derive(Debug, Args)]
+pub struct CompletionsArgs {
+    /// The shell to complete for.
+    #[arg(value_enum)]
+    pub shell: clap_complete::Shell,
 }
 
 /// `get`.

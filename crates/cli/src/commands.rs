@@ -179,7 +179,9 @@ impl Plan {
                     chunk_ms,
                 })
             }
-            Command::Sim(_) => Err(CliError::Usage("sim is not run through a backend".into())),
+            Command::Sim(_) | Command::Completions(_) => Err(CliError::Usage(
+                "this command is not run through a backend".into(),
+            )),
         }
     }
 

@@ -25,6 +25,7 @@
 pub mod cli;
 pub mod commands;
 pub mod connect;
+pub mod docs;
 pub mod error;
 pub mod info;
 pub mod output;
@@ -98,6 +99,14 @@ pub async fn dispatch(cli: Cli) -> Result<Outcome, CliError> {
     let renderer = Renderer::new(global.format, global.verbose);
     if let Command::Sim(args) = command {
         return run_sim(args).await;
+    }
+    if let Command::Completions(args) = command {
+        return docs::completions(args.shell, &mut std::io::stdout().lock())
+            .map(|()| Outcome::Success)
+            .map_err(|e| match e.kind() {
+                std::io::ErrorKind::BrokenPipe => CliError::OutputClosed,
+                _ => CliError::Failed(format!("cannot write the output: {e}")),
+            });
     }
     let monitoring = matches!(command, Command::Monitor(_));
     let plan = Plan::new(command, &global)?;

@@ -363,6 +363,37 @@ fn a_closed_pipe_ends_monitor_quietly_with_exit_0() {
 }
 
 #[test]
+fn completions_for_every_shell_name_every_subcommand() {
+    for shell in ["bash", "zsh", "fish"] {
+        let r = ok(&["completions", shell]);
+        for word in ["get", "put", "monitor", "info", "history", "sim", "format"] {
+            assert!(r.stdout.contains(word), "{shell}: {word} missing");
+        }
+        // The checked-in copy is what this binary prints (`cargo xtask docs` keeps it so).
+        let file = match shell {
+            "bash" => "pacsys.bash",
+            "zsh" => "_pacsys",
+            _ => "pacsys.fish",
+        };
+        let doc = concat!(env!("CARGO_MANIFEST_DIR"), "/doc/");
+        let checked_in = std::fs::read_to_string(format!("{doc}{file}")).expect("checked in");
+        assert_eq!(r.stdout, checked_in, "{shell}: run `cargo xtask docs`");
+    }
+    // The bash script is valid bash.
+    if let Ok(status) = Command::new("bash")
+        .args([
+            "-n",
+            concat!(env!("CARGO_MANIFEST_DIR"), "/doc/pacsys.bash"),
+        ])
+        .status()
+    {
+        assert!(status.success(), "bash -n rejected the completion script");
+    }
+    let r = run(pacsys(&["completions", "tcsh"]));
+    assert_eq!(r.code, Some(2), "{r:?}");
+}
+
+#[test]
 fn a_refused_setting_keeps_its_role_in_json() {
     // Without --insecure-settings the simulator refuses settings from unauthenticated
     // lists with DPM_PRIV; the refusal reaches the JSON with its kind and the role sent.
