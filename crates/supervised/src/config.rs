@@ -8,6 +8,7 @@
 //! max_streams_per_client = 256
 //! call_timeout_secs = 5.0
 //! metrics_interval_secs = 60
+//! metrics_bind = "127.0.0.1:9464"   # Prometheus /metrics (off when absent)
 //!
 //! [backend]
 //! kind = "dpm"                      # "fake" (default), "dpm" or "grpc"
@@ -89,6 +90,10 @@ pub struct ProxyConfig {
     /// Total timeout of one backend call, in seconds (default: the backend's).
     #[serde(default)]
     pub call_timeout_secs: Option<f64>,
+    /// Serve the counters in the Prometheus text format on `http://<address>/metrics`
+    /// (off by default; a loopback address unless `allow_plaintext_remote`).
+    #[serde(default)]
+    pub metrics_bind: Option<SocketAddr>,
     /// How often `pacsys-proxy` logs its counters, in seconds (0 = never).
     #[serde(default = "default_metrics_interval")]
     pub metrics_interval_secs: u64,
@@ -408,6 +413,9 @@ impl ProxyConfig {
         if let Some(t) = self.call_timeout_secs {
             server = server.call_timeout(secs("call_timeout_secs", t)?);
         }
+        if let Some(m) = self.metrics_bind {
+            server = server.metrics_bind(m);
+        }
         if let Some(audit) = &self.audit {
             let log =
                 AuditLog::open(&audit.path, audit.queue).map_err(|source| ProxyError::Audit {
@@ -482,6 +490,9 @@ mod tests {
         assert!(c.bind.ip().is_loopback());
         assert!(c.policies.is_empty());
         assert!(matches!(c.backend, BackendConfig::Fake));
+        assert_eq!(c.metrics_bind, None, "no metrics endpoint unless asked");
+        let c = ProxyConfig::from_toml("metrics_bind = \"127.0.0.1:9464\"").unwrap();
+        assert_eq!(c.metrics_bind, Some("127.0.0.1:9464".parse().unwrap()));
     }
 
     #[test]
@@ -498,6 +509,7 @@ mod tests {
             "[[policy]]\ntype = \"read_only\"\nextra = 1",
             "token = \"a\"\ntoken_env = \"B\"",
             "[backend]\nkind = \"dpm\"\nhots = \"x\"",
+            "metrics_bind = \"localhost\"",
         ] {
             assert!(ProxyConfig::from_toml(bad).is_err(), "accepted: {bad}");
         }

@@ -57,6 +57,7 @@ pub mod pattern;
 pub mod policy;
 #[cfg(test)]
 mod policy_tests;
+pub mod prometheus;
 mod server;
 mod service;
 

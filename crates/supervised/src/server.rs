@@ -68,6 +68,7 @@ pub struct SupervisedServer<B> {
     max_streams_per_client: usize,
     call_timeout: Option<Duration>,
     allow_plaintext_remote: bool,
+    metrics_bind: Option<SocketAddr>,
     #[cfg(feature = "tls")]
     tls: Option<(Vec<u8>, Vec<u8>)>,
 }
@@ -101,6 +102,7 @@ impl<B: Backend + 'static> SupervisedServer<B> {
             max_streams_per_client: DEFAULT_MAX_STREAMS_PER_CLIENT,
             call_timeout: None,
             allow_plaintext_remote: false,
+            metrics_bind: None,
             #[cfg(feature = "tls")]
             tls: None,
         }
@@ -109,6 +111,30 @@ impl<B: Backend + 'static> SupervisedServer<B> {
     /// The listening address (default `127.0.0.1:50051`; port 0 picks a free port).
     pub fn bind(mut self, addr: SocketAddr) -> Self {
         self.bind = addr;
+        self
+    }
+
+    /// Also serves the counters in the Prometheus text format on `http://<addr>/metrics`
+    /// (off by default). A non-loopback address needs
+    /// [`allow_plaintext_remote`](Self::allow_plaintext_remote), as the gRPC port does.
+    ///
+    /// ```
+    /// use pacsys_supervised::SupervisedServer;
+    /// use pacsys_testing::FakeBackend;
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let server = SupervisedServer::new(FakeBackend::new())
+    ///     .bind("127.0.0.1:0".parse()?)
+    ///     .metrics_bind("127.0.0.1:0".parse()?)
+    ///     .start()
+    ///     .await?;
+    /// assert!(server.metrics_addr().is_some_and(|a| a.ip().is_loopback()));
+    /// server.shutdown().await;
+    /// # Ok(()) }
+    /// ```
+    pub fn metrics_bind(mut self, addr: SocketAddr) -> Self {
+        self.metrics_bind = Some(addr);
         self
     }
 
@@ -225,9 +251,41 @@ impl<B: Backend + 'static> SupervisedServer<B> {
             addr: self.bind.to_string(),
             reason: e.to_string(),
         })?;
+        let metrics_listener = match self.metrics_bind {
+            Some(m) if !m.ip().is_loopback() && !self.allow_plaintext_remote => {
+                return Err(ConfigError::Invalid(format!(
+                    "refusing to serve metrics on the non-loopback address {m}: use a loopback address, or allow_plaintext_remote"
+                ))
+                .into());
+            }
+            Some(m) => Some(TcpListener::bind(m).await.map_err(|e| ProxyError::Bind {
+                addr: m.to_string(),
+                reason: e.to_string(),
+            })?),
+            None => None,
+        };
+        let metrics_addr = match &metrics_listener {
+            Some(l) => Some(l.local_addr().map_err(|e| ProxyError::Bind {
+                addr: format!("{:?}", self.metrics_bind),
+                reason: e.to_string(),
+            })?),
+            None => None,
+        };
         let shutdown = CancellationToken::new();
         let metrics = Arc::new(Metrics::default());
         let audit = self.audit.map(Arc::new);
+        if let Some(listener) = metrics_listener {
+            let (metrics, audit) = (Arc::clone(&metrics), audit.clone());
+            let snapshot = Arc::new(move || metrics.snapshot(audit.as_ref().map(|a| a.stats())));
+            tokio::spawn(crate::prometheus::serve(
+                listener,
+                snapshot,
+                shutdown.clone(),
+            ));
+            if let Some(a) = metrics_addr {
+                tracing::info!(url = %crate::prometheus::describe(a), "metrics endpoint listening");
+            }
+        }
         let shared = Arc::new(Shared {
             backend: self.backend,
             chain: PolicyChain::new(self.policies),
@@ -270,6 +328,7 @@ impl<B: Backend + 'static> SupervisedServer<B> {
         tracing::info!(%addr, "supervised DAQ proxy listening");
         Ok(RunningServer {
             addr,
+            metrics_addr,
             shared,
             audit,
             shutdown,
@@ -282,6 +341,7 @@ impl<B: Backend + 'static> SupervisedServer<B> {
 /// `UNAVAILABLE`) and closes the audit log; dropping it stops serving without waiting.
 pub struct RunningServer<B> {
     addr: SocketAddr,
+    metrics_addr: Option<SocketAddr>,
     shared: Arc<Shared<B>>,
     audit: Option<Arc<AuditLog>>,
     shutdown: CancellationToken,
@@ -305,6 +365,11 @@ impl<B> RunningServer<B> {
     /// The port it listens on.
     pub fn port(&self) -> u16 {
         self.addr.port()
+    }
+
+    /// The address of the Prometheus endpoint, when it was switched on.
+    pub fn metrics_addr(&self) -> Option<SocketAddr> {
+        self.metrics_addr
     }
 
     /// The backend it serves.

@@ -656,3 +656,97 @@ async fn plaintext_on_a_public_address_is_refused() {
         .unwrap_err();
     assert!(e.to_string().contains("refusing to serve plaintext"), "{e}");
 }
+
+/// One plain HTTP/1.1 request to the metrics endpoint: (status line, body).
+async fn http_get(addr: std::net::SocketAddr, method: &str, path: &str) -> (String, String) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut s = tokio::net::TcpStream::connect(addr).await.unwrap();
+    let req = format!("{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n");
+    s.write_all(req.as_bytes()).await.unwrap();
+    let mut raw = String::new();
+    s.read_to_string(&mut raw).await.unwrap();
+    let (head, body) = raw.split_once("\r\n\r\n").unwrap_or((&raw, ""));
+    let status = head.lines().next().unwrap_or_default().to_owned();
+    assert!(
+        head.to_ascii_lowercase()
+            .contains("content-type: text/plain"),
+        "{head}"
+    );
+    (status, body.to_owned())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn prometheus_endpoint_serves_the_counters() {
+    let server = SupervisedServer::new(FakeBackend::new())
+        .bind("127.0.0.1:0".parse().unwrap())
+        .metrics_bind("127.0.0.1:0".parse().unwrap())
+        .start()
+        .await
+        .unwrap();
+    let metrics = server.metrics_addr().expect("the endpoint is on");
+    assert!(metrics.ip().is_loopback());
+    let run = tokio::time::timeout(BOUND, async {
+        let (status, body) = http_get(metrics, "GET", "/metrics").await;
+        assert_eq!(status, "HTTP/1.1 200 OK");
+        assert!(
+            body.contains("\npacsys_proxy_read_requests_total 0\n"),
+            "{body}"
+        );
+        // Two one-shot reads through the proxy, then a scrape sees them.
+        let mut c = client(&server).await;
+        read_all(&mut c, &["M:OUTTMP@I"]).await.unwrap();
+        read_all(&mut c, &["G:AMANDA@I", "Z:NOPE@I"]).await.unwrap();
+        let (_, body) = http_get(metrics, "GET", "/metrics").await;
+        assert!(
+            body.contains("\npacsys_proxy_read_requests_total 2\n"),
+            "{body}"
+        );
+        assert!(
+            body.contains("# TYPE pacsys_proxy_streams_open gauge\npacsys_proxy_streams_open 0\n"),
+            "{body}"
+        );
+        let samples = body.lines().filter(|l| !l.starts_with('#')).count();
+        assert_eq!(samples, 16, "{body}");
+        // Only /metrics, only GET.
+        assert_eq!(
+            http_get(metrics, "GET", "/").await.0,
+            "HTTP/1.1 404 Not Found"
+        );
+        assert_eq!(
+            http_get(metrics, "POST", "/metrics").await.0,
+            "HTTP/1.1 405 Method Not Allowed"
+        );
+    })
+    .await;
+    server.shutdown().await;
+    run.unwrap();
+    // The endpoint stops with the proxy.
+    let mut refused = false;
+    for _ in 0..50 {
+        if tokio::net::TcpStream::connect(metrics).await.is_err() {
+            refused = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert!(refused, "the metrics endpoint outlived the proxy");
+}
+
+#[tokio::test]
+async fn the_metrics_endpoint_stays_on_loopback_unless_allowed() {
+    let e = SupervisedServer::new(FakeBackend::new())
+        .bind("127.0.0.1:0".parse().unwrap())
+        .metrics_bind("0.0.0.0:0".parse().unwrap())
+        .start()
+        .await
+        .unwrap_err();
+    assert!(e.to_string().contains("non-loopback"), "{e}");
+    // Off by default.
+    let server = SupervisedServer::new(FakeBackend::new())
+        .bind("127.0.0.1:0".parse().unwrap())
+        .start()
+        .await
+        .unwrap();
+    assert_eq!(server.metrics_addr(), None);
+    server.shutdown().await;
+}
