@@ -87,6 +87,13 @@ pub struct ProxyConfig {
     /// Most streaming reads one client address may have open at once.
     #[serde(default = "default_max_streams_per_client")]
     pub max_streams_per_client: usize,
+    /// Most connections one client address may have open at once (default 64).
+    #[serde(default = "default_max_connections_per_client")]
+    pub max_connections_per_client: usize,
+    /// Close a connection after this many seconds without traffic either way (default
+    /// 300; 0 = never).
+    #[serde(default = "default_idle_timeout")]
+    pub idle_timeout_secs: f64,
     /// Total timeout of one backend call, in seconds (default: the backend's).
     #[serde(default)]
     pub call_timeout_secs: Option<f64>,
@@ -119,6 +126,12 @@ fn default_max_drfs() -> usize {
 }
 fn default_max_streams_per_client() -> usize {
     DEFAULT_MAX_STREAMS_PER_CLIENT
+}
+fn default_max_connections_per_client() -> usize {
+    crate::server::DEFAULT_MAX_CONNECTIONS_PER_CLIENT
+}
+fn default_idle_timeout() -> f64 {
+    crate::server::DEFAULT_IDLE_TIMEOUT.as_secs_f64()
 }
 fn default_metrics_interval() -> u64 {
     60
@@ -405,6 +418,7 @@ impl ProxyConfig {
             .policies(self.build_policies()?)
             .max_drfs(self.max_drfs)
             .max_streams_per_client(self.max_streams_per_client)
+            .max_connections_per_client(self.max_connections_per_client)
             .token_for_reads(self.token_for_reads)
             .allow_plaintext_remote(self.allow_plaintext_remote);
         if let Some(token) = self.resolve_token()? {
@@ -413,6 +427,11 @@ impl ProxyConfig {
         if let Some(t) = self.call_timeout_secs {
             server = server.call_timeout(secs("call_timeout_secs", t)?);
         }
+        server = server.idle_timeout(if self.idle_timeout_secs == 0.0 {
+            None
+        } else {
+            Some(secs("idle_timeout_secs", self.idle_timeout_secs)?)
+        });
         if let Some(m) = self.metrics_bind {
             server = server.metrics_bind(m);
         }
@@ -491,6 +510,8 @@ mod tests {
         assert!(c.policies.is_empty());
         assert!(matches!(c.backend, BackendConfig::Fake));
         assert_eq!(c.metrics_bind, None, "no metrics endpoint unless asked");
+        assert_eq!(c.max_connections_per_client, 64);
+        assert_eq!(c.idle_timeout_secs, 300.0);
         let c = ProxyConfig::from_toml("metrics_bind = \"127.0.0.1:9464\"").unwrap();
         assert_eq!(c.metrics_bind, Some("127.0.0.1:9464".parse().unwrap()));
     }
@@ -510,6 +531,7 @@ mod tests {
             "token = \"a\"\ntoken_env = \"B\"",
             "[backend]\nkind = \"dpm\"\nhots = \"x\"",
             "metrics_bind = \"localhost\"",
+            "idle_timeout_secs = \"x\"",
         ] {
             assert!(ProxyConfig::from_toml(bad).is_err(), "accepted: {bad}");
         }

@@ -52,6 +52,7 @@ pub mod audit;
 pub mod config;
 pub mod context;
 mod error;
+mod limits;
 mod metrics;
 pub mod pattern;
 pub mod policy;
@@ -66,6 +67,7 @@ pub use config::ProxyConfig;
 pub use error::{ConfigError, ProxyError};
 pub use metrics::{Metrics, MetricsSnapshot};
 pub use server::{
-    DEFAULT_BIND, DEFAULT_MAX_DRFS, DEFAULT_MAX_STREAMS_PER_CLIENT, RunningServer, SupervisedServer,
+    DEFAULT_BIND, DEFAULT_IDLE_TIMEOUT, DEFAULT_MAX_CONNECTIONS_PER_CLIENT, DEFAULT_MAX_DRFS,
+    DEFAULT_MAX_STREAMS_PER_CLIENT, RunningServer, SupervisedServer,
 };
 pub use service::{DENIED_STATUS, ReplyStream};

@@ -20,6 +20,8 @@ pub struct Metrics {
     pub(crate) settings_forwarded: AtomicU64,
     pub(crate) backend_errors: AtomicU64,
     pub(crate) backend_dropped: AtomicU64,
+    pub(crate) connections_refused: AtomicU64,
+    pub(crate) idle_closed: AtomicU64,
 }
 
 /// A snapshot of the counters.
@@ -59,6 +61,10 @@ pub struct MetricsSnapshot {
     pub backend_errors: u64,
     /// Readings the backend reported dropped (its buffers overflowed).
     pub backend_dropped: u64,
+    /// Connections closed at once because their address held its limit.
+    pub connections_refused: u64,
+    /// Connections closed after the idle timeout.
+    pub idle_closed: u64,
     /// Audit records written.
     pub audit_written: u64,
     /// Audit records that failed to write.
@@ -86,6 +92,8 @@ impl Metrics {
             settings_forwarded: get(&self.settings_forwarded),
             backend_errors: get(&self.backend_errors),
             backend_dropped: get(&self.backend_dropped),
+            connections_refused: get(&self.connections_refused),
+            idle_closed: get(&self.idle_closed),
             audit_written: audit.written,
             audit_failed: audit.failed,
             audit_dropped: audit.dropped,

@@ -30,7 +30,7 @@ pub const CONTENT_TYPE: &str = "text/plain; version=0.0.4; charset=utf-8";
 /// assert!(text.contains("# TYPE pacsys_proxy_streams_open gauge\n"));
 /// ```
 pub fn render(m: &MetricsSnapshot) -> String {
-    let counters: [(&str, &str, u64); 15] = [
+    let counters: [(&str, &str, u64); 17] = [
         ("read_requests", "Read calls received.", m.read_requests),
         ("set_requests", "Set calls received.", m.set_requests),
         (
@@ -70,6 +70,16 @@ pub fn render(m: &MetricsSnapshot) -> String {
             "backend_dropped",
             "Readings the backend reported dropped.",
             m.backend_dropped,
+        ),
+        (
+            "connections_refused",
+            "Connections closed at once: their address held its limit.",
+            m.connections_refused,
+        ),
+        (
+            "idle_closed",
+            "Connections closed after the idle timeout.",
+            m.idle_closed,
         ),
         ("audit_written", "Audit records written.", m.audit_written),
         (

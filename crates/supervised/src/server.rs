@@ -8,13 +8,12 @@ use pacsys::Backend;
 use pacsys_grpc_core::proto::services::daq::daq_server::DaqServer;
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
-use tonic::transport::server::TcpIncoming;
 
 use crate::audit::{AuditLog, AuditStats};
 use crate::error::{ConfigError, ProxyError};
 use crate::metrics::{Metrics, MetricsSnapshot};
 use crate::policy::{Policy, PolicyChain};
-use crate::service::{Service, Shared, StreamCounts, jwt_subject};
+use crate::service::{Service, Shared, jwt_subject};
 
 /// The default listening address: loopback only.
 pub const DEFAULT_BIND: SocketAddr =
@@ -25,6 +24,12 @@ pub const DEFAULT_MAX_DRFS: usize = 10_000;
 
 /// The default most streaming reads one client address may have open at once.
 pub const DEFAULT_MAX_STREAMS_PER_CLIENT: usize = 256;
+
+/// The default most connections one client address may have open at once.
+pub const DEFAULT_MAX_CONNECTIONS_PER_CLIENT: usize = 64;
+
+/// The default time a connection may stay without traffic either way before it is closed.
+pub const DEFAULT_IDLE_TIMEOUT: Duration = Duration::from_secs(300);
 
 /// A supervised DAQ gRPC proxy in front of a backend `B`: serves `services.daq.DAQ`,
 /// passes every call through the gate, the policy chain and the audit log, then calls the
@@ -66,6 +71,8 @@ pub struct SupervisedServer<B> {
     audit: Option<AuditLog>,
     max_drfs: usize,
     max_streams_per_client: usize,
+    max_connections_per_client: usize,
+    idle_timeout: Option<Duration>,
     call_timeout: Option<Duration>,
     allow_plaintext_remote: bool,
     metrics_bind: Option<SocketAddr>,
@@ -100,6 +107,8 @@ impl<B: Backend + 'static> SupervisedServer<B> {
             audit: None,
             max_drfs: DEFAULT_MAX_DRFS,
             max_streams_per_client: DEFAULT_MAX_STREAMS_PER_CLIENT,
+            max_connections_per_client: DEFAULT_MAX_CONNECTIONS_PER_CLIENT,
+            idle_timeout: Some(DEFAULT_IDLE_TIMEOUT),
             call_timeout: None,
             allow_plaintext_remote: false,
             metrics_bind: None,
@@ -190,6 +199,38 @@ impl<B: Backend + 'static> SupervisedServer<B> {
     /// ```
     pub fn max_streams_per_client(mut self, n: usize) -> Self {
         self.max_streams_per_client = n.max(1);
+        self
+    }
+
+    /// Most connections one client address may have open at once (default 64; at least 1).
+    /// A connection beyond it is closed at once (the client sees a reset connection) and counted
+    /// in `connections_refused`.
+    ///
+    /// ```
+    /// use pacsys_supervised::SupervisedServer;
+    /// use pacsys_testing::FakeBackend;
+    ///
+    /// let server = SupervisedServer::new(FakeBackend::new()).max_connections_per_client(8);
+    /// # drop(server);
+    /// ```
+    pub fn max_connections_per_client(mut self, n: usize) -> Self {
+        self.max_connections_per_client = n.max(1);
+        self
+    }
+
+    /// Closes a connection after `timeout` with no bytes read or written (default 300 s;
+    /// `None` never). A stream that delivers data is never idle.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use pacsys_supervised::SupervisedServer;
+    /// use pacsys_testing::FakeBackend;
+    ///
+    /// let server = SupervisedServer::new(FakeBackend::new()).idle_timeout(Some(Duration::from_secs(60)));
+    /// # drop(server);
+    /// ```
+    pub fn idle_timeout(mut self, timeout: Option<Duration>) -> Self {
+        self.idle_timeout = timeout.filter(|t| !t.is_zero());
         self
     }
 
@@ -301,7 +342,7 @@ impl<B: Backend + 'static> SupervisedServer<B> {
             max_drfs: self.max_drfs,
             call_timeout: self.call_timeout,
             shutdown: shutdown.clone(),
-            streams: Arc::new(StreamCounts::new(self.max_streams_per_client)),
+            streams: Arc::new(crate::limits::PerAddress::new(self.max_streams_per_client)),
         });
         let service = DaqServer::from_arc(Arc::new(Service(Arc::clone(&shared))));
         #[cfg_attr(not(feature = "tls"), allow(unused_mut))]
@@ -315,7 +356,16 @@ impl<B: Backend + 'static> SupervisedServer<B> {
                 .tls_config(tonic::transport::ServerTlsConfig::new().identity(identity))
                 .map_err(|e| ProxyError::Tls(e.to_string()))?;
         }
-        let incoming = TcpIncoming::from(listener).with_nodelay(Some(true));
+        let incoming = crate::limits::limited_incoming(
+            listener,
+            crate::limits::ConnectionLimits {
+                per_address: Arc::new(crate::limits::PerAddress::new(
+                    self.max_connections_per_client,
+                )),
+                idle: self.idle_timeout,
+            },
+            Arc::clone(&metrics),
+        );
         let signal = shutdown.clone();
         let task = tokio::spawn(async move {
             let served = builder

@@ -18,6 +18,7 @@ use tonic::{Request, Response};
 
 use crate::audit::{AuditLog, AuditRecord, value_json};
 use crate::context::{RequestContext, Rpc, Slot, SlotDecision};
+use crate::limits::{AddressSlot, PerAddress};
 use crate::metrics::Metrics;
 use crate::policy::PolicyChain;
 
@@ -41,61 +42,7 @@ pub(crate) struct Shared<B> {
     pub(crate) call_timeout: Option<Duration>,
     pub(crate) shutdown: CancellationToken,
     /// Open streaming reads per client address, and the limit.
-    pub(crate) streams: Arc<StreamCounts>,
-}
-
-/// Open streaming reads per client IP address (the port is left out, as for rate limits,
-/// so reconnecting does not reset it), bounded by a limit.
-#[derive(Debug)]
-pub(crate) struct StreamCounts {
-    limit: usize,
-    open: std::sync::Mutex<HashMap<std::net::IpAddr, usize>>,
-}
-
-impl StreamCounts {
-    pub(crate) fn new(limit: usize) -> StreamCounts {
-        StreamCounts {
-            limit,
-            open: std::sync::Mutex::new(HashMap::new()),
-        }
-    }
-
-    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<std::net::IpAddr, usize>> {
-        self.open.lock().unwrap_or_else(|e| e.into_inner())
-    }
-
-    /// Takes one stream for `peer`, or `None` at the limit. A call without a peer address
-    /// (not over TCP) is not counted.
-    fn acquire(self: &Arc<Self>, peer: Option<SocketAddr>) -> Result<StreamTicket, usize> {
-        let Some(ip) = peer.map(|p| p.ip()) else {
-            return Ok(StreamTicket(None));
-        };
-        let mut open = self.lock();
-        let n = open.entry(ip).or_insert(0);
-        if *n >= self.limit {
-            return Err(self.limit);
-        }
-        *n += 1;
-        Ok(StreamTicket(Some((Arc::clone(self), ip))))
-    }
-}
-
-/// One open stream of one client; given back when the stream ends.
-#[derive(Debug)]
-pub(crate) struct StreamTicket(Option<(Arc<StreamCounts>, std::net::IpAddr)>);
-
-impl Drop for StreamTicket {
-    fn drop(&mut self) {
-        if let Some((counts, ip)) = self.0.take() {
-            let mut open = counts.lock();
-            if let Some(n) = open.get_mut(&ip) {
-                *n = n.saturating_sub(1);
-                if *n == 0 {
-                    open.remove(&ip);
-                }
-            }
-        }
-    }
+    pub(crate) streams: Arc<PerAddress>,
 }
 
 /// The tonic service (cheap clone of the shared state).
@@ -645,7 +592,7 @@ struct Finish {
     streaming: bool,
     started: Instant,
     /// The client's stream slot, held for its `Drop`: given back when the stream ends.
-    _ticket: Option<StreamTicket>,
+    _ticket: Option<AddressSlot>,
 }
 
 /// The reply stream of one `Read` call: canned replies first (denials, one-shot results),

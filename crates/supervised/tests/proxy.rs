@@ -706,7 +706,7 @@ async fn prometheus_endpoint_serves_the_counters() {
             "{body}"
         );
         let samples = body.lines().filter(|l| !l.starts_with('#')).count();
-        assert_eq!(samples, 16, "{body}");
+        assert_eq!(samples, 18, "{body}");
         // Only /metrics, only GET.
         assert_eq!(
             http_get(metrics, "GET", "/").await.0,
@@ -749,4 +749,103 @@ async fn the_metrics_endpoint_stays_on_loopback_unless_allowed() {
         .unwrap();
     assert_eq!(server.metrics_addr(), None);
     server.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn connections_are_limited_per_client_address() {
+    let server = SupervisedServer::new(FakeBackend::new())
+        .bind("127.0.0.1:0".parse().unwrap())
+        .max_connections_per_client(2)
+        .start()
+        .await
+        .unwrap();
+    let run = tokio::time::timeout(BOUND, async {
+        let mut first = client(&server).await;
+        let mut second = client(&server).await;
+        read_all(&mut first, &["M:OUTTMP@I"]).await.unwrap();
+        read_all(&mut second, &["M:OUTTMP@I"]).await.unwrap();
+        // A third connection from the same address is closed at once.
+        let third = Channel::from_shared(format!("http://127.0.0.1:{}", server.port()))
+            .unwrap()
+            .connect()
+            .await;
+        if let Ok(channel) = third {
+            let e = read_all(&mut DaqClient::new(channel), &["M:OUTTMP@I"])
+                .await
+                .unwrap_err();
+            // The client sees its connection reset: a transport error, never a reply.
+            assert!(
+                matches!(
+                    e.code(),
+                    Code::Unavailable | Code::Unknown | Code::Cancelled
+                ),
+                "{e:?}"
+            );
+        }
+        assert!(server.metrics().connections_refused >= 1);
+        // The open ones still work; closing one gives its place back.
+        read_all(&mut first, &["G:AMANDA@I"]).await.unwrap();
+        drop(second);
+        let mut served = false;
+        for _ in 0..100 {
+            if let Ok(channel) = Channel::from_shared(format!("http://127.0.0.1:{}", server.port()))
+                .unwrap()
+                .connect()
+                .await
+                && read_all(&mut DaqClient::new(channel), &["M:OUTTMP@I"])
+                    .await
+                    .is_ok()
+            {
+                served = true;
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        assert!(served, "the closed connection's place came back");
+    })
+    .await;
+    server.shutdown().await;
+    run.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn idle_connections_are_closed_and_busy_streams_are_not() {
+    use tokio::io::AsyncReadExt;
+    let server = SupervisedServer::new(FakeBackend::new())
+        .bind("127.0.0.1:0".parse().unwrap())
+        .idle_timeout(Some(Duration::from_millis(300)))
+        .start()
+        .await
+        .unwrap();
+    let run = tokio::time::timeout(BOUND, async {
+        // A connection that never says anything is closed after the idle timeout.
+        let mut idle = tokio::net::TcpStream::connect(server.addr()).await.unwrap();
+        let started = std::time::Instant::now();
+        let mut buf = [0u8; 64];
+        loop {
+            match idle.read(&mut buf).await {
+                Ok(0) | Err(_) => break,
+                Ok(_) => {} // the server's HTTP/2 preface bytes, if any
+            }
+        }
+        assert!(
+            started.elapsed() >= Duration::from_millis(250),
+            "closed too early"
+        );
+        assert_eq!(server.metrics().idle_closed, 1);
+        // A stream that delivers data keeps its connection well past the timeout.
+        let mut c = client(&server).await;
+        let mut stream = c.read(list(&["M:OUTTMP@p,50"])).await.unwrap().into_inner();
+        let until = std::time::Instant::now() + Duration::from_millis(1200);
+        let mut replies = 0;
+        while std::time::Instant::now() < until {
+            assert!(stream.message().await.unwrap().is_some());
+            replies += 1;
+        }
+        assert!(replies >= 10, "{replies}");
+        assert_eq!(server.metrics().idle_closed, 1);
+    })
+    .await;
+    server.shutdown().await;
+    run.unwrap();
 }
