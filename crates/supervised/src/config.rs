@@ -113,6 +113,9 @@ pub struct ProxyConfig {
     /// The audit log.
     #[serde(default)]
     pub audit: Option<AuditConfig>,
+    /// Validating bearer JWTs (`[jwt]`).
+    #[serde(default)]
+    pub jwt: Option<JwtConfig>,
     /// The policy chain, in order (`[[policy]]` tables).
     #[serde(default, rename = "policy")]
     pub policies: Vec<PolicyConfig>,
@@ -200,6 +203,101 @@ pub struct AuditConfig {
     /// Queue capacity (records waiting for the writer thread).
     #[serde(default = "default_queue")]
     pub queue: usize,
+}
+
+/// Validating bearer JWTs: exactly one key source, and the claims to require.
+///
+/// ```
+/// use pacsys_supervised::ProxyConfig;
+///
+/// let c = ProxyConfig::from_toml(
+///     "[jwt]\nhs256_secret_env = \"PROXY_JWT_SECRET\"\nissuer = \"https://auth.example\"\naudience = \"pacsys-proxy\"\nleeway_secs = 30\n",
+/// )?;
+/// assert_eq!(c.jwt.as_ref().and_then(|j| j.issuer.as_deref()), Some("https://auth.example"));
+/// # Ok::<(), pacsys_supervised::ConfigError>(())
+/// ```
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[non_exhaustive]
+pub struct JwtConfig {
+    /// HS256: an environment variable holding the shared secret (at least 16 bytes).
+    #[serde(default)]
+    pub hs256_secret_env: Option<String>,
+    /// HS256: a file holding the shared secret (surrounding whitespace trimmed).
+    #[serde(default)]
+    pub hs256_secret_file: Option<PathBuf>,
+    /// RS256 or ES256: a PEM file with the public key.
+    #[serde(default)]
+    pub public_key_pem: Option<PathBuf>,
+    /// RS256 / ES256: a JWKS file (`{"keys": [...]}`); the token's `kid` picks the key.
+    #[serde(default)]
+    pub jwks: Option<PathBuf>,
+    /// The required `iss`.
+    #[serde(default)]
+    pub issuer: Option<String>,
+    /// The required `aud`.
+    #[serde(default)]
+    pub audience: Option<String>,
+    /// Clock leeway for `exp` and `nbf`, in seconds (default 60).
+    #[serde(default = "default_leeway")]
+    pub leeway_secs: u64,
+}
+
+fn default_leeway() -> u64 {
+    60
+}
+
+impl JwtConfig {
+    /// Reads the key source and builds the validator.
+    pub fn validator(&self) -> Result<crate::jwt::JwtValidator, ConfigError> {
+        use crate::jwt::{JwtKeys, JwtValidator};
+        let read = |path: &PathBuf| {
+            std::fs::read(path).map_err(|source| ConfigError::Read {
+                path: path.clone(),
+                source,
+            })
+        };
+        let sources = [
+            self.hs256_secret_env.is_some(),
+            self.hs256_secret_file.is_some(),
+            self.public_key_pem.is_some(),
+            self.jwks.is_some(),
+        ];
+        if sources.iter().filter(|s| **s).count() != 1 {
+            return Err(ConfigError::Invalid(
+                "[jwt] needs exactly one of hs256_secret_env, hs256_secret_file, public_key_pem, jwks".into(),
+            ));
+        }
+        let keys =
+            if let Some(var) = &self.hs256_secret_env {
+                let secret = std::env::var(var).map_err(|_| {
+                    ConfigError::Invalid(format!("[jwt] hs256_secret_env: ${var} is not set"))
+                })?;
+                JwtKeys::Hs256(secret.trim().as_bytes().to_vec())
+            } else if let Some(path) = &self.hs256_secret_file {
+                let text = read(path)?;
+                JwtKeys::Hs256(String::from_utf8_lossy(&text).trim().as_bytes().to_vec())
+            } else if let Some(path) = &self.public_key_pem {
+                JwtKeys::Pem(read(path)?)
+            } else if let Some(path) = &self.jwks {
+                let text = read(path)?;
+                JwtKeys::Jwks(serde_json::from_slice(&text).map_err(|e| {
+                    ConfigError::Invalid(format!("[jwt] jwks {}: {e}", path.display()))
+                })?)
+            } else {
+                return Err(ConfigError::Invalid("[jwt] has no key source".into()));
+            };
+        let mut v = JwtValidator::try_new(keys)
+            .map_err(|e| ConfigError::Invalid(format!("[jwt]: {e}")))?
+            .leeway_secs(self.leeway_secs);
+        if let Some(iss) = &self.issuer {
+            v = v.issuer(iss);
+        }
+        if let Some(aud) = &self.audience {
+            v = v.audience(aud);
+        }
+        Ok(v)
+    }
 }
 
 /// One value limit.
@@ -432,6 +530,9 @@ impl ProxyConfig {
         } else {
             Some(secs("idle_timeout_secs", self.idle_timeout_secs)?)
         });
+        if let Some(jwt) = &self.jwt {
+            server = server.jwt(jwt.validator()?);
+        }
         if let Some(m) = self.metrics_bind {
             server = server.metrics_bind(m);
         }
@@ -517,6 +618,44 @@ mod tests {
     }
 
     #[test]
+    fn jwt_key_sources() {
+        let dir = std::env::temp_dir().join(format!("pacsys-jwt-config-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let secret = dir.join("secret");
+        std::fs::write(&secret, "  0123456789abcdef0123  \n").unwrap();
+        let toml = format!(
+            "[jwt]\nhs256_secret_file = {:?}\naudience = \"a\"\n",
+            secret
+        );
+        let c = ProxyConfig::from_toml(&toml).unwrap();
+        assert!(c.jwt.as_ref().unwrap().validator().is_ok());
+        let two = format!(
+            "[jwt]\nhs256_secret_file = {:?}\njwks = {:?}\n",
+            secret, secret
+        );
+        let c = ProxyConfig::from_toml(&two).unwrap();
+        assert!(
+            c.jwt.as_ref().unwrap().validator().is_err(),
+            "two key sources"
+        );
+        let none = ProxyConfig::from_toml("[jwt]\nissuer = \"x\"\n").unwrap();
+        assert!(
+            none.jwt.as_ref().unwrap().validator().is_err(),
+            "no key source"
+        );
+        let missing =
+            ProxyConfig::from_toml("[jwt]\npublic_key_pem = \"/nonexistent/k.pem\"\n").unwrap();
+        assert!(matches!(
+            missing.jwt.as_ref().unwrap().validator(),
+            Err(ConfigError::Read { .. })
+        ));
+        std::fs::write(&secret, "short").unwrap();
+        let c = ProxyConfig::from_toml(&toml).unwrap();
+        assert!(c.jwt.as_ref().unwrap().validator().is_err(), "short secret");
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[test]
     fn mistakes_are_refused() {
         for bad in [
             "bnd = \"127.0.0.1:1\"",
@@ -532,6 +671,7 @@ mod tests {
             "[backend]\nkind = \"dpm\"\nhots = \"x\"",
             "metrics_bind = \"localhost\"",
             "idle_timeout_secs = \"x\"",
+            "[jwt]\nissuer = \"x\"\nisuer = \"y\"",
         ] {
             assert!(ProxyConfig::from_toml(bad).is_err(), "accepted: {bad}");
         }

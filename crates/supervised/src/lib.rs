@@ -52,6 +52,7 @@ pub mod audit;
 pub mod config;
 pub mod context;
 mod error;
+pub mod jwt;
 mod limits;
 mod metrics;
 pub mod pattern;
@@ -63,7 +64,7 @@ mod server;
 mod service;
 
 pub use audit::{AuditLog, AuditStats};
-pub use config::ProxyConfig;
+pub use config::{JwtConfig, ProxyConfig};
 pub use error::{ConfigError, ProxyError};
 pub use metrics::{Metrics, MetricsSnapshot};
 pub use server::{

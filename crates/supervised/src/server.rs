@@ -67,6 +67,7 @@ pub struct SupervisedServer<B> {
     policies: Vec<Box<dyn Policy>>,
     bind: SocketAddr,
     token: Option<String>,
+    jwt: Option<crate::jwt::JwtValidator>,
     token_for_reads: bool,
     audit: Option<AuditLog>,
     max_drfs: usize,
@@ -103,6 +104,7 @@ impl<B: Backend + 'static> SupervisedServer<B> {
             policies: Vec::new(),
             bind: DEFAULT_BIND,
             token: None,
+            jwt: None,
             token_for_reads: false,
             audit: None,
             max_drfs: DEFAULT_MAX_DRFS,
@@ -164,6 +166,29 @@ impl<B: Backend + 'static> SupervisedServer<B> {
     /// the caller in the audit log and keys rate limits.
     pub fn token(mut self, token: impl Into<String>) -> Self {
         self.token = Some(token.into());
+        self
+    }
+
+    /// Accepts bearer JWTs that `validator` verifies (signature, `exp`, `nbf`, `iss`, `aud`);
+    /// their verified `sub` is the caller's identity for policies, rate limits and the audit
+    /// log. Calls that need authentication (`Set`, and `Read` with
+    /// [`token_for_reads`](Self::token_for_reads)) without a valid token get
+    /// `UNAUTHENTICATED`. Can be combined with [`token`](Self::token) (either passes).
+    ///
+    /// ```
+    /// use pacsys_supervised::SupervisedServer;
+    /// use pacsys_supervised::jwt::{JwtKeys, JwtValidator};
+    /// use pacsys_testing::FakeBackend;
+    ///
+    /// let validator = JwtValidator::try_new(JwtKeys::Hs256(b"0123456789abcdef".to_vec()))?
+    ///     .issuer("https://auth.example")
+    ///     .audience("pacsys-proxy");
+    /// let server = SupervisedServer::new(FakeBackend::new()).jwt(validator);
+    /// # drop(server);
+    /// # Ok::<(), pacsys_supervised::jwt::JwtError>(())
+    /// ```
+    pub fn jwt(mut self, validator: crate::jwt::JwtValidator) -> Self {
+        self.jwt = Some(validator);
         self
     }
 
@@ -335,6 +360,7 @@ impl<B: Backend + 'static> SupervisedServer<B> {
                 .as_ref()
                 .map(|t| format!("Bearer {t}").into_bytes()),
             token_subject: self.token.as_deref().and_then(jwt_subject),
+            jwt: self.jwt,
             token_for_reads: self.token_for_reads,
             audit: audit.clone(),
             metrics: Arc::clone(&metrics),

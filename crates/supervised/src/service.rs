@@ -33,6 +33,8 @@ pub(crate) struct Shared<B> {
     pub(crate) chain: PolicyChain,
     /// `Bearer <token>` when a token is configured.
     pub(crate) expected: Option<Vec<u8>>,
+    /// Validates bearer JWTs (signature, exp, nbf, iss, aud), when configured.
+    pub(crate) jwt: Option<crate::jwt::JwtValidator>,
     pub(crate) token_subject: Option<String>,
     pub(crate) token_for_reads: bool,
     pub(crate) audit: Option<Arc<AuditLog>>,
@@ -63,6 +65,11 @@ struct Caller {
 }
 
 impl<B> Shared<B> {
+    /// Whether calls must prove who they are (a shared token or a validated JWT).
+    fn auth_required(&self) -> bool {
+        self.expected.is_some() || self.jwt.is_some()
+    }
+
     fn caller<T>(&self, request: &Request<T>) -> Caller {
         let peer = request.remote_addr();
         let values: Vec<&[u8]> = request
@@ -71,6 +78,27 @@ impl<B> Shared<B> {
             .iter()
             .map(|v| v.as_bytes())
             .collect();
+        // A validated JWT names the caller by its verified subject.
+        if let Some(jwt) = &self.jwt {
+            for v in &values {
+                let Some(token) = std::str::from_utf8(v)
+                    .ok()
+                    .and_then(|t| t.strip_prefix("Bearer "))
+                else {
+                    continue;
+                };
+                match jwt.validate(token) {
+                    Ok(subject) => {
+                        return Caller {
+                            peer,
+                            subject: Some(subject),
+                            verified: true,
+                        };
+                    }
+                    Err(e) => tracing::debug!(error = %e, ?peer, "bearer JWT refused"),
+                }
+            }
+        }
         match &self.expected {
             Some(expected) => {
                 // Compare every presented value in constant time (no early exit).
@@ -104,7 +132,7 @@ impl<B> Shared<B> {
             rpc: rpc.name(),
             peer: caller.peer.map(|p| p.to_string()),
             subject: caller.subject.clone(),
-            token_verified: self.expected.as_ref().map(|_| caller.verified),
+            token_verified: self.auth_required().then_some(caller.verified),
             ..AuditRecord::default()
         }
     }
@@ -263,7 +291,7 @@ impl<B: Backend + 'static> Daq for Service<B> {
         let id = s.next_id();
         let mut record = s.record(id, Rpc::Read, &caller);
         let list = request.into_inner();
-        if s.token_for_reads && s.expected.is_some() && !caller.verified {
+        if s.token_for_reads && s.auth_required() && !caller.verified {
             Metrics::add(&s.metrics.unauthenticated, 1);
             let reason = "Invalid or missing bearer token".to_owned();
             let status = tonic::Status::unauthenticated(reason.clone());
@@ -432,7 +460,7 @@ impl<B: Backend + 'static> Daq for Service<B> {
             .take(s.max_drfs)
             .map(|x| x.device.clone())
             .collect();
-        if s.expected.is_some() && !caller.verified {
+        if s.auth_required() && !caller.verified {
             Metrics::add(&s.metrics.unauthenticated, 1);
             let reason = "Invalid or missing bearer token".to_owned();
             let status = tonic::Status::unauthenticated(reason.clone());
