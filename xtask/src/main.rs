@@ -347,6 +347,20 @@ fn kerberos(cargo: &str) -> Result<(), String> {
             "--test",
             "kerberos",
         ],
+    )?;
+    // `pacsys put --auth kerberos` end to end: the built binary against the fake's acceptor.
+    run(
+        cargo,
+        &[
+            "test",
+            "-p",
+            "pacsys-cli",
+            "--features",
+            "kerberos,pacsys-sim/kerberos",
+            "--locked",
+            "--test",
+            "kerberos",
+        ],
     )
 }
 

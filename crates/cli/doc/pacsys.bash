@@ -71,7 +71,7 @@ _pacsys() {
 
     case "${cmd}" in
         pacsys)
-            opts="-b -H -P -a -f -v -h -V --backend --host --port --timeout --sim --auth --role --format --verbose --log-level --help --version get put monitor info history sim completions help"
+            opts="-b -H -P -a -f -v -h -V --backend --host --port --timeout --sim --auth --role --realm --format --verbose --log-level --help --version get put monitor info history sim completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -117,6 +117,10 @@ _pacsys() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --realm)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --format)
                     COMPREPLY=($(compgen -W "text json csv" -- "${cur}"))
                     return 0
@@ -137,7 +141,7 @@ _pacsys() {
             return 0
             ;;
         pacsys__subcmd__completions)
-            opts="-b -H -P -a -f -v -h --backend --host --port --timeout --sim --auth --role --format --verbose --log-level --help bash elvish fish powershell zsh"
+            opts="-b -H -P -a -f -v -h --backend --host --port --timeout --sim --auth --role --realm --format --verbose --log-level --help bash elvish fish powershell zsh"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -180,6 +184,10 @@ _pacsys() {
                     return 0
                     ;;
                 --role)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --realm)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -203,7 +211,7 @@ _pacsys() {
             return 0
             ;;
         pacsys__subcmd__get)
-            opts="-b -H -P -a -f -v -h --backend --host --port --timeout --sim --auth --role --format --verbose --log-level --help"
+            opts="-b -H -P -a -f -v -h --backend --host --port --timeout --sim --auth --role --realm --format --verbose --log-level --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -246,6 +254,10 @@ _pacsys() {
                     return 0
                     ;;
                 --role)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --realm)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -395,7 +407,7 @@ _pacsys() {
             return 0
             ;;
         pacsys__subcmd__history)
-            opts="-b -H -P -a -f -v -h --start --end --chunk --backend --host --port --timeout --sim --auth --role --format --verbose --log-level --help"
+            opts="-b -H -P -a -f -v -h --start --end --chunk --backend --host --port --timeout --sim --auth --role --realm --format --verbose --log-level --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -453,6 +465,10 @@ _pacsys() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --realm)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --format)
                     COMPREPLY=($(compgen -W "text json csv" -- "${cur}"))
                     return 0
@@ -473,7 +489,7 @@ _pacsys() {
             return 0
             ;;
         pacsys__subcmd__info)
-            opts="-b -H -P -a -f -v -h --backend --host --port --timeout --sim --auth --role --format --verbose --log-level --help"
+            opts="-b -H -P -a -f -v -h --backend --host --port --timeout --sim --auth --role --realm --format --verbose --log-level --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -519,6 +535,10 @@ _pacsys() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --realm)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --format)
                     COMPREPLY=($(compgen -W "text json csv" -- "${cur}"))
                     return 0
@@ -539,7 +559,7 @@ _pacsys() {
             return 0
             ;;
         pacsys__subcmd__monitor)
-            opts="-n -d -b -H -P -a -f -v -h --count --duration --lines --backend --host --port --timeout --sim --auth --role --format --verbose --log-level --help"
+            opts="-n -d -b -H -P -a -f -v -h --count --duration --lines --backend --host --port --timeout --sim --auth --role --realm --format --verbose --log-level --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -601,6 +621,10 @@ _pacsys() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --realm)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --format)
                     COMPREPLY=($(compgen -W "text json csv" -- "${cur}"))
                     return 0
@@ -621,7 +645,7 @@ _pacsys() {
             return 0
             ;;
         pacsys__subcmd__put)
-            opts="-b -H -P -a -f -v -h --verify --tolerance --retries --backend --host --port --timeout --sim --auth --role --format --verbose --log-level --help"
+            opts="-b -H -P -a -f -v -h --verify --tolerance --retries --backend --host --port --timeout --sim --auth --role --realm --format --verbose --log-level --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -675,6 +699,10 @@ _pacsys() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --realm)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --format)
                     COMPREPLY=($(compgen -W "text json csv" -- "${cur}"))
                     return 0
@@ -695,7 +723,7 @@ _pacsys() {
             return 0
             ;;
         pacsys__subcmd__sim)
-            opts="-b -H -P -a -f -v -h --dpm-port --grpc-port --grpc-token --heartbeat-ms --pend-unknown-ms --insecure-settings --split-writes --delay-ms --reorder --close-after-data --stall-after-data --garbage-after-data --oversize-after-data --http-error --accept-then-close --backend --host --port --timeout --sim --auth --role --format --verbose --log-level --help"
+            opts="-b -H -P -a -f -v -h --dpm-port --grpc-port --grpc-token --heartbeat-ms --pend-unknown-ms --insecure-settings --split-writes --delay-ms --reorder --close-after-data --stall-after-data --garbage-after-data --oversize-after-data --http-error --accept-then-close --backend --host --port --timeout --sim --auth --role --realm --format --verbose --log-level --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -782,6 +810,10 @@ _pacsys() {
                     return 0
                     ;;
                 --role)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --realm)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -1,6 +1,6 @@
 # Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
 function __fish_pacsys_global_optspecs
-    string join \n b/backend= H/host= P/port= timeout= sim a/auth= role= f/format= v/verbose log-level= h/help V/version
+    string join \n b/backend= H/host= P/port= timeout= sim a/auth= role= realm= f/format= v/verbose log-level= h/help V/version
 end
 
 function __fish_pacsys_needs_command
@@ -32,6 +32,7 @@ complete -c pacsys -n "__fish_pacsys_needs_command" -l timeout -d 'Total time pe
 complete -c pacsys -n "__fish_pacsys_needs_command" -s a -l auth -d 'How settings are authenticated: kerberos (DPM) or jwt (gRPC, token from PACSYS_JWT_TOKEN)' -r -f -a "kerberos\t'Kerberos (DPM; needs a build with the `kerberos` feature and a ticket)'
 jwt\t'A JWT bearer token from PACSYS_JWT_TOKEN (gRPC)'"
 complete -c pacsys -n "__fish_pacsys_needs_command" -l role -d 'Role for settings (DPM only)' -r
+complete -c pacsys -n "__fish_pacsys_needs_command" -l realm -d 'Kerberos realm of `--auth kerberos` [default: FNAL.GOV]' -r
 complete -c pacsys -n "__fish_pacsys_needs_command" -s f -l format -d 'Output format' -r -f -a "text\t'Aligned human-readable lines'
 json\t'One JSON object per line'
 csv\t'Comma-separated values with a header line'"
@@ -56,6 +57,7 @@ complete -c pacsys -n "__fish_pacsys_using_subcommand get" -l timeout -d 'Total 
 complete -c pacsys -n "__fish_pacsys_using_subcommand get" -s a -l auth -d 'How settings are authenticated: kerberos (DPM) or jwt (gRPC, token from PACSYS_JWT_TOKEN)' -r -f -a "kerberos\t'Kerberos (DPM; needs a build with the `kerberos` feature and a ticket)'
 jwt\t'A JWT bearer token from PACSYS_JWT_TOKEN (gRPC)'"
 complete -c pacsys -n "__fish_pacsys_using_subcommand get" -l role -d 'Role for settings (DPM only)' -r
+complete -c pacsys -n "__fish_pacsys_using_subcommand get" -l realm -d 'Kerberos realm of `--auth kerberos` [default: FNAL.GOV]' -r
 complete -c pacsys -n "__fish_pacsys_using_subcommand get" -s f -l format -d 'Output format' -r -f -a "text\t'Aligned human-readable lines'
 json\t'One JSON object per line'
 csv\t'Comma-separated values with a header line'"
@@ -73,6 +75,7 @@ complete -c pacsys -n "__fish_pacsys_using_subcommand put" -l timeout -d 'Total 
 complete -c pacsys -n "__fish_pacsys_using_subcommand put" -s a -l auth -d 'How settings are authenticated: kerberos (DPM) or jwt (gRPC, token from PACSYS_JWT_TOKEN)' -r -f -a "kerberos\t'Kerberos (DPM; needs a build with the `kerberos` feature and a ticket)'
 jwt\t'A JWT bearer token from PACSYS_JWT_TOKEN (gRPC)'"
 complete -c pacsys -n "__fish_pacsys_using_subcommand put" -l role -d 'Role for settings (DPM only)' -r
+complete -c pacsys -n "__fish_pacsys_using_subcommand put" -l realm -d 'Kerberos realm of `--auth kerberos` [default: FNAL.GOV]' -r
 complete -c pacsys -n "__fish_pacsys_using_subcommand put" -s f -l format -d 'Output format' -r -f -a "text\t'Aligned human-readable lines'
 json\t'One JSON object per line'
 csv\t'Comma-separated values with a header line'"
@@ -91,6 +94,7 @@ complete -c pacsys -n "__fish_pacsys_using_subcommand monitor" -l timeout -d 'To
 complete -c pacsys -n "__fish_pacsys_using_subcommand monitor" -s a -l auth -d 'How settings are authenticated: kerberos (DPM) or jwt (gRPC, token from PACSYS_JWT_TOKEN)' -r -f -a "kerberos\t'Kerberos (DPM; needs a build with the `kerberos` feature and a ticket)'
 jwt\t'A JWT bearer token from PACSYS_JWT_TOKEN (gRPC)'"
 complete -c pacsys -n "__fish_pacsys_using_subcommand monitor" -l role -d 'Role for settings (DPM only)' -r
+complete -c pacsys -n "__fish_pacsys_using_subcommand monitor" -l realm -d 'Kerberos realm of `--auth kerberos` [default: FNAL.GOV]' -r
 complete -c pacsys -n "__fish_pacsys_using_subcommand monitor" -s f -l format -d 'Output format' -r -f -a "text\t'Aligned human-readable lines'
 json\t'One JSON object per line'
 csv\t'Comma-separated values with a header line'"
@@ -107,6 +111,7 @@ complete -c pacsys -n "__fish_pacsys_using_subcommand info" -l timeout -d 'Total
 complete -c pacsys -n "__fish_pacsys_using_subcommand info" -s a -l auth -d 'How settings are authenticated: kerberos (DPM) or jwt (gRPC, token from PACSYS_JWT_TOKEN)' -r -f -a "kerberos\t'Kerberos (DPM; needs a build with the `kerberos` feature and a ticket)'
 jwt\t'A JWT bearer token from PACSYS_JWT_TOKEN (gRPC)'"
 complete -c pacsys -n "__fish_pacsys_using_subcommand info" -l role -d 'Role for settings (DPM only)' -r
+complete -c pacsys -n "__fish_pacsys_using_subcommand info" -l realm -d 'Kerberos realm of `--auth kerberos` [default: FNAL.GOV]' -r
 complete -c pacsys -n "__fish_pacsys_using_subcommand info" -s f -l format -d 'Output format' -r -f -a "text\t'Aligned human-readable lines'
 json\t'One JSON object per line'
 csv\t'Comma-separated values with a header line'"
@@ -125,6 +130,7 @@ complete -c pacsys -n "__fish_pacsys_using_subcommand history" -l timeout -d 'To
 complete -c pacsys -n "__fish_pacsys_using_subcommand history" -s a -l auth -d 'How settings are authenticated: kerberos (DPM) or jwt (gRPC, token from PACSYS_JWT_TOKEN)' -r -f -a "kerberos\t'Kerberos (DPM; needs a build with the `kerberos` feature and a ticket)'
 jwt\t'A JWT bearer token from PACSYS_JWT_TOKEN (gRPC)'"
 complete -c pacsys -n "__fish_pacsys_using_subcommand history" -l role -d 'Role for settings (DPM only)' -r
+complete -c pacsys -n "__fish_pacsys_using_subcommand history" -l realm -d 'Kerberos realm of `--auth kerberos` [default: FNAL.GOV]' -r
 complete -c pacsys -n "__fish_pacsys_using_subcommand history" -s f -l format -d 'Output format' -r -f -a "text\t'Aligned human-readable lines'
 json\t'One JSON object per line'
 csv\t'Comma-separated values with a header line'"
@@ -151,6 +157,7 @@ complete -c pacsys -n "__fish_pacsys_using_subcommand sim" -l timeout -d 'Total 
 complete -c pacsys -n "__fish_pacsys_using_subcommand sim" -s a -l auth -d 'How settings are authenticated: kerberos (DPM) or jwt (gRPC, token from PACSYS_JWT_TOKEN)' -r -f -a "kerberos\t'Kerberos (DPM; needs a build with the `kerberos` feature and a ticket)'
 jwt\t'A JWT bearer token from PACSYS_JWT_TOKEN (gRPC)'"
 complete -c pacsys -n "__fish_pacsys_using_subcommand sim" -l role -d 'Role for settings (DPM only)' -r
+complete -c pacsys -n "__fish_pacsys_using_subcommand sim" -l realm -d 'Kerberos realm of `--auth kerberos` [default: FNAL.GOV]' -r
 complete -c pacsys -n "__fish_pacsys_using_subcommand sim" -s f -l format -d 'Output format' -r -f -a "text\t'Aligned human-readable lines'
 json\t'One JSON object per line'
 csv\t'Comma-separated values with a header line'"
@@ -170,6 +177,7 @@ complete -c pacsys -n "__fish_pacsys_using_subcommand completions" -l timeout -d
 complete -c pacsys -n "__fish_pacsys_using_subcommand completions" -s a -l auth -d 'How settings are authenticated: kerberos (DPM) or jwt (gRPC, token from PACSYS_JWT_TOKEN)' -r -f -a "kerberos\t'Kerberos (DPM; needs a build with the `kerberos` feature and a ticket)'
 jwt\t'A JWT bearer token from PACSYS_JWT_TOKEN (gRPC)'"
 complete -c pacsys -n "__fish_pacsys_using_subcommand completions" -l role -d 'Role for settings (DPM only)' -r
+complete -c pacsys -n "__fish_pacsys_using_subcommand completions" -l realm -d 'Kerberos realm of `--auth kerberos` [default: FNAL.GOV]' -r
 complete -c pacsys -n "__fish_pacsys_using_subcommand completions" -s f -l format -d 'Output format' -r -f -a "text\t'Aligned human-readable lines'
 json\t'One JSON object per line'
 csv\t'Comma-separated values with a header line'"

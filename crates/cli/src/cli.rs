@@ -56,6 +56,9 @@ pub struct GlobalOpts {
     /// Role for settings (DPM only).
     #[arg(long, global = true)]
     pub role: Option<String>,
+    /// Kerberos realm of `--auth kerberos` [default: FNAL.GOV].
+    #[arg(long, global = true, value_name = "REALM")]
+    pub realm: Option<String>,
     /// Output format.
     #[arg(short = 'f', long, global = true, value_enum, default_value_t = Format::Text)]
     pub format: Format,

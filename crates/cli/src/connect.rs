@@ -46,6 +46,9 @@ pub fn backend_kind(g: &GlobalOpts, env: &EnvConfig) -> BackendArg {
 /// needs a build with the `kerberos` feature.
 pub fn check_options(g: &GlobalOpts, env: &EnvConfig) -> Result<(), CliError> {
     let kind = backend_kind(g, env);
+    if g.realm.is_some() && g.auth != Some(AuthArg::Kerberos) {
+        return Err(CliError::Usage("--realm goes with --auth kerberos".into()));
+    }
     if g.role.is_some() && kind == BackendArg::Grpc {
         return Err(CliError::Usage(
             "--role applies to DPM only; the gRPC backend takes its identity from the JWT".into(),
@@ -99,6 +102,11 @@ pub async fn connect(g: &GlobalOpts, env: EnvConfig) -> Result<Connection, CliEr
             }
             if let Some(r) = &g.role {
                 b = b.role(r.clone());
+            }
+            #[cfg(feature = "kerberos")]
+            if g.auth == Some(AuthArg::Kerberos) {
+                // Settings authenticate with the ticket of the default credential cache.
+                b = b.kerberos_realm(g.realm.clone().unwrap_or_else(|| "FNAL.GOV".to_owned()));
             }
             AnyBackend::from(b.build().map_err(config)?)
         }
@@ -195,6 +203,7 @@ mod tests {
             &["pacsys", "--auth", "jwt", "get", "A:B"],
             &["pacsys", "-b", "grpc", "--auth", "kerberos", "get", "A:B"],
             &["pacsys", "-b", "grpc", "--auth", "jwt", "get", "A:B"],
+            &["pacsys", "--realm", "X.TEST", "get", "A:B"],
         ];
         for argv in bad {
             let e = check_options(&global(argv), &env);
