@@ -1,10 +1,12 @@
 """Interop check: the reference Python gRPC client (pacsys 0.3.0) through OUR supervised proxy
-(`pacsys-proxy` over the in-memory fake backend), with a token and policies configured.
+(`pacsys-proxy` over the simulator backend), with JWT validation and policies configured.
 
-Run by `cargo xtask interop`, which writes the proxy's TOML configuration, starts
-`pacsys-proxy --config FILE --bind 127.0.0.1:0` and passes its port and the token:
+Run by `cargo xtask interop`, which writes the proxy's TOML configuration (a `[jwt]` table
+with an HS256 secret file, issuer `pacsys-interop`, audience `pacsys-proxy`), starts
+`pacsys-proxy --config FILE --bind 127.0.0.1:0` and passes its port and the secret; this
+script signs the JWTs (HS256 with the standard library):
 
-    python supervised_proxy_reference.py PORT TOKEN
+    python supervised_proxy_reference.py PORT SECRET
 
 The configuration (see xtask/src/interop.rs): settings allowed on G:AMANDA and Z:ACLTST only,
 reads of Z:TEXTDV denied, G:AMANDA limited to [-100, 100], at most 2 reads of Z:BENCH0042.
@@ -13,7 +15,12 @@ Every check prints one line; the last line is `N passed, M failed`; exit status 
 anything failed.
 """
 
+import base64
+import hashlib
+import hmac
+import json
 import sys
+import time
 
 import pacsys
 from pacsys.auth import JWTAuth
@@ -45,7 +52,22 @@ def raised(fn):
     return None
 
 
-def main(port, token):
+def b64url(data):
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+
+def hs256_jwt(secret, sub, issuer="pacsys-interop", audience="pacsys-proxy"):
+    """A signed HS256 JWT valid for ten minutes."""
+    header = b64url(json.dumps({"alg": "HS256", "typ": "JWT"}).encode())
+    claims = {"sub": sub, "iss": issuer, "aud": audience, "exp": int(time.time()) + 600}
+    payload = b64url(json.dumps(claims).encode())
+    signing_input = f"{header}.{payload}".encode()
+    signature = hmac.new(secret.encode(), signing_input, hashlib.sha256).digest()
+    return f"{header}.{payload}.{b64url(signature)}"
+
+
+def main(port, secret):
+    token = hs256_jwt(secret, "interop-user@FNAL.GOV")
     auth = JWTAuth(token=token)
     with pacsys.grpc(host=HOST, port=port, auth=auth, timeout=TIMEOUT_S) as backend:
 
@@ -125,18 +147,21 @@ def main(port, token):
         for name, fn in [("reads", reads), ("denied", denied_reads), ("rate", rate_limit), ("stream", stream), ("writes", writes)]:
             guarded(name, fn)
 
-    with pacsys.grpc(host=HOST, port=port, auth=JWTAuth(token="wrong-token"), timeout=TIMEOUT_S) as intruder:
+    forged = hs256_jwt("not the proxy's secret at all", "interop-user@FNAL.GOV")
+    wrong_audience = hs256_jwt(secret, "interop-user@FNAL.GOV", audience="someone-else")
+    for what, bad in [("a forged JWT", forged), ("a JWT for another audience", wrong_audience), ("a wrong token", "wrong-token")]:
+        with pacsys.grpc(host=HOST, port=port, auth=JWTAuth(token=bad), timeout=TIMEOUT_S) as intruder:
 
-        def unauthenticated():
-            r = intruder.write("G:AMANDA", 1.0)
-            check(
-                "proxy write with a wrong token -> UNAUTHENTICATED",
-                not r.success and "UNAUTHENTICATED" in str(getattr(r, "message", "")),
-                f"{r.error_code} {getattr(r, 'message', '')}",
-            )
-            check("proxy reads need no token", intruder.read("M:OUTTMP") == 72.5)
+            def unauthenticated():
+                r = intruder.write("G:AMANDA", 1.0)
+                check(
+                    f"proxy write with {what} -> UNAUTHENTICATED",
+                    not r.success and "UNAUTHENTICATED" in str(getattr(r, "message", "")),
+                    f"{r.error_code} {getattr(r, 'message', '')}",
+                )
+                check("proxy reads need no token", intruder.read("M:OUTTMP") == 72.5)
 
-        guarded("unauthenticated", unauthenticated)
+            guarded("unauthenticated", unauthenticated)
 
     passed = sum(results)
     failed = len(results) - passed

@@ -124,15 +124,20 @@ fn supervised_proxy(root: &Path, python: &Path, cargo: &str) -> Result<(), Strin
     outcome
 }
 
-/// The configuration of our proxy for [`our_proxy`]: the fake backend, a token, settings
+/// The configuration of our proxy for [`our_proxy`]: the simulator backend, JWT validation
+/// (HS256, issuer and audience), settings
 /// allowed on two devices, one device unreadable, a value range and a per-device rate limit.
-fn our_proxy_config(audit: &Path) -> String {
+fn our_proxy_config(audit: &Path, jwt_secret: &Path) -> String {
     format!(
-        r#"token = "{GRPC_TOKEN}"
-metrics_interval_secs = 0
+        r#"metrics_interval_secs = 0
 
 [backend]
 kind = "fake"
+
+[jwt]
+hs256_secret_file = "{}"
+issuer = "pacsys-interop"
+audience = "pacsys-proxy"
 
 [audit]
 path = "{}"
@@ -161,9 +166,14 @@ max_requests = 2
 window_seconds = 3600
 devices = ["Z:BENCH0042"]
 "#,
+        jwt_secret.display(),
         audit.display()
     )
 }
+
+/// The HS256 secret the proxy validates the reference client's JWTs with (test-only,
+/// written to `target/` at run time).
+const PROXY_JWT_SECRET: &str = "interop-proxy-jwt-secret-0123456789";
 
 /// The reference gRPC client (pacsys 0.3.0) reads, streams and writes through our
 /// supervised proxy (`pacsys-proxy` over the fake backend), and gets `PERMISSION_DENIED` /
@@ -185,8 +195,11 @@ fn our_proxy(root: &Path, python: &Path, cargo: &str) -> Result<(), String> {
     let dir = target_dir(root);
     let audit = dir.join("interop-proxy-audit.jsonl");
     let _ = std::fs::remove_file(&audit);
+    let secret = dir.join("interop-proxy-jwt-secret");
+    std::fs::write(&secret, PROXY_JWT_SECRET)
+        .map_err(|e| format!("writing {}: {e}", secret.display()))?;
     let config = dir.join("interop-proxy.toml");
-    std::fs::write(&config, our_proxy_config(&audit))
+    std::fs::write(&config, our_proxy_config(&audit, &secret))
         .map_err(|e| format!("writing {}: {e}", config.display()))?;
     let binary = dir.join("debug/pacsys-proxy");
     let config_arg = config.to_string_lossy();
@@ -196,7 +209,11 @@ fn our_proxy(root: &Path, python: &Path, cargo: &str) -> Result<(), String> {
     let outcome = run_in(
         root,
         &python.to_string_lossy(),
-        &[&script.to_string_lossy(), &port.to_string(), GRPC_TOKEN],
+        &[
+            &script.to_string_lossy(),
+            &port.to_string(),
+            PROXY_JWT_SECRET,
+        ],
         &[],
     );
     proxy.stop();
