@@ -312,8 +312,9 @@ fn kerberos(cargo: &str) -> Result<(), String> {
         return Ok(());
     }
     // The production crates' `kerberos` features never switch on test support: the tests
-    // turn on the simulator's acceptor and KDC harness (`pacsys-sim/kerberos`) themselves.
-    let features = "pacsys-dpm-core/kerberos,pacsys-sim/kerberos";
+    // turn on the simulator's acceptor (`pacsys-sim/kerberos`) and KDC harness
+    // (`pacsys-sim/kdc`) themselves.
+    let features = "pacsys-dpm-core/kerberos,pacsys-sim/kerberos,pacsys-sim/kdc";
     let crates = ["-p", "pacsys-dpm-core", "-p", "pacsys-sim"];
     let mut clippy = vec!["clippy"];
     clippy.extend(crates);
@@ -322,7 +323,7 @@ fn kerberos(cargo: &str) -> Result<(), String> {
     clippy.extend([
         "--all-targets",
         "--features",
-        "pacsys-dpm-core/kerberos,pacsys-sim/kerberos,pacsys/kerberos,pacsys-cli/kerberos",
+        "pacsys-dpm-core/kerberos,pacsys-sim/kerberos,pacsys-sim/kdc,pacsys/kerberos,pacsys-cli/kerberos",
         "--locked",
         "--",
         "-D",
@@ -342,7 +343,7 @@ fn kerberos(cargo: &str) -> Result<(), String> {
             "-p",
             "pacsys",
             "--features",
-            "kerberos,pacsys-sim/kerberos",
+            "kerberos,pacsys-sim/kerberos,pacsys-sim/kdc",
             "--locked",
             "--test",
             "kerberos",
@@ -356,7 +357,7 @@ fn kerberos(cargo: &str) -> Result<(), String> {
             "-p",
             "pacsys-cli",
             "--features",
-            "kerberos,pacsys-sim/kerberos",
+            "kerberos,pacsys-sim/kerberos,pacsys-sim/kdc",
             "--locked",
             "--test",
             "kerberos",

@@ -4,7 +4,7 @@
 //! JSON; a missing ticket gives the "run kinit" error and writes nothing.
 //!
 //! Run by `cargo xtask ci` as
-//! `cargo test -p pacsys-cli --features kerberos,pacsys-sim/kerberos --test kerberos`.
+//! `cargo test -p pacsys-cli --features kerberos,pacsys-sim/kerberos,pacsys-sim/kdc --test kerberos`.
 //! Skipped with a reason when the KDC programs are missing (outside CI; under `CI` a
 //! missing program fails).
 #![cfg(feature = "kerberos")]

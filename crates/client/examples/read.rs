@@ -3,7 +3,7 @@
 //! Against the simulator:
 //!
 //! ```sh
-//! cargo run -p pacsys-testing --bin pacsys-sim -- --dpm-port 6802   # prints READY dpm=6802
+//! cargo run -p pacsys-sim --bin pacsys-sim -- --dpm-port 6802   # prints READY dpm=6802
 //! PACSYS_DPM_HOST=127.0.0.1 cargo run -p pacsys --example read
 //! ```
 

@@ -1,7 +1,7 @@
 //! Streams a device for a few seconds and reports every gap and drop.
 //!
 //! ```sh
-//! cargo run -p pacsys-testing --bin pacsys-sim -- --dpm-port 6802
+//! cargo run -p pacsys-sim --bin pacsys-sim -- --dpm-port 6802
 //! PACSYS_DPM_HOST=127.0.0.1 cargo run -p pacsys --example stream
 //! ```
 

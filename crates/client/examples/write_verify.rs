@@ -5,7 +5,7 @@
 //! `--insecure-settings`; a real DPM needs the `kerberos` feature and a ticket):
 //!
 //! ```sh
-//! cargo run -p pacsys-testing --bin pacsys-sim -- --dpm-port 6802 --insecure-settings
+//! cargo run -p pacsys-sim --bin pacsys-sim -- --dpm-port 6802 --insecure-settings
 //! PACSYS_DPM_HOST=127.0.0.1 cargo run -p pacsys --example write_verify
 //! ```
 

@@ -1,11 +1,14 @@
 //! The facade's Kerberos-authenticated settings (`kerberos` feature) against a real MIT KDC
-//! on loopback (pacsys-testing's `TestRealm`) and the fake DPM server's real GSS-API
+//! on loopback (pacsys-sim's `TestRealm`) and the fake DPM server's real GSS-API
 //! acceptor: principal, capabilities, a verified write, a per-device refusal, a control
 //! command through the Device API, and a missing ticket.
 //!
 //! MIT Kerberos reads its configuration and credential cache from the process environment,
 //! so everything runs in ONE test. Skipped with a reason when the KDC programs are missing
 //! (outside CI; under `CI` a missing program fails).
+//!
+//! Run by `cargo xtask ci` as
+//! `cargo test -p pacsys --features kerberos,pacsys-sim/kerberos,pacsys-sim/kdc --test kerberos`.
 #![cfg(feature = "kerberos")]
 
 use std::path::Path;

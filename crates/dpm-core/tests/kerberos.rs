@@ -1,5 +1,8 @@
-//! Kerberos-authenticated settings against a real MIT KDC on loopback (pacsys-testing's
+//! Kerberos-authenticated settings against a real MIT KDC on loopback (pacsys-sim's
 //! `TestRealm`) and the fake DPM server's real GSS-API acceptor.
+//!
+//! Run by `cargo xtask ci` as
+//! `cargo test -p pacsys-dpm-core --features kerberos,pacsys-sim/kerberos,pacsys-sim/kdc`.
 //!
 //! MIT Kerberos takes its configuration, credential cache and keytab from the process
 //! environment, so every scenario runs in ONE test, one after the other, switching

@@ -32,8 +32,7 @@
 //! # Feature flags
 //!
 //! * `sim` (default): the `pacsys-sim` binary and [`sim::SimOptions`] (clap).
-//! * `kerberos`: the fake DPM server's real GSS-API acceptor (needs libkrb5-dev); turns on
-//!   `kdc`.
+//! * `kerberos`: the fake DPM server's real GSS-API acceptor (needs libkrb5-dev).
 //! * `kdc`: `kdc::TestRealm`, a throwaway MIT realm on loopback, for Kerberos tests.
 #![deny(missing_docs)]
 #![forbid(unsafe_code)]

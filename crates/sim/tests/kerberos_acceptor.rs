@@ -5,7 +5,10 @@
 //! One test runs every scenario in turn: MIT Kerberos reads its configuration, credential
 //! cache and keytab from the process environment. Skipped with a reason when the KDC
 //! programs are missing (outside CI; under `CI` a missing program fails).
-#![cfg(feature = "kerberos")]
+//!
+//! Needs the acceptor and the KDC harness:
+//! `cargo test -p pacsys-sim --features kerberos,kdc --test kerberos_acceptor`.
+#![cfg(all(feature = "kerberos", feature = "kdc"))]
 
 mod support;
 

@@ -36,7 +36,8 @@
 //! # Feature flags
 //!
 //! * `sim` (default): the `fake` backend of the `pacsys-proxy` binary (the simulated
-//!   device world of `pacsys-testing`).
+//!   device world of `pacsys-sim`, served by its fake DPM server in-process on loopback and
+//!   reached through a `DpmBackend`).
 //! * `tls`: TLS for the server (rustls with ring, through tonic's `tls-ring`).
 #![deny(missing_docs)]
 #![forbid(unsafe_code)]

@@ -8,9 +8,14 @@
 //! * [`faults`]: [`DaqFaults`], fault injection (drop the stream after N replies, delay,
 //!   `UNAVAILABLE`).
 //! * [`stats`]: the counters and their [`DaqStats`] snapshot.
+//! * [`codes`]: the server's own statuses (malformed DRF, state events, data sources), for
+//!   reads and settings alike.
+//!
+//! Imports run one way: `server` uses `read`; both use `faults`, `stats` and `codes`.
 //!
 //! [`SimWorld`]: crate::SimWorld
 
+pub mod codes;
 pub mod faults;
 pub mod read;
 pub mod server;

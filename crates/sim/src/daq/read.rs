@@ -12,27 +12,16 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use futures::Stream;
 use pacsys_drf::{Event as DrfEvent, ExtraKind};
 use pacsys_grpc_core::convert::{self, status_to_proto};
-use pacsys_grpc_core::proto::common::device as pdev;
 use pacsys_grpc_core::proto::services::daq::{self as pdaq, reading_reply};
 use pacsys_types::{Reading, Status, Value};
 use tokio::time::{Instant, Sleep};
 
+use super::codes;
 use super::faults::DaqFaults;
 use super::stats::Counters;
 use crate::answer::{self, History, Target};
 use crate::dpm::list::clock_period;
 use crate::world::{SimDevice, SimWorld};
-
-/// Statuses the fake answers read requests with.
-pub mod codes {
-    use pacsys_types::Status;
-    /// The DRF does not parse.
-    pub const BAD_REQUEST: Status = Status::new(17, -24);
-    /// A state event (not simulated).
-    pub const NOT_YET: Status = Status::new(17, -48);
-    /// An unsupported data source.
-    pub const INVALID_DATASOURCE: Status = Status::new(17, -42);
-}
 
 /// Most samples per logger chunk, as DPM.
 pub use pacsys_grpc_core::convert::LOGGER_CHUNK;
@@ -368,18 +357,4 @@ impl Stream for ReadStream {
             this.tick(Instant::now());
         }
     }
-}
-
-/// The proto value of a setting as the simulator's setting data.
-pub(crate) fn setting_data(v: &pdev::Value) -> Option<answer::SettingData> {
-    use answer::SettingData;
-    use pdev::value::Value as Arm;
-    Some(match v.value.as_ref()? {
-        Arm::Scalar(x) => SettingData::Scaled(vec![*x]),
-        Arm::ScalarArr(a) => SettingData::Scaled(a.value.clone()),
-        Arm::Raw(b) => SettingData::Raw(b.clone()),
-        Arm::Text(s) => SettingData::Text(vec![s.clone()]),
-        Arm::TextArr(a) => SettingData::Text(a.value.clone()),
-        Arm::AnaAlarm(_) | Arm::DigAlarm(_) | Arm::BasicStatus(_) => return None,
-    })
 }

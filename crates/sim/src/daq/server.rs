@@ -8,6 +8,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use pacsys_grpc_core::convert::status_to_proto;
+use pacsys_grpc_core::proto::common::device as pdev;
 use pacsys_grpc_core::proto::services::daq::{
     self as pdaq,
     daq_server::{Daq, DaqServer},
@@ -18,8 +19,9 @@ use tokio_util::sync::CancellationToken;
 use tonic::transport::server::TcpIncoming;
 use tonic::{Request, Response};
 
+use super::codes;
 use super::faults::DaqFaults;
-use super::read::{ReadStream, setting_data};
+use super::read::ReadStream;
 use super::stats::{Counters, DaqStats};
 use crate::answer::{self, Target};
 use crate::world::SimWorld;
@@ -391,12 +393,8 @@ impl Daq for Service {
 
 impl Service {
     fn apply(&self, drf: &str, data: Option<&answer::SettingData>) -> Result<(), (Status, String)> {
-        let request = pacsys_drf::Request::parse(drf).map_err(|e| {
-            (
-                super::read::codes::BAD_REQUEST,
-                format!("Malformed DRF: {e}"),
-            )
-        })?;
+        let request = pacsys_drf::Request::parse(drf)
+            .map_err(|e| (codes::BAD_REQUEST, format!("Malformed DRF: {e}")))?;
         let device = request
             .is_acnet()
             .then(|| self.world.device(request.device()))
@@ -413,4 +411,19 @@ impl Service {
         };
         answer::write(&device, target, data).map_err(|s| (s, String::new()))
     }
+}
+
+/// The proto value of a setting as the simulator's setting data (`None` for the alarm and
+/// status blocks, which cannot be written).
+fn setting_data(v: &pdev::Value) -> Option<answer::SettingData> {
+    use answer::SettingData;
+    use pdev::value::Value as Arm;
+    Some(match v.value.as_ref()? {
+        Arm::Scalar(x) => SettingData::Scaled(vec![*x]),
+        Arm::ScalarArr(a) => SettingData::Scaled(a.value.clone()),
+        Arm::Raw(b) => SettingData::Raw(b.clone()),
+        Arm::Text(s) => SettingData::Text(vec![s.clone()]),
+        Arm::TextArr(a) => SettingData::Text(a.value.clone()),
+        Arm::AnaAlarm(_) | Arm::DigAlarm(_) | Arm::BasicStatus(_) => return None,
+    })
 }
