@@ -8,8 +8,8 @@
 
 use core::fmt;
 
-use serde::de::{self, Deserializer, SeqAccess, Visitor};
-use serde::ser::{SerializeSeq, Serializer};
+use serde::de::{self, Deserializer, Visitor};
+use serde::ser::Serializer;
 use serde::{Deserialize, Serialize};
 
 use crate::Status;
@@ -83,28 +83,10 @@ impl SerdeWire for f64 {
 
 impl SerdeWire for Vec<f64> {
     fn ser<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut seq = s.serialize_seq(Some(self.len()))?;
-        for &v in self {
-            seq.serialize_element(&Double(v))?;
-        }
-        seq.end()
+        pacsys_types::json::numbers::serialize(self, s)
     }
     fn de<'de, D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> Visitor<'de> for V {
-            type Value = Vec<f64>;
-            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("an array of doubles")
-            }
-            fn visit_seq<A: SeqAccess<'de>>(self, mut a: A) -> Result<Vec<f64>, A::Error> {
-                let mut out = Vec::with_capacity(a.size_hint().unwrap_or(0).min(4096));
-                while let Some(Double(v)) = a.next_element()? {
-                    out.push(v);
-                }
-                Ok(out)
-            }
-        }
-        d.deserialize_seq(V)
+        pacsys_types::json::numbers::deserialize(d)
     }
 }
 
@@ -149,5 +131,54 @@ impl SerdeWire for Vec<u8> {
             }
         }
         d.deserialize_str(V)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::{Reply, ScalarArrayReply, ScalarReply, Status};
+
+    #[test]
+    fn doubles_take_the_one_json_form_and_round_trip() {
+        let scalar = |x: f64| {
+            Reply::Scalar(ScalarReply {
+                ref_id: 1,
+                timestamp: 0,
+                cycle: 0,
+                status: Status::OK,
+                data: x,
+            })
+        };
+        for (x, json) in [
+            (f64::NAN, r#""NaN""#),
+            (f64::INFINITY, r#""Infinity""#),
+            (f64::NEG_INFINITY, r#""-Infinity""#),
+            (2.5, "2.5"),
+        ] {
+            let text = serde_json::to_string(&scalar(x)).unwrap();
+            assert!(text.contains(&format!(r#""data":{json}"#)), "{text}");
+            let Reply::Scalar(back) = serde_json::from_str(&text).unwrap() else {
+                panic!("{text}");
+            };
+            assert!(back.data.to_bits() == x.to_bits() || (x.is_nan() && back.data.is_nan()));
+        }
+
+        let array = Reply::ScalarArray(ScalarArrayReply {
+            data: vec![f64::NAN, f64::INFINITY, f64::NEG_INFINITY, -0.5],
+            ..Default::default()
+        });
+        let text = serde_json::to_string(&array).unwrap();
+        assert!(
+            text.contains(r#""data":["NaN","Infinity","-Infinity",-0.5]"#),
+            "{text}"
+        );
+        let Reply::ScalarArray(back) = serde_json::from_str(&text).unwrap() else {
+            panic!("{text}");
+        };
+        assert!(back.data[0].is_nan());
+        assert_eq!(back.data[1..], [f64::INFINITY, f64::NEG_INFINITY, -0.5]);
+        // Other spellings are refused.
+        let bad = text.replace(r#""-Infinity""#, r#""-inf""#);
+        assert!(serde_json::from_str::<Reply>(&bad).is_err());
     }
 }

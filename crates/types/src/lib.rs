@@ -74,9 +74,19 @@ mod serde_tests {
             r#"{"value_type":"scalarArr","value":["NaN","Infinity","-Infinity",1.0]}"#
         );
         let back: Value = serde_json::from_str(&json).unwrap();
-        assert!(matches!(&back, Value::Array(xs) if xs[0].is_nan() && xs[1] == f64::INFINITY));
-        let s = serde_json::to_string(&Value::Scalar(f64::NEG_INFINITY)).unwrap();
-        assert_eq!(s, r#"{"value_type":"scalar","value":"-Infinity"}"#);
+        assert!(matches!(&back, Value::Array(xs)
+            if xs[0].is_nan() && xs[1..] == [f64::INFINITY, f64::NEG_INFINITY, 1.0]));
+        for (x, json) in [
+            (f64::NAN, r#""NaN""#),
+            (f64::INFINITY, r#""Infinity""#),
+            (f64::NEG_INFINITY, r#""-Infinity""#),
+            (-2.5, "-2.5"),
+        ] {
+            let s = serde_json::to_string(&Value::Scalar(x)).unwrap();
+            assert_eq!(s, format!(r#"{{"value_type":"scalar","value":{json}}}"#));
+            let back: Value = serde_json::from_str(&s).unwrap();
+            assert!(matches!(back, Value::Scalar(y) if y == x || (x.is_nan() && y.is_nan())));
+        }
     }
 
     #[test]
