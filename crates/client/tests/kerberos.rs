@@ -55,18 +55,13 @@ fn backend(server: &FakeDpmServer) -> DpmBackend {
 
 #[test]
 fn kerberos_settings_through_the_facade() {
-    if let Some(missing) = TestRealm::missing_programs() {
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "Kerberos test prerequisite missing in CI: {missing}"
-        );
-        eprintln!("SKIPPING kerberos_settings_through_the_facade: {missing}");
+    let Some(realm) = TestRealm::start_for_test(
+        REALM,
+        &["alice", SERVICE_PRINCIPAL],
+        "kerberos_settings_through_the_facade",
+    ) else {
         return;
-    }
-    let realm = TestRealm::start(REALM).expect("start the test realm");
-    for p in ["alice", SERVICE_PRINCIPAL] {
-        realm.add_principal(p).unwrap();
-    }
+    };
     let service_keytab = realm.keytab(SERVICE_PRINCIPAL).unwrap();
     let alice = realm.kinit("alice", None).unwrap();
     set_env(&realm.env(None, Some(&service_keytab)));

@@ -146,7 +146,7 @@ async fn connect_inner(cfg: &ConnectConfig, addr: &str) -> Result<(Socket, i32),
     match framed.next().await {
         Some(Ok(Reply::OpenList(open))) => Ok((framed, open.list_id)),
         Some(Ok(Reply::Status(s))) if s.ref_id == 0 && !s.status.is_ok() => {
-            Err(Error::new(ErrorKind::ListFailed, "").with_status(s.status))
+            Err(Error::list_failed(s.status))
         }
         Some(Ok(other)) => Err(Error::protocol(format!(
             "the first frame was {} instead of OpenList",

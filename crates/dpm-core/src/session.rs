@@ -43,7 +43,7 @@ use pacsys_types::reading::time_from_millis;
 use pacsys_types::{DeviceMeta, Reading, TimedArray, Value};
 use tracing::trace;
 
-use crate::{Error, ErrorKind, Transport};
+use crate::{Error, Transport};
 
 pub use pacsys_types::plan::{Answer, ReadPlan};
 
@@ -217,20 +217,21 @@ impl Session {
             match request {
                 Ok(p) => {
                     let ref_id = self.alloc_ref();
-                    if p.answer() != Answer::Single {
+                    let (drf, wire, answer) = p.into_parts();
+                    if answer != Answer::Single {
                         op.reusable = false;
                     }
                     self.transmit
                         .push_back(Request::AddToList(AddToListRequest {
                             list_id: self.list_id,
                             ref_id,
-                            drf_request: p.wire().to_owned(),
+                            drf_request: wire,
                         }));
                     op.members.push(Member {
                         index,
-                        drf: Arc::clone(p.drf_arc()),
+                        drf,
                         meta: None,
-                        history: (p.answer() == Answer::History).then(History::default),
+                        history: (answer == Answer::History).then(History::default),
                         resolved: false,
                     });
                     op.results.push(None);
@@ -454,11 +455,7 @@ impl Session {
     /// subscription is told with [`SessionEvent::ListFailed`].
     fn list_failed(&mut self, status: Status) {
         if self.read.is_some() {
-            self.fail_read(|_| {
-                Error::new(ErrorKind::ListFailed, "")
-                    .with_status(status)
-                    .with_transport(Transport::Dpm)
-            });
+            self.fail_read(|_| Error::list_failed(status).with_transport(Transport::Dpm));
         }
         if !self.streams.is_empty() {
             self.events.push_back(SessionEvent::ListFailed(status));

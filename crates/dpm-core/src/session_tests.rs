@@ -1,6 +1,7 @@
 //! Scripted-reply tests of the session state machine, with fake instants.
 
 use super::*;
+use crate::ErrorKind;
 use pacsys_dpm_proto::{
     AddToListReply, AnalogAlarmReply, BasicStatusReply, DigitalAlarmReply, ListStatusReply,
     RawReply, ScalarArrayReply, ScalarReply, StartListReply, StatusReply, TextArrayReply,
@@ -378,9 +379,7 @@ fn list_level_failures_fail_every_unresolved_ref() {
         assert_eq!(value(&done.results[0]), Some(Value::Scalar(72.5)));
         assert_eq!(
             done.results[1],
-            Err(Error::new(ErrorKind::ListFailed, "")
-                .with_status(Status::new(17, -9))
-                .with_transport(Transport::Dpm))
+            Err(Error::list_failed(Status::new(17, -9)).with_transport(Transport::Dpm))
         );
         assert!(!done.reusable);
     }

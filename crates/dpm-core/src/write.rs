@@ -39,7 +39,7 @@ use pacsys_dpm_proto::{
 use pacsys_types::plan::{WritePlan, WriteValue};
 use pacsys_types::{Value, WriteResult};
 
-use crate::{Error, ErrorKind, Transport};
+use crate::{Error, Transport};
 
 /// A basic-control command (spec 6.6.3): written as its ordinal to the device's `CONTROL`
 /// property. The shared [`pacsys_types::Control`] under the name this crate has always used.
@@ -187,13 +187,14 @@ impl PreparedWrite {
     /// [`Transport::Dpm`].
     pub fn new(drf: &str, value: impl Into<WriteValue>) -> Result<PreparedWrite, Error> {
         let plan = WritePlan::new(drf, value).map_err(|e| e.with_transport(Transport::Dpm))?;
-        let value = setting_of(plan.value()).ok_or_else(|| {
+        let (drf_arc, wire, planned) = plan.into_parts();
+        let value = setting_of(&planned).ok_or_else(|| {
             Error::unsupported(drf, "this value kind cannot be written")
                 .with_transport(Transport::Dpm)
         })?;
         Ok(PreparedWrite {
-            drf: Arc::clone(plan.drf_arc()),
-            wire: plan.wire().to_owned(),
+            drf: drf_arc,
+            wire,
             value,
         })
     }
@@ -605,9 +606,7 @@ impl WriteBatch {
 
 /// A list the server could not start.
 fn list_failed(status: Status) -> Error {
-    Error::new(ErrorKind::ListFailed, "")
-        .with_status(status)
-        .with_transport(Transport::Dpm)
+    Error::list_failed(status).with_transport(Transport::Dpm)
 }
 
 /// `None` for an empty array: the reference omits arrays that would be empty.
@@ -618,6 +617,7 @@ fn non_empty<T>(v: Vec<T>) -> Option<Vec<T>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::ErrorKind;
     use pacsys_dpm_proto::{
         AddToListReply, ApplySettingsReply, DeviceInfoReply, SettingStatus, StartListReply,
         StatusReply,

@@ -90,7 +90,10 @@ pub struct AuditRecord {
 /// ```
 pub fn value_json(v: &Value) -> serde_json::Value {
     fn num(x: f64) -> serde_json::Value {
-        serde_json::to_value(pacsys_types::json::Number(x)).unwrap_or(serde_json::Value::Null)
+        match pacsys_types::json::non_finite_name(x) {
+            Some(name) => name.into(),
+            None => x.into(),
+        }
     }
     match v {
         Value::Scalar(x) => num(*x),

@@ -292,6 +292,17 @@ impl Error {
         Error::new(ErrorKind::Timeout, context)
     }
 
+    /// The server could not open or start a list; `status` is what it sent.
+    ///
+    /// ```
+    /// use pacsys_types::{Error, ErrorKind, Status};
+    /// let e = Error::list_failed(Status::new(17, -9));
+    /// assert_eq!((e.kind(), e.status()), (ErrorKind::ListFailed, Some(Status::new(17, -9))));
+    /// ```
+    pub fn list_failed(status: Status) -> Error {
+        Error::new(ErrorKind::ListFailed, "").with_status(status)
+    }
+
     /// The connection failed during the operation; `reason` says how.
     pub fn connection_lost(reason: impl Into<Cow<'static, str>>) -> Error {
         Error::new(ErrorKind::ConnectionLost, reason)

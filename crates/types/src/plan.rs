@@ -146,6 +146,19 @@ impl ReadPlan {
     pub fn is_historical(&self) -> bool {
         self.historical
     }
+
+    /// The request as written, the text to send and the answer kind, moved out (for a
+    /// driver that keeps only those, without copying the wire text).
+    ///
+    /// ```
+    /// use pacsys_types::plan::{Answer, ReadPlan};
+    /// let (drf, wire, answer) = ReadPlan::new("M:OUTTMP")?.into_parts();
+    /// assert_eq!((&*drf, wire.as_str(), answer), ("M:OUTTMP", "M:OUTTMP.READING@I", Answer::Single));
+    /// # Ok::<(), pacsys_types::Error>(())
+    /// ```
+    pub fn into_parts(self) -> (Arc<str>, String, Answer) {
+        (self.drf, self.wire, self.answer)
+    }
 }
 
 /// What a setting writes: a value, or a basic-control command.
@@ -275,6 +288,19 @@ impl WritePlan {
     /// What is written.
     pub fn value(&self) -> &WriteValue {
         &self.value
+    }
+
+    /// The request as written, the text to send and the value, moved out.
+    ///
+    /// ```
+    /// use pacsys_types::plan::{WritePlan, WriteValue};
+    /// let (drf, wire, value) = WritePlan::new("G:AMANDA", 1.5)?.into_parts();
+    /// assert_eq!((&*drf, wire.as_str()), ("G:AMANDA", "G:AMANDA.SETTING@N"));
+    /// assert_eq!(value, WriteValue::from(1.5));
+    /// # Ok::<(), pacsys_types::Error>(())
+    /// ```
+    pub fn into_parts(self) -> (Arc<str>, String, WriteValue) {
+        (self.drf, self.wire, self.value)
     }
 }
 
