@@ -71,7 +71,7 @@ _pacsys() {
 
     case "${cmd}" in
         pacsys)
-            opts="-b -H -P -a -f -v -h -V --backend --host --port --timeout --sim --auth --role --realm --format --verbose --log-level --help --version get put monitor info history sim completions help"
+            opts="-b -H -P -a -v -h -V --backend --host --port --timeout --sim --auth --role --realm --format --verbose --log-level --help --version get put monitor info history sim completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -125,10 +125,6 @@ _pacsys() {
                     COMPREPLY=($(compgen -W "text json csv" -- "${cur}"))
                     return 0
                     ;;
-                -f)
-                    COMPREPLY=($(compgen -W "text json csv" -- "${cur}"))
-                    return 0
-                    ;;
                 --log-level)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -141,7 +137,7 @@ _pacsys() {
             return 0
             ;;
         pacsys__subcmd__completions)
-            opts="-b -H -P -a -f -v -h --backend --host --port --timeout --sim --auth --role --realm --format --verbose --log-level --help bash elvish fish powershell zsh"
+            opts="-b -H -P -a -v -h --backend --host --port --timeout --sim --auth --role --realm --format --verbose --log-level --help bash elvish fish powershell zsh"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -192,10 +188,6 @@ _pacsys() {
                     return 0
                     ;;
                 --format)
-                    COMPREPLY=($(compgen -W "text json csv" -- "${cur}"))
-                    return 0
-                    ;;
-                -f)
                     COMPREPLY=($(compgen -W "text json csv" -- "${cur}"))
                     return 0
                     ;;
@@ -211,12 +203,36 @@ _pacsys() {
             return 0
             ;;
         pacsys__subcmd__get)
-            opts="-b -H -P -a -f -v -h --backend --host --port --timeout --sim --auth --role --realm --format --verbose --log-level --help"
+            opts="-t -f -s -r -b -H -P -a -v -h --terse --number-format --timestamp-format --range --backend --host --port --timeout --sim --auth --role --realm --format --verbose --log-level --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --number-format)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -f)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --timestamp-format)
+                    COMPREPLY=($(compgen -W "iso epoch relative" -- "${cur}"))
+                    return 0
+                    ;;
+                -s)
+                    COMPREPLY=($(compgen -W "iso epoch relative" -- "${cur}"))
+                    return 0
+                    ;;
+                --range)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -r)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --backend)
                     COMPREPLY=($(compgen -W "dpm grpc" -- "${cur}"))
                     return 0
@@ -262,10 +278,6 @@ _pacsys() {
                     return 0
                     ;;
                 --format)
-                    COMPREPLY=($(compgen -W "text json csv" -- "${cur}"))
-                    return 0
-                    ;;
-                -f)
                     COMPREPLY=($(compgen -W "text json csv" -- "${cur}"))
                     return 0
                     ;;
@@ -407,7 +419,7 @@ _pacsys() {
             return 0
             ;;
         pacsys__subcmd__history)
-            opts="-b -H -P -a -f -v -h --start --end --chunk --backend --host --port --timeout --sim --auth --role --realm --format --verbose --log-level --help"
+            opts="-t -f -s -b -H -P -a -v -h --start --end --chunk --terse --number-format --timestamp-format --backend --host --port --timeout --sim --auth --role --realm --format --verbose --log-level --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -425,6 +437,22 @@ _pacsys() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --number-format)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -f)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --timestamp-format)
+                    COMPREPLY=($(compgen -W "iso epoch relative" -- "${cur}"))
+                    return 0
+                    ;;
+                -s)
+                    COMPREPLY=($(compgen -W "iso epoch relative" -- "${cur}"))
+                    return 0
+                    ;;
                 --backend)
                     COMPREPLY=($(compgen -W "dpm grpc" -- "${cur}"))
                     return 0
@@ -473,10 +501,6 @@ _pacsys() {
                     COMPREPLY=($(compgen -W "text json csv" -- "${cur}"))
                     return 0
                     ;;
-                -f)
-                    COMPREPLY=($(compgen -W "text json csv" -- "${cur}"))
-                    return 0
-                    ;;
                 --log-level)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -489,7 +513,7 @@ _pacsys() {
             return 0
             ;;
         pacsys__subcmd__info)
-            opts="-b -H -P -a -f -v -h --backend --host --port --timeout --sim --auth --role --realm --format --verbose --log-level --help"
+            opts="-b -H -P -a -v -h --backend --host --port --timeout --sim --auth --role --realm --format --verbose --log-level --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -543,10 +567,6 @@ _pacsys() {
                     COMPREPLY=($(compgen -W "text json csv" -- "${cur}"))
                     return 0
                     ;;
-                -f)
-                    COMPREPLY=($(compgen -W "text json csv" -- "${cur}"))
-                    return 0
-                    ;;
                 --log-level)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -559,7 +579,7 @@ _pacsys() {
             return 0
             ;;
         pacsys__subcmd__monitor)
-            opts="-n -d -b -H -P -a -f -v -h --count --duration --lines --backend --host --port --timeout --sim --auth --role --realm --format --verbose --log-level --help"
+            opts="-n -d -t -f -s -r -b -H -P -a -v -h --count --duration --lines --terse --number-format --timestamp-format --range --backend --host --port --timeout --sim --auth --role --realm --format --verbose --log-level --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -581,6 +601,30 @@ _pacsys() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --number-format)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -f)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --timestamp-format)
+                    COMPREPLY=($(compgen -W "iso epoch relative" -- "${cur}"))
+                    return 0
+                    ;;
+                -s)
+                    COMPREPLY=($(compgen -W "iso epoch relative" -- "${cur}"))
+                    return 0
+                    ;;
+                --range)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -r)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --backend)
                     COMPREPLY=($(compgen -W "dpm grpc" -- "${cur}"))
                     return 0
@@ -629,10 +673,6 @@ _pacsys() {
                     COMPREPLY=($(compgen -W "text json csv" -- "${cur}"))
                     return 0
                     ;;
-                -f)
-                    COMPREPLY=($(compgen -W "text json csv" -- "${cur}"))
-                    return 0
-                    ;;
                 --log-level)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -645,7 +685,7 @@ _pacsys() {
             return 0
             ;;
         pacsys__subcmd__put)
-            opts="-b -H -P -a -f -v -h --verify --tolerance --retries --backend --host --port --timeout --sim --auth --role --realm --format --verbose --log-level --help"
+            opts="-t -b -H -P -a -v -h --verify --tolerance --retries --terse --backend --host --port --timeout --sim --auth --role --realm --format --verbose --log-level --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -707,10 +747,6 @@ _pacsys() {
                     COMPREPLY=($(compgen -W "text json csv" -- "${cur}"))
                     return 0
                     ;;
-                -f)
-                    COMPREPLY=($(compgen -W "text json csv" -- "${cur}"))
-                    return 0
-                    ;;
                 --log-level)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -723,7 +759,7 @@ _pacsys() {
             return 0
             ;;
         pacsys__subcmd__sim)
-            opts="-b -H -P -a -f -v -h --dpm-port --grpc-port --grpc-token --heartbeat-ms --pend-unknown-ms --insecure-settings --split-writes --delay-ms --reorder --close-after-data --stall-after-data --garbage-after-data --oversize-after-data --http-error --accept-then-close --backend --host --port --timeout --sim --auth --role --realm --format --verbose --log-level --help"
+            opts="-b -H -P -a -v -h --dpm-port --grpc-port --grpc-token --heartbeat-ms --pend-unknown-ms --insecure-settings --split-writes --delay-ms --reorder --close-after-data --stall-after-data --garbage-after-data --oversize-after-data --http-error --accept-then-close --backend --host --port --timeout --sim --auth --role --realm --format --verbose --log-level --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -818,10 +854,6 @@ _pacsys() {
                     return 0
                     ;;
                 --format)
-                    COMPREPLY=($(compgen -W "text json csv" -- "${cur}"))
-                    return 0
-                    ;;
-                -f)
                     COMPREPLY=($(compgen -W "text json csv" -- "${cur}"))
                     return 0
                     ;;

@@ -1,6 +1,6 @@
 # Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
 function __fish_pacsys_global_optspecs
-    string join \n b/backend= H/host= P/port= timeout= sim a/auth= role= realm= f/format= v/verbose log-level= h/help V/version
+    string join \n b/backend= H/host= P/port= timeout= sim a/auth= role= realm= format= v/verbose log-level= h/help V/version
 end
 
 function __fish_pacsys_needs_command
@@ -33,7 +33,7 @@ complete -c pacsys -n "__fish_pacsys_needs_command" -s a -l auth -d 'How setting
 jwt\t'A JWT bearer token from PACSYS_JWT_TOKEN (gRPC)'"
 complete -c pacsys -n "__fish_pacsys_needs_command" -l role -d 'Role for settings (DPM only)' -r
 complete -c pacsys -n "__fish_pacsys_needs_command" -l realm -d 'Kerberos realm of `--auth kerberos` [default: FNAL.GOV]' -r
-complete -c pacsys -n "__fish_pacsys_needs_command" -s f -l format -d 'Output format' -r -f -a "text\t'Aligned human-readable lines'
+complete -c pacsys -n "__fish_pacsys_needs_command" -l format -d 'Output format (`-f` is `--number-format`, as in the reference CLI)' -r -f -a "text\t'Aligned human-readable lines'
 json\t'One JSON object per line'
 csv\t'Comma-separated values with a header line'"
 complete -c pacsys -n "__fish_pacsys_needs_command" -l log-level -d 'Log level on stderr (error, warn, info, debug, trace, or a tracing filter)' -r
@@ -49,6 +49,11 @@ complete -c pacsys -n "__fish_pacsys_needs_command" -f -a "history" -d 'Logged h
 complete -c pacsys -n "__fish_pacsys_needs_command" -f -a "sim" -d 'Run the simulator servers (DPM and DAQ gRPC) until Ctrl-C'
 complete -c pacsys -n "__fish_pacsys_needs_command" -f -a "completions" -d 'Print a shell completion script (bash, zsh, fish, elvish, powershell)'
 complete -c pacsys -n "__fish_pacsys_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c pacsys -n "__fish_pacsys_using_subcommand get" -s f -l number-format -d 'How numbers are written in text and CSV: a Python format spec such as `.3f`, `.2e`, `,d`, `#x`, `>10.2f` (JSON keeps exact numbers)' -r
+complete -c pacsys -n "__fish_pacsys_using_subcommand get" -s s -l timestamp-format -d 'How timestamps are written: iso (UTC date and time), epoch (Unix seconds) or relative (seconds since the first reading)' -r -f -a "iso\t'Date and time in UTC (`2026-11-23 02:41:04.926` in text, RFC 3339 in JSON and CSV)'
+epoch\t'Seconds since the Unix epoch'
+relative\t'Seconds since the first reading\'s timestamp'"
+complete -c pacsys -n "__fish_pacsys_using_subcommand get" -s r -l range -d 'Show only these array elements: N, A:B or A:B:C, negative from the end (a Python slice; write -r=-5: for a negative start)' -r
 complete -c pacsys -n "__fish_pacsys_using_subcommand get" -s b -l backend -d 'Transport [default: PACSYS_BACKEND, else dpm]' -r -f -a "dpm\t'DPM over TCP (DPM/HTTP, binary PC protocol)'
 grpc\t'The DAQ gRPC service'"
 complete -c pacsys -n "__fish_pacsys_using_subcommand get" -s H -l host -d 'Server host [default: PACSYS_DPM_HOST / PACSYS_GRPC_HOST, else the Fermilab servers]' -r
@@ -58,10 +63,11 @@ complete -c pacsys -n "__fish_pacsys_using_subcommand get" -s a -l auth -d 'How 
 jwt\t'A JWT bearer token from PACSYS_JWT_TOKEN (gRPC)'"
 complete -c pacsys -n "__fish_pacsys_using_subcommand get" -l role -d 'Role for settings (DPM only)' -r
 complete -c pacsys -n "__fish_pacsys_using_subcommand get" -l realm -d 'Kerberos realm of `--auth kerberos` [default: FNAL.GOV]' -r
-complete -c pacsys -n "__fish_pacsys_using_subcommand get" -s f -l format -d 'Output format' -r -f -a "text\t'Aligned human-readable lines'
+complete -c pacsys -n "__fish_pacsys_using_subcommand get" -l format -d 'Output format (`-f` is `--number-format`, as in the reference CLI)' -r -f -a "text\t'Aligned human-readable lines'
 json\t'One JSON object per line'
 csv\t'Comma-separated values with a header line'"
 complete -c pacsys -n "__fish_pacsys_using_subcommand get" -l log-level -d 'Log level on stderr (error, warn, info, debug, trace, or a tracing filter)' -r
+complete -c pacsys -n "__fish_pacsys_using_subcommand get" -s t -l terse -d 'Bare values: no DRF, units, timestamp or metadata (a failure is `[ERROR] <message>`; in JSON the value alone; in CSV one column and no header)'
 complete -c pacsys -n "__fish_pacsys_using_subcommand get" -l sim -d 'Start the simulator in-process on free loopback ports and talk to it over TCP'
 complete -c pacsys -n "__fish_pacsys_using_subcommand get" -s v -l verbose -d 'Show metadata (device index, description, status, cycle) and missing properties'
 complete -c pacsys -n "__fish_pacsys_using_subcommand get" -s h -l help -d 'Print help (see more with \'--help\')'
@@ -76,16 +82,22 @@ complete -c pacsys -n "__fish_pacsys_using_subcommand put" -s a -l auth -d 'How 
 jwt\t'A JWT bearer token from PACSYS_JWT_TOKEN (gRPC)'"
 complete -c pacsys -n "__fish_pacsys_using_subcommand put" -l role -d 'Role for settings (DPM only)' -r
 complete -c pacsys -n "__fish_pacsys_using_subcommand put" -l realm -d 'Kerberos realm of `--auth kerberos` [default: FNAL.GOV]' -r
-complete -c pacsys -n "__fish_pacsys_using_subcommand put" -s f -l format -d 'Output format' -r -f -a "text\t'Aligned human-readable lines'
+complete -c pacsys -n "__fish_pacsys_using_subcommand put" -l format -d 'Output format (`-f` is `--number-format`, as in the reference CLI)' -r -f -a "text\t'Aligned human-readable lines'
 json\t'One JSON object per line'
 csv\t'Comma-separated values with a header line'"
 complete -c pacsys -n "__fish_pacsys_using_subcommand put" -l log-level -d 'Log level on stderr (error, warn, info, debug, trace, or a tracing filter)' -r
 complete -c pacsys -n "__fish_pacsys_using_subcommand put" -l verify -d 'Read each setting back and compare it with the value written'
+complete -c pacsys -n "__fish_pacsys_using_subcommand put" -s t -l terse -d 'Leave the DRF out of each result line (`ok`, `ok (verified, readback=X)`, `FAILED: <message>`)'
 complete -c pacsys -n "__fish_pacsys_using_subcommand put" -l sim -d 'Start the simulator in-process on free loopback ports and talk to it over TCP'
 complete -c pacsys -n "__fish_pacsys_using_subcommand put" -s v -l verbose -d 'Show metadata (device index, description, status, cycle) and missing properties'
 complete -c pacsys -n "__fish_pacsys_using_subcommand put" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c pacsys -n "__fish_pacsys_using_subcommand monitor" -s n -l count -d 'Stop once every DRF has delivered N readings (a rejected DRF counts as done)' -r
 complete -c pacsys -n "__fish_pacsys_using_subcommand monitor" -s d -l duration -d 'Stop after this long (10s, 1m, 500ms, or seconds)' -r
+complete -c pacsys -n "__fish_pacsys_using_subcommand monitor" -s f -l number-format -d 'How numbers are written in text and CSV: a Python format spec such as `.3f`, `.2e`, `,d`, `#x`, `>10.2f` (JSON keeps exact numbers)' -r
+complete -c pacsys -n "__fish_pacsys_using_subcommand monitor" -s s -l timestamp-format -d 'How timestamps are written: iso (UTC date and time), epoch (Unix seconds) or relative (seconds since the first reading)' -r -f -a "iso\t'Date and time in UTC (`2026-11-23 02:41:04.926` in text, RFC 3339 in JSON and CSV)'
+epoch\t'Seconds since the Unix epoch'
+relative\t'Seconds since the first reading\'s timestamp'"
+complete -c pacsys -n "__fish_pacsys_using_subcommand monitor" -s r -l range -d 'Show only these array elements: N, A:B or A:B:C, negative from the end (a Python slice; write -r=-5: for a negative start)' -r
 complete -c pacsys -n "__fish_pacsys_using_subcommand monitor" -s b -l backend -d 'Transport [default: PACSYS_BACKEND, else dpm]' -r -f -a "dpm\t'DPM over TCP (DPM/HTTP, binary PC protocol)'
 grpc\t'The DAQ gRPC service'"
 complete -c pacsys -n "__fish_pacsys_using_subcommand monitor" -s H -l host -d 'Server host [default: PACSYS_DPM_HOST / PACSYS_GRPC_HOST, else the Fermilab servers]' -r
@@ -95,11 +107,12 @@ complete -c pacsys -n "__fish_pacsys_using_subcommand monitor" -s a -l auth -d '
 jwt\t'A JWT bearer token from PACSYS_JWT_TOKEN (gRPC)'"
 complete -c pacsys -n "__fish_pacsys_using_subcommand monitor" -l role -d 'Role for settings (DPM only)' -r
 complete -c pacsys -n "__fish_pacsys_using_subcommand monitor" -l realm -d 'Kerberos realm of `--auth kerberos` [default: FNAL.GOV]' -r
-complete -c pacsys -n "__fish_pacsys_using_subcommand monitor" -s f -l format -d 'Output format' -r -f -a "text\t'Aligned human-readable lines'
+complete -c pacsys -n "__fish_pacsys_using_subcommand monitor" -l format -d 'Output format (`-f` is `--number-format`, as in the reference CLI)' -r -f -a "text\t'Aligned human-readable lines'
 json\t'One JSON object per line'
 csv\t'Comma-separated values with a header line'"
 complete -c pacsys -n "__fish_pacsys_using_subcommand monitor" -l log-level -d 'Log level on stderr (error, warn, info, debug, trace, or a tracing filter)' -r
 complete -c pacsys -n "__fish_pacsys_using_subcommand monitor" -l lines -d 'One line per reading even on a terminal (no live table)'
+complete -c pacsys -n "__fish_pacsys_using_subcommand monitor" -s t -l terse -d 'Bare values: no DRF, units, timestamp or metadata (a failure is `[ERROR] <message>`; in JSON the value alone; in CSV one column and no header)'
 complete -c pacsys -n "__fish_pacsys_using_subcommand monitor" -l sim -d 'Start the simulator in-process on free loopback ports and talk to it over TCP'
 complete -c pacsys -n "__fish_pacsys_using_subcommand monitor" -s v -l verbose -d 'Show metadata (device index, description, status, cycle) and missing properties'
 complete -c pacsys -n "__fish_pacsys_using_subcommand monitor" -s h -l help -d 'Print help (see more with \'--help\')'
@@ -112,7 +125,7 @@ complete -c pacsys -n "__fish_pacsys_using_subcommand info" -s a -l auth -d 'How
 jwt\t'A JWT bearer token from PACSYS_JWT_TOKEN (gRPC)'"
 complete -c pacsys -n "__fish_pacsys_using_subcommand info" -l role -d 'Role for settings (DPM only)' -r
 complete -c pacsys -n "__fish_pacsys_using_subcommand info" -l realm -d 'Kerberos realm of `--auth kerberos` [default: FNAL.GOV]' -r
-complete -c pacsys -n "__fish_pacsys_using_subcommand info" -s f -l format -d 'Output format' -r -f -a "text\t'Aligned human-readable lines'
+complete -c pacsys -n "__fish_pacsys_using_subcommand info" -l format -d 'Output format (`-f` is `--number-format`, as in the reference CLI)' -r -f -a "text\t'Aligned human-readable lines'
 json\t'One JSON object per line'
 csv\t'Comma-separated values with a header line'"
 complete -c pacsys -n "__fish_pacsys_using_subcommand info" -l log-level -d 'Log level on stderr (error, warn, info, debug, trace, or a tracing filter)' -r
@@ -122,6 +135,10 @@ complete -c pacsys -n "__fish_pacsys_using_subcommand info" -s h -l help -d 'Pri
 complete -c pacsys -n "__fish_pacsys_using_subcommand history" -l start -d 'Start of the window' -r
 complete -c pacsys -n "__fish_pacsys_using_subcommand history" -l end -d 'End of the window' -r
 complete -c pacsys -n "__fish_pacsys_using_subcommand history" -l chunk -d 'Fetch the window in pieces of this length (progress is shown per piece)' -r
+complete -c pacsys -n "__fish_pacsys_using_subcommand history" -s f -l number-format -d 'How numbers are written in text and CSV: a Python format spec such as `.3f`, `.2e`, `,d`, `#x`, `>10.2f` (JSON keeps exact numbers)' -r
+complete -c pacsys -n "__fish_pacsys_using_subcommand history" -s s -l timestamp-format -d 'How timestamps are written: iso (UTC date and time), epoch (Unix seconds) or relative (seconds since the first reading)' -r -f -a "iso\t'Date and time in UTC (`2026-11-23 02:41:04.926` in text, RFC 3339 in JSON and CSV)'
+epoch\t'Seconds since the Unix epoch'
+relative\t'Seconds since the first reading\'s timestamp'"
 complete -c pacsys -n "__fish_pacsys_using_subcommand history" -s b -l backend -d 'Transport [default: PACSYS_BACKEND, else dpm]' -r -f -a "dpm\t'DPM over TCP (DPM/HTTP, binary PC protocol)'
 grpc\t'The DAQ gRPC service'"
 complete -c pacsys -n "__fish_pacsys_using_subcommand history" -s H -l host -d 'Server host [default: PACSYS_DPM_HOST / PACSYS_GRPC_HOST, else the Fermilab servers]' -r
@@ -131,10 +148,11 @@ complete -c pacsys -n "__fish_pacsys_using_subcommand history" -s a -l auth -d '
 jwt\t'A JWT bearer token from PACSYS_JWT_TOKEN (gRPC)'"
 complete -c pacsys -n "__fish_pacsys_using_subcommand history" -l role -d 'Role for settings (DPM only)' -r
 complete -c pacsys -n "__fish_pacsys_using_subcommand history" -l realm -d 'Kerberos realm of `--auth kerberos` [default: FNAL.GOV]' -r
-complete -c pacsys -n "__fish_pacsys_using_subcommand history" -s f -l format -d 'Output format' -r -f -a "text\t'Aligned human-readable lines'
+complete -c pacsys -n "__fish_pacsys_using_subcommand history" -l format -d 'Output format (`-f` is `--number-format`, as in the reference CLI)' -r -f -a "text\t'Aligned human-readable lines'
 json\t'One JSON object per line'
 csv\t'Comma-separated values with a header line'"
 complete -c pacsys -n "__fish_pacsys_using_subcommand history" -l log-level -d 'Log level on stderr (error, warn, info, debug, trace, or a tracing filter)' -r
+complete -c pacsys -n "__fish_pacsys_using_subcommand history" -s t -l terse -d 'Bare values: no DRF, units, timestamp or metadata (a failure is `[ERROR] <message>`; in JSON the value alone; in CSV one column and no header)'
 complete -c pacsys -n "__fish_pacsys_using_subcommand history" -l sim -d 'Start the simulator in-process on free loopback ports and talk to it over TCP'
 complete -c pacsys -n "__fish_pacsys_using_subcommand history" -s v -l verbose -d 'Show metadata (device index, description, status, cycle) and missing properties'
 complete -c pacsys -n "__fish_pacsys_using_subcommand history" -s h -l help -d 'Print help (see more with \'--help\')'
@@ -158,7 +176,7 @@ complete -c pacsys -n "__fish_pacsys_using_subcommand sim" -s a -l auth -d 'How 
 jwt\t'A JWT bearer token from PACSYS_JWT_TOKEN (gRPC)'"
 complete -c pacsys -n "__fish_pacsys_using_subcommand sim" -l role -d 'Role for settings (DPM only)' -r
 complete -c pacsys -n "__fish_pacsys_using_subcommand sim" -l realm -d 'Kerberos realm of `--auth kerberos` [default: FNAL.GOV]' -r
-complete -c pacsys -n "__fish_pacsys_using_subcommand sim" -s f -l format -d 'Output format' -r -f -a "text\t'Aligned human-readable lines'
+complete -c pacsys -n "__fish_pacsys_using_subcommand sim" -l format -d 'Output format (`-f` is `--number-format`, as in the reference CLI)' -r -f -a "text\t'Aligned human-readable lines'
 json\t'One JSON object per line'
 csv\t'Comma-separated values with a header line'"
 complete -c pacsys -n "__fish_pacsys_using_subcommand sim" -l log-level -d 'Log level on stderr (error, warn, info, debug, trace, or a tracing filter)' -r
@@ -178,7 +196,7 @@ complete -c pacsys -n "__fish_pacsys_using_subcommand completions" -s a -l auth 
 jwt\t'A JWT bearer token from PACSYS_JWT_TOKEN (gRPC)'"
 complete -c pacsys -n "__fish_pacsys_using_subcommand completions" -l role -d 'Role for settings (DPM only)' -r
 complete -c pacsys -n "__fish_pacsys_using_subcommand completions" -l realm -d 'Kerberos realm of `--auth kerberos` [default: FNAL.GOV]' -r
-complete -c pacsys -n "__fish_pacsys_using_subcommand completions" -s f -l format -d 'Output format' -r -f -a "text\t'Aligned human-readable lines'
+complete -c pacsys -n "__fish_pacsys_using_subcommand completions" -l format -d 'Output format (`-f` is `--number-format`, as in the reference CLI)' -r -f -a "text\t'Aligned human-readable lines'
 json\t'One JSON object per line'
 csv\t'Comma-separated values with a header line'"
 complete -c pacsys -n "__fish_pacsys_using_subcommand completions" -l log-level -d 'Log level on stderr (error, warn, info, debug, trace, or a tracing filter)' -r

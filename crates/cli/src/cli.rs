@@ -5,8 +5,11 @@ use std::time::Duration;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use pacsys_sim::sim::SimOptions;
 
+use crate::number_format::NumberFormat;
 use crate::output::Format;
+use crate::range::Range;
 use crate::times;
+use crate::view::{TimestampFormat, View};
 
 const MAIN_EXAMPLES: &str = "\
 Examples:
@@ -59,8 +62,8 @@ pub struct GlobalOpts {
     /// Kerberos realm of `--auth kerberos` [default: FNAL.GOV].
     #[arg(long, global = true, value_name = "REALM")]
     pub realm: Option<String>,
-    /// Output format.
-    #[arg(short = 'f', long, global = true, value_enum, default_value_t = Format::Text)]
+    /// Output format (`-f` is `--number-format`, as in the reference CLI).
+    #[arg(long, global = true, value_enum, default_value_t = Format::Text)]
     pub format: Format,
     /// Show metadata (device index, description, status, cycle) and missing properties.
     #[arg(short = 'v', long, global = true)]
@@ -96,6 +99,8 @@ pub enum Command {
 Examples:
   pacsys get M:OUTTMP
   pacsys get M:OUTTMP 'Z:ACLTST[0:4]' --format json
+  pacsys get M:OUTTMP -t -f .2f                  bare value with two decimals
+  pacsys get Z:ACLTST -r=-5: -f .3e              the last five elements
   pacsys --sim get Z:BENCH0000 Z:BENCH0001 --format csv --verbose")]
     Get(GetArgs),
     /// Write settings: DRF VALUE pairs; numbers, arrays `1,2,3`, text or control commands (acput).
@@ -112,6 +117,7 @@ Examples:
   pacsys monitor M:OUTTMP@p,1000
   pacsys --sim monitor M:OUTTMP@p,200 --count 5
   pacsys monitor Z:SINE@p,100 Z:RAMP@p,100 --duration 10s --format json
+  pacsys monitor M:OUTTMP@p,1000 -s relative -f .2f --lines
 
 A DRF without an event is monitored at @p,1000 (a note says so on stderr). On a terminal
 (text format) a live table shows value, rate, last update, drops and gaps; elsewhere one
@@ -129,6 +135,7 @@ Examples:
   pacsys history M:OUTTMP --start -1h
   pacsys history M:OUTTMP --start 2026-11-23T06:00:00-06:00 --end 2026-11-23T07:00:00-06:00 --format csv
   pacsys --sim history M:OUTTMP --start -10m --format json
+  pacsys --sim history M:OUTTMP --start -10m -t -f .1f -s epoch
 
 Times: now, relative (-1h, -10m, -30s, -2d), RFC 3339, or epoch milliseconds.")]
     History(HistoryArgs),
@@ -157,12 +164,48 @@ pub struct CompletionsArgs {
     pub shell: clap_complete::Shell,
 }
 
+/// `--terse`, `--number-format` and `--timestamp-format` (the reference CLI's options).
+#[derive(Debug, Clone, Args)]
+pub struct ViewArgs {
+    /// Bare values: no DRF, units, timestamp or metadata (a failure is `[ERROR] <message>`;
+    /// in JSON the value alone; in CSV one column and no header).
+    #[arg(short = 't', long)]
+    pub terse: bool,
+    /// How numbers are written in text and CSV: a Python format spec such as `.3f`, `.2e`,
+    /// `,d`, `#x`, `>10.2f` (JSON keeps exact numbers).
+    #[arg(short = 'f', long, value_name = "SPEC", allow_hyphen_values = true)]
+    pub number_format: Option<NumberFormat>,
+    /// How timestamps are written: iso (UTC date and time), epoch (Unix seconds) or
+    /// relative (seconds since the first reading).
+    #[arg(short = 's', long, value_enum, value_name = "FORM", default_value_t = TimestampFormat::Iso)]
+    pub timestamp_format: TimestampFormat,
+}
+
+impl ViewArgs {
+    fn view(&self, range: Option<Range>) -> View {
+        View {
+            terse: self.terse,
+            number_format: self.number_format.clone(),
+            range,
+            timestamp_format: self.timestamp_format,
+            ..View::default()
+        }
+    }
+}
+
 /// `get`.
 #[derive(Debug, Args)]
 pub struct GetArgs {
     /// Data request strings (DRF3), e.g. `M:OUTTMP`, `Z:ACLTST[0:4]`, `M:OUTTMP.SETTING`.
     #[arg(required = true, value_name = "DRF")]
     pub drfs: Vec<String>,
+    /// Display options.
+    #[command(flatten)]
+    pub view: ViewArgs,
+    /// Show only these array elements: N, A:B or A:B:C, negative from the end (a Python
+    /// slice; write -r=-5: for a negative start).
+    #[arg(short = 'r', long, value_name = "SLICE")]
+    pub range: Option<Range>,
 }
 
 /// `put`.
@@ -181,6 +224,10 @@ pub struct PutArgs {
     /// Write attempts per setting when verifying.
     #[arg(long, default_value_t = 3, value_parser = clap::value_parser!(u32).range(1..=100))]
     pub retries: u32,
+    /// Leave the DRF out of each result line (`ok`, `ok (verified, readback=X)`,
+    /// `FAILED: <message>`).
+    #[arg(short = 't', long)]
+    pub terse: bool,
 }
 
 /// `monitor`.
@@ -198,6 +245,13 @@ pub struct MonitorArgs {
     /// One line per reading even on a terminal (no live table).
     #[arg(long)]
     pub lines: bool,
+    /// Display options.
+    #[command(flatten)]
+    pub view: ViewArgs,
+    /// Show only these array elements: N, A:B or A:B:C, negative from the end (a Python
+    /// slice; write -r=-5: for a negative start).
+    #[arg(short = 'r', long, value_name = "SLICE")]
+    pub range: Option<Range>,
 }
 
 /// `info`.
@@ -228,6 +282,25 @@ pub struct HistoryArgs {
     /// Fetch the window in pieces of this length (progress is shown per piece).
     #[arg(long, value_name = "D", default_value = "1h", value_parser = times::parse_duration)]
     pub chunk: Duration,
+    /// Display options.
+    #[command(flatten)]
+    pub view: ViewArgs,
+}
+
+impl Command {
+    /// The display options this command was given (defaults for those without any).
+    pub fn view(&self) -> View {
+        match self {
+            Command::Get(a) => a.view.view(a.range),
+            Command::Monitor(a) => a.view.view(a.range),
+            Command::History(a) => a.view.view(None),
+            Command::Put(a) => View {
+                terse: a.terse,
+                ..View::default()
+            },
+            Command::Info(_) | Command::Sim(_) | Command::Completions(_) => View::default(),
+        }
+    }
 }
 
 /// `sim`.
@@ -252,7 +325,7 @@ mod tests {
     #[test]
     fn global_options_go_before_or_after() {
         let a = Cli::try_parse_from(["pacsys", "--sim", "get", "M:OUTTMP", "--format", "json"]);
-        let b = Cli::try_parse_from(["pacsys", "get", "M:OUTTMP", "--sim", "-f", "json"]);
+        let b = Cli::try_parse_from(["pacsys", "get", "M:OUTTMP", "--sim", "--format", "json"]);
         for cli in [a, b] {
             let Ok(cli) = cli else { panic!("parse failed") };
             assert!(cli.global.sim);
@@ -277,6 +350,44 @@ mod tests {
             panic!("not history")
         };
         assert_eq!(h.start, "-1h");
+    }
+
+    #[test]
+    fn the_reference_display_options() {
+        let Ok(cli) = Cli::try_parse_from([
+            "pacsys", "get", "Z:ACLTST", "-t", "-f", ".2f", "-r=-5:", "-s", "epoch",
+        ]) else {
+            panic!("reference options")
+        };
+        let view = cli.command.view();
+        assert!(view.terse);
+        assert_eq!(view.timestamp_format, TimestampFormat::Epoch);
+        assert_eq!(
+            view.number_format.map(|f| f.format(1.0)),
+            Some("1.00".into())
+        );
+        assert_eq!(view.range.map(|r| r.to_string()), Some("-5:".into()));
+        let Ok(cli) = Cli::try_parse_from(["pacsys", "monitor", "A:B@p,100", "--range", "1:3"])
+        else {
+            panic!("monitor range")
+        };
+        assert_eq!(
+            cli.command.view().range.map(|r| r.to_string()),
+            Some("1:3".into())
+        );
+        let Ok(cli) = Cli::try_parse_from(["pacsys", "put", "G:AMANDA", "1", "-t"]) else {
+            panic!("put terse")
+        };
+        assert!(cli.command.view().terse);
+        for argv in [
+            &["pacsys", "get", "A:B", "-f", ".q"][..],
+            &["pacsys", "get", "A:B", "-r", "1:2:0"],
+            &["pacsys", "get", "A:B", "-s", "local"],
+            &["pacsys", "info", "A:B", "-t"],
+            &["pacsys", "history", "A:B", "--start", "-1h", "-r", "1:2"],
+        ] {
+            assert!(Cli::try_parse_from(argv).is_err(), "{argv:?}");
+        }
     }
 
     #[test]

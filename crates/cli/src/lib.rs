@@ -28,11 +28,14 @@ pub mod connect;
 pub mod docs;
 pub mod error;
 pub mod info;
+pub mod number_format;
 pub mod output;
+pub mod range;
 pub mod signal;
 pub mod table;
 pub mod times;
 pub mod values;
+pub mod view;
 
 use std::process::ExitCode;
 
@@ -96,7 +99,7 @@ fn init_logging(g: &GlobalOpts) -> Result<(), CliError> {
 /// Runs one command inside the runtime.
 pub async fn dispatch(cli: Cli) -> Result<Outcome, CliError> {
     let Cli { global, command } = cli;
-    let renderer = Renderer::new(global.format, global.verbose);
+    let renderer = Renderer::new(global.format, global.verbose).with_view(command.view());
     if let Command::Sim(args) = command {
         return run_sim(args).await;
     }

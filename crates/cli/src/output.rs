@@ -9,6 +9,11 @@
 //!   object with the same four fields instead of `value`.
 //! * **csv**: a header line, then `drf,value,units,timestamp,status,error` (RFC 4180
 //!   quoting).
+//!
+//! A [`View`] changes what is shown in each: `--terse` keeps the value alone (text and CSV:
+//! the value's text, or `[ERROR] <message>`; JSON: the value, or `{"error": {...}}`),
+//! `--range` keeps some array elements, `--number-format` writes numbers in text and CSV
+//! (JSON keeps exact numbers), and `--timestamp-format` picks ISO or seconds.
 
 use std::fmt::Write as _;
 
@@ -17,6 +22,7 @@ use pacsys::{Error, ErrorKind, Reading, Status, Value};
 use serde_json::{Map, Value as Json, json};
 
 use crate::times;
+use crate::view::View;
 
 /// The output format (`--format`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
@@ -43,17 +49,44 @@ pub enum Format {
 /// let text = Renderer::new(Format::Text, false).reading("M:OUTTMP", &r);
 /// assert_eq!(text, "M:OUTTMP  72.5");
 /// ```
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub struct Renderer {
     format: Format,
     verbose: bool,
+    view: View,
 }
 
 impl Renderer {
     /// A renderer for `format`; `verbose` adds the metadata (name, device index,
     /// description, cycle).
     pub fn new(format: Format, verbose: bool) -> Renderer {
-        Renderer { format, verbose }
+        Renderer {
+            format,
+            verbose,
+            view: View::default(),
+        }
+    }
+
+    /// The same renderer with these display options.
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use pacsys::{Reading, Status, Value};
+    /// use pacsys_cli::output::{Format, Renderer};
+    /// use pacsys_cli::view::View;
+    ///
+    /// let r = Reading::new(Arc::from("M:OUTTMP"), Status::OK).with_value(Value::Scalar(72.25));
+    /// let view = View { terse: true, number_format: Some(".1f".parse().unwrap()), ..View::default() };
+    /// assert_eq!(Renderer::new(Format::Text, false).with_view(view).reading("M:OUTTMP", &r), "72.2");
+    /// ```
+    pub fn with_view(mut self, view: View) -> Renderer {
+        self.view = view;
+        self
+    }
+
+    /// The display options.
+    pub fn view(&self) -> &View {
+        &self.view
     }
 
     /// The format.
@@ -66,9 +99,9 @@ impl Renderer {
         self.verbose
     }
 
-    /// The CSV header line (`None` for the other formats).
+    /// The CSV header line (`None` for the other formats and for `--terse`).
     pub fn header(&self) -> Option<String> {
-        (self.format == Format::Csv).then(|| {
+        (self.format == Format::Csv && !self.view.terse).then(|| {
             let mut h = String::from("drf,value,units,timestamp,status,error");
             if self.verbose {
                 h.push_str(",name,device_index,description,cycle");
@@ -86,15 +119,24 @@ impl Renderer {
         let Some(value) = &r.value else {
             return String::new();
         };
+        let value = self.view.select(value);
+        let value = value.as_ref();
         let ts = r.timestamp.and_then(times::timestamp);
+        if self.view.terse {
+            return match self.format {
+                Format::Text => self.view.value_text(value),
+                Format::Json => value_json(value).to_string(),
+                Format::Csv => csv_line(&[self.view.value_text(value)]),
+            };
+        }
         match self.format {
             Format::Text => {
-                let mut line = format!("{drf}  {}", value_text(value));
+                let mut line = format!("{drf}  {}", self.view.value_text(value));
                 if let Some(u) = r.units() {
                     let _ = write!(line, " {u}");
                 }
                 if let Some(t) = ts {
-                    let _ = write!(line, "  {}", times::text_time(t));
+                    let _ = write!(line, "  {}", self.view.time_text(t));
                 }
                 if r.is_warning() {
                     let _ = write!(line, "  [WARNING {}]", status_label(r.status));
@@ -111,7 +153,7 @@ impl Renderer {
                 o.field("units", &r.units().map_or(Json::Null, Json::from));
                 o.field(
                     "timestamp",
-                    &ts.map_or(Json::Null, |t| times::rfc3339(t).into()),
+                    &ts.map_or(Json::Null, |t| self.view.time_json(t)),
                 );
                 o.field("status", &status_json(r.status));
                 if self.verbose {
@@ -122,9 +164,9 @@ impl Renderer {
             Format::Csv => {
                 let mut fields = vec![
                     drf.to_owned(),
-                    value_text(value),
+                    self.view.value_text(value),
                     r.units().unwrap_or_default().to_owned(),
-                    ts.map(times::rfc3339).unwrap_or_default(),
+                    ts.map(|t| self.view.time_csv(t)).unwrap_or_default(),
                     status_label(r.status),
                     String::new(),
                 ];
@@ -138,6 +180,17 @@ impl Renderer {
 
     /// One failed request.
     pub fn failure(&self, drf: &str, e: &Error) -> String {
+        if self.view.terse {
+            return match self.format {
+                Format::Text => format!("[ERROR] {}", error_message(e)),
+                Format::Json => {
+                    let mut o = JsonLine::new();
+                    o.field("error", &error_json(e));
+                    o.finish()
+                }
+                Format::Csv => csv_line(&[format!("[ERROR] {}", error_message(e))]),
+            };
+        }
         match self.format {
             Format::Text => format!("{drf:<28} [ERROR] {}", error_message(e)),
             Format::Json => {
@@ -182,29 +235,42 @@ impl Renderer {
         units: Option<&str>,
     ) -> String {
         let ts = micros.and_then(|us| jiff::Timestamp::from_microsecond(us).ok());
+        let text = self.view.number(value);
+        if self.view.terse {
+            return match self.format {
+                Format::Text => text,
+                Format::Json => number_json(value).to_string(),
+                Format::Csv => csv_line(&[text]),
+            };
+        }
         match self.format {
             Format::Text => {
-                let t = ts.map(times::text_time).unwrap_or_else(|| "-".into());
+                let t = ts
+                    .map(|t| self.view.time_text(t))
+                    .unwrap_or_else(|| "-".into());
                 match units {
-                    Some(u) => format!("{t}  {value} {u}"),
-                    None => format!("{t}  {value}"),
+                    Some(u) => format!("{t}  {text} {u}"),
+                    None => format!("{t}  {text}"),
                 }
             }
             Format::Json => {
                 let mut o = JsonLine::new();
                 o.field("drf", &drf.into());
-                o.field("value", &value.into());
+                o.field("value", &number_json(value));
                 o.field("units", &units.into());
-                o.field("timestamp", &ts.map(times::rfc3339).into());
+                o.field(
+                    "timestamp",
+                    &ts.map_or(Json::Null, |t| self.view.time_json(t)),
+                );
                 o.field("status", &status_json(Status::OK));
                 o.finish()
             }
             Format::Csv => {
                 let mut fields = vec![
                     drf.to_owned(),
-                    value.to_string(),
+                    text,
                     units.unwrap_or_default().to_owned(),
-                    ts.map(times::rfc3339).unwrap_or_default(),
+                    ts.map(|t| self.view.time_csv(t)).unwrap_or_default(),
                     status_label(Status::OK),
                     String::new(),
                 ];
@@ -261,43 +327,7 @@ impl Renderer {
 /// assert_eq!(value_text(&Value::Raw(vec![0xde, 0xad])), "dead");
 /// ```
 pub fn value_text(v: &Value) -> String {
-    fn join(xs: &[f64]) -> String {
-        let mut s = String::with_capacity(xs.len() * 4);
-        for (i, x) in xs.iter().enumerate() {
-            if i > 0 {
-                s.push(' ');
-            }
-            let _ = write!(s, "{x}");
-        }
-        s
-    }
-    match v {
-        Value::Array(xs) => join(xs),
-        Value::TimedArray(t) => join(&t.data),
-        Value::AnalogAlarm(a) => format!(
-            "min={} max={} enabled={} in_alarm={} abort={} abort_inhibit={} tries={}/{}",
-            a.minimum,
-            a.maximum,
-            a.alarm_enable,
-            a.alarm_status,
-            a.abort,
-            a.abort_inhibit,
-            a.tries_now,
-            a.tries_needed
-        ),
-        Value::DigitalAlarm(d) => format!(
-            "nominal={:#010b} mask={:#010b} enabled={} in_alarm={} abort={} abort_inhibit={} tries={}/{}",
-            d.nominal,
-            d.mask,
-            d.alarm_enable,
-            d.alarm_status,
-            d.abort,
-            d.abort_inhibit,
-            d.tries_now,
-            d.tries_needed
-        ),
-        other => other.to_string(),
-    }
+    View::default().value_text(v)
 }
 
 /// A number in the one JSON form of [`pacsys_types::json`] (finite numbers as numbers,
@@ -309,7 +339,10 @@ pub fn value_text(v: &Value) -> String {
 /// assert_eq!(number_json(f64::NEG_INFINITY), serde_json::json!("-Infinity"));
 /// ```
 pub fn number_json(x: f64) -> Json {
-    serde_json::to_value(pacsys_types::json::Number(x)).unwrap_or(Json::Null)
+    match pacsys_types::json::non_finite_name(x) {
+        Some(name) => Json::from(name),
+        None => Json::from(x),
+    }
 }
 
 fn numbers_json(xs: &[f64]) -> Json {
@@ -566,9 +599,9 @@ impl PutLine<'_> {
 }
 
 impl Renderer {
-    /// The CSV header of `put` results (`None` for the other formats).
+    /// The CSV header of `put` results (`None` for the other formats and for `--terse`).
     pub fn put_header(&self) -> Option<String> {
-        (self.format == Format::Csv)
+        (self.format == Format::Csv && !self.view.terse)
             .then(|| "drf,ok,status,verified,readback,attempts,error".to_owned())
     }
 
@@ -583,11 +616,18 @@ impl Renderer {
     ///                      readback: None, readback_error: None, attempts: None };
     /// assert_eq!(Renderer::new(Format::Text, false).put(&line), "G:AMANDA  ok");
     /// ```
+    ///
+    /// `--terse` leaves the DRF out (`ok (verified, readback=X)`, `FAILED: <message>`).
     pub fn put(&self, p: &PutLine<'_>) -> String {
-        let readback_text = p.readback.map(value_text);
+        let readback_text = p.readback.map(|v| self.view.value_text(v));
+        let terse = self.view.terse;
         match self.format {
             Format::Text => {
-                let mut s = format!("{}  ", p.drf);
+                let mut s = if terse {
+                    String::new()
+                } else {
+                    format!("{}  ", p.drf)
+                };
                 match &p.result {
                     Err(e) => {
                         let _ = write!(s, "FAILED: {}", error_message(e));
@@ -620,7 +660,9 @@ impl Renderer {
             }
             Format::Json => {
                 let mut o = JsonLine::new();
-                o.field("drf", &p.drf.into());
+                if !terse {
+                    o.field("drf", &p.drf.into());
+                }
                 o.field("ok", &p.ok().into());
                 match &p.result {
                     Ok(status) => o.field("status", &status_json(*status)),
@@ -638,22 +680,25 @@ impl Renderer {
                 }
                 o.finish()
             }
-            Format::Csv => csv_line(&[
-                p.drf.to_owned(),
-                p.ok().to_string(),
-                p.result
-                    .as_ref()
-                    .map(|s| status_label(*s))
-                    .unwrap_or_else(|e| e.status().map(status_label).unwrap_or_default()),
-                p.verified.map(|v| v.to_string()).unwrap_or_default(),
-                readback_text.unwrap_or_default(),
-                p.attempts.map(|n| n.to_string()).unwrap_or_default(),
-                p.result
-                    .as_ref()
-                    .err()
-                    .map(|e| error_message(e))
-                    .unwrap_or_default(),
-            ]),
+            Format::Csv => {
+                let fields = [
+                    p.drf.to_owned(),
+                    p.ok().to_string(),
+                    p.result
+                        .as_ref()
+                        .map(|s| status_label(*s))
+                        .unwrap_or_else(|e| e.status().map(status_label).unwrap_or_default()),
+                    p.verified.map(|v| v.to_string()).unwrap_or_default(),
+                    readback_text.unwrap_or_default(),
+                    p.attempts.map(|n| n.to_string()).unwrap_or_default(),
+                    p.result
+                        .as_ref()
+                        .err()
+                        .map(|e| error_message(e))
+                        .unwrap_or_default(),
+                ];
+                csv_line(if terse { &fields[1..] } else { &fields })
+            }
         }
     }
 }

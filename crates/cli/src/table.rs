@@ -7,7 +7,8 @@ use std::time::{Duration, Instant};
 
 use pacsys::{Event, Reading};
 
-use crate::output::{error_message, value_text};
+use crate::output::error_message;
+use crate::view::View;
 
 /// One monitored request.
 #[derive(Debug, Clone)]
@@ -44,6 +45,7 @@ pub struct Monitor {
     gap_time: Duration,
     disconnected: Option<String>,
     drawn_lines: usize,
+    view: View,
 }
 
 /// The widest a value is shown in the table.
@@ -80,7 +82,15 @@ impl Monitor {
             gap_time: Duration::ZERO,
             disconnected: None,
             drawn_lines: 0,
+            view: View::default(),
         }
+    }
+
+    /// The same monitor showing values with these display options (`--range`,
+    /// `--number-format`).
+    pub fn with_view(mut self, view: View) -> Monitor {
+        self.view = view;
+        self
     }
 
     /// Records one event received at `now`. Returns whether it was a usable reading.
@@ -115,6 +125,11 @@ impl Monitor {
 
     fn record_reading(&mut self, r: &Reading, now: Instant) -> bool {
         let ok = r.ok();
+        let text = if ok {
+            r.value.as_ref().map(|v| self.view.value_text(v))
+        } else {
+            None
+        };
         let Some(row) = self.row_mut(&r.drf) else {
             return false;
         };
@@ -122,7 +137,7 @@ impl Monitor {
             row.count += 1;
             row.first.get_or_insert(now);
             row.last = Some(now);
-            row.value = r.value.as_ref().map(value_text);
+            row.value = text;
             row.units = r.units().map(str::to_owned);
         } else {
             row.errors += 1;

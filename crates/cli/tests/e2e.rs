@@ -202,7 +202,7 @@ fn get_against_pacsys_sim_in_every_format() {
         &sim.grpc,
         "get",
         "G:AMANDA",
-        "-f",
+        "--format",
         "csv",
     ]);
     let lines: Vec<&str> = r.stdout.lines().collect();
@@ -263,14 +263,14 @@ fn put_writes_verifies_and_reports_failures() {
     let r = ok(&args);
     assert_eq!(r.stdout, "M:OUTTMP  ok (verified, readback=0)\n");
     let mut args = base.to_vec();
-    args.extend(["get", "M:OUTTMP.STATUS", "-f", "json"]);
+    args.extend(["get", "M:OUTTMP.STATUS", "--format", "json"]);
     let r = ok(&args);
     assert_eq!(json_lines(&r.stdout)[0]["value"]["on"], false);
 
     // Out of range and read-only: per-setting lines, exit 1.
     let mut args = base.to_vec();
     args.extend([
-        "put", "M:OUTTMP", "500", "G:AMANDA", "7", "Z:SINE", "1", "-f", "json",
+        "put", "M:OUTTMP", "500", "G:AMANDA", "7", "Z:SINE", "1", "--format", "json",
     ]);
     let r = run(pacsys(&args));
     assert_eq!(r.code, Some(1), "{r:?}");
@@ -310,7 +310,7 @@ fn a_peers_garbage_frame_is_the_codecs_protocol_error() {
         "get",
         "M:OUTTMP",
         "G:AMANDA",
-        "-f",
+        "--format",
         "json",
     ]));
     assert_eq!(r.code, Some(1), "{r:?}");
@@ -408,7 +408,7 @@ fn a_refused_setting_keeps_its_role_in_json() {
         "put",
         "G:AMANDA",
         "7",
-        "-f",
+        "--format",
         "json",
     ]));
     assert_eq!(r.code, Some(1), "{r:?}");
@@ -521,7 +521,7 @@ fn unreachable_server_fails_with_a_clear_message_within_the_timeout() {
             "2",
             "get",
             "M:OUTTMP",
-            "-f",
+            "--format",
             "json",
         ]));
         assert_eq!(r.code, Some(1), "{backend}: {r:?}");
@@ -598,7 +598,7 @@ fn monitor_count_gives_exactly_n_readings_per_drf() {
         "Z:RAMP@p,50",
         "-n",
         "3",
-        "-f",
+        "--format",
         "json",
     ]);
     let objs = json_lines(&r.stdout);
@@ -619,7 +619,7 @@ fn monitor_count_gives_exactly_n_readings_per_drf() {
     assert_eq!(r.code, Some(1), "{r:?}");
     assert_eq!(r.stdout.lines().count(), 3, "{r:?}");
     // A bare DRF gets @p,1000 and a note saying so.
-    let r = ok(&["--sim", "monitor", "G:AMANDA", "-n", "1", "-f", "csv"]);
+    let r = ok(&["--sim", "monitor", "G:AMANDA", "-n", "1", "--format", "csv"]);
     assert!(r.stderr.contains("monitoring G:AMANDA@p,1000"), "{r:?}");
     assert!(r.stdout.starts_with("drf,value"), "{r:?}");
 }
@@ -703,7 +703,7 @@ fn info_lists_properties_by_status_codes() {
         r.stdout.contains("status        (no such property)"),
         "{r:?}"
     );
-    let r = ok(&["--sim", "info", "M:OUTTMP", "-f", "json"]);
+    let r = ok(&["--sim", "info", "M:OUTTMP", "--format", "json"]);
     let o = &json_lines(&r.stdout)[0];
     assert_eq!(o["device_index"], 140013);
     assert_eq!(o["units"], "DegF");
@@ -717,7 +717,7 @@ fn history_prints_logged_samples() {
     for backend in ["dpm", "grpc"] {
         let r = ok(&[
             "--sim", "-b", backend, "history", "Z:SINE", "--start", "-2h", "--end", "-1h",
-            "--chunk", "25m", "-f", "json",
+            "--chunk", "25m", "--format", "json",
         ]);
         let objs = json_lines(&r.stdout);
         // One sample per second on whole seconds, both ends inclusive when whole.
@@ -738,7 +738,7 @@ fn history_prints_logged_samples() {
         assert!(objs[0]["value"].is_f64());
     }
     let r = ok(&[
-        "--sim", "history", "M:OUTTMP", "--start", "-10s", "-f", "csv",
+        "--sim", "history", "M:OUTTMP", "--start", "-10s", "--format", "csv",
     ]);
     let lines: Vec<&str> = r.stdout.lines().collect();
     assert_eq!(lines[0], "drf,value,units,timestamp,status,error");
@@ -824,4 +824,100 @@ fn live_table_renders_on_a_terminal() {
         screen.contains("--- 4 readings from M:OUTTMP@p,100"),
         "{screen}"
     );
+}
+
+#[test]
+fn the_reference_display_options_in_every_format() {
+    // --terse, --number-format and --range in text: bare formatted values, the last three
+    // elements of the array.
+    let r = ok(&[
+        "--sim", "get", "Z:ACLTST", "M:OUTTMP", "-t", "-f", ".2f", "-r=-3:",
+    ]);
+    let lines: Vec<&str> = r.stdout.lines().collect();
+    assert_eq!(lines.len(), 2, "{r:?}");
+    let elements: Vec<&str> = lines[0].split(' ').collect();
+    assert_eq!(elements.len(), 3, "{r:?}");
+    assert!(
+        elements
+            .iter()
+            .all(|e| e.split_once('.').is_some_and(|(_, d)| d.len() == 2)),
+        "{r:?}"
+    );
+    assert_eq!(lines[1], "72.50", "{r:?}");
+    // Without --terse the DRF, units and time stay; the range cuts the JSON array too.
+    let r = ok(&["--sim", "get", "Z:ACLTST", "-r", "1:3", "--format", "json"]);
+    let o = &json_lines(&r.stdout)[0];
+    assert_eq!(o["value"].as_array().map(Vec::len), Some(2), "{r:?}");
+    // Terse JSON: the value alone, or the error object.
+    let r = run(pacsys(&[
+        "--sim", "get", "M:OUTTMP", "Z:NOPE", "-t", "--format", "json",
+    ]));
+    assert_eq!(r.code, Some(1), "{r:?}");
+    let objs = json_lines(&r.stdout);
+    assert_eq!(objs[0], serde_json::json!(72.5), "{r:?}");
+    assert_eq!(objs[1]["error"]["name"], "DPM_NO_SUCH_DEVICE", "{r:?}");
+    // Epoch timestamps: seconds in CSV, a number in JSON.
+    let r = ok(&["--sim", "get", "M:OUTTMP", "-s", "epoch", "--format", "csv"]);
+    let row: Vec<&str> = r
+        .stdout
+        .lines()
+        .nth(1)
+        .unwrap_or_default()
+        .split(',')
+        .collect();
+    let secs: f64 = row[3].parse().unwrap_or_else(|_| panic!("{r:?}"));
+    assert!(secs > 1.7e9, "{r:?}");
+    let r = ok(&[
+        "--sim", "get", "M:OUTTMP", "-s", "epoch", "--format", "json",
+    ]);
+    assert!(
+        json_lines(&r.stdout)[0]["timestamp"]
+            .as_f64()
+            .is_some_and(|s| s > 1.7e9),
+        "{r:?}"
+    );
+    // Relative timestamps of a stream start at 0.000 and grow.
+    let r = ok(&[
+        "--sim",
+        "monitor",
+        "M:OUTTMP@p,100",
+        "-n",
+        "3",
+        "--lines",
+        "-s",
+        "relative",
+        "-f",
+        ">8.1f",
+    ]);
+    let stamps: Vec<f64> = r
+        .stdout
+        .lines()
+        .filter_map(|l| l.rsplit("  ").next()?.parse().ok())
+        .collect();
+    assert_eq!(stamps.len(), 3, "{r:?}");
+    assert_eq!(stamps[0], 0.0, "{r:?}");
+    assert!(stamps[1] > 0.0 && stamps[2] > stamps[1], "{r:?}");
+    assert!(r.stdout.contains("    72.5 DegF"), "{r:?}");
+    // History and put take --terse too.
+    let r = ok(&[
+        "--sim", "history", "M:OUTTMP", "--start", "-3s", "-t", "-f", ".1f",
+    ]);
+    assert!(
+        !r.stdout.is_empty() && r.stdout.lines().all(|l| l == "72.5"),
+        "{r:?}"
+    );
+    let r = ok(&["--sim", "put", "G:AMANDA", "5", "--verify", "-t"]);
+    assert_eq!(r.stdout.trim(), "ok (verified, readback=5)", "{r:?}");
+    // A bad spec or range is a usage error naming what was wrong.
+    for (args, says) in [
+        (&["--sim", "get", "M:OUTTMP", "-f", ".3q"][..], "at byte 2"),
+        (
+            &["--sim", "get", "M:OUTTMP", "-r", "1:2:0"][..],
+            "step cannot be zero",
+        ),
+    ] {
+        let r = run(pacsys(args));
+        assert_eq!(r.code, Some(2), "{r:?}");
+        assert!(r.stderr.contains(says), "{r:?}");
+    }
 }

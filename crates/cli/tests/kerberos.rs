@@ -44,18 +44,13 @@ fn pacsys(args: &[&str], env: &[(&'static str, OsString)]) -> (Option<i32>, Stri
 
 #[test]
 fn put_with_kerberos_end_to_end() {
-    if let Some(missing) = TestRealm::missing_programs() {
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "Kerberos test prerequisite missing in CI: {missing}"
-        );
-        eprintln!("SKIPPING put_with_kerberos_end_to_end: {missing}");
+    let Some(realm) = TestRealm::start_for_test(
+        REALM,
+        &["alice", SERVICE_PRINCIPAL],
+        "put_with_kerberos_end_to_end",
+    ) else {
         return;
-    }
-    let realm = TestRealm::start(REALM).expect("start the test realm");
-    for p in ["alice", SERVICE_PRINCIPAL] {
-        realm.add_principal(p).unwrap();
-    }
+    };
     let service_keytab = realm.keytab(SERVICE_PRINCIPAL).unwrap();
     let alice = realm.kinit("alice", None).unwrap();
     let mut env = realm.env(None, Some(&service_keytab));
@@ -120,7 +115,7 @@ fn put_with_kerberos_end_to_end() {
 
     // A device the role may not set: refused alone, with the role in the JSON.
     let mut args = base.to_vec();
-    args.extend(["put", "M:OUTTMP", "62", "G:AMANDA", "1", "-f", "json"]);
+    args.extend(["put", "M:OUTTMP", "62", "G:AMANDA", "1", "--format", "json"]);
     let (code, out, err) = pacsys(&args, &env);
     assert_eq!(code, Some(1), "{out}{err}");
     let lines: Vec<serde_json::Value> = out
@@ -141,7 +136,7 @@ fn put_with_kerberos_end_to_end() {
     no_ticket.retain(|(k, _)| *k != "KRB5CCNAME");
     no_ticket.push(("KRB5CCNAME", missing));
     let mut args = base.to_vec();
-    args.extend(["put", "M:OUTTMP", "1", "-f", "json"]);
+    args.extend(["put", "M:OUTTMP", "1", "--format", "json"]);
     let (code, out, err) = pacsys(&args, &no_ticket);
     assert_eq!(code, Some(1), "{out}{err}");
     assert!(out.contains("\"kind\":\"auth\""), "{out}{err}");
