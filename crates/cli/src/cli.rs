@@ -103,13 +103,15 @@ Examples:
   pacsys get Z:ACLTST -r=-5: -f .3e              the last five elements
   pacsys --sim get Z:BENCH0000 Z:BENCH0001 --format csv --verbose")]
     Get(GetArgs),
-    /// Write settings: DRF VALUE pairs; numbers, arrays `1,2,3`, text or control commands (acput).
+    /// Write settings: DRF VALUE pairs; numbers, arrays `1,2,3`, text, control commands, or
+    /// `key=value` fields of a whole alarm block (acput).
     #[command(after_help = "\
 Examples:
   pacsys put G:AMANDA 12.5
   pacsys put 'Z:ACLTST[0:2]' 1,2,3 Z:TEXTDV 'new text'
   pacsys put M:OUTTMP off --verify               (control commands: on off reset positive negative ramp dc local remote trip)
-  pacsys --sim put G:AMANDA 12.5 --verify --tolerance 0.01")]
+  pacsys --sim put G:AMANDA 12.5 --verify --tolerance 0.01
+  pacsys put M:OUTTMP.ANALOG max=95,alarm_enable=true   (a whole alarm block: the fields named change)")]
     Put(PutArgs),
     /// Stream devices until --count, --duration or Ctrl-C (acmonitor).
     #[command(after_help = "\

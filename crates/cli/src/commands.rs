@@ -94,9 +94,16 @@ impl Plan {
                 let mut settings = Vec::with_capacity(a.pairs.len() / 2);
                 for pair in a.pairs.chunks_exact(2) {
                     let (drf, text) = (&pair[0], &pair[1]);
-                    parse_drf(drf)?;
-                    let value = values::parse_value(text)
-                        .map_err(|e| CliError::Usage(format!("{drf}: {e}")))?;
+                    let request = parse_drf(drf)?;
+                    let value = match values::AlarmKind::of(&request) {
+                        // A whole alarm block: key=value fields (a control command
+                        // still goes to the device's CONTROL property).
+                        Some(kind) if text.parse::<pacsys::Control>().is_err() => {
+                            values::parse_alarm_edits(text, kind).map(PutValue::Alarm)
+                        }
+                        _ => values::parse_value(text),
+                    }
+                    .map_err(|e| CliError::Usage(format!("{drf}: {e}")))?;
                     settings.push((drf.clone(), value));
                 }
                 let verify = if a.verify || a.tolerance.is_some() {
@@ -315,6 +322,7 @@ async fn put<B: Backend>(
             (PutValue::Control(c), verify) => {
                 pacsys::control(b, drf, *c, verify.as_ref(), None).await
             }
+            (PutValue::Alarm(edits), verify) => put_alarm(b, drf, edits, verify.as_ref()).await,
         };
         let line = match &result {
             Ok(w) => PutLine {
@@ -344,6 +352,24 @@ async fn put<B: Backend>(
     out.flush()?;
     report_call_failures(&call_errors, "");
     Ok(Outcome::from_failed(failed))
+}
+
+/// Reads the whole alarm block `drf`, changes the `edits` fields and writes the block back
+/// (field by field, [`pacsys::write_with_alarm_blocks`]), verified when asked.
+async fn put_alarm<B: Backend>(
+    b: &B,
+    drf: &str,
+    edits: &[(String, f64)],
+    verify: Option<&Verify>,
+) -> Result<pacsys::WriteResult, Error> {
+    let mut block = b.read(drf, None).await?;
+    for (key, x) in edits {
+        pacsys_types::plan::set_alarm_field(&mut block, key, *x).map_err(|e| e.with_drf(drf))?;
+    }
+    match verify {
+        Some(verify) => pacsys::write_verified(b, drf, block, verify, None).await,
+        None => b.write(drf, block, None).await,
+    }
 }
 
 async fn monitor<B: Backend>(

@@ -1,7 +1,8 @@
 //! Setting values typed on the command line, and comparing a read-back value with the
 //! value written (`put --verify`).
 
-use pacsys::{Control, Value};
+use pacsys::{AnalogAlarm, Control, DigitalAlarm, Value};
+use pacsys_types::plan::set_alarm_field;
 
 /// A value typed on the command line for `put`.
 #[derive(Debug, Clone, PartialEq)]
@@ -10,6 +11,95 @@ pub enum PutValue {
     Data(Value),
     /// A basic-control command sent to the device's CONTROL property.
     Control(Control),
+    /// Fields of a whole alarm block (`.ANALOG`, `.DIGITAL`) to change, as
+    /// `key=value` pairs: the block is read, changed and written back.
+    Alarm(Vec<(String, f64)>),
+}
+
+/// Which whole alarm block a DRF names, if any.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AlarmKind {
+    /// `<device>.ANALOG` (or `N@DEVICE`).
+    Analog,
+    /// `<device>.DIGITAL` (or `N$DEVICE`).
+    Digital,
+}
+
+impl AlarmKind {
+    /// The whole-block kind of `request` (no field, range or data source), if any.
+    pub fn of(request: &pacsys_drf::Request) -> Option<AlarmKind> {
+        let whole = matches!(request.field(), None | Some(pacsys_drf::Field::All))
+            && request.range().is_none()
+            && request.extra().is_none()
+            && request.is_acnet();
+        match request.property() {
+            pacsys_drf::Property::Analog if whole => Some(AlarmKind::Analog),
+            pacsys_drf::Property::Digital if whole => Some(AlarmKind::Digital),
+            _ => None,
+        }
+    }
+
+    /// A block of this kind with every field zero, to check edits against.
+    fn blank(self) -> Value {
+        match self {
+            AlarmKind::Analog => Value::AnalogAlarm(AnalogAlarm {
+                minimum: 0.0,
+                maximum: 0.0,
+                alarm_enable: false,
+                alarm_status: false,
+                abort: false,
+                abort_inhibit: false,
+                tries_needed: 0,
+                tries_now: 0,
+            }),
+            AlarmKind::Digital => Value::DigitalAlarm(DigitalAlarm {
+                nominal: 0,
+                mask: 0,
+                alarm_enable: false,
+                alarm_status: false,
+                abort: false,
+                abort_inhibit: false,
+                tries_needed: 0,
+                tries_now: 0,
+            }),
+        }
+    }
+}
+
+/// Parses the fields of a whole alarm block to change: `key=value` pairs separated by
+/// commas, keys as the reference's dictionaries (`minimum`, `maximum`, `nominal`, `mask`,
+/// `alarm_enable`, `abort_inhibit`, `tries_needed`) or the DRF field names (`min`, `max`,
+/// `nom`), values numbers or `true`/`false`/`on`/`off`/`yes`/`no`. Every pair is checked
+/// against a block of `kind` (unknown and read-only keys, values out of range).
+///
+/// ```
+/// use pacsys_cli::values::{parse_alarm_edits, AlarmKind};
+///
+/// let edits = parse_alarm_edits("max=95, alarm_enable=true", AlarmKind::Analog).unwrap();
+/// assert_eq!(edits, [("max".to_owned(), 95.0), ("alarm_enable".to_owned(), 1.0)]);
+/// assert!(parse_alarm_edits("tries_now=1", AlarmKind::Analog).is_err());
+/// assert!(parse_alarm_edits("mask=3", AlarmKind::Analog).is_err());
+/// assert!(parse_alarm_edits("72", AlarmKind::Analog).is_err());
+/// ```
+pub fn parse_alarm_edits(text: &str, kind: AlarmKind) -> Result<Vec<(String, f64)>, String> {
+    let mut check = kind.blank();
+    let mut edits = Vec::new();
+    for pair in text.split(',') {
+        let Some((key, value)) = pair.split_once('=') else {
+            return Err(format!(
+                "{pair:?}: a whole alarm block takes key=value pairs (e.g. max=95,alarm_enable=true), or write one field such as .ANALOG.MAX"
+            ));
+        };
+        let (key, value) = (key.trim(), value.trim());
+        let x = match value.to_ascii_lowercase().as_str() {
+            "true" | "on" | "yes" => 1.0,
+            "false" | "off" | "no" => 0.0,
+            v => number(v).ok_or_else(|| format!("{key}={value}: not a number or true/false"))?,
+        };
+        set_alarm_field(&mut check, key, x).map_err(|e| e.detail().to_owned())?;
+        edits.push((key.to_owned(), x));
+    }
+    Ok(edits)
 }
 
 /// Parses a setting value: a control command name (`on`, `off`, `reset`, `positive`,
@@ -88,6 +178,28 @@ mod tests {
         );
         for bad in ["nan", "inf", "-inf", "infinity", "1,nan", "1e999"] {
             assert!(parse_value(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn alarm_edits() {
+        assert_eq!(
+            parse_alarm_edits("nom=3,MASK=255,abort_inhibit=off", AlarmKind::Digital),
+            Ok(vec![
+                ("nom".into(), 3.0),
+                ("MASK".into(), 255.0),
+                ("abort_inhibit".into(), 0.0)
+            ])
+        );
+        for (bad, kind) in [
+            ("min=nan", AlarmKind::Analog),
+            ("tries_needed=1.5", AlarmKind::Digital),
+            ("alarm_enable=2", AlarmKind::Analog),
+            ("abort=1", AlarmKind::Analog),
+            ("max=1,", AlarmKind::Analog),
+            ("", AlarmKind::Analog),
+        ] {
+            assert!(parse_alarm_edits(bad, kind).is_err(), "{bad}");
         }
     }
 }

@@ -921,3 +921,43 @@ fn the_reference_display_options_in_every_format() {
         assert!(r.stderr.contains(says), "{r:?}");
     }
 }
+
+#[test]
+fn put_writes_whole_alarm_blocks_field_by_field() {
+    for backend in ["dpm", "grpc"] {
+        // One process: the block is read, changed and written back, then read again.
+        let r = ok(&[
+            "--sim",
+            "--backend",
+            backend,
+            "put",
+            "M:OUTTMP.ANALOG",
+            "max=95,alarm_enable=false,tries_needed=4",
+            "M$OUTTMP",
+            "mask=15",
+            "--verify",
+            "--format",
+            "json",
+        ]);
+        let objs = json_lines(&r.stdout);
+        assert_eq!(objs.len(), 2, "{r:?}");
+        assert!(objs.iter().all(|o| o["verified"] == true), "{r:?}");
+        assert_eq!(objs[0]["readback"]["maximum"], 95.0, "{r:?}");
+        assert_eq!(objs[0]["readback"]["alarm_enable"], false, "{r:?}");
+        assert_eq!(objs[0]["readback"]["tries_needed"], 4, "{r:?}");
+        // Fields not named keep their value.
+        assert_eq!(objs[0]["readback"]["minimum"], 0.0, "{r:?}");
+        assert_eq!(objs[1]["readback"]["mask"], 15, "{r:?}");
+        assert_eq!(objs[1]["readback"]["nominal"], 3, "{r:?}");
+    }
+    for (value, says) in [
+        ("tries_now=1", "cannot be set"),
+        ("72", "key=value pairs"),
+        ("mask=3", "unknown analog alarm field"),
+        ("alarm_enable=maybe", "not a number or true/false"),
+    ] {
+        let r = run(pacsys(&["--sim", "put", "M:OUTTMP.ANALOG", value]));
+        assert_eq!(r.code, Some(2), "{value}: {r:?}");
+        assert!(r.stderr.contains(says), "{value}: {r:?}");
+    }
+}

@@ -538,6 +538,55 @@ impl<B: Backend + 'static> Device<B> {
         }
     }
 
+    /// Writes the analog alarm block: its writable fields (MIN, MAX, ALARM_ENABLE,
+    /// ABORT_INHIBIT, TRIES_NEEDED), one setting after the other
+    /// ([`crate::write_with_alarm_blocks`]); the read-only state in `alarm` is not written.
+    ///
+    /// ```
+    /// use pacsys::Device;
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let server = pacsys_sim::FakeDpmServer::builder().insecure_settings(true).start().await?;
+    /// # let backend = std::sync::Arc::new(pacsys::DpmBackend::builder().host("127.0.0.1").port(server.port()).env(Default::default()).build()?);
+    /// let dev = Device::bound("M:OUTTMP", backend)?;
+    /// let mut alarm = dev.analog_alarm().await?;
+    /// alarm.maximum = 100.0;
+    /// assert!(dev.set_analog_alarm(alarm).await?.is_success());
+    /// assert_eq!(dev.analog_alarm().await?.maximum, 100.0);
+    /// # server.shutdown().await;
+    /// # Ok(()) }
+    /// ```
+    pub async fn set_analog_alarm(&self, alarm: AnalogAlarm) -> Result<WriteResult, Error> {
+        let drf = format!("{}.ANALOG", self.request.device());
+        self.call(move |b, t| async move { b.write(&drf, Value::AnalogAlarm(alarm), t).await })
+            .await
+    }
+
+    /// Writes the digital alarm block: its writable fields (NOM, MASK, ALARM_ENABLE,
+    /// ABORT_INHIBIT, TRIES_NEEDED), one setting after the other.
+    ///
+    /// ```
+    /// use pacsys::Device;
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let server = pacsys_sim::FakeDpmServer::builder().insecure_settings(true).start().await?;
+    /// # let backend = std::sync::Arc::new(pacsys::DpmBackend::builder().host("127.0.0.1").port(server.port()).env(Default::default()).build()?);
+    /// let dev = Device::bound("M:OUTTMP", backend)?;
+    /// let mut alarm = dev.digital_alarm().await?;
+    /// alarm.alarm_enable = true;
+    /// assert!(dev.set_digital_alarm(alarm).await?.is_success());
+    /// assert!(dev.digital_alarm().await?.alarm_enable);
+    /// # server.shutdown().await;
+    /// # Ok(()) }
+    /// ```
+    pub async fn set_digital_alarm(&self, alarm: DigitalAlarm) -> Result<WriteResult, Error> {
+        let drf = format!("{}.DIGITAL", self.request.device());
+        self.call(move |b, t| async move { b.write(&drf, Value::DigitalAlarm(alarm), t).await })
+            .await
+    }
+
     /// The device's description text.
     ///
     /// ```

@@ -9,6 +9,7 @@ use crate::backend::{all_closed, empty_subscription};
 use crate::env::EnvConfig;
 use crate::observe::Observer;
 use crate::subscription::Registry;
+use crate::write::write_with_alarm_blocks;
 use crate::{Backend, Capabilities, Error, Subscription, Transport, WriteResult};
 
 pub use pacsys_types::config::defaults::{
@@ -433,9 +434,14 @@ impl Backend for DpmBackend {
             }
             // The core plans every setting (WritePlan): a value or a DRF that cannot be
             // written fails its own slot there, before anything is sent.
-            self.client
-                .write_many(settings, timeout.unwrap_or(self.timeout))
-                .await
+            let timeout = timeout.unwrap_or(self.timeout);
+            write_with_alarm_blocks(
+                settings,
+                timeout,
+                Transport::Dpm,
+                |batch, left| async move { self.client.write_many(&batch, left).await },
+            )
+            .await
         }
         .await;
         if let Some(o) = &self.observer {

@@ -16,7 +16,7 @@
 //! | kind | what happened | retry? |
 //! |---|---|---|
 //! | [`InvalidRequest`](ErrorKind::InvalidRequest) | a DRF that does not parse (with its byte offset), an empty call | no |
-//! | [`Unsupported`](ErrorKind::Unsupported) | a valid request this operation cannot serve (a one-shot `@N` read, a whole alarm block) | no |
+//! | [`Unsupported`](ErrorKind::Unsupported) | a valid request this operation cannot serve (a one-shot `@N` read, a basic-status value) | no |
 //! | [`ReadOnly`](ErrorKind::ReadOnly) | a setting of something that cannot be written (DESCRIPTION, a logger source) | no |
 //! | [`Device`](ErrorKind::Device) | the device answered with an error status | no |
 //! | [`SettingRejected`](ErrorKind::SettingRejected) | the server refused a setting (status and role) | no |

@@ -9,6 +9,7 @@ use crate::backend::{all_closed, empty_subscription};
 use crate::env::EnvConfig;
 use crate::observe::Observer;
 use crate::subscription::Registry;
+use crate::write::write_with_alarm_blocks;
 use crate::{Backend, Capabilities, Error, Subscription, Transport, WriteResult};
 
 pub use pacsys_types::config::defaults::{
@@ -383,13 +384,17 @@ impl Backend for GrpcBackend {
             if settings.is_empty() {
                 return Vec::new();
             }
-            self.client
-                .set_many_with_timeout(settings, timeout.unwrap_or(self.timeout))
-                .await
-                .into_iter()
-                .zip(settings)
-                .map(|(r, (drf, _))| r.map(|status| WriteResult::new(drf.as_ref(), status)))
-                .collect()
+            let timeout = timeout.unwrap_or(self.timeout);
+            let set = |batch: Vec<(String, Value)>, left| async move {
+                self.client
+                    .set_many_with_timeout(&batch, left)
+                    .await
+                    .into_iter()
+                    .zip(&batch)
+                    .map(|(r, (drf, _))| r.map(|status| WriteResult::new(drf, status)))
+                    .collect::<Vec<_>>()
+            };
+            write_with_alarm_blocks(settings, timeout, Transport::Grpc, set).await
         }
         .await;
         if let Some(o) = &self.observer {

@@ -227,8 +227,8 @@ impl Verify {
 }
 
 /// Whether a read-back matches a written value: numbers (and each element of number
-/// arrays, which must have the same length) within `tolerance`; NaN never matches; other
-/// kinds must be equal.
+/// arrays, which must have the same length) within `tolerance`; NaN never matches; alarm
+/// blocks by their writable fields (limits within `tolerance`); other kinds must be equal.
 ///
 /// ```
 /// use pacsys::{values_match, Value};
@@ -251,6 +251,28 @@ pub fn values_match(written: &Value, readback: &Value, tolerance: f64) -> bool {
         }
         (Value::Array(a), Value::Array(b)) => {
             a.len() == b.len() && a.iter().zip(b).all(|(x, y)| close(*x, *y))
+        }
+        // Alarm blocks: the writable fields (the rest is state the front end reports).
+        (Value::AnalogAlarm(a), Value::AnalogAlarm(b)) => {
+            close(a.minimum, b.minimum)
+                && close(a.maximum, b.maximum)
+                && (a.alarm_enable, a.abort_inhibit, a.tries_needed)
+                    == (b.alarm_enable, b.abort_inhibit, b.tries_needed)
+        }
+        (Value::DigitalAlarm(a), Value::DigitalAlarm(b)) => {
+            (
+                a.nominal,
+                a.mask,
+                a.alarm_enable,
+                a.abort_inhibit,
+                a.tries_needed,
+            ) == (
+                b.nominal,
+                b.mask,
+                b.alarm_enable,
+                b.abort_inhibit,
+                b.tries_needed,
+            )
         }
         (a, b) => a == b,
     }

@@ -19,3 +19,127 @@
 //! ```
 
 pub use pacsys_types::WriteResult;
+
+use std::future::Future;
+use std::time::{Duration, Instant};
+
+use pacsys_types::plan::AlarmBlockPlan;
+use pacsys_types::{Error, Status, Transport, Value};
+
+/// Writes `settings` with `write` (one batch of a backend: `(drf, value)` pairs and the
+/// time left, one result per pair), whole alarm blocks field by field.
+///
+/// No setting message carries a structured alarm block, so an
+/// [`AnalogAlarm`](crate::AnalogAlarm) written to `<device>.ANALOG` (a
+/// [`DigitalAlarm`](crate::DigitalAlarm) to `<device>.DIGITAL`) is written as its writable
+/// fields ([`AlarmBlockPlan`]), each in its own batch and only after the previous one was
+/// accepted: the fields share one block on the front end, and two of them in one batch
+/// overwrite each other. Every other setting goes in one batch first. The block's slot
+/// holds a [`WriteResult`] for the block's DRF when every field was accepted; otherwise
+/// the first field's error, which names that field's DRF (the fields before it were
+/// written). One `timeout` covers everything; a field not yet sent when it ends fails with
+/// [`ErrorKind::Timeout`](crate::ErrorKind::Timeout).
+///
+/// The DPM and gRPC backends and `pacsys-testing`'s `FakeBackend` write through this; it is
+/// public for other [`Backend`](crate::Backend) implementations.
+///
+/// ```
+/// use pacsys::{AnalogAlarm, Backend, Value};
+///
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// # let server = pacsys_sim::FakeDpmServer::builder().insecure_settings(true).start().await?;
+/// # let backend = pacsys::DpmBackend::builder().host("127.0.0.1").port(server.port()).env(Default::default()).build()?;
+/// let Value::AnalogAlarm(mut block) = backend.read("M:OUTTMP.ANALOG", None).await? else {
+///     panic!("not an analog alarm block")
+/// };
+/// block.maximum = 95.0;
+/// block.tries_needed = 3;
+/// let result = backend.write("M:OUTTMP.ANALOG", Value::AnalogAlarm(block), None).await?;
+/// assert!(result.is_success());
+/// assert_eq!(backend.read("M:OUTTMP.ANALOG.MAX", None).await?, Value::Scalar(95.0));
+/// # drop(backend);
+/// # server.shutdown().await;
+/// # Ok(()) }
+/// ```
+pub async fn write_with_alarm_blocks<S, W, F>(
+    settings: &[(S, Value)],
+    timeout: Duration,
+    transport: Transport,
+    write: W,
+) -> Vec<Result<WriteResult, Error>>
+where
+    S: AsRef<str>,
+    W: Fn(Vec<(String, Value)>, Duration) -> F,
+    F: Future<Output = Vec<Result<WriteResult, Error>>>,
+{
+    let started = Instant::now();
+    let mut results: Vec<Option<Result<WriteResult, Error>>> = vec![None; settings.len()];
+    let mut plain = Vec::new();
+    let mut plain_slots = Vec::new();
+    let mut blocks = Vec::new();
+    for (slot, (drf, value)) in settings.iter().enumerate() {
+        match AlarmBlockPlan::new(drf.as_ref(), value) {
+            Ok(None) => {
+                plain_slots.push(slot);
+                plain.push((drf.as_ref().to_owned(), value.clone()));
+            }
+            Ok(Some(plan)) => blocks.push((slot, plan)),
+            Err(e) => results[slot] = Some(Err(e.with_transport(transport))),
+        }
+    }
+    if !plain.is_empty() {
+        let written = write(plain, timeout).await;
+        let mut written = written.into_iter();
+        for slot in plain_slots {
+            results[slot] = Some(written.next().unwrap_or_else(|| Err(Error::closed())));
+        }
+    }
+    for (slot, plan) in blocks {
+        let mut status = Status::OK;
+        let mut failure = None;
+        for field in plan.fields() {
+            let left = timeout.saturating_sub(started.elapsed());
+            if left.is_zero() {
+                failure = Some(
+                    Error::timeout("the alarm block's remaining fields were not sent")
+                        .with_drf(field.drf())
+                        .with_elapsed(timeout)
+                        .with_transport(transport),
+                );
+                break;
+            }
+            let pacsys_types::WriteValue::Value(value) = field.value() else {
+                failure = Some(Error::unsupported(
+                    field.drf(),
+                    "not an alarm field setting",
+                ));
+                break;
+            };
+            let one = write(vec![(field.drf().to_owned(), value.clone())], left).await;
+            match one.into_iter().next() {
+                Some(Ok(w)) => {
+                    if status == Status::OK && w.status != Status::OK {
+                        status = w.status;
+                    }
+                }
+                Some(Err(e)) => {
+                    failure = Some(e);
+                    break;
+                }
+                None => {
+                    failure = Some(Error::closed().with_transport(transport));
+                    break;
+                }
+            }
+        }
+        results[slot] = Some(match failure {
+            Some(e) => Err(e),
+            None => Ok(WriteResult::new(plan.drf(), status)),
+        });
+    }
+    results
+        .into_iter()
+        .map(|r| r.unwrap_or_else(|| Err(Error::closed().with_transport(transport))))
+        .collect()
+}

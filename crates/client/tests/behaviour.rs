@@ -249,8 +249,8 @@ async fn refusals<B: Backend>(backend: &B, transport: Transport) -> Vec<Refusal>
             &[
                 ("M:OUTTMP.DESCRIPTION", Value::Text("x".into())),
                 ("M:OUTTMP.ANALOG", Value::Scalar(1.0)),
-                ("M:OUTTMP.ANALOG", an_alarm_block()),
                 ("M:OUTTMP", an_alarm_block()),
+                ("M:OUTTMP.DIGITAL", an_alarm_block()),
                 ("M:OUTTMP.ANALOG.ALARM_STATUS", Value::Scalar(1.0)),
                 ("M:OUTTMP<-LOGGER:1000:2000", Value::Scalar(1.0)),
                 ("M:OUTTMP@Q,X", Value::Scalar(1.0)),
@@ -262,8 +262,8 @@ async fn refusals<B: Backend>(backend: &B, transport: Transport) -> Vec<Refusal>
     for (case, r) in [
         "DESCRIPTION write",
         ".ANALOG write of a scalar",
-        ".ANALOG write of an alarm block",
         "alarm-block value",
+        "analog block to .DIGITAL",
         "read-only alarm field",
         "logger source write",
         "unparsable write",
@@ -333,22 +333,22 @@ fn expected_refusals() -> Vec<Refusal> {
         ),
         r(
             ".ANALOG write of a scalar",
-            ErrorKind::Unsupported,
-            "M:OUTTMP.ANALOG",
-            None,
-            None,
-        ),
-        r(
-            ".ANALOG write of an alarm block",
-            ErrorKind::Unsupported,
+            ErrorKind::InvalidRequest,
             "M:OUTTMP.ANALOG",
             None,
             None,
         ),
         r(
             "alarm-block value",
-            ErrorKind::Unsupported,
+            ErrorKind::InvalidRequest,
             "M:OUTTMP",
+            None,
+            None,
+        ),
+        r(
+            "analog block to .DIGITAL",
+            ErrorKind::InvalidRequest,
+            "M:OUTTMP.DIGITAL",
             None,
             None,
         ),
@@ -382,6 +382,73 @@ fn expected_refusals() -> Vec<Refusal> {
             Some(Status::new(14, -58)),
         ),
     ]
+}
+
+/// Whole alarm blocks are written field by field on every backend: a block read, changed
+/// and written back reads back changed; a field the device refuses fails the block's slot
+/// with that field's DRF, after the fields before it were written.
+async fn alarm_blocks<B: Backend>(backend: &B) {
+    let amanda = backend.read("G:AMANDA", CALL).await.unwrap();
+    let Value::AnalogAlarm(mut analog) = backend.read("M:OUTTMP.ANALOG", CALL).await.unwrap()
+    else {
+        panic!("M:OUTTMP.ANALOG is not an analog alarm block")
+    };
+    let Value::DigitalAlarm(mut digital) = backend.read("M$OUTTMP", CALL).await.unwrap() else {
+        panic!("M$OUTTMP is not a digital alarm block")
+    };
+    analog.maximum = 95.0;
+    analog.alarm_enable = !analog.alarm_enable;
+    analog.tries_needed = 3;
+    digital.mask = 0x0f;
+    digital.abort_inhibit = !digital.abort_inhibit;
+    let results = backend
+        .write_many(
+            &[
+                ("M:OUTTMP.ANALOG", Value::AnalogAlarm(analog)),
+                ("G:AMANDA", Value::Scalar(7.0)),
+                ("M$OUTTMP", Value::DigitalAlarm(digital)),
+            ],
+            CALL,
+        )
+        .await;
+    let drfs: Vec<&str> = results
+        .iter()
+        .map(|r| r.as_ref().map(|w| w.drf.as_str()).unwrap())
+        .collect();
+    assert_eq!(drfs, ["M:OUTTMP.ANALOG", "G:AMANDA", "M$OUTTMP"]);
+    assert_eq!(
+        backend.read("M:OUTTMP.ANALOG", CALL).await.unwrap(),
+        Value::AnalogAlarm(analog)
+    );
+    assert_eq!(
+        backend.read("M:OUTTMP.DIGITAL", CALL).await.unwrap(),
+        Value::DigitalAlarm(digital)
+    );
+    assert_eq!(
+        backend.read("G:AMANDA", CALL).await.unwrap(),
+        Value::Scalar(7.0)
+    );
+
+    // MIN is written, MAX (not a number) refused: the error names MAX, and nothing after
+    // it (ALARM_ENABLE) was sent.
+    let mut bad = analog;
+    bad.minimum = 5.0;
+    bad.maximum = f64::NAN;
+    bad.alarm_enable = !analog.alarm_enable;
+    let e = backend
+        .write("M:OUTTMP.ANALOG", Value::AnalogAlarm(bad), CALL)
+        .await
+        .unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::SettingRejected, "{e:?}");
+    assert_eq!(e.drf(), Some("M:OUTTMP.ANALOG.MAX"), "{e:?}");
+    assert_eq!(
+        backend.read("M:OUTTMP.ANALOG", CALL).await.unwrap(),
+        Value::AnalogAlarm(AnalogAlarm {
+            minimum: 5.0,
+            ..analog
+        })
+    );
+    backend.write("G:AMANDA", amanda, CALL).await.unwrap();
 }
 
 /// What every backend reports when nothing listens at its address.
@@ -458,6 +525,7 @@ async fn dpm_backend_over_fake_dpm_server() {
             refusals(&backend, Transport::Dpm).await,
             expected_refusals()
         );
+        alarm_blocks(&backend).await;
         behaviour(&backend).await;
     })
     .await;
@@ -482,6 +550,7 @@ async fn grpc_backend_over_fake_daq_server() {
             refusals(&backend, Transport::Grpc).await,
             expected_refusals()
         );
+        alarm_blocks(&backend).await;
         behaviour(&backend).await;
     })
     .await;
@@ -499,6 +568,7 @@ async fn fake_backend() {
             refusals(&backend, Transport::InMemory).await,
             expected_refusals()
         );
+        alarm_blocks(&backend).await;
         behaviour(&backend).await;
     })
     .await

@@ -292,15 +292,15 @@ async fn writes_change_the_world_and_are_retargeted() {
                 None,
             )
             .await;
-        // The one writability table: what cannot be written at all is ReadOnly, what
-        // cannot be written yet Unsupported, the same on every backend.
+        // The one writability table: what cannot be written at all is ReadOnly, a number
+        // to a whole alarm block InvalidRequest, the same on every backend.
         let kinds: Vec<ErrorKind> = results[..4].iter().map(|r| failure(r).0).collect();
         assert_eq!(
             kinds,
             [
                 ErrorKind::Unsupported,
                 ErrorKind::ReadOnly,
-                ErrorKind::Unsupported,
+                ErrorKind::InvalidRequest,
                 ErrorKind::ReadOnly
             ]
         );

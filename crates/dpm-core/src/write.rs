@@ -681,10 +681,10 @@ mod tests {
             assert_eq!(e.kind(), ErrorKind::ReadOnly, "{drf}: {e}");
             assert_eq!(e.transport(), Some(Transport::Dpm));
         }
-        // Whole alarm blocks are not writable yet (the same kind on every transport).
+        // A number is no whole alarm block (the same kind on every transport).
         for drf in ["M@OUTTMP", "M:OUTTMP.ANALOG", "M:OUTTMP.DIGITAL.ALL"] {
             let e = PreparedWrite::new(drf, SettingValue::Scalar(1.0)).unwrap_err();
-            assert_eq!(e.kind(), ErrorKind::Unsupported, "{drf}: {e}");
+            assert_eq!(e.kind(), ErrorKind::InvalidRequest, "{drf}: {e}");
         }
         assert!(matches!(
             PreparedWrite::new("bad@@", SettingValue::from(1.0)), Err(err) if err.kind() == ErrorKind::InvalidRequest));

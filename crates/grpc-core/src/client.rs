@@ -666,7 +666,7 @@ mod tests {
         );
         assert_eq!(
             kind("M:OUTTMP.ANALOG", Value::Scalar(1.0)).err(),
-            Some(ErrorKind::Unsupported)
+            Some(ErrorKind::InvalidRequest)
         );
         assert_eq!(kind("M:OUTTMP", alarm).err(), Some(ErrorKind::Unsupported));
         assert_eq!(
@@ -763,7 +763,7 @@ mod tests {
             vec![
                 (Some(ErrorKind::ReadOnly), Some("G:AMANDA.DESCRIPTION")),
                 (Some(ErrorKind::ConnectionLost), Some("G:AMANDA")),
-                (Some(ErrorKind::Unsupported), Some("M:OUTTMP.ANALOG")),
+                (Some(ErrorKind::InvalidRequest), Some("M:OUTTMP.ANALOG")),
             ]
         );
     }

@@ -370,7 +370,7 @@ async fn settings_have_per_setting_statuses() {
     );
     assert_eq!(
         facts(&results[7]),
-        (ErrorKind::Unsupported, Some("M:OUTTMP.ANALOG"), None)
+        (ErrorKind::InvalidRequest, Some("M:OUTTMP.ANALOG"), None)
     );
     assert_eq!(server.stats().set_calls, 1, "the good settings in one call");
     assert_eq!(

@@ -562,9 +562,11 @@ impl fmt::Display for Error {
         let detail = &*i.detail;
         let status = i.status.unwrap_or_default();
         match i.kind {
+            ErrorKind::InvalidRequest if drf.is_empty() => write!(f, "invalid request: {detail}")?,
             ErrorKind::InvalidRequest => write!(f, "invalid request {drf:?}: {detail}")?,
             ErrorKind::Unsupported if drf.is_empty() => write!(f, "unsupported: {detail}")?,
             ErrorKind::Unsupported => write!(f, "{drf}: unsupported: {detail}")?,
+            ErrorKind::ReadOnly if drf.is_empty() => write!(f, "cannot be written: {detail}")?,
             ErrorKind::ReadOnly => write!(f, "{drf} cannot be written: {detail}")?,
             ErrorKind::Device => write!(
                 f,

@@ -46,7 +46,7 @@ pub use control::Control;
 pub use error::{Error, ErrorKind, Transport};
 pub use event::Event;
 pub use options::SubscriptionOptions;
-pub use plan::{Answer, ReadPlan, WritePlan, WriteValue};
+pub use plan::{AlarmBlockPlan, Answer, ReadPlan, WritePlan, WriteValue};
 pub use queue::{DropPolicy, EventQueue};
 pub use reading::Reading;
 pub use status::Status;

@@ -9,8 +9,11 @@
 //!   written; the [`Answer`] says when a read is complete;
 //! * one writability table: historical sources, the device-database properties
 //!   (DESCRIPTION, INDEX, LONG_NAME, ALARM_LIST_NAME, BIT_STATUS) and the read-only alarm
-//!   fields are [`ErrorKind::ReadOnly`](crate::ErrorKind::ReadOnly); whole alarm blocks, basic-status values and timed
-//!   arrays are [`ErrorKind::Unsupported`](crate::ErrorKind::Unsupported);
+//!   fields are [`ErrorKind::ReadOnly`](crate::ErrorKind::ReadOnly); basic-status values and
+//!   timed arrays are [`ErrorKind::Unsupported`](crate::ErrorKind::Unsupported);
+//! * a whole alarm block is written as its fields, one setting after the other
+//!   ([`AlarmBlockPlan`]); a number to a whole block is
+//!   [`ErrorKind::InvalidRequest`](crate::ErrorKind::InvalidRequest);
 //! * a setting is retargeted (READING to SETTING, STATUS to CONTROL) with the never event,
 //!   and a control command goes to the device's CONTROL property.
 //!
@@ -35,6 +38,10 @@ use std::sync::Arc;
 use pacsys_drf::{Event as DrfEvent, ExtraKind, Field, Property, Request};
 
 use crate::{Control, Error, Value};
+
+mod alarm_block;
+
+pub use alarm_block::{AlarmBlockPlan, set_alarm_field};
 
 /// How a one-shot read is answered, which decides when it is complete.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -205,7 +212,7 @@ impl From<f64> for WriteValue {
 /// assert_eq!(kind("M:OUTTMP<-LOGGER:1000:2000", Value::Scalar(1.0)), ErrorKind::ReadOnly);
 /// assert_eq!(kind("M~OUTTMP", Value::Text("x".into())), ErrorKind::ReadOnly);
 /// assert_eq!(kind("M:OUTTMP.ANALOG.ALARM_STATUS", Value::Scalar(1.0)), ErrorKind::ReadOnly);
-/// assert_eq!(kind("M:OUTTMP.ANALOG", Value::Scalar(1.0)), ErrorKind::Unsupported);
+/// assert_eq!(kind("M:OUTTMP.ANALOG", Value::Scalar(1.0)), ErrorKind::InvalidRequest);
 /// # Ok::<(), pacsys_types::Error>(())
 /// ```
 #[derive(Debug, Clone, PartialEq)]
@@ -215,8 +222,11 @@ pub struct WritePlan {
     value: WriteValue,
 }
 
-/// Why a whole alarm block cannot be written (yet).
-const ALARM_BLOCK: &str = "a whole alarm block cannot be written yet; write one field at a time (e.g. `.ANALOG.MAX`) as a scalar";
+/// Why one setting cannot carry a whole alarm block.
+const ALARM_BLOCK: &str = "a whole alarm block is written one field at a time (plan it with AlarmBlockPlan, as pacsys's backends do), or write one field such as `.ANALOG.MAX`";
+
+/// Why a number cannot go to a whole alarm block.
+const NUMBER_TO_BLOCK: &str = "a whole alarm block takes an alarm-block value (AnalogAlarm or DigitalAlarm); write a number to one field such as `.ANALOG.MAX`";
 
 impl WritePlan {
     /// Checks and prepares writing `value` to `drf`; nothing is sent for a refused setting.
@@ -224,9 +234,11 @@ impl WritePlan {
     /// * [`ErrorKind::InvalidRequest`](crate::ErrorKind): the DRF does not parse.
     /// * [`ErrorKind::ReadOnly`](crate::ErrorKind): a historical source, a device-database
     ///   property, or a read-only alarm field (ALARM_STATUS, ABORT, TRIES_NOW).
-    /// * [`ErrorKind::Unsupported`](crate::ErrorKind): a whole alarm block (the DRF or an
-    ///   alarm-block value), a basic-status or timed-array value, or a control command to a
-    ///   non-ACNET request.
+    /// * [`ErrorKind::InvalidRequest`](crate::ErrorKind): anything but an alarm-block value
+    ///   to a whole alarm block (`.ANALOG`, `.DIGITAL`).
+    /// * [`ErrorKind::Unsupported`](crate::ErrorKind): an alarm-block value (one setting
+    ///   cannot carry it: see [`AlarmBlockPlan`]), a basic-status or timed-array value, or a
+    ///   control command to a non-ACNET request.
     pub fn new(drf: &str, value: impl Into<WriteValue>) -> Result<WritePlan, Error> {
         let value = value.into();
         let request = Request::parse(drf).map_err(|e| Error::invalid_drf(drf, e))?;
@@ -326,7 +338,7 @@ pub fn check_writable(drf: &str, property: Property, field: Option<Field>) -> Re
             "this property comes from the device database and cannot be set; write SETTING, CONTROL or an alarm field",
         )),
         Property::Analog | Property::Digital => match field {
-            None | Some(Field::All) => Err(Error::unsupported(drf, ALARM_BLOCK)),
+            None | Some(Field::All) => Err(Error::invalid_request(drf, NUMBER_TO_BLOCK)),
             Some(Field::AlarmStatus | Field::Abort | Field::TriesNow) => Err(Error::read_only(
                 drf,
                 "this alarm field is read-only; writable are MIN, MAX, NOM, MASK, ALARM_ENABLE, ABORT_INHIBIT and TRIES_NEEDED",
@@ -400,7 +412,7 @@ mod tests {
         );
         assert_eq!(
             kind("M:OUTTMP.DIGITAL", 1.0.into()),
-            Err(ErrorKind::Unsupported)
+            Err(ErrorKind::InvalidRequest)
         );
         assert_eq!(kind("M:OUTTMP.DIGITAL.MASK", 1.0.into()), Ok(()));
         assert_eq!(

@@ -42,7 +42,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime};
 
 use pacsys::subscription::Registry;
-use pacsys::{Backend, Capabilities, Error, Subscription, WriteResult};
+use pacsys::{Backend, Capabilities, Error, Subscription, Transport, WriteResult};
 use pacsys_drf::{Event as DrfEvent, Request};
 use pacsys_types::plan::ReadPlan;
 use pacsys_types::{DeviceMeta, DropPolicy, Event, EventQueue, Reading, Status, Value};
@@ -248,9 +248,11 @@ impl FakeBackendBuilder {
 ///
 /// Settings are checked against the one writability table the cores use
 /// ([`WritePlan`](pacsys_types::plan::WritePlan): a DESCRIPTION write is
-/// [`ErrorKind::ReadOnly`], a whole alarm block [`ErrorKind::Unsupported`]), retargeted as
+/// [`ErrorKind::ReadOnly`], a basic-status value [`ErrorKind::Unsupported`]), retargeted as
 /// the real backends do (READING becomes SETTING, STATUS becomes CONTROL) and applied to the
-/// world; the result carries the caller's DRF. A setting the world refuses (out of range, a
+/// world; the result carries the caller's DRF. A whole alarm block is written as its
+/// fields, one after the other ([`pacsys::write_with_alarm_blocks`]), and recorded as those
+/// field settings. A setting the world refuses (out of range, a
 /// read-only device) is [`ErrorKind::SettingRejected`] with the status and the
 /// [role](FakeBackendBuilder::role).
 ///
@@ -833,10 +835,20 @@ impl Backend for FakeBackend {
         if self.shared.is_closed() {
             return settings.iter().map(|_| Err(closed())).collect();
         }
-        settings
-            .iter()
-            .map(|(drf, value)| self.shared.write_one(drf.as_ref(), value))
-            .collect()
+        // Whole alarm blocks field by field, as the real backends write them.
+        let shared = &self.shared;
+        pacsys::write_with_alarm_blocks(
+            settings,
+            Duration::MAX,
+            Transport::InMemory,
+            |batch, _| async move {
+                batch
+                    .iter()
+                    .map(|(drf, value)| shared.write_one(drf, value))
+                    .collect()
+            },
+        )
+        .await
     }
 
     /// Starts a subscription: `@p,N` / `@q,N` DRFs stream the world's (or the preset)
