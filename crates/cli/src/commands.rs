@@ -322,7 +322,9 @@ async fn put<B: Backend>(
             (PutValue::Control(c), verify) => {
                 pacsys::control(b, drf, *c, verify.as_ref(), None).await
             }
-            (PutValue::Alarm(edits), verify) => put_alarm(b, drf, edits, verify.as_ref()).await,
+            (PutValue::Alarm(edits), verify) => {
+                pacsys::write_alarm_fields(b, drf, edits, verify.as_ref(), None).await
+            }
         };
         let line = match &result {
             Ok(w) => PutLine {
@@ -352,24 +354,6 @@ async fn put<B: Backend>(
     out.flush()?;
     report_call_failures(&call_errors, "");
     Ok(Outcome::from_failed(failed))
-}
-
-/// Reads the whole alarm block `drf`, changes the `edits` fields and writes the block back
-/// (field by field, [`pacsys::write_with_alarm_blocks`]), verified when asked.
-async fn put_alarm<B: Backend>(
-    b: &B,
-    drf: &str,
-    edits: &[(String, f64)],
-    verify: Option<&Verify>,
-) -> Result<pacsys::WriteResult, Error> {
-    let mut block = b.read(drf, None).await?;
-    for (key, x) in edits {
-        pacsys_types::plan::set_alarm_field(&mut block, key, *x).map_err(|e| e.with_drf(drf))?;
-    }
-    match verify {
-        Some(verify) => pacsys::write_verified(b, drf, block, verify, None).await,
-        None => b.write(drf, block, None).await,
-    }
 }
 
 async fn monitor<B: Backend>(

@@ -115,4 +115,4 @@ pub use pacsys_types::{
 };
 pub use subscription::Subscription;
 pub use verify::{Verify, control, values_match, write_verified};
-pub use write::{WriteResult, write_with_alarm_blocks};
+pub use write::{WriteResult, write_alarm_fields, write_with_alarm_blocks};

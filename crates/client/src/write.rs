@@ -143,3 +143,41 @@ where
         .map(|r| r.unwrap_or_else(|| Err(Error::closed().with_transport(transport))))
         .collect()
 }
+
+/// Changes some fields of the whole alarm block `drf` (`<device>.ANALOG` or `.DIGITAL`):
+/// reads the block, sets each `(key, value)` with
+/// [`set_alarm_field`](pacsys_types::plan::set_alarm_field) (the reference's dictionary
+/// keys or the field names; booleans as 1 and 0) and writes the block back field by field
+/// ([`write_with_alarm_blocks`]), verified when `verify` is given. A bad key or value fails
+/// before anything is written. This is the reference's partial alarm-dictionary write.
+///
+/// ```
+/// use pacsys::{write_alarm_fields, Backend, Value};
+///
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// # let server = pacsys_sim::FakeDpmServer::builder().insecure_settings(true).start().await?;
+/// # let backend = pacsys::DpmBackend::builder().host("127.0.0.1").port(server.port()).env(Default::default()).build()?;
+/// let fields = [("maximum".to_owned(), 90.0), ("alarm_enable".to_owned(), 0.0)];
+/// write_alarm_fields(&backend, "M:OUTTMP.ANALOG", &fields, None, None).await?;
+/// assert_eq!(backend.read("M:OUTTMP.ANALOG.MAX", None).await?, Value::Scalar(90.0));
+/// # drop(backend);
+/// # server.shutdown().await;
+/// # Ok(()) }
+/// ```
+pub async fn write_alarm_fields<B: crate::Backend>(
+    backend: &B,
+    drf: &str,
+    fields: &[(String, f64)],
+    verify: Option<&crate::Verify>,
+    timeout: Option<Duration>,
+) -> Result<WriteResult, Error> {
+    let mut block = backend.read(drf, timeout).await?;
+    for (key, x) in fields {
+        pacsys_types::plan::set_alarm_field(&mut block, key, *x).map_err(|e| e.with_drf(drf))?;
+    }
+    match verify {
+        Some(verify) => crate::write_verified(backend, drf, block, verify, timeout).await,
+        None => backend.write(drf, block, timeout).await,
+    }
+}

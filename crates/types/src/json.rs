@@ -25,7 +25,7 @@
 //! assert_eq!(parse_non_finite("inf"), None);
 //! ```
 //!
-//! With the `serde` feature, [`Number`] and the [`number`] and [`numbers`] modules (for
+//! With the `serde` feature, `Number` and the `number` and `numbers` modules (for
 //! `#[serde(with = ...)]`) serialise and deserialise in this form.
 
 /// The JSON string for a NaN.

@@ -244,7 +244,7 @@ impl FakeBackendBuilder {
 /// DPM_NO_SUCH_DEVICE, each in its own slot; logger sources (`<-LOGGER:start:end`,
 /// `<-LOGGERDURATION:ms`) give the world's history as a [`Value::TimedArray`]. Presets
 /// ([`FakeBackend::set_reading`], ...) win over the world. Timeouts are ignored: nothing
-/// waits. Errors the fake makes carry [`Transport::InMemory`](pacsys::Transport::InMemory).
+/// waits. Errors the fake makes carry [`Transport::InMemory`].
 ///
 /// Settings are checked against the one writability table the cores use
 /// ([`WritePlan`](pacsys_types::plan::WritePlan): a DESCRIPTION write is
