@@ -2,7 +2,15 @@
 
     python bench_reference.py PORT get_many N REPS   -> "median_ms <ms>"
     python bench_reference.py PORT stream N SECS     -> "per_s <readings/s> dropped <count>"
+    python bench_reference.py GRPC_PORT array N REPS -> "median_ms <ms> type <class> len <n>"
+      (over gRPC: DPM refuses a 40,000-element reply as DPM_REPLY_OVERFLOW)
+    python bench_reference.py PORT rss N SECS        -> "rss_mb_at_100k <MB> rss_mb_at_end <MB> readings <n>"
+
+`cargo xtask bench-py` runs this same file with pacsys_rs in place of pacsys
+(bench_pacsys_rs.py), so both clients run the same Python loop.
 """
+
+import os
 
 import statistics
 import sys
@@ -11,8 +19,19 @@ import time
 import pacsys
 
 
+def rss_mb():
+    """Resident memory of this process in MB (Linux /proc)."""
+    with open("/proc/self/statm") as f:
+        pages = int(f.read().split()[1])
+    return pages * os.sysconf("SC_PAGE_SIZE") / 1e6
+
+
 def main(port, mode, n, x):
-    with pacsys.dpm_http(host="127.0.0.1", port=port, timeout=60.0) as backend:
+    if mode == "array":
+        make = lambda: pacsys.grpc(host="127.0.0.1", port=port, timeout=60.0)  # noqa: E731
+    else:
+        make = lambda: pacsys.dpm_http(host="127.0.0.1", port=port, timeout=60.0)  # noqa: E731
+    with make() as backend:
         if mode == "get_many":
             drfs = [f"Z:BENCH{i % 10000:04d}" for i in range(n)]
             backend.get_many(drfs)  # warm-up: opens the pooled connection
@@ -41,6 +60,31 @@ def main(port, mode, n, x):
                 dropped = sub.dropped
                 dropped = dropped() if callable(dropped) else dropped
                 print(f"per_s {count / max(elapsed, 1e-9):.0f} dropped {dropped}")
+        elif mode == "array":
+            try:
+                backend.read("Z:BIGARR")
+            except Exception as e:  # noqa: BLE001 - reported as the figure
+                print(f"median_ms nan type failed:{type(e).__name__} len 0 error {e}")
+                return
+            times = []
+            for _ in range(max(1, int(x))):
+                t = time.perf_counter()
+                value = backend.read("Z:BIGARR")
+                times.append(time.perf_counter() - t)
+            print(f"median_ms {statistics.median(times) * 1e3:.3f} type {type(value).__name__} len {len(value)}")
+        elif mode == "rss":
+            # n readings through one subscription; resident memory after the first 100,000
+            # and at the end (a leak grows it in proportion to the readings).
+            drfs = [f"Z:BENCH{i:04d}@p,10" for i in range(10000)]
+            count, at_100k = 0, None
+            with backend.subscribe(drfs) as sub:
+                for _reading, _handle in sub.readings(timeout=float(x)):
+                    count += 1
+                    if count == 100_000:
+                        at_100k = rss_mb()
+                    if count >= n:
+                        break
+            print(f"rss_mb_at_100k {at_100k or 0:.1f} rss_mb_at_end {rss_mb():.1f} readings {count}")
         else:
             raise SystemExit(__doc__)
 

@@ -10,6 +10,7 @@ use std::process::{Command, ExitCode};
 
 mod bench_vs_pacsys;
 mod interop;
+mod python;
 
 /// Golden-vector copies kept in this repository, as (path under `../shared`, path in the repo).
 ///
@@ -44,7 +45,8 @@ usage: cargo xtask <command>
 commands:
   ci                      the whole test suite: vector copies, fmt, clippy -D warnings, all tests,
                           warning-free rustdoc, Kerberos settings against a throwaway MIT realm
-                          (`--features kerberos`), interop with the reference client
+                          (`--features kerberos`), the Python package's pytest suite, interop with
+                          the reference client
   vectors [--sync]        check (or refresh) the golden-vector copies against ../shared
   fuzz [TARGET] [SECS]    run cargo-fuzz targets (default: all, 60 s each; needs cargo-fuzz)
   codegen [--check]       regenerate crates/grpc-core/src/generated from its .proto files
@@ -54,6 +56,10 @@ commands:
   interop                 the reference Python client (pacsys 0.3.0) against our simulator
   bench-vs-pacsys         reference client vs pacsys-dpm-core on the same simulator (release
                           build): get_many 1,000 / 10,000 and streaming, with ratios
+  python                  build the Python package (crates/python) with maturin into the pinned
+                          environment target/python-venv and run its pytest suite
+  bench-py                pacsys 0.3.0 vs pacsys_rs from Python on the same simulator: get_many
+                          10,000, a 10,000-device stream, a 40,000-element array, memory
   help                    this text
 ";
 
@@ -70,6 +76,8 @@ fn main() -> ExitCode {
         Some("docs") => docs(args.iter().any(|a| a == "--check")),
         Some("interop") => interop::run(),
         Some("bench-vs-pacsys") => bench_vs_pacsys::run(),
+        Some("python") => python::test(),
+        Some("bench-py") => python::bench(),
         Some("help") | Some("--help") | Some("-h") | None => {
             print!("{USAGE}");
             Ok(())
@@ -265,6 +273,8 @@ fn ci() -> Result<(), String> {
     // Kerberos-authenticated settings against a throwaway MIT realm on loopback (skipped
     // with a reason outside CI when the KDC programs are missing).
     kerberos(&cargo)?;
+    // The Python package: wheel built with maturin into target/python-venv, pytest suite.
+    python::test()?;
     // The reference client against our simulator (skipped with a reason outside CI when
     // python3 or the Kerberos headers its gssapi dependency builds against are missing).
     match interop::missing_prerequisite() {

@@ -1,0 +1,516 @@
+"""pacsys_rs: read, write and stream Fermilab ACNET devices over the pacsys-rs Rust core.
+
+The API is pacsys 0.3.0's wherever the meaning is the same, so a script changes one line::
+
+    import pacsys_rs as pacsys
+
+    temperature = pacsys.read("M:OUTTMP")
+    with pacsys.dpm() as backend:
+        for reading in backend.get_many(["M:OUTTMP", "G:AMANDA"]):
+            print(reading.name, reading.value, reading.units)
+
+Every blocking call releases the GIL while it waits; arrays arrive as numpy arrays;
+``pacsys_rs.aio`` has the same calls as awaitables; ``pacsys_rs.testing`` starts the
+simulator in-process for tests.
+"""
+
+from __future__ import annotations
+
+import atexit
+import threading
+import time
+from dataclasses import dataclass
+from enum import Enum, IntEnum
+from typing import Any, Callable, Iterable, Iterator, Optional, Union
+
+from . import errors
+from . import _native
+from ._native import (
+    Backend,
+    Reading,
+    Subscription,
+    WriteResult,
+    __version__,
+    configure,
+    default_backend,
+    shutdown,
+)
+from ._native import Device as _NativeDevice
+from .errors import (
+    AuthenticationError,
+    ClosedError,
+    ConfigError,
+    DeviceError,
+    DrfError,
+    InvalidRequestError,
+    OutcomeUnknownError,
+    PacsysConnectionError,
+    PacsysError,
+    PacsysTimeoutError,
+    ProtocolError,
+    ReadError,
+    ReadOnlyError,
+    ServerError,
+    SettingRejectedError,
+    UnsupportedError,
+)
+
+__all__ = [
+    "__version__",
+    "Backend",
+    "BasicControl",
+    "Verify",
+    "KerberosAuth",
+    "JWTAuth",
+    "DispatchMode",
+    "Device",
+    "ScalarDevice",
+    "ArrayDevice",
+    "TextDevice",
+    "Reading",
+    "WriteResult",
+    "Subscription",
+    "SubscriptionHandle",
+    "read",
+    "read_many",
+    "get",
+    "get_many",
+    "write",
+    "write_many",
+    "subscribe",
+    "configure",
+    "shutdown",
+    "dpm",
+    "dpm_http",
+    "grpc",
+    "default_backend",
+    "errors",
+    "PacsysError",
+    "DeviceError",
+    "SettingRejectedError",
+    "ReadError",
+    "InvalidRequestError",
+    "DrfError",
+    "UnsupportedError",
+    "ReadOnlyError",
+    "PacsysTimeoutError",
+    "PacsysConnectionError",
+    "AuthenticationError",
+    "OutcomeUnknownError",
+    "ProtocolError",
+    "ClosedError",
+    "ConfigError",
+    "ServerError",
+]
+
+DeviceSpec = Union[str, "Device"]
+
+# At exit: close the default backend and let the Rust threads finish delivering results
+# before finalization (see `_native._quiesce`).
+atexit.register(_native._quiesce)
+
+
+class BasicControl(IntEnum):
+    """Basic-control commands (the reference's ordinals), written to a device's CONTROL
+    property: ``backend.write("Z:ACLTST", BasicControl.ON)`` or ``device.on()``."""
+
+    RESET = 0
+    ON = 1
+    OFF = 2
+    POSITIVE = 3
+    NEGATIVE = 4
+    RAMP = 5
+    DC = 6
+    LOCAL = 7
+    REMOTE = 8
+    TRIP = 9
+
+    @property
+    def __pacsys_control__(self) -> str:
+        """The command's name, as the Rust core parses it."""
+        return self.name.lower()
+
+
+@dataclass(frozen=True)
+class Verify:
+    """Read-back checking of a write (the reference's ``Verify``): a read-back matches when
+    within ``tolerance``; up to ``max_attempts`` read-backs are made. ``initial_delay``,
+    ``retry_delay``, ``readback`` and ``check_first`` are accepted for compatibility; the
+    Rust core's defaults (0.3 s, then 0.5 s apart) are used."""
+
+    tolerance: float = 0.0
+    initial_delay: float = 0.3
+    retry_delay: float = 0.5
+    max_attempts: int = 3
+    readback: Optional[str] = None
+    check_first: bool = False
+
+
+class KerberosAuth:
+    """Kerberos for DPM settings (the ticket from ``kinit``). Needs a build with the
+    ``kerberos`` feature; without it, ``dpm(auth=KerberosAuth())`` raises
+    ``UnsupportedError``."""
+
+    def __init__(self, realm: Optional[str] = None) -> None:
+        self.realm = realm
+
+
+class JWTAuth:
+    """A JWT bearer token for gRPC settings."""
+
+    def __init__(self, token: str) -> None:
+        self.token = token
+
+    @classmethod
+    def from_env(cls) -> Optional["JWTAuth"]:
+        """``PACSYS_JWT_TOKEN``, if set."""
+        import os
+
+        token = os.environ.get("PACSYS_JWT_TOKEN")
+        return cls(token) if token else None
+
+
+class DispatchMode(Enum):
+    """Where callbacks run. pacsys_rs always runs them on a Python worker thread (the Rust
+    threads that deliver data never take the GIL), so both values mean that."""
+
+    WORKER = "worker"
+    DIRECT = "direct"
+
+
+def _check_kerberos(auth: Any) -> None:
+    if isinstance(auth, KerberosAuth) and not _native.KERBEROS:
+        raise UnsupportedError(
+            "this build of pacsys_rs has no Kerberos: install it with the kerberos feature "
+            "(pip install ./crates/python --config-settings=build-args=--features=kerberos)",
+            kind="unsupported",
+        )
+    if auth is not None and not isinstance(auth, (KerberosAuth, JWTAuth)):
+        raise TypeError(f"auth must be KerberosAuth or JWTAuth, not {type(auth).__name__}")
+
+
+def dpm(
+    host: Optional[str] = None,
+    port: Optional[int] = None,
+    pool_size: Optional[int] = None,
+    timeout: Optional[float] = None,
+    auth: Any = None,
+    role: Optional[str] = None,
+    dispatch_mode: Optional[DispatchMode] = None,
+    buffer: Optional[int] = None,
+) -> Backend:
+    """A DPM backend (unset options from ``PACSYS_DPM_HOST``/``_PORT``/``PACSYS_TIMEOUT``...,
+    else the Fermilab proxy). ``buffer``: readings a subscription holds before it drops the
+    oldest."""
+    _check_kerberos(auth)
+    if isinstance(auth, JWTAuth):
+        raise InvalidRequestError("DPM settings use Kerberos, not a JWT", kind="invalid_request")
+    return _native.dpm(host, port, pool_size, timeout, role, buffer)
+
+
+def grpc(
+    host: Optional[str] = None,
+    port: Optional[int] = None,
+    auth: Any = None,
+    timeout: Optional[float] = None,
+    token: Optional[str] = None,
+    buffer: Optional[int] = None,
+) -> Backend:
+    """A DAQ gRPC backend (token from ``auth=JWTAuth(...)``, ``token=``, else
+    ``PACSYS_JWT_TOKEN``)."""
+    _check_kerberos(auth)
+    if isinstance(auth, KerberosAuth):
+        raise InvalidRequestError("gRPC settings use a JWT, not Kerberos", kind="invalid_request")
+    if isinstance(auth, JWTAuth):
+        token = auth.token
+    return _native.grpc(host, port, token, timeout, buffer)
+
+
+#: The reference's name for the DPM backend (its DPM/HTTP transport).
+dpm_http = dpm
+
+
+# ---- module functions over the default backend ----
+
+
+def read(device: DeviceSpec, timeout: Optional[float] = None) -> Any:
+    """Reads one device once with the default backend and returns its value."""
+    return default_backend().read(device, timeout)
+
+
+def get(device: DeviceSpec, timeout: Optional[float] = None) -> Reading:
+    """Reads one device once and returns the whole ``Reading`` (check ``reading.ok``)."""
+    return default_backend().get(device, timeout)
+
+
+def get_many(devices: Iterable[DeviceSpec], timeout: Optional[float] = None) -> list:
+    """Reads many devices at once; one ``Reading`` per device, in order."""
+    return default_backend().get_many(list(devices), timeout)
+
+
+def read_many(devices: Iterable[DeviceSpec], timeout: Optional[float] = None) -> list:
+    """Reads many devices and returns their values; raises the first failure."""
+    return default_backend().read_many(list(devices), timeout)
+
+
+def write(device: DeviceSpec, value: Any, timeout: Optional[float] = None, **verify: Any) -> WriteResult:
+    """Writes one setting with the default backend (``verify=True``/``tolerance=`` read it
+    back); raises when it is refused."""
+    return default_backend().write(device, value, timeout, **verify)
+
+
+def write_many(settings: Any, timeout: Optional[float] = None) -> list:
+    """Writes many settings (``[(device, value), ...]`` or a dict); one ``WriteResult``
+    per setting (a refused one has ``ok=False`` and ``error``)."""
+    return default_backend().write_many(settings, timeout)
+
+
+ReadingCallback = Callable[[Reading, "SubscriptionHandle"], None]
+ErrorCallback = Callable[[BaseException, "SubscriptionHandle"], None]
+
+
+class SubscriptionHandle:
+    """A running subscription (what ``subscribe`` returns): iterate it for ``Reading``\\ s,
+    use ``readings(timeout)`` for ``(reading, handle)`` pairs as the reference does, or give
+    ``subscribe`` a ``callback``. A context manager: leaving the block stops it.
+
+    ``dropped`` counts readings lost because the consumer fell behind, ``gaps`` the
+    reconnections after a lost connection (``gap_seconds`` their total length).
+    """
+
+    def __init__(
+        self,
+        native: Subscription,
+        callback: Optional[ReadingCallback] = None,
+        on_error: Optional[ErrorCallback] = None,
+    ) -> None:
+        self._sub = native
+        self._thread: Optional[threading.Thread] = None
+        self._callback_error: Optional[BaseException] = None
+        if callback is not None:
+            self._thread = threading.Thread(
+                target=self._dispatch,
+                args=(callback, on_error),
+                name="pacsys_rs-callback",
+                daemon=True,
+            )
+            self._thread.start()
+
+    def _dispatch(self, callback: ReadingCallback, on_error: Optional[ErrorCallback]) -> None:
+        # A Python thread waits (GIL released inside `next`) and calls back with the GIL
+        # held; the Rust threads that deliver data never take the GIL.
+        for reading in self._sub:
+            try:
+                callback(reading, self)
+            except BaseException as e:  # noqa: BLE001 - reported, not swallowed
+                self._callback_error = e
+                if on_error is not None:
+                    on_error(e, self)
+
+    def __iter__(self) -> Iterator[Reading]:
+        return iter(self._sub)
+
+    def next(self, timeout: Optional[float] = None) -> Optional[Reading]:
+        """The next reading, or ``None`` when the subscription ended or ``timeout`` passed."""
+        return self._sub.next(timeout)
+
+    def readings(self, timeout: Optional[float] = None) -> Iterator[tuple]:
+        """``(reading, handle)`` pairs (the reference's generator) until the subscription
+        ends or the total window of ``timeout`` seconds closes (``None``: no end; ``0``: only
+        what is already buffered)."""
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while True:
+            left = None if deadline is None else max(0.0, deadline - time.monotonic())
+            reading = self._sub.next(left)
+            if reading is None:
+                return
+            yield reading, self
+
+    def stop(self) -> None:
+        """Stops the subscription (and its callback thread)."""
+        self._sub.stop()
+        if self._thread is not None and self._thread is not threading.current_thread():
+            self._thread.join(timeout=5)
+
+    @property
+    def stopped(self) -> bool:
+        """Whether ``stop()`` was called."""
+        return self._sub.stopped
+
+    @property
+    def dropped(self) -> int:
+        """Readings lost because the consumer fell behind."""
+        return self._sub.dropped
+
+    @property
+    def gaps(self) -> int:
+        """Reconnections after a lost connection."""
+        return self._sub.gaps
+
+    @property
+    def gap_seconds(self) -> float:
+        """Total length of the gaps, in seconds."""
+        return self._sub.gap_seconds
+
+    @property
+    def callback_error(self) -> Optional[BaseException]:
+        """The last exception a callback raised, if any."""
+        return self._callback_error
+
+    @property
+    def drfs(self) -> list:
+        """The requests."""
+        return self._sub.drfs
+
+    def __enter__(self) -> "SubscriptionHandle":
+        return self
+
+    def __exit__(self, *exc: Any) -> bool:
+        self.stop()
+        return False
+
+
+def _drfs(devices: Iterable[DeviceSpec]) -> list:
+    if isinstance(devices, (str, Device)):
+        devices = [devices]
+    return [d if isinstance(d, str) else d.drf for d in devices]
+
+
+def subscribe(
+    drfs: Iterable[DeviceSpec],
+    callback: Optional[ReadingCallback] = None,
+    on_error: Optional[ErrorCallback] = None,
+    backend: Optional[Backend] = None,
+) -> SubscriptionHandle:
+    """Subscribes to ``drfs`` (with repeating events such as ``@p,1000``) on ``backend``
+    (the default backend when ``None``). With ``callback``, each reading is passed to
+    ``callback(reading, handle)`` on a Python thread; otherwise iterate the handle."""
+    b = backend if backend is not None else default_backend()
+    return SubscriptionHandle(b._subscribe(_drfs(drfs)), callback, on_error)
+
+
+# ---- devices ----
+
+
+class Device(_NativeDevice):
+    """One device (any DRF), bound to ``backend`` or to the default backend.
+
+    Reads: ``read()``, ``get()``, ``setting()``, ``status()``, ``analog_alarm()``,
+    ``digital_alarm()``, ``description()``. Writes: ``write(value, verify=...)``,
+    ``control(command)`` and the shortcuts ``on()``, ``off()``, ``reset()``, ...,
+    ``set_analog_alarm(dict)``, ``set_digital_alarm(dict)``.
+    """
+
+    def with_event(self, event: str) -> "Device":
+        """The same device with ``event`` (``"p,1000"``) instead of its own (a new object)."""
+        return type(self)(self._drf_with_event(event), self.backend)
+
+    def with_range(self, start: int, end: Optional[int] = None) -> "Device":
+        """The same device with the array range ``[start:end]`` (a new object)."""
+        return type(self)(self._drf_with_range(start, end), self.backend)
+
+    def with_backend(self, backend: Backend) -> "Device":
+        """The same device bound to ``backend`` (a new object)."""
+        return type(self)(self.drf, backend)
+
+    def await_next(self, timeout: Optional[float] = None) -> Reading:
+        """Subscribes, waits for the next reading and stops; raises ``PacsysTimeoutError``
+        when none comes within ``timeout`` seconds."""
+        with self.subscribe() as sub:
+            reading = sub.next(timeout)
+        if reading is None:
+            raise PacsysTimeoutError(
+                f"{self.drf}: no reading within {timeout} s", kind="timeout", drf=self.drf, elapsed=timeout
+            )
+        return reading
+
+    def on(self, verify: Any = None) -> WriteResult:
+        """Sends the ON command (``verify=True`` checks the matching status)."""
+        return self.control(BasicControl.ON, verify)
+
+    def off(self, verify: Any = None) -> WriteResult:
+        """Sends the OFF command (``verify=True`` checks the matching status)."""
+        return self.control(BasicControl.OFF, verify)
+
+    def reset(self, verify: Any = None) -> WriteResult:
+        """Sends the RESET command (``verify=True`` checks the matching status)."""
+        return self.control(BasicControl.RESET, verify)
+
+    def positive(self, verify: Any = None) -> WriteResult:
+        """Sends the POSITIVE command (``verify=True`` checks the matching status)."""
+        return self.control(BasicControl.POSITIVE, verify)
+
+    def negative(self, verify: Any = None) -> WriteResult:
+        """Sends the NEGATIVE command (``verify=True`` checks the matching status)."""
+        return self.control(BasicControl.NEGATIVE, verify)
+
+    def ramp(self, verify: Any = None) -> WriteResult:
+        """Sends the RAMP command (``verify=True`` checks the matching status)."""
+        return self.control(BasicControl.RAMP, verify)
+
+    def dc(self, verify: Any = None) -> WriteResult:
+        """Sends the DC command (``verify=True`` checks the matching status)."""
+        return self.control(BasicControl.DC, verify)
+
+    def local(self, verify: Any = None) -> WriteResult:
+        """Sends the LOCAL command (``verify=True`` checks the matching status)."""
+        return self.control(BasicControl.LOCAL, verify)
+
+    def remote(self, verify: Any = None) -> WriteResult:
+        """Sends the REMOTE command (``verify=True`` checks the matching status)."""
+        return self.control(BasicControl.REMOTE, verify)
+
+    def trip(self, verify: Any = None) -> WriteResult:
+        """Sends the TRIP command (``verify=True`` checks the matching status)."""
+        return self.control(BasicControl.TRIP, verify)
+
+    def subscribe(
+        self,
+        callback: Optional[ReadingCallback] = None,
+        on_error: Optional[ErrorCallback] = None,
+    ) -> SubscriptionHandle:
+        """Subscribes to this request (give it a repeating event, e.g. ``@p,1000``)."""
+        return SubscriptionHandle(self._subscribe(), callback, on_error)
+
+    def __eq__(self, other: object) -> bool:
+        """Devices are equal when their DRFs are."""
+        return isinstance(other, _NativeDevice) and self.drf == other.drf
+
+    def __hash__(self) -> int:
+        return hash(self.drf)
+
+
+class ScalarDevice(Device):
+    """A device whose reading is a number: ``read()`` returns a ``float``."""
+
+    def read(self) -> float:
+        """Reads the value; raises ``TypeError`` when it is not a number."""
+        value = super().read()
+        if not isinstance(value, float):
+            raise TypeError(f"{self.drf} read {type(value).__name__}, not a number")
+        return value
+
+
+class ArrayDevice(Device):
+    """A device whose reading is an array: ``read()`` returns a numpy ``float64`` array."""
+
+    def read(self) -> Any:
+        """Reads the value; raises ``TypeError`` when it is not an array."""
+        import numpy as np
+
+        value = super().read()
+        if not isinstance(value, np.ndarray):
+            raise TypeError(f"{self.drf} read {type(value).__name__}, not an array")
+        return value
+
+
+class TextDevice(Device):
+    """A device whose reading is text: ``read()`` returns a ``str``."""
+
+    def read(self) -> str:
+        """Reads the value; raises ``TypeError`` when it is not text."""
+        value = super().read()
+        if not isinstance(value, str):
+            raise TypeError(f"{self.drf} read {type(value).__name__}, not text")
+        return value
+

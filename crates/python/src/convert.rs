@@ -1,0 +1,170 @@
+//! Values between Rust and Python: numbers as `float`, arrays as numpy arrays (one buffer,
+//! no per-element objects), text as `str`, raw bytes as `bytes`, alarm blocks and basic
+//! status as the reference's dictionaries, timestamps as timezone-aware `datetime`s.
+
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use numpy::{PyArray1, PyReadonlyArray1};
+use pacsys::{Control, Value};
+use pyo3::exceptions::{PyTypeError, PyValueError};
+use pyo3::prelude::*;
+use pyo3::types::{PyBool, PyBytes, PyDict, PyList, PyString};
+
+/// A value as the reference hands it over.
+pub fn value_to_py<'py>(py: Python<'py>, v: &Value) -> PyResult<Bound<'py, PyAny>> {
+    Ok(match v {
+        Value::Scalar(x) => x.into_pyobject(py)?.into_any(),
+        Value::Array(xs) => PyArray1::from_slice(py, xs).into_any(),
+        Value::Raw(b) => PyBytes::new(py, b).into_any(),
+        Value::Text(s) => PyString::new(py, s).into_any(),
+        Value::TextArray(xs) => PyList::new(py, xs)?.into_any(),
+        Value::TimedArray(t) => {
+            let d = PyDict::new(py);
+            d.set_item("data", PyArray1::from_slice(py, &t.data))?;
+            d.set_item("micros", PyArray1::from_slice(py, &t.micros))?;
+            d.into_any()
+        }
+        Value::AnalogAlarm(a) => {
+            let d = PyDict::new(py);
+            d.set_item("minimum", a.minimum)?;
+            d.set_item("maximum", a.maximum)?;
+            shared_alarm_keys(
+                &d,
+                [a.alarm_enable, a.alarm_status, a.abort, a.abort_inhibit],
+                a.tries_needed,
+                a.tries_now,
+            )?;
+            d.into_any()
+        }
+        Value::DigitalAlarm(a) => {
+            let d = PyDict::new(py);
+            d.set_item("nominal", a.nominal)?;
+            d.set_item("mask", a.mask)?;
+            shared_alarm_keys(
+                &d,
+                [a.alarm_enable, a.alarm_status, a.abort, a.abort_inhibit],
+                a.tries_needed,
+                a.tries_now,
+            )?;
+            d.into_any()
+        }
+        Value::BasicStatus(s) => {
+            let d = PyDict::new(py);
+            for (name, bit) in s.bits() {
+                d.set_item(name, bit)?;
+            }
+            d.into_any()
+        }
+        other => PyString::new(py, &other.to_string()).into_any(),
+    })
+}
+
+fn shared_alarm_keys(
+    d: &Bound<'_, PyDict>,
+    [enable, status, abort, inhibit]: [bool; 4],
+    needed: i32,
+    now: i32,
+) -> PyResult<()> {
+    d.set_item("alarm_enable", enable)?;
+    d.set_item("alarm_status", status)?;
+    d.set_item("abort", abort)?;
+    d.set_item("abort_inhibit", inhibit)?;
+    d.set_item("tries_needed", needed)?;
+    d.set_item("tries_now", now)
+}
+
+/// What a Python value means as a setting.
+#[derive(Debug, Clone)]
+pub enum Setting {
+    /// A value written as it is.
+    Value(Value),
+    /// A basic-control command (`BasicControl`, or its name).
+    Control(Control),
+    /// Some fields of a whole alarm block (a partial dictionary, as the reference allows).
+    AlarmFields(Vec<(String, f64)>),
+}
+
+/// Reads a Python value as a setting: `float`/`int` a number, `str` text, `bytes` raw,
+/// a numpy array or a list of numbers an array, a list of `str` a text array, a
+/// `BasicControl` a control command, a `dict` the fields of an alarm block.
+pub fn setting_from_py(v: &Bound<'_, PyAny>) -> PyResult<Setting> {
+    if let Ok(name) = v.getattr("__pacsys_control__") {
+        let name: String = name.extract()?;
+        let c = name
+            .parse::<Control>()
+            .map_err(|e| PyValueError::new_err(e.to_string()))?;
+        return Ok(Setting::Control(c));
+    }
+    if v.is_instance_of::<PyBool>() {
+        return Ok(Setting::Value(Value::Scalar(if v.extract::<bool>()? {
+            1.0
+        } else {
+            0.0
+        })));
+    }
+    if let Ok(x) = v.extract::<f64>() {
+        return Ok(Setting::Value(Value::Scalar(x)));
+    }
+    if v.is_instance_of::<PyString>() {
+        return Ok(Setting::Value(Value::Text(v.extract::<String>()?)));
+    }
+    if let Ok(b) = v.cast::<PyBytes>() {
+        return Ok(Setting::Value(Value::Raw(b.as_bytes().to_vec())));
+    }
+    if let Ok(a) = v.extract::<PyReadonlyArray1<'_, f64>>() {
+        return Ok(Setting::Value(Value::Array(a.as_array().to_vec())));
+    }
+    if let Ok(d) = v.cast::<PyDict>() {
+        let mut fields = Vec::with_capacity(d.len());
+        for (k, x) in d.iter() {
+            let key: String = k.extract()?;
+            let x: f64 = if x.is_instance_of::<PyBool>() {
+                if x.extract::<bool>()? { 1.0 } else { 0.0 }
+            } else {
+                x.extract().map_err(|_| {
+                    PyTypeError::new_err(format!("alarm field {key:?} takes a number or a bool"))
+                })?
+            };
+            fields.push((key, x));
+        }
+        if fields.is_empty() {
+            return Err(PyValueError::new_err(
+                "an alarm dictionary needs at least one writable key",
+            ));
+        }
+        return Ok(Setting::AlarmFields(fields));
+    }
+    if let Ok(xs) = v.extract::<Vec<f64>>() {
+        return Ok(Setting::Value(Value::Array(xs)));
+    }
+    if let Ok(xs) = v.extract::<Vec<String>>() {
+        return Ok(Setting::Value(Value::TextArray(xs)));
+    }
+    // A numpy array of another number type (int, float32): converted once, as a whole.
+    if v.hasattr("dtype")? && v.hasattr("astype")? {
+        let converted = v.call_method1("astype", ("float64",))?;
+        if let Ok(a) = converted.extract::<PyReadonlyArray1<'_, f64>>() {
+            return Ok(Setting::Value(Value::Array(a.as_array().to_vec())));
+        }
+    }
+    Err(PyTypeError::new_err(format!(
+        "cannot write a {}: give a number, str, bytes, a list or numpy array of numbers, a list of str, a BasicControl or an alarm dict",
+        v.get_type().name()?
+    )))
+}
+
+/// Seconds since the Unix epoch (negative before it).
+pub fn epoch_seconds(t: SystemTime) -> f64 {
+    match t.duration_since(UNIX_EPOCH) {
+        Ok(d) => d.as_secs_f64(),
+        Err(e) => -e.duration().as_secs_f64(),
+    }
+}
+
+/// A timezone-aware UTC `datetime`.
+pub fn datetime<'py>(py: Python<'py>, t: SystemTime) -> PyResult<Bound<'py, PyAny>> {
+    let dt = py.import("datetime")?;
+    let utc = dt.getattr("timezone")?.getattr("utc")?;
+    dt.getattr("datetime")?
+        .call_method1("fromtimestamp", (epoch_seconds(t), utc))
+}

@@ -1,0 +1,64 @@
+//! The one tokio runtime every call runs on (sync calls block on it with the GIL released;
+//! asyncio awaitables are driven by it), and the blocking wait that still sees Ctrl-C.
+
+use std::future::Future;
+use std::sync::OnceLock;
+use std::time::Duration;
+
+use pyo3::exceptions::PyRuntimeError;
+use pyo3::prelude::*;
+use tokio::runtime::Runtime;
+
+static RUNTIME: OnceLock<Result<Runtime, String>> = OnceLock::new();
+
+/// How often a blocking wait looks for a pending signal (Ctrl-C).
+const SIGNAL_POLL: Duration = Duration::from_millis(100);
+
+/// The runtime (two worker threads named `pacsys-py`), started on first use.
+pub fn runtime() -> PyResult<&'static Runtime> {
+    let rt = RUNTIME.get_or_init(|| {
+        let rt = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .thread_name("pacsys-py")
+            .enable_all()
+            .build()
+            .map_err(|e| format!("cannot start the tokio runtime of pacsys_rs: {e}"))?;
+        Ok(rt)
+    });
+    match rt {
+        Ok(rt) => Ok(rt),
+        Err(e) => Err(PyRuntimeError::new_err(e.clone())),
+    }
+}
+
+/// Registers the runtime with pyo3-async-runtimes (once), so awaitables run on it.
+pub fn init_async() -> PyResult<()> {
+    let rt = runtime()?;
+    // A second call finds it registered already: nothing to do.
+    let _ = pyo3_async_runtimes::tokio::init_with_runtime(rt);
+    Ok(())
+}
+
+/// Runs `fut` to completion on the runtime with the GIL released. A signal handler that
+/// raises (Ctrl-C's `KeyboardInterrupt`) ends the wait with that exception; the future is
+/// dropped, which cancels the call.
+pub fn wait<T, F>(py: Python<'_>, fut: F) -> PyResult<T>
+where
+    T: Send,
+    F: Future<Output = T> + Send,
+{
+    let rt = runtime()?;
+    py.detach(|| {
+        rt.block_on(async move {
+            tokio::pin!(fut);
+            loop {
+                tokio::select! {
+                    out = &mut fut => return Ok(out),
+                    () = tokio::time::sleep(SIGNAL_POLL) => {
+                        Python::attach(|py| py.check_signals())?;
+                    }
+                }
+            }
+        })
+    })
+}

@@ -1,0 +1,226 @@
+//! `Subscription`: a stream of readings that is an iterator, an async iterator (through
+//! `pacsys_rs.aio`) and a context manager. Waiting releases the GIL; the Rust side never
+//! takes the GIL to deliver (callbacks run on a Python thread, see `pacsys_rs.subscribe`).
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+
+use futures::{FutureExt as _, StreamExt as _};
+use pacsys::{Error, Event, Subscription};
+use pyo3::prelude::*;
+use pyo3::types::PyTuple;
+use tokio::sync::Mutex;
+
+use crate::backend::seconds;
+use crate::reading::PyReading;
+use crate::runtime::wait;
+
+/// Counters of what was not a reading.
+#[derive(Default)]
+struct Counts {
+    gaps: AtomicU64,
+    disconnects: AtomicU64,
+    /// Readings the server or the queue reported dropped (`Event::Dropped`).
+    dropped: AtomicU64,
+    gap_seconds_micros: AtomicU64,
+}
+
+/// The reading an event carries (a device's error status as an error reading); the other
+/// events are counted.
+fn classify(event: Event, counts: &Counts) -> Option<PyReading> {
+    match event {
+        Event::Reading(r) => Some(PyReading::new(r)),
+        Event::Error { drf, status } => Some(PyReading::failed(
+            &drf,
+            Error::device(drf.to_string(), status),
+        )),
+        Event::Disconnected { .. } => {
+            counts.disconnects.fetch_add(1, Ordering::Relaxed);
+            None
+        }
+        Event::Reconnected { gap } => {
+            counts.gaps.fetch_add(1, Ordering::Relaxed);
+            let us = u64::try_from(gap.as_micros()).unwrap_or(u64::MAX);
+            counts.gap_seconds_micros.fetch_add(us, Ordering::Relaxed);
+            None
+        }
+        Event::Dropped { count } => {
+            counts.dropped.fetch_add(count, Ordering::Relaxed);
+            None
+        }
+        _ => None,
+    }
+}
+
+/// A live subscription. Iterate it (`for reading in sub:`) or call `next(timeout)`; each
+/// item is a `Reading` (a device the server rejects gives a reading with its error status).
+/// `dropped` counts readings lost because the consumer fell behind, `gaps` the reconnections
+/// after the connection was lost.
+#[pyclass(module = "pacsys_rs", frozen, name = "Subscription")]
+pub struct PySubscription {
+    sub: Arc<Mutex<Option<Subscription>>>,
+    counts: Arc<Counts>,
+    drfs: Vec<String>,
+    /// `dropped()` of the subscription when it was stopped.
+    final_dropped: Arc<AtomicU64>,
+}
+
+impl PySubscription {
+    pub fn new(sub: Subscription) -> PySubscription {
+        PySubscription {
+            drfs: sub.drfs(),
+            sub: Arc::new(Mutex::new(Some(sub))),
+            counts: Arc::new(Counts::default()),
+            final_dropped: Arc::new(AtomicU64::new(0)),
+        }
+    }
+
+    /// The next reading (or `None` when the stream ended or `timeout` passed).
+    fn next_future(
+        &self,
+        timeout: Option<Duration>,
+    ) -> impl std::future::Future<Output = Option<PyReading>> + Send + 'static {
+        let (sub, counts) = (Arc::clone(&self.sub), Arc::clone(&self.counts));
+        async move {
+            let mut guard = sub.lock().await;
+            let s = guard.as_mut()?;
+            let next = async {
+                loop {
+                    if let Some(reading) = classify(s.next().await?, &counts) {
+                        return Some(reading);
+                    }
+                }
+            };
+            match timeout {
+                Some(t) => tokio::time::timeout(t, next).await.ok().flatten(),
+                None => next.await,
+            }
+        }
+    }
+
+    /// A reading that is already waiting, taken without blocking (no GIL release, no
+    /// timer): the fast path of a consumer that keeps up.
+    fn ready(&self) -> Option<PyReading> {
+        let mut guard = self.sub.try_lock().ok()?;
+        let s = guard.as_mut()?;
+        loop {
+            let event = s.next().now_or_never()??;
+            if let Some(reading) = classify(event, &self.counts) {
+                return Some(reading);
+            }
+        }
+    }
+
+    fn stop_future(&self) -> impl std::future::Future<Output = ()> + Send + 'static {
+        let (sub, last) = (Arc::clone(&self.sub), Arc::clone(&self.final_dropped));
+        async move {
+            if let Some(mut s) = sub.lock().await.take() {
+                last.store(s.dropped(), Ordering::Relaxed);
+                s.stop().await;
+            }
+        }
+    }
+}
+
+#[pymethods]
+impl PySubscription {
+    /// The next reading, waiting at most `timeout` seconds (forever when `None`); `None`
+    /// when the subscription ended or the time passed.
+    #[pyo3(signature = (timeout=None))]
+    fn next(&self, py: Python<'_>, timeout: Option<f64>) -> PyResult<Option<PyReading>> {
+        if let Some(reading) = self.ready() {
+            return Ok(Some(reading));
+        }
+        let fut = self.next_future(seconds(timeout)?);
+        wait(py, fut)
+    }
+
+    /// `next`, awaitable.
+    #[pyo3(signature = (timeout=None))]
+    fn next_async<'py>(
+        &self,
+        py: Python<'py>,
+        timeout: Option<f64>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let fut = self.next_future(seconds(timeout)?);
+        pyo3_async_runtimes::tokio::future_into_py(py, async move { Ok(fut.await) })
+    }
+
+    fn __iter__(slf: Py<Self>) -> Py<Self> {
+        slf
+    }
+
+    fn __next__(&self, py: Python<'_>) -> PyResult<Option<PyReading>> {
+        self.next(py, None)
+    }
+
+    /// Ends the subscription (its list is removed from the server).
+    fn stop(&self, py: Python<'_>) -> PyResult<()> {
+        let fut = self.stop_future();
+        wait(py, fut)
+    }
+
+    /// `stop`, awaitable.
+    fn stop_async<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        let fut = self.stop_future();
+        pyo3_async_runtimes::tokio::future_into_py(py, async move {
+            fut.await;
+            Ok(())
+        })
+    }
+
+    /// Whether `stop()` was called.
+    #[getter]
+    fn stopped(&self) -> bool {
+        match self.sub.try_lock() {
+            Ok(g) => g.is_none(),
+            Err(_) => false,
+        }
+    }
+
+    /// Readings lost because this consumer fell behind (the newest are kept).
+    #[getter]
+    fn dropped(&self) -> u64 {
+        let live = match self.sub.try_lock() {
+            Ok(g) => g.as_ref().map(Subscription::dropped),
+            Err(_) => None,
+        };
+        live.unwrap_or_else(|| self.final_dropped.load(Ordering::Relaxed))
+            .max(self.counts.dropped.load(Ordering::Relaxed))
+    }
+
+    /// Reconnections after a lost connection (each one a gap in the data).
+    #[getter]
+    fn gaps(&self) -> u64 {
+        self.counts.gaps.load(Ordering::Relaxed)
+    }
+
+    /// Total length of the gaps, in seconds.
+    #[getter]
+    fn gap_seconds(&self) -> f64 {
+        self.counts.gap_seconds_micros.load(Ordering::Relaxed) as f64 / 1e6
+    }
+
+    /// Times the connection was lost.
+    #[getter]
+    fn disconnects(&self) -> u64 {
+        self.counts.disconnects.load(Ordering::Relaxed)
+    }
+
+    /// The requests, as given.
+    #[getter]
+    fn drfs(&self) -> Vec<String> {
+        self.drfs.clone()
+    }
+
+    fn __enter__(slf: Py<Self>) -> Py<Self> {
+        slf
+    }
+
+    #[pyo3(signature = (*_args))]
+    fn __exit__(&self, py: Python<'_>, _args: &Bound<'_, PyTuple>) -> PyResult<bool> {
+        self.stop(py)?;
+        Ok(false)
+    }
+}

@@ -1,0 +1,242 @@
+//! The Python package (crates/python, module `pacsys_rs`): a pinned virtual environment
+//! under `target/python-venv`, the extension built into it with maturin, the pytest suite
+//! (`cargo xtask python`, part of `ci`) and the side-by-side benchmark against pacsys 0.3.0
+//! (`cargo xtask bench-py`).
+
+use std::path::{Path, PathBuf};
+
+use crate::interop::{self, Simulator, target_dir};
+use crate::{cargo, repo_root, run_in};
+
+/// The test and build dependencies, pinned (the marker file records them, so a change of
+/// pins rebuilds the environment).
+const PINS: &[&str] = &["maturin==1.9.4", "pytest==8.3.4", "numpy==2.2.6"];
+
+/// Creates (once per set of pins) the environment; returns its python.
+fn venv(root: &Path) -> Result<PathBuf, String> {
+    let dir = target_dir(root).join("python-venv");
+    let python = dir.join("bin/python");
+    let marker = dir.join(".pins");
+    let pins = PINS.join("\n");
+    if std::fs::read_to_string(&marker).is_ok_and(|m| m == pins) && python.is_file() {
+        return Ok(python);
+    }
+    let system_python = std::env::var("PYTHON").unwrap_or_else(|_| "python3".to_owned());
+    run_in(
+        root,
+        &system_python,
+        &["-m", "venv", "--clear", &dir.to_string_lossy()],
+        &[],
+    )?;
+    let mut args = vec![
+        "-m",
+        "pip",
+        "install",
+        "--quiet",
+        "--disable-pip-version-check",
+    ];
+    args.extend(PINS);
+    run_in(root, &python.to_string_lossy(), &args, &[])?;
+    std::fs::write(&marker, pins).map_err(|e| format!("writing {}: {e}", marker.display()))?;
+    Ok(python)
+}
+
+/// Builds the extension (release) and installs it into the environment.
+fn build(root: &Path) -> Result<PathBuf, String> {
+    let python = venv(root)?;
+    let bin = python
+        .parent()
+        .ok_or("the venv has no bin folder")?
+        .to_path_buf();
+    let venv_dir = bin.parent().ok_or("the venv has no root")?.to_path_buf();
+    let path = format!(
+        "{}:{}",
+        bin.display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    run_in(
+        &root.join("crates/python"),
+        &bin.join("maturin").to_string_lossy(),
+        &["develop", "--release", "--locked"],
+        &[
+            ("VIRTUAL_ENV", &venv_dir.to_string_lossy()),
+            ("PATH", &path),
+        ],
+    )?;
+    Ok(python)
+}
+
+/// pacsys 0.3.0's package metadata (its README) in the interop environment.
+fn reference_metadata(root: &Path) -> Result<PathBuf, String> {
+    interop::venv(root)?;
+    let lib = target_dir(root).join("interop-venv/lib");
+    let entries = std::fs::read_dir(&lib).map_err(|e| format!("{}: {e}", lib.display()))?;
+    for entry in entries.flatten() {
+        let metadata = entry
+            .path()
+            .join("site-packages/pacsys-0.3.0.dist-info/METADATA");
+        if metadata.is_file() {
+            return Ok(metadata);
+        }
+    }
+    Err(format!("no pacsys 0.3.0 METADATA under {}", lib.display()))
+}
+
+/// `cargo xtask python`: builds the wheel into the environment and runs the pytest suite
+/// (against the simulator over real TCP and the in-memory fake). The README-examples test
+/// needs the reference's package (the interop environment); without its prerequisites it
+/// is skipped with the reason outside CI and fails in CI.
+pub fn test() -> Result<(), String> {
+    let root = repo_root();
+    let python = build(&root)?;
+    let python = python.to_string_lossy().into_owned();
+    let mut args = vec![
+        "-m",
+        "pytest",
+        "-q",
+        "-p",
+        "no:cacheprovider",
+        "crates/python/tests",
+    ];
+    let metadata = match interop::missing_prerequisite() {
+        None => Some(reference_metadata(&root)?),
+        Some(what) if std::env::var_os("CI").is_some() => {
+            return Err(format!("python prerequisite missing in CI: {what}"));
+        }
+        Some(what) => {
+            eprintln!("xtask python: SKIPPING the pacsys README examples: {what}");
+            args.extend(["-k", "not readme"]);
+            None
+        }
+    };
+    let metadata = metadata.map(|m| m.to_string_lossy().into_owned());
+    let mut envs = vec![];
+    if let Some(m) = &metadata {
+        envs.push(("PACSYS_REFERENCE_METADATA", m.as_str()));
+    }
+    run_in(&root, &python, &args, &envs)
+}
+
+/// Runs `python script args` and returns its stdout.
+fn output(root: &Path, python: &str, args: &[&str]) -> Result<String, String> {
+    eprintln!("$ {python} {}", args.join(" "));
+    let out = std::process::Command::new(python)
+        .args(args)
+        .current_dir(root)
+        .output()
+        .map_err(|e| format!("could not start `{python}`: {e}"))?;
+    if !out.status.success() {
+        return Err(format!(
+            "`{python} {}` failed ({}): {}",
+            args.join(" "),
+            out.status,
+            String::from_utf8_lossy(&out.stderr)
+        ));
+    }
+    Ok(String::from_utf8_lossy(&out.stdout).into_owned())
+}
+
+/// The number after `key` in `text`.
+fn figure(text: &str, key: &str) -> Result<f64, String> {
+    let mut words = text.split_whitespace();
+    while let Some(w) = words.next() {
+        if w == key {
+            return words
+                .next()
+                .and_then(|v| v.parse().ok())
+                .ok_or_else(|| format!("no number after `{key}` in `{text}`"));
+        }
+    }
+    Err(format!("no `{key}` in `{}`", text.trim()))
+}
+
+/// `cargo xtask bench-py`: pacsys 0.3.0 and pacsys_rs, from Python, one after the other
+/// against the same release-built `pacsys-sim`, running the same script
+/// (xtask/interop/bench_reference.py): `get_many` of 10,000 devices, one stream of 10,000
+/// devices at `@p,10` delivered to a Python loop, a 40,000-element array read, and the
+/// resident memory of pacsys_rs over 1,000,000 streamed readings.
+pub fn bench() -> Result<(), String> {
+    let root = repo_root();
+    let ours = build(&root)?.to_string_lossy().into_owned();
+    let reference = interop::venv(&root)?.to_string_lossy().into_owned();
+    run_in(
+        &root,
+        &cargo(),
+        &[
+            "build",
+            "--release",
+            "--locked",
+            "-p",
+            "pacsys-sim",
+            "--bin",
+            "pacsys-sim",
+        ],
+        &[],
+    )?;
+    let sim_path = target_dir(&root).join("release/pacsys-sim");
+    let mut sim = Simulator::start(&sim_path, &["--dpm-port", "0", "--grpc-port", "0"])?;
+    let port = sim.port("dpm")?.to_string();
+    let grpc_port = sim.port("grpc")?.to_string();
+    let reference_script = root.join("xtask/interop/bench_reference.py");
+    let reference_script = reference_script.to_string_lossy().into_owned();
+    let our_script = root.join("xtask/interop/bench_pacsys_rs.py");
+    let our_script = our_script.to_string_lossy().into_owned();
+    let mut rows = Vec::new();
+    let result = (|| -> Result<(), String> {
+        let on = |port: &str, python: &str, script: &str, args: &[&str]| {
+            let mut all = vec![script, port];
+            all.extend(args);
+            output(&root, python, &all)
+        };
+        let run = |python: &str, script: &str, args: &[&str]| on(&port, python, script, args);
+        let py = figure(
+            &run(&reference, &reference_script, &["get_many", "10000", "3"])?,
+            "median_ms",
+        )?;
+        let rs = figure(
+            &run(&ours, &our_script, &["get_many", "10000", "11"])?,
+            "median_ms",
+        )?;
+        rows.push(format!(
+            "get_many 10,000         pacsys {py:>9.1} ms    pacsys_rs {rs:>8.1} ms    {:>6.1}x faster",
+            py / rs
+        ));
+        let py_out = run(&reference, &reference_script, &["stream", "10000", "5"])?;
+        let rs_out = run(&ours, &our_script, &["stream", "10000", "5"])?;
+        let (py, rs) = (figure(&py_out, "per_s")?, figure(&rs_out, "per_s")?);
+        rows.push(format!(
+            "stream 10,000 @p,10     pacsys {py:>9.0} /s    pacsys_rs {rs:>8.0} /s    {:>6.1}x more (dropped: {} / {})",
+            rs / py.max(1.0),
+            figure(&py_out, "dropped")?,
+            figure(&rs_out, "dropped")?
+        ));
+        let py_out = on(
+            &grpc_port,
+            &reference,
+            &reference_script,
+            &["array", "1", "21"],
+        )?;
+        let rs_out = on(&grpc_port, &ours, &our_script, &["array", "1", "21"])?;
+        rows.push(format!(
+            "read 40,000 doubles     (gRPC) pacsys {:>9.2} ms    pacsys_rs {:>8.2} ms    ({} / {})",
+            figure(&py_out, "median_ms")?,
+            figure(&rs_out, "median_ms")?,
+            py_out.split_whitespace().nth(3).unwrap_or("?"),
+            rs_out.split_whitespace().nth(3).unwrap_or("?"),
+        ));
+        let rs_out = run(&ours, &our_script, &["rss", "1000000", "120"])?;
+        rows.push(format!(
+            "1,000,000 readings      pacsys_rs resident {:.1} MB after 100,000, {:.1} MB after {:.0}",
+            figure(&rs_out, "rss_mb_at_100k")?,
+            figure(&rs_out, "rss_mb_at_end")?,
+            figure(&rs_out, "readings")?,
+        ));
+        Ok(())
+    })();
+    sim.stop();
+    println!("\nbench-py (Python loops, same pacsys-sim, loopback):");
+    for row in &rows {
+        println!("  {row}");
+    }
+    result
+}
