@@ -43,14 +43,18 @@ fn options(buffer: Option<usize>) -> SubscriptionOptions {
 
 #[pymethods]
 impl PySim {
-    /// Starts both servers (settings accepted without Kerberos).
+    /// Starts both servers (settings accepted without Kerberos). `answer_settings=False`
+    /// is a fault: the fake DPM server applies settings but never answers them (the
+    /// client reports `OutcomeUnknownError`).
     #[new]
-    fn new(py: Python<'_>) -> PyResult<PySim> {
+    #[pyo3(signature = (answer_settings=true))]
+    fn new(py: Python<'_>, answer_settings: bool) -> PyResult<PySim> {
         let world = SimWorld::default_table();
         let started = wait(py, async move {
             let dpm = FakeDpmServer::builder()
                 .world(world.clone())
                 .insecure_settings(true)
+                .answer_settings(answer_settings)
                 .start()
                 .await?;
             let daq = FakeDaqServer::builder().world(world).start().await?;

@@ -8,6 +8,7 @@ import pytest
 
 import pacsys_rs as pacsys
 from pacsys_rs import errors
+from pacsys_rs.testing import sim
 
 
 def test_device_error_carries_the_status(backend):
@@ -118,3 +119,22 @@ def test_every_class_is_exported_and_derives_from_pacsys_error():
     assert issubclass(pacsys.PacsysConnectionError, ConnectionError)
     assert issubclass(pacsys.ClosedError, RuntimeError)
     assert os.environ.get("PACSYS_DPM_PORT") is None
+
+
+def test_a_setting_whose_answer_never_comes_is_outcome_unknown():
+    with sim(answer_settings=False) as lossy, lossy.dpm(timeout=0.5) as b:
+        with pytest.raises(pacsys.OutcomeUnknownError) as e:
+            b.write("G:AMANDA", 3.0)
+        assert e.value.drf == "G:AMANDA"
+        # It was applied (the front end took it): never retried, never called refused.
+        assert b.read("G:AMANDA") == 3.0
+
+
+def test_a_jwt_auth_object_gives_the_grpc_token(simulator):
+    with pacsys.grpc(host="127.0.0.1", port=simulator.grpc_port, auth=pacsys.JWTAuth("t0k"), timeout=2) as b:
+        assert b.write("G:AMANDA", 42.0).ok
+    with pytest.raises(pacsys.InvalidRequestError):
+        pacsys.grpc(auth=pacsys.KerberosAuth())
+    if not pacsys._native.KERBEROS:
+        with pytest.raises(pacsys.UnsupportedError):
+            pacsys.dpm(auth=pacsys.KerberosAuth())

@@ -218,9 +218,9 @@ def grpc(
 ) -> Backend:
     """A DAQ gRPC backend (token from ``auth=JWTAuth(...)``, ``token=``, else
     ``PACSYS_JWT_TOKEN``)."""
-    _check_kerberos(auth)
     if isinstance(auth, KerberosAuth):
         raise InvalidRequestError("gRPC settings use a JWT, not Kerberos", kind="invalid_request")
+    _check_kerberos(auth)
     if isinstance(auth, JWTAuth):
         token = auth.token
     return _native.grpc(host, port, token, timeout, buffer)

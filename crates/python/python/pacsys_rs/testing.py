@@ -15,10 +15,11 @@ from ._native import fake_backend as _fake_backend
 __all__ = ["Sim", "sim", "FakeBackend"]
 
 
-def sim() -> Sim:
+def sim(answer_settings: bool = True) -> Sim:
     """Starts both fake servers (over one shared device world) on free ports of 127.0.0.1;
-    use it as a context manager, which stops them."""
-    return Sim()
+    use it as a context manager, which stops them. ``answer_settings=False``: the DPM server
+    applies settings but never answers them (a lost reply)."""
+    return Sim(answer_settings)
 
 
 def FakeBackend() -> Backend:  # noqa: N802 - the reference's class name
