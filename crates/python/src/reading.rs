@@ -260,7 +260,7 @@ impl PyWriteResult {
         self.error.clone().map(to_py)
     }
 
-    /// The setting was accepted (success or warning).
+    /// The setting was accepted with a success status (a warning status is not `ok`).
     #[getter]
     fn ok(&self) -> bool {
         self.error.is_none() && self.inner.is_success()

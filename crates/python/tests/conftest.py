@@ -40,4 +40,4 @@ def default_to(simulator):
     pacsys_rs.configure(backend="dpm", dpm_host="127.0.0.1", dpm_port=simulator.dpm_port)
     yield simulator
     pacsys_rs.shutdown()
-    pacsys_rs.configure()
+    pacsys_rs.configure(backend=None, dpm_host=None, dpm_port=None, default_timeout=None)

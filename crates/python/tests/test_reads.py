@@ -115,3 +115,16 @@ def test_module_functions_use_the_configured_default_backend(default_to):
     assert [r.value for r in pacsys.get_many(["M:OUTTMP", "G:AMANDA"])] == [72.5, 42.0]
     assert pacsys.read_many(["M:OUTTMP"]) == [72.5]
     assert pacsys.default_backend().kind == "dpm"
+
+
+def test_configure_changes_only_the_keywords_given(default_to):
+    pacsys.configure(default_timeout=3.0)  # the DPM host and port stay
+    assert pacsys.read("M:OUTTMP") == 72.5
+    assert pacsys.default_backend().timeout == 3.0
+
+
+def test_module_functions_use_a_bound_devices_backend(simulator):
+    with simulator.grpc() as g:
+        dev = pacsys.Device("M:OUTTMP", g)
+        assert pacsys.read(dev) == 72.5  # no default backend configured: the bound one is used
+        assert pacsys.get(dev).value == 72.5

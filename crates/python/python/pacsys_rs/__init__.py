@@ -31,7 +31,6 @@ from ._native import (
     Subscription,
     WriteResult,
     __version__,
-    configure,
     default_backend,
     shutdown,
 )
@@ -233,14 +232,66 @@ dpm_http = dpm
 # ---- module functions over the default backend ----
 
 
+class _Unset:
+    def __repr__(self) -> str:
+        return "<unset>"
+
+
+_UNSET: Any = _Unset()
+_config: dict = {}
+_config_lock = threading.Lock()
+
+
+def configure(
+    *,
+    backend: Any = _UNSET,
+    dpm_host: Any = _UNSET,
+    dpm_port: Any = _UNSET,
+    grpc_host: Any = _UNSET,
+    grpc_port: Any = _UNSET,
+    default_timeout: Any = _UNSET,
+    pool_size: Any = _UNSET,
+    token: Any = _UNSET,
+) -> None:
+    """Sets the default backend's configuration, as the reference does: only the keywords
+    given change (``None`` resets one to ``PACSYS_*``, else the default); the next call
+    builds a new default backend. ``configure()`` with no keyword rebuilds it as is."""
+    given = {
+        k: v
+        for k, v in dict(
+            backend=backend,
+            dpm_host=dpm_host,
+            dpm_port=dpm_port,
+            grpc_host=grpc_host,
+            grpc_port=grpc_port,
+            default_timeout=default_timeout,
+            pool_size=pool_size,
+            token=token,
+        ).items()
+        if v is not _UNSET
+    }
+    with _config_lock:
+        _config.update(given)
+        for k in [k for k, v in _config.items() if v is None]:
+            del _config[k]
+        _native.configure(**_config)
+
+
+def _backend_of(device: Any) -> Backend:
+    """The backend a bound ``Device`` uses, else the default backend."""
+    bound = getattr(device, "backend", None) if isinstance(device, _NativeDevice) else None
+    return bound if bound is not None else default_backend()
+
+
 def read(device: DeviceSpec, timeout: Optional[float] = None) -> Any:
-    """Reads one device once with the default backend and returns its value."""
-    return default_backend().read(device, timeout)
+    """Reads one device once (with its own backend when it is a bound ``Device``, else the
+    default backend) and returns its value."""
+    return _backend_of(device).read(device, timeout)
 
 
 def get(device: DeviceSpec, timeout: Optional[float] = None) -> Reading:
     """Reads one device once and returns the whole ``Reading`` (check ``reading.ok``)."""
-    return default_backend().get(device, timeout)
+    return _backend_of(device).get(device, timeout)
 
 
 def get_many(devices: Iterable[DeviceSpec], timeout: Optional[float] = None) -> list:
@@ -256,7 +307,7 @@ def read_many(devices: Iterable[DeviceSpec], timeout: Optional[float] = None) ->
 def write(device: DeviceSpec, value: Any, timeout: Optional[float] = None, **verify: Any) -> WriteResult:
     """Writes one setting with the default backend (``verify=True``/``tolerance=`` read it
     back); raises when it is refused."""
-    return default_backend().write(device, value, timeout, **verify)
+    return _backend_of(device).write(device, value, timeout, **verify)
 
 
 def write_many(settings: Any, timeout: Optional[float] = None) -> list:

@@ -1,189 +1,333 @@
-"""Type stubs of the native extension (Rust, PyO3)."""
+"""Type stubs of ``pacsys_rs._native``, the Rust extension module (PyO3) under ``pacsys_rs``."""
 
 from __future__ import annotations
 
 import datetime
-from typing import Any, Iterable, Iterator, Mapping, Optional, Sequence, Tuple, Union
+from typing import (
+    Any,
+    Awaitable,
+    Dict,
+    Iterable,
+    Iterator,
+    List,
+    Optional,
+    Protocol,
+    Tuple,
+    Union,
+    overload,
+)
 
-DeviceLike = Union[str, Any]
-Settings = Union[Sequence[Tuple[DeviceLike, Any]], Mapping[DeviceLike, Any]]
+from . import BasicControl, ErrorCallback, ReadingCallback, SubscriptionHandle, Verify
+from .errors import PacsysError
+
+class _HasDrf(Protocol):
+    """Anything with a ``drf`` string (a ``Device``, an ``aio.AsyncDevice``)."""
+
+    @property
+    def drf(self) -> str: ...
+
+#: A device argument: a DRF string, or an object with a ``drf`` attribute.
+DeviceLike = Union[str, _HasDrf]
+#: A batch of settings: ``[(device, value), ...]`` (tuples) or a ``dict``.
+Settings = Union[Dict[Any, Any], Iterable[Tuple[DeviceLike, Any]]]
+#: ``verify=``: ``True``/``False``, a ``Verify`` (its ``tolerance`` and ``max_attempts``), or ``None``.
+VerifyArg = Union[bool, Verify, None]
 
 __version__: str
+"""The version of the pacsys-py crate this module was built from."""
+
 KERBEROS: bool
-
-class Reading:
-    """One reading of one request: value (or why there is none), status, time, metadata."""
-
-    @property
-    def drf(self) -> str: ...
-    @property
-    def value(self) -> Any: ...
-    @property
-    def value_type(self) -> Optional[str]: ...
-    @property
-    def facility_code(self) -> int: ...
-    @property
-    def error_code(self) -> int: ...
-    @property
-    def status_name(self) -> Optional[str]: ...
-    @property
-    def message(self) -> Optional[str]: ...
-    @property
-    def error(self) -> Optional[BaseException]: ...
-    @property
-    def timestamp(self) -> Optional[datetime.datetime]: ...
-    @property
-    def epoch(self) -> Optional[float]: ...
-    @property
-    def cycle(self) -> Optional[int]: ...
-    @property
-    def name(self) -> str: ...
-    @property
-    def units(self) -> Optional[str]: ...
-    @property
-    def description(self) -> Optional[str]: ...
-    @property
-    def device_index(self) -> Optional[int]: ...
-    @property
-    def ok(self) -> bool: ...
-    @property
-    def is_success(self) -> bool: ...
-    @property
-    def is_warning(self) -> bool: ...
-    @property
-    def is_error(self) -> bool: ...
-
-class WriteResult:
-    """The result of one setting (a refused one in a batch has ok=False and error)."""
-
-    @property
-    def drf(self) -> str: ...
-    @property
-    def facility_code(self) -> int: ...
-    @property
-    def error_code(self) -> int: ...
-    @property
-    def message(self) -> Optional[str]: ...
-    @property
-    def error(self) -> Optional[BaseException]: ...
-    @property
-    def ok(self) -> bool: ...
-    @property
-    def success(self) -> bool: ...
-    @property
-    def verified(self) -> Optional[bool]: ...
-    @property
-    def readback(self) -> Any: ...
-    @property
-    def confirmed(self) -> bool: ...
-    @property
-    def attempts(self) -> int: ...
-
-class Subscription:
-    """A live subscription: an iterator of Readings and a context manager."""
-
-    def next(self, timeout: Optional[float] = None) -> Optional[Reading]: ...
-    def next_async(self, timeout: Optional[float] = None) -> Any: ...
-    def __iter__(self) -> Iterator[Reading]: ...
-    def __next__(self) -> Reading: ...
-    def stop(self) -> None: ...
-    def stop_async(self) -> Any: ...
-    @property
-    def stopped(self) -> bool: ...
-    @property
-    def dropped(self) -> int: ...
-    @property
-    def gaps(self) -> int: ...
-    @property
-    def gap_seconds(self) -> float: ...
-    @property
-    def disconnects(self) -> int: ...
-    @property
-    def drfs(self) -> list[str]: ...
-    def __enter__(self) -> Subscription: ...
-    def __exit__(self, *args: Any) -> bool: ...
+"""Whether this build signs DPM settings with Kerberos (the ``kerberos`` cargo feature)."""
 
 class Backend:
-    """A connection to DPM, the DAQ gRPC service or the in-memory fake."""
+    """A connection to DPM (``dpm()``), the DAQ gRPC service (``grpc()``) or the in-memory fake; a context manager."""
 
-    def read(self, device: DeviceLike, timeout: Optional[float] = None) -> Any: ...
-    def get(self, device: DeviceLike, timeout: Optional[float] = None) -> Reading: ...
-    def get_many(self, devices: Iterable[DeviceLike], timeout: Optional[float] = None) -> list[Reading]: ...
-    def read_many(self, devices: Iterable[DeviceLike], timeout: Optional[float] = None) -> list[Any]: ...
+    def read(self, device: DeviceLike, timeout: Optional[float] = None) -> Any:
+        """Reads one device once and returns its value (raises on any failure)."""
+    def get(self, device: DeviceLike, timeout: Optional[float] = None) -> Reading:
+        """Reads one device once; a device error is a ``Reading`` with its status (check ``reading.ok``), anything else raises."""
+    def get_many(self, devices: Iterable[DeviceLike], timeout: Optional[float] = None) -> List[Reading]:
+        """Reads many devices at once (one total ``timeout``): one ``Reading`` per device, in order; a failed one carries its error."""
+    def read_many(self, devices: Iterable[DeviceLike], timeout: Optional[float] = None) -> List[Any]:
+        """Reads many devices and returns their values; raises the first failure."""
     def write(
         self,
         device: DeviceLike,
         value: Any,
         timeout: Optional[float] = None,
-        verify: Any = None,
+        verify: VerifyArg = None,
         tolerance: Optional[float] = None,
         retries: Optional[int] = None,
-    ) -> WriteResult: ...
-    def write_many(self, settings: Settings, timeout: Optional[float] = None) -> list[WriteResult]: ...
-    def subscribe(self, devices: Union[str, Iterable[DeviceLike]], callback: Any = None, on_error: Any = None) -> Any: ...
-    def _subscribe(self, devices: Iterable[DeviceLike]) -> Subscription: ...
-    def close(self) -> None: ...
+    ) -> WriteResult:
+        """Writes one setting (number, text, bytes, array, ``BasicControl``, alarm dict); raises when refused; ``verify``/``tolerance`` read it back."""
+    def write_many(self, settings: Settings, timeout: Optional[float] = None) -> List[WriteResult]:
+        """Writes many settings with one total ``timeout``: one ``WriteResult`` per setting, in order; a refused one has ``ok=False`` and ``error``."""
+    def subscribe(
+        self,
+        devices: Union[str, Iterable[DeviceLike]],
+        callback: Optional[ReadingCallback] = None,
+        on_error: Optional[ErrorCallback] = None,
+    ) -> SubscriptionHandle:
+        """Subscribes to ``devices`` (DRFs with a repeating event such as ``@p,1000``) and returns a ``SubscriptionHandle``."""
+    def _subscribe(self, devices: Iterable[DeviceLike]) -> Subscription:
+        """Starts a subscription to ``devices`` (the native handle; see ``subscribe``)."""
+    def close(self) -> None:
+        """Closes the backend: later calls raise ``ClosedError``, open subscriptions end."""
     @property
-    def timeout(self) -> float: ...
+    def timeout(self) -> float:
+        """The default total timeout of a call, in seconds."""
     @property
-    def kind(self) -> str: ...
-    def __enter__(self) -> Backend: ...
-    def __exit__(self, *args: Any) -> bool: ...
-    def read_async(self, device: DeviceLike, timeout: Optional[float] = None) -> Any: ...
-    def get_async(self, device: DeviceLike, timeout: Optional[float] = None) -> Any: ...
-    def get_many_async(self, devices: Iterable[DeviceLike], timeout: Optional[float] = None) -> Any: ...
+    def kind(self) -> str:
+        """Which transport: ``"dpm"``, ``"grpc"`` or ``"fake"``."""
+    def __enter__(self) -> Backend:
+        """Returns the backend itself."""
+    def __exit__(self, *_args: object) -> bool:
+        """Closes the backend; exceptions propagate."""
+    def read_async(self, device: DeviceLike, timeout: Optional[float] = None) -> Awaitable[Any]:
+        """``read``, awaitable."""
+    def get_async(self, device: DeviceLike, timeout: Optional[float] = None) -> Awaitable[Reading]:
+        """``get``, awaitable."""
+    def get_many_async(self, devices: Iterable[DeviceLike], timeout: Optional[float] = None) -> Awaitable[List[Reading]]:
+        """``get_many``, awaitable."""
     def write_async(
         self,
         device: DeviceLike,
         value: Any,
         timeout: Optional[float] = None,
-        verify: Any = None,
+        verify: VerifyArg = None,
         tolerance: Optional[float] = None,
         retries: Optional[int] = None,
-    ) -> Any: ...
-    def write_many_async(self, settings: Settings, timeout: Optional[float] = None) -> Any: ...
-    def _subscribe_async(self, devices: Iterable[DeviceLike]) -> Any: ...
-    def close_async(self) -> Any: ...
+    ) -> Awaitable[WriteResult]:
+        """``write``, awaitable."""
+    def write_many_async(self, settings: Settings, timeout: Optional[float] = None) -> Awaitable[List[WriteResult]]:
+        """``write_many``, awaitable."""
+    def _subscribe_async(self, devices: Iterable[DeviceLike]) -> Awaitable[Subscription]:
+        """``_subscribe``, awaitable."""
+    def close_async(self) -> Awaitable[None]:
+        """``close``, awaitable."""
+    def __repr__(self) -> str:
+        """``Backend(dpm, host:port)``, ``Backend(grpc, host:port)`` or ``Backend(fake)``."""
+
+class Reading:
+    """One reading of one request: the value (or why there is none), its status, timestamp and the device's metadata."""
+
+    @property
+    def drf(self) -> str:
+        """The request as the caller wrote it."""
+    @property
+    def value(self) -> Any:
+        """The value: ``float``, numpy ``float64`` array, ``str``, ``list[str]``, ``bytes`` or ``dict``; ``None`` when there is none."""
+    @property
+    def value_type(self) -> Optional[str]:
+        """The reference's name of the value's type (``"scalar"``, ``"scalarArr"``, ...), or ``None``."""
+    @property
+    def facility_code(self) -> int:
+        """The ACNET facility code of the status (0 for success)."""
+    @property
+    def error_code(self) -> int:
+        """The ACNET error code of the status (0 success, > 0 warning, < 0 error)."""
+    @property
+    def status_name(self) -> Optional[str]:
+        """The status's symbolic name (``"DPM_PEND"``), when known."""
+    @property
+    def message(self) -> Optional[str]:
+        """What went wrong (``None`` for success): the error's text, or the status's."""
+    @property
+    def error(self) -> Optional[PacsysError]:
+        """The exception this reading's failure would raise (``None`` when it did not fail)."""
+    @property
+    def timestamp(self) -> Optional[datetime.datetime]:
+        """When the value was taken, as a timezone-aware UTC ``datetime`` (or ``None``)."""
+    @property
+    def epoch(self) -> Optional[float]:
+        """The timestamp as seconds since the Unix epoch (or ``None``)."""
+    @property
+    def cycle(self) -> Optional[int]:
+        """The cycle (event) number, when the server sends one."""
+    @property
+    def name(self) -> str:
+        """The device's name (from the metadata, else the device part of the DRF)."""
+    @property
+    def units(self) -> Optional[str]:
+        """The engineering units, when the device has them."""
+    @property
+    def description(self) -> Optional[str]:
+        """The device's description, from the metadata."""
+    @property
+    def device_index(self) -> Optional[int]:
+        """The device index, from the metadata."""
+    @property
+    def ok(self) -> bool:
+        """A usable value arrived (success or warning, with a value)."""
+    @property
+    def is_success(self) -> bool:
+        """The status is success (error code 0)."""
+    @property
+    def is_warning(self) -> bool:
+        """The status is a warning (error code > 0)."""
+    @property
+    def is_error(self) -> bool:
+        """The status is an error (error code < 0)."""
+    def __repr__(self) -> str:
+        """``Reading("DRF", value=...)`` or ``Reading("DRF", status=...)``."""
+
+class WriteResult:
+    """The result of one setting (a refused one raises from ``write``; in ``write_many`` it has ``ok=False`` and ``error``)."""
+
+    @property
+    def drf(self) -> str:
+        """The request as the caller wrote it."""
+    @property
+    def facility_code(self) -> int:
+        """The ACNET facility code of the setting's status."""
+    @property
+    def error_code(self) -> int:
+        """The ACNET error code of the setting's status."""
+    @property
+    def message(self) -> Optional[str]:
+        """What went wrong (``None`` for success)."""
+    @property
+    def error(self) -> Optional[PacsysError]:
+        """The exception of a refused or failed setting (``None`` when it was accepted)."""
+    @property
+    def ok(self) -> bool:
+        """The setting was accepted: no error and error code 0."""
+    @property
+    def success(self) -> bool:
+        """Same as ``ok`` (the reference's name)."""
+    @property
+    def verified(self) -> Optional[bool]:
+        """``True``/``False`` when the value was read back (``verify``), ``None`` otherwise."""
+    @property
+    def readback(self) -> Any:
+        """The value read back, when verified (else ``None``)."""
+    @property
+    def confirmed(self) -> bool:
+        """Accepted and not contradicted by a read-back."""
+    @property
+    def attempts(self) -> int:
+        """How many read-backs were made."""
+    def __repr__(self) -> str:
+        """``WriteResult("DRF", ok=..., verified=...)``."""
+
+class Subscription:
+    """A live subscription: an iterator of ``Reading``s and a context manager; ``dropped`` and ``gaps`` count what was lost."""
+
+    def next(self, timeout: Optional[float] = None) -> Optional[Reading]:
+        """The next reading, waiting at most ``timeout`` seconds (forever when ``None``); ``None`` when it ended or the time passed."""
+    def next_async(self, timeout: Optional[float] = None) -> Awaitable[Optional[Reading]]:
+        """``next``, awaitable."""
+    def __iter__(self) -> Subscription:
+        """Returns the subscription itself."""
+    def __next__(self) -> Reading:
+        """The next reading (waits with the GIL released); ``StopIteration`` when the subscription ended."""
+    def stop(self) -> None:
+        """Ends the subscription (its list is removed from the server)."""
+    def stop_async(self) -> Awaitable[None]:
+        """``stop``, awaitable."""
+    @property
+    def stopped(self) -> bool:
+        """Whether ``stop()`` was called."""
+    @property
+    def dropped(self) -> int:
+        """Readings lost because this consumer fell behind (the newest are kept)."""
+    @property
+    def gaps(self) -> int:
+        """Reconnections after a lost connection (each one a gap in the data)."""
+    @property
+    def gap_seconds(self) -> float:
+        """Total length of the gaps, in seconds."""
+    @property
+    def disconnects(self) -> int:
+        """Times the connection was lost."""
+    @property
+    def drfs(self) -> List[str]:
+        """The requests, as given."""
+    def __enter__(self) -> Subscription:
+        """Returns the subscription itself."""
+    def __exit__(self, *_args: object) -> bool:
+        """Stops the subscription; exceptions propagate."""
 
 class Device:
-    """One device, bound to a backend or to the default backend."""
+    """One device (any DRF), bound to ``backend``, or to the default backend when none is given."""
 
-    def __init__(self, drf: str, backend: Optional[Backend] = None) -> None: ...
+    def __init__(self, drf: str, backend: Optional[Backend] = None) -> None:
+        """Parses ``drf`` (``DrfError`` when it does not parse) and binds the device."""
     @property
-    def drf(self) -> str: ...
+    def drf(self) -> str:
+        """The request, in canonical form."""
     @property
-    def name(self) -> str: ...
+    def name(self) -> str:
+        """The device name (``M:OUTTMP``)."""
     @property
-    def backend(self) -> Optional[Backend]: ...
-    def read(self) -> Any: ...
-    def get(self) -> Reading: ...
-    def setting(self) -> Any: ...
-    def status(self, field: Optional[str] = None) -> Any: ...
-    def analog_alarm(self) -> dict[str, Any]: ...
-    def digital_alarm(self) -> dict[str, Any]: ...
-    def description(self) -> str: ...
-    def write(self, value: Any, verify: Any = None, tolerance: Optional[float] = None, retries: Optional[int] = None) -> WriteResult: ...
-    def control(self, command: Any, verify: Any = None) -> WriteResult: ...
-    def set_analog_alarm(self, fields: dict[str, Any]) -> WriteResult: ...
-    def set_digital_alarm(self, fields: dict[str, Any]) -> WriteResult: ...
-    def _subscribe(self) -> Subscription: ...
-    def _drf_with_event(self, event: str) -> str: ...
-    def _drf_with_range(self, start: int, end: Optional[int] = None) -> str: ...
+    def backend(self) -> Optional[Backend]:
+        """The backend this device is bound to (``None``: the default backend)."""
+    def read(self) -> Any:
+        """Reads the reading property once (``.READING@I``, range and field kept) and returns its value."""
+    def get(self) -> Reading:
+        """Reads the request once, as written, and returns the whole ``Reading`` (a device error raises)."""
+    def setting(self) -> Any:
+        """Reads the device's setting."""
+    @overload
+    def status(self, field: None = None) -> Dict[str, bool]:
+        """The basic status as a dict of bools (``on``, ``ready``, ``remote``, ``positive``, ``ramp``; the bits the device has)."""
+    @overload
+    def status(self, field: str) -> bool:
+        """One basic-status bit: ``field`` is ``"on"``, ``"ready"``, ``"remote"``, ``"positive"`` or ``"ramp"``."""
+    def analog_alarm(self) -> Dict[str, Any]:
+        """The analog alarm block as the reference's dict."""
+    def digital_alarm(self) -> Dict[str, Any]:
+        """The digital alarm block as the reference's dict."""
+    def description(self) -> str:
+        """The device's description text."""
+    def write(
+        self,
+        value: Any,
+        verify: VerifyArg = None,
+        tolerance: Optional[float] = None,
+        retries: Optional[int] = None,
+    ) -> WriteResult:
+        """Writes the device's setting (range and field kept); ``verify``/``tolerance`` read it back; a ``BasicControl`` sends that command."""
+    def control(self, command: Union[BasicControl, str], verify: VerifyArg = None) -> WriteResult:
+        """Sends a basic-control command: a ``BasicControl`` or its name (``"on"``, ``"reset"``)."""
+    def set_analog_alarm(self, fields: Dict[str, Union[float, bool]]) -> WriteResult:
+        """Changes fields of the analog alarm block (``minimum``, ``maximum``, ``alarm_enable``, ``abort_inhibit``, ``tries_needed``)."""
+    def set_digital_alarm(self, fields: Dict[str, Union[float, bool]]) -> WriteResult:
+        """Changes fields of the digital alarm block (``nominal``, ``mask``, ``alarm_enable``, ``abort_inhibit``, ``tries_needed``)."""
+    def _subscribe(self) -> Subscription:
+        """Starts a subscription to this request (give it a repeating event, e.g. ``@p,1000``)."""
+    def _drf_with_event(self, event: str) -> str:
+        """The DRF of this device with ``event`` (``"p,1000"``) instead of its own."""
+    def _drf_with_range(self, start: int, end: Optional[int] = None) -> str:
+        """The DRF of this device with the array range ``[start:end]`` (``end`` inclusive; ``None``: to the end)."""
+    def __repr__(self) -> str:
+        """``Device("DRF")``."""
 
 class Sim:
-    """The fake DPM and DAQ gRPC servers on 127.0.0.1, over one device world."""
+    """Both fake servers (DPM and DAQ gRPC) over one device world on free ports of 127.0.0.1; a context manager."""
 
-    def __init__(self, answer_settings: bool = True) -> None: ...
+    def __init__(self) -> None:
+        """Starts both servers (settings accepted without Kerberos)."""
     @property
-    def dpm_port(self) -> int: ...
+    def dpm_port(self) -> int:
+        """The fake DPM server's port (on 127.0.0.1)."""
     @property
-    def grpc_port(self) -> int: ...
-    def dpm(self, timeout: Optional[float] = None, buffer: Optional[int] = None) -> Backend: ...
-    def grpc(self, timeout: Optional[float] = None, buffer: Optional[int] = None) -> Backend: ...
-    def close_dpm_connections(self) -> None: ...
-    def stop(self) -> None: ...
-    def __enter__(self) -> Sim: ...
-    def __exit__(self, *args: Any) -> bool: ...
+    def grpc_port(self) -> int:
+        """The fake DAQ gRPC server's port (on 127.0.0.1)."""
+    def dpm(self, timeout: Optional[float] = None, buffer: Optional[int] = None) -> Backend:
+        """A DPM backend connected to the fake DPM server (``buffer``: readings a subscription holds before it drops the oldest)."""
+    def grpc(self, timeout: Optional[float] = None, buffer: Optional[int] = None) -> Backend:
+        """A gRPC backend connected to the fake DAQ server (with a token, so it may write)."""
+    def close_dpm_connections(self) -> None:
+        """Fault: the fake DPM server drops every open connection now (subscriptions reconnect and report a gap)."""
+    def stop(self) -> None:
+        """Stops both servers (also done by ``with`` and when the object is collected)."""
+    def __enter__(self) -> Sim:
+        """Returns the simulator itself."""
+    def __exit__(self, *_args: object) -> bool:
+        """Stops both servers; exceptions propagate."""
+    def __repr__(self) -> str:
+        """``Sim(dpm_port=..., grpc_port=...)``."""
 
 def dpm(
     host: Optional[str] = None,
@@ -192,15 +336,21 @@ def dpm(
     timeout: Optional[float] = None,
     role: Optional[str] = None,
     buffer: Optional[int] = None,
-) -> Backend: ...
+) -> Backend:
+    """A DPM backend (host and port from the arguments, else ``PACSYS_DPM_HOST``/``_PORT``, else the Fermilab proxy)."""
+
 def grpc(
     host: Optional[str] = None,
     port: Optional[int] = None,
     token: Optional[str] = None,
     timeout: Optional[float] = None,
     buffer: Optional[int] = None,
-) -> Backend: ...
-def default_backend() -> Backend: ...
+) -> Backend:
+    """A DAQ gRPC backend (token from the argument, else ``PACSYS_JWT_TOKEN``)."""
+
+def default_backend() -> Backend:
+    """The process-wide default backend (built on first use from ``configure``, the ``PACSYS_*`` variables and the defaults)."""
+
 def configure(
     *,
     backend: Optional[str] = None,
@@ -211,7 +361,14 @@ def configure(
     default_timeout: Optional[float] = None,
     pool_size: Optional[int] = None,
     token: Optional[str] = None,
-) -> None: ...
-def shutdown() -> None: ...
-def fake_backend() -> Backend: ...
-def _quiesce() -> None: ...
+) -> None:
+    """Sets the default backend's configuration (arguments win over ``PACSYS_*``); the next call builds a new default backend."""
+
+def shutdown() -> None:
+    """Closes the default backend; the next call builds a new one (the configuration stays)."""
+
+def _quiesce() -> None:
+    """At interpreter exit: closes the default backend and waits briefly, GIL released, for the runtime's threads."""
+
+def fake_backend() -> Backend:
+    """An in-memory backend over the simulator's device world: no sockets, nothing waits."""
