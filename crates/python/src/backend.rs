@@ -119,6 +119,23 @@ pub fn verify_of(
     if let Some(n) = retries {
         v = v.with_max_attempts(n).py_err()?;
     }
+    // The rest of a `pacsys_rs.Verify`: delays, another read-back DRF, check first.
+    if let Some(obj) = verify.filter(|o| o.hasattr("initial_delay").unwrap_or(false)) {
+        let delay = |name: &str| -> PyResult<Option<Duration>> {
+            let secs: Option<f64> = obj.getattr(name)?.extract()?;
+            seconds(secs)
+        };
+        if let Some(d) = delay("initial_delay")? {
+            v = v.with_initial_delay(d);
+        }
+        if let Some(d) = delay("retry_delay")? {
+            v = v.with_retry_delay(d);
+        }
+        if let Some(drf) = obj.getattr("readback")?.extract::<Option<String>>()? {
+            v = v.with_readback(drf).py_err()?;
+        }
+        v = v.with_check_first(obj.getattr("check_first")?.extract()?);
+    }
     Ok(Some(v))
 }
 
@@ -333,7 +350,9 @@ impl PyBackend {
         callback: Option<Bound<'py, PyAny>>,
         on_error: Option<Bound<'py, PyAny>>,
     ) -> PyResult<Bound<'py, PyAny>> {
-        let devices = if devices.is_instance_of::<pyo3::types::PyString>() {
+        let single = devices.is_instance_of::<pyo3::types::PyString>()
+            || devices.is_instance_of::<crate::device::PyDevice>();
+        let devices = if single {
             PyList::new(py, [devices])?.into_any()
         } else {
             devices.clone()

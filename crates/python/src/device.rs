@@ -80,10 +80,20 @@ impl PyDevice {
         value_to_py(py, &v)
     }
 
-    /// Reads the request once and returns the whole `Reading`.
+    /// Reads the request once and returns the whole `Reading` (a device error is a reading
+    /// with its status, as `Backend.get`).
     fn get(&self, py: Python<'_>) -> PyResult<PyReading> {
-        self.run(py, |d| async move { with_device!(d, |d| d.get().await) })
-            .map(PyReading::new)
+        let drf = self.drf();
+        let r = wait(py, {
+            let d = self.dev.clone();
+            async move { with_device!(d, |d| d.get().await) }
+        })?;
+        // As `Backend.get`: a device error is a reading with its status.
+        match r {
+            Ok(reading) => Ok(PyReading::new(reading)),
+            Err(e) if e.kind() == pacsys::ErrorKind::Device => Ok(PyReading::failed(&drf, e)),
+            Err(e) => Err(crate::errors::to_py(e)),
+        }
     }
 
     /// Reads the device's setting.

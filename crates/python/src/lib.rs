@@ -31,7 +31,8 @@ fn options(buffer: Option<usize>) -> SubscriptionOptions {
 /// A DPM backend (host and port from the arguments, else `PACSYS_DPM_HOST`/`_PORT`, else
 /// the Fermilab proxy).
 #[pyfunction]
-#[pyo3(signature = (host=None, port=None, pool_size=None, timeout=None, role=None, buffer=None))]
+#[pyo3(signature = (host=None, port=None, pool_size=None, timeout=None, role=None, buffer=None, realm=None))]
+#[allow(clippy::too_many_arguments)]
 fn dpm(
     host: Option<String>,
     port: Option<u16>,
@@ -39,6 +40,7 @@ fn dpm(
     timeout: Option<f64>,
     role: Option<String>,
     buffer: Option<usize>,
+    realm: Option<String>,
 ) -> PyResult<PyBackend> {
     // Unset options come from `PACSYS_*`, then the defaults (the builder's rule).
     let mut b = DpmBackend::builder().subscription_options(options(buffer));
@@ -57,6 +59,14 @@ fn dpm(
     if let Some(r) = role {
         b = b.role(r);
     }
+    // The Kerberos realm of settings (`KerberosAuth(realm=...)`); only a `kerberos` build
+    // signs settings, and `pacsys_rs.dpm` refuses `KerberosAuth` without one.
+    #[cfg(feature = "kerberos")]
+    if let Some(r) = realm {
+        b = b.kerberos_realm(r);
+    }
+    #[cfg(not(feature = "kerberos"))]
+    let _ = realm;
     let backend = b.build().py_err()?;
     Ok(PyBackend::new(Inner::Any(Arc::new(AnyBackend::Dpm(
         backend,

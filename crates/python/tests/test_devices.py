@@ -44,3 +44,21 @@ def test_a_bad_drf_fails_at_construction():
 def test_devices_compare_by_drf(backend):
     assert pacsys.Device("M:OUTTMP", backend) == pacsys.Device("M:OUTTMP", backend)
     assert len({pacsys.Device("M:OUTTMP", backend), pacsys.Device("M:OUTTMP", backend)}) == 1
+
+
+def test_device_get_returns_a_device_error_as_a_reading(backend):
+    r = pacsys.Device("Z:NOPE", backend).get()
+    assert not r.ok and isinstance(r.error, pacsys.DeviceError)
+
+
+def test_verify_options_are_used(backend):
+    d = pacsys.Device("G:AMANDA", backend)
+    v = pacsys.Verify(tolerance=0.0, initial_delay=0.0, retry_delay=0.01, max_attempts=2, readback="G:AMANDA.SETTING")
+    r = d.write(6.0, verify=v)
+    assert r.verified is True and r.readback == 6.0
+    # check_first: the device already holds 6.0, so nothing is written.
+    r = backend.write("G:AMANDA", 6.0, verify=pacsys.Verify(initial_delay=0.0, check_first=True))
+    assert r.verified is True
+    with pytest.raises(pacsys.DrfError):
+        d.write(7.0, verify=pacsys.Verify(readback="G:AMANDA@@"))
+    d.write(42.0)

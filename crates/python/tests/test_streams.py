@@ -101,6 +101,7 @@ def test_a_dropped_connection_is_reported_as_a_gap(simulator):
         while sub.gaps == 0 and time.monotonic() < deadline:
             sub.next(1)
         assert sub.gaps == 1
+        assert sub.disconnects == 1
         assert sub.gap_seconds >= 0
         assert sub.next(5).value == 72.5
 
@@ -108,4 +109,8 @@ def test_a_dropped_connection_is_reported_as_a_gap(simulator):
 def test_device_subscribe(backend):
     dev = pacsys.Device("M:OUTTMP@p,50", backend)
     with dev.subscribe() as sub:
+        assert sub.next(5).value == 72.5
+    # A single Device (or DRF) given to Backend.subscribe.
+    with backend.subscribe(dev) as sub:
+        assert sub.drfs == [dev.drf]
         assert sub.next(5).value == 72.5

@@ -132,10 +132,10 @@ class BasicControl(IntEnum):
 
 @dataclass(frozen=True)
 class Verify:
-    """Read-back checking of a write (the reference's ``Verify``): a read-back matches when
-    within ``tolerance``; up to ``max_attempts`` read-backs are made. ``initial_delay``,
-    ``retry_delay``, ``readback`` and ``check_first`` are accepted for compatibility; the
-    Rust core's defaults (0.3 s, then 0.5 s apart) are used."""
+    """Read-back checking of a write (the reference's ``Verify``): the first read-back after
+    ``initial_delay`` seconds, then up to ``max_attempts`` in all, ``retry_delay`` apart; a
+    read-back matches within ``tolerance``; ``readback`` reads another DRF back;
+    ``check_first`` skips the write when the device already holds the value."""
 
     tolerance: float = 0.0
     initial_delay: float = 0.3
@@ -204,7 +204,8 @@ def dpm(
     _check_kerberos(auth)
     if isinstance(auth, JWTAuth):
         raise InvalidRequestError("DPM settings use Kerberos, not a JWT", kind="invalid_request")
-    return _native.dpm(host, port, pool_size, timeout, role, buffer)
+    realm = auth.realm if isinstance(auth, KerberosAuth) else None
+    return _native.dpm(host, port, pool_size, timeout, role, buffer, realm)
 
 
 def grpc(
@@ -397,6 +398,11 @@ class SubscriptionHandle:
     def gaps(self) -> int:
         """Reconnections after a lost connection."""
         return self._sub.gaps
+
+    @property
+    def disconnects(self) -> int:
+        """Times the connection was lost."""
+        return self._sub.disconnects
 
     @property
     def gap_seconds(self) -> float:

@@ -336,6 +336,7 @@ def dpm(
     timeout: Optional[float] = None,
     role: Optional[str] = None,
     buffer: Optional[int] = None,
+    realm: Optional[str] = None,
 ) -> Backend:
     """A DPM backend (host and port from the arguments, else ``PACSYS_DPM_HOST``/``_PORT``, else the Fermilab proxy)."""
 
