@@ -12,7 +12,7 @@ use crate::interop::{Simulator, target_dir, venv};
 use crate::{cargo, repo_root, run_in};
 
 /// Runs `program args` in `dir` and returns its stdout; fails when it fails.
-fn output(dir: &Path, program: &str, args: &[&str]) -> Result<String, String> {
+pub(crate) fn output(dir: &Path, program: &str, args: &[&str]) -> Result<String, String> {
     eprintln!("$ {program} {}", args.join(" "));
     let out = Command::new(program)
         .args(args)
@@ -31,7 +31,7 @@ fn output(dir: &Path, program: &str, args: &[&str]) -> Result<String, String> {
 }
 
 /// The number after `key` in `text` (`"median_ms 12.5"` -> 12.5).
-fn figure(text: &str, key: &str) -> Result<f64, String> {
+pub(crate) fn figure(text: &str, key: &str) -> Result<f64, String> {
     let mut words = text.split_whitespace();
     while let Some(w) = words.next() {
         if w == key {

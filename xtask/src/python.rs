@@ -5,6 +5,7 @@
 
 use std::path::{Path, PathBuf};
 
+use crate::bench_vs_pacsys::{figure, output};
 use crate::interop::{self, Simulator, target_dir};
 use crate::{cargo, repo_root, run_in};
 
@@ -115,39 +116,6 @@ pub fn test() -> Result<(), String> {
         envs.push(("PACSYS_REFERENCE_METADATA", m.as_str()));
     }
     run_in(&root, &python, &args, &envs)
-}
-
-/// Runs `python script args` and returns its stdout.
-fn output(root: &Path, python: &str, args: &[&str]) -> Result<String, String> {
-    eprintln!("$ {python} {}", args.join(" "));
-    let out = std::process::Command::new(python)
-        .args(args)
-        .current_dir(root)
-        .output()
-        .map_err(|e| format!("could not start `{python}`: {e}"))?;
-    if !out.status.success() {
-        return Err(format!(
-            "`{python} {}` failed ({}): {}",
-            args.join(" "),
-            out.status,
-            String::from_utf8_lossy(&out.stderr)
-        ));
-    }
-    Ok(String::from_utf8_lossy(&out.stdout).into_owned())
-}
-
-/// The number after `key` in `text`.
-fn figure(text: &str, key: &str) -> Result<f64, String> {
-    let mut words = text.split_whitespace();
-    while let Some(w) = words.next() {
-        if w == key {
-            return words
-                .next()
-                .and_then(|v| v.parse().ok())
-                .ok_or_else(|| format!("no number after `{key}` in `{text}`"));
-        }
-    }
-    Err(format!("no `{key}` in `{}`", text.trim()))
 }
 
 /// `cargo xtask bench-py`: pacsys 0.3.0 and pacsys_rs, from Python, one after the other

@@ -28,14 +28,9 @@ pub enum AlarmKind {
 impl AlarmKind {
     /// The whole-block kind of `request` (no field, range or data source), if any.
     pub fn of(request: &pacsys_drf::Request) -> Option<AlarmKind> {
-        let whole = matches!(request.field(), None | Some(pacsys_drf::Field::All))
-            && request.range().is_none()
-            && request.extra().is_none()
-            && request.is_acnet();
-        match request.property() {
-            pacsys_drf::Property::Analog if whole => Some(AlarmKind::Analog),
-            pacsys_drf::Property::Digital if whole => Some(AlarmKind::Digital),
-            _ => None,
+        match pacsys_types::plan::whole_block(request)? {
+            pacsys_drf::Property::Analog => Some(AlarmKind::Analog),
+            _ => Some(AlarmKind::Digital),
         }
     }
 

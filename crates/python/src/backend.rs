@@ -37,6 +37,14 @@ macro_rules! with_backend {
 }
 pub(crate) use with_backend;
 
+/// Subscription options with a `buffer` (readings held before the oldest is dropped).
+pub fn options(buffer: Option<usize>) -> pacsys::SubscriptionOptions {
+    match buffer {
+        Some(n) => pacsys::SubscriptionOptions::default().buffer(n),
+        None => pacsys::SubscriptionOptions::default(),
+    }
+}
+
 /// Seconds from Python into a duration (`None` stays `None`).
 pub fn seconds(timeout: Option<f64>) -> PyResult<Option<Duration>> {
     timeout
@@ -157,12 +165,23 @@ pub async fn write_setting<B: Backend>(
     }
 }
 
-/// Writes a batch: plain values in one call, control commands and alarm fields one by one.
+/// Reads a batch: one `Reading` per DRF, a failed one carrying its error.
+async fn get_slots<B: Backend>(
+    b: &B,
+    drfs: Vec<String>,
+    timeout: Option<Duration>,
+) -> Vec<PyReading> {
+    let results = b.get_many(&drfs, timeout).await;
+    drfs.iter().zip(results).map(|(d, r)| slot(d, r)).collect()
+}
+
+/// Writes a batch: plain values in one call, control commands and alarm fields one by one;
+/// one `WriteResult` per setting, a failed one carrying its error.
 async fn write_settings<B: Backend>(
     b: &B,
     settings: Vec<(String, Setting)>,
     timeout: Option<Duration>,
-) -> Vec<Result<pacsys::WriteResult, Error>> {
+) -> Vec<PyWriteResult> {
     let plain: Vec<(&str, Value)> = settings
         .iter()
         .filter_map(|(d, s)| match s {
@@ -178,9 +197,13 @@ async fn write_settings<B: Backend>(
     .into_iter();
     let mut out = Vec::with_capacity(settings.len());
     for (drf, s) in settings {
-        out.push(match s {
+        let result = match s {
             Setting::Value(_) => written.next().unwrap_or_else(|| Err(Error::closed())),
             other => write_setting(b, &drf, other, None, timeout).await,
+        };
+        out.push(match result {
+            Ok(w) => PyWriteResult::new(w),
+            Err(e) => PyWriteResult::failed(&drf, e),
         });
     }
     out
@@ -248,11 +271,9 @@ impl PyBackend {
         timeout: Option<f64>,
     ) -> PyResult<Vec<PyReading>> {
         let (drfs, t, inner) = (drf_list(devices)?, seconds(timeout)?, self.inner.clone());
-        let results = wait(py, {
-            let drfs = drfs.clone();
-            async move { with_backend!(inner, |b| b.get_many(&drfs, t).await) }
-        })?;
-        Ok(drfs.iter().zip(results).map(|(d, r)| slot(d, r)).collect())
+        wait(py, async move {
+            with_backend!(inner, |b| get_slots(&*b, drfs, t).await)
+        })
     }
 
     /// Reads many devices and returns their values; raises the first failure.
@@ -325,18 +346,9 @@ impl PyBackend {
             seconds(timeout)?,
             self.inner.clone(),
         );
-        let drfs: Vec<String> = settings.iter().map(|(d, _)| d.clone()).collect();
-        let results = wait(py, async move {
+        wait(py, async move {
             with_backend!(inner, |b| write_settings(&*b, settings, t).await)
-        })?;
-        Ok(drfs
-            .iter()
-            .zip(results)
-            .map(|(d, r)| match r {
-                Ok(w) => PyWriteResult::new(w),
-                Err(e) => PyWriteResult::failed(d, e),
-            })
-            .collect())
+        })
     }
 
     /// Subscribes to `devices` (DRFs with a repeating event such as `@p,1000`) and returns
@@ -452,12 +464,7 @@ impl PyBackend {
     ) -> PyResult<Bound<'py, PyAny>> {
         let (drfs, t, inner) = (drf_list(devices)?, seconds(timeout)?, self.inner.clone());
         pyo3_async_runtimes::tokio::future_into_py(py, async move {
-            let results = with_backend!(inner, |b| b.get_many(&drfs, t).await);
-            Ok(drfs
-                .iter()
-                .zip(results)
-                .map(|(d, r)| slot(d, r))
-                .collect::<Vec<_>>())
+            Ok(with_backend!(inner, |b| get_slots(&*b, drfs, t).await))
         })
     }
 
@@ -504,17 +511,8 @@ impl PyBackend {
             seconds(timeout)?,
             self.inner.clone(),
         );
-        let drfs: Vec<String> = settings.iter().map(|(d, _)| d.clone()).collect();
         pyo3_async_runtimes::tokio::future_into_py(py, async move {
-            let results = with_backend!(inner, |b| write_settings(&*b, settings, t).await);
-            Ok(drfs
-                .iter()
-                .zip(results)
-                .map(|(d, r)| match r {
-                    Ok(w) => PyWriteResult::new(w),
-                    Err(e) => PyWriteResult::failed(d, e),
-                })
-                .collect::<Vec<_>>())
+            Ok(with_backend!(inner, |b| write_settings(&*b, settings, t).await))
         })
     }
 

@@ -14,19 +14,12 @@ mod subscription;
 use std::sync::Arc;
 
 use pacsys::env::{BackendKind, EnvConfig};
-use pacsys::{AnyBackend, DpmBackend, GrpcBackend, SubscriptionOptions};
+use pacsys::{AnyBackend, DpmBackend, GrpcBackend};
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 
-use crate::backend::{Inner, PyBackend, seconds};
+use crate::backend::{Inner, PyBackend, options, seconds};
 use crate::errors::IntoPy;
-
-fn options(buffer: Option<usize>) -> SubscriptionOptions {
-    match buffer {
-        Some(n) => SubscriptionOptions::default().buffer(n),
-        None => SubscriptionOptions::default(),
-    }
-}
 
 /// A DPM backend (host and port from the arguments, else `PACSYS_DPM_HOST`/`_PORT`, else
 /// the Fermilab proxy).

@@ -4,7 +4,7 @@
 use std::sync::{Arc, Mutex};
 
 use pacsys::env::EnvConfig;
-use pacsys::{AnyBackend, DpmBackend, GrpcBackend, SubscriptionOptions};
+use pacsys::{AnyBackend, DpmBackend, GrpcBackend};
 use pacsys_sim::world::SimWorld;
 use pacsys_sim::{FakeDaqServer, FakeDpmServer};
 use pacsys_testing::FakeBackend;
@@ -12,7 +12,7 @@ use pyo3::exceptions::PyRuntimeError;
 use pyo3::prelude::*;
 use pyo3::types::PyTuple;
 
-use crate::backend::{Inner, PyBackend, seconds};
+use crate::backend::{Inner, PyBackend, options, seconds};
 use crate::errors::IntoPy;
 use crate::runtime::{runtime, wait};
 
@@ -32,13 +32,6 @@ pub struct PySim {
 
 fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
-}
-
-fn options(buffer: Option<usize>) -> SubscriptionOptions {
-    match buffer {
-        Some(n) => SubscriptionOptions::default().buffer(n),
-        None => SubscriptionOptions::default(),
-    }
 }
 
 #[pymethods]

@@ -41,7 +41,7 @@ use crate::{Control, Error, Value};
 
 mod alarm_block;
 
-pub use alarm_block::{AlarmBlockPlan, set_alarm_field};
+pub use alarm_block::{AlarmBlockPlan, set_alarm_field, whole_block};
 
 /// How a one-shot read is answered, which decides when it is complete.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

@@ -63,12 +63,7 @@ impl AlarmBlockPlan {
             _ => return Ok(None),
         };
         let request = Request::parse(drf).map_err(|e| Error::invalid_drf(drf, e))?;
-        let whole_block = request.is_acnet()
-            && request.property() == property
-            && matches!(request.field(), None | Some(Field::All))
-            && request.range().is_none()
-            && request.extra().is_none();
-        if !whole_block {
+        if whole_block(&request) != Some(property) {
             let device = request.device();
             return Err(Error::invalid_request(
                 drf,
@@ -186,6 +181,29 @@ pub fn set_alarm_field(block: &mut Value, key: &str, x: f64) -> Result<(), Error
         }
     }
     Ok(())
+}
+
+/// The alarm property (`Analog` or `Digital`) when `request` names a whole alarm block:
+/// an ACNET device's `.ANALOG` or `.DIGITAL` with no field (or `.ALL`), no range and no
+/// data source.
+///
+/// ```
+/// use pacsys_drf::{Property, Request};
+/// use pacsys_types::plan::whole_block;
+///
+/// let block = |drf: &str| whole_block(&Request::parse(drf).unwrap());
+/// assert_eq!(block("M$OUTTMP"), Some(Property::Digital));
+/// assert_eq!(block("M:OUTTMP.ANALOG.MAX"), None);
+/// ```
+pub fn whole_block(request: &Request) -> Option<Property> {
+    let whole = request.is_acnet()
+        && matches!(request.field(), None | Some(Field::All))
+        && request.range().is_none()
+        && request.extra().is_none();
+    match request.property() {
+        p @ (Property::Analog | Property::Digital) if whole => Some(p),
+        _ => None,
+    }
 }
 
 fn bit(b: bool) -> f64 {
