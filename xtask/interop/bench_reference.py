@@ -5,6 +5,9 @@
     python bench_reference.py GRPC_PORT array N REPS -> "median_ms <ms> type <class> len <n>"
       (over gRPC: DPM refuses a 40,000-element reply as DPM_REPLY_OVERFLOW)
     python bench_reference.py PORT rss N SECS        -> "rss_mb_at_100k <MB> rss_mb_at_end <MB> readings <n>"
+    python bench_reference.py 0 drf REPS CORPUS_JSON -> "median_input_ns <ns> inputs <n> rejected <n>"
+      (the reference DRF parser, timed as our drf_bench example times ours: each accepted
+      corpus input parsed REPS times in a row, best of three rounds, median over inputs)
 
 `cargo xtask bench-py` runs this same file with pacsys_rs in place of pacsys
 (bench_pacsys_rs.py), so both clients run the same Python loop.
@@ -26,7 +29,34 @@ def rss_mb():
     return pages * os.sysconf("SC_PAGE_SIZE") / 1e6
 
 
+def drf_median(reps, corpus):
+    """The reference parser's corpus median in ns (see the module docstring)."""
+    import json
+    import timeit
+
+    from pacsys.drf3 import parse_request
+
+    with open(corpus) as f:
+        cases = json.load(f)
+    times, rejected = [], 0
+    for case in cases:
+        if case.get("ok") is not True:
+            continue
+        text = case["input"]
+        try:
+            parse_request(text)
+        except Exception:  # noqa: BLE001 - counted: the reference rejects a few inputs
+            rejected += 1
+            continue
+        best = min(timeit.repeat(lambda: parse_request(text), number=reps, repeat=3))
+        times.append(best / reps * 1e9)
+    print(f"median_input_ns {statistics.median(times):.1f} inputs {len(times)} rejected {rejected}")
+
+
 def main(port, mode, n, x):
+    if mode == "drf":
+        drf_median(n, x)
+        return
     if mode == "array":
         make = lambda: pacsys.grpc(host="127.0.0.1", port=port, timeout=60.0)  # noqa: E731
     else:

@@ -759,7 +759,7 @@ _pacsys() {
             return 0
             ;;
         pacsys__subcmd__sim)
-            opts="-b -H -P -a -v -h --dpm-port --grpc-port --grpc-token --heartbeat-ms --pend-unknown-ms --insecure-settings --split-writes --delay-ms --reorder --close-after-data --stall-after-data --garbage-after-data --oversize-after-data --http-error --accept-then-close --backend --host --port --timeout --sim --auth --role --realm --format --verbose --log-level --help"
+            opts="-b -H -P -a -v -h --dpm-port --grpc-port --grpc-token --heartbeat-ms --pend-unknown-ms --insecure-settings --flood --split-writes --delay-ms --reorder --close-after-data --stall-after-data --garbage-after-data --oversize-after-data --http-error --accept-then-close --backend --host --port --timeout --sim --auth --role --realm --format --verbose --log-level --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

@@ -148,14 +148,14 @@ impl Renderer {
             }
             Format::Json => {
                 let mut o = JsonLine::new();
-                o.field("drf", &drf.into());
+                o.field_str("drf", Some(drf));
                 o.field("value", &value_json(value));
-                o.field("units", &r.units().map_or(Json::Null, Json::from));
+                o.field_str("units", r.units());
                 o.field(
                     "timestamp",
                     &ts.map_or(Json::Null, |t| self.view.time_json(t)),
                 );
-                o.field("status", &status_json(r.status));
+                o.field_json("status", &status_json_text(r.status));
                 if self.verbose {
                     self.json_meta(r, &mut o);
                 }
@@ -422,6 +422,16 @@ pub fn status_json(s: Status) -> Json {
     })
 }
 
+/// [`status_json`] as text; the success status (nearly every reading) is built once.
+fn status_json_text(s: Status) -> std::borrow::Cow<'static, str> {
+    static OK: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    if s == Status::OK {
+        std::borrow::Cow::Borrowed(OK.get_or_init(|| status_json(Status::OK).to_string()))
+    } else {
+        std::borrow::Cow::Owned(status_json(s).to_string())
+    }
+}
+
 /// A status as a short label: its name (`DPM_PEND`), or `facility error` for an unknown
 /// code.
 ///
@@ -543,7 +553,7 @@ pub fn csv_line(fields: &[String]) -> String {
 /// assert_eq!(o.finish(), r#"{"drf":"M:OUTTMP","value":72.5}"#);
 /// ```
 #[derive(Debug)]
-pub struct JsonLine(String);
+pub struct JsonLine(Vec<u8>);
 
 impl Default for JsonLine {
     fn default() -> Self {
@@ -554,23 +564,57 @@ impl Default for JsonLine {
 impl JsonLine {
     /// An empty object.
     pub fn new() -> JsonLine {
-        JsonLine(String::from("{"))
+        let mut buf = Vec::with_capacity(192);
+        buf.push(b'{');
+        JsonLine(buf)
     }
 
-    /// Appends `"key":value`.
+    /// Appends `"key":value`, serializing `value` straight into the line.
     pub fn field(&mut self, key: &str, value: &Json) {
-        if self.0.len() > 1 {
-            self.0.push(',');
+        self.key(key);
+        // Writing a `Value` into a Vec cannot fail; `null` keeps the line valid if it did.
+        if serde_json::to_writer(&mut self.0, value).is_err() {
+            self.0.extend_from_slice(b"null");
         }
-        self.0.push_str(&Json::from(key).to_string());
-        self.0.push(':');
-        self.0.push_str(&value.to_string());
+    }
+
+    /// Appends `"key":"text"` (or `"key":null`), escaping the text, without building a
+    /// `Json` for it.
+    pub fn field_str(&mut self, key: &str, value: Option<&str>) {
+        self.key(key);
+        match value {
+            Some(text) => self.string(text),
+            None => self.0.extend_from_slice(b"null"),
+        }
+    }
+
+    /// Appends `"key":` followed by `json`, text that is already one JSON value.
+    pub fn field_json(&mut self, key: &str, json: &str) {
+        self.key(key);
+        self.0.extend_from_slice(json.as_bytes());
+    }
+
+    fn key(&mut self, key: &str) {
+        if self.0.len() > 1 {
+            self.0.push(b',');
+        }
+        self.string(key);
+        self.0.push(b':');
+    }
+
+    fn string(&mut self, text: &str) {
+        // Serializing a `&str` into a Vec cannot fail.
+        if serde_json::to_writer(&mut self.0, text).is_err() {
+            self.0.extend_from_slice(b"\"\"");
+        }
     }
 
     /// The object's text.
     pub fn finish(mut self) -> String {
-        self.0.push('}');
-        self.0
+        self.0.push(b'}');
+        // serde_json writes only UTF-8, and `field_json` takes `&str`.
+        String::from_utf8(self.0)
+            .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
     }
 }
 

@@ -30,7 +30,7 @@
 //! }
 //! ```
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::VecDeque;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -38,6 +38,7 @@ use pacsys_dpm_proto::{
     AddToListRequest, ClearListRequest, DeviceInfoReply, RemoveFromListRequest, Reply, Request,
     StartListRequest, Status, StopListRequest,
 };
+use rustc_hash::FxHashMap;
 
 use pacsys_types::reading::time_from_millis;
 use pacsys_types::{DeviceMeta, Reading, TimedArray, Value};
@@ -132,7 +133,7 @@ impl ReadOp {
 pub struct Session {
     list_id: i32,
     next_ref: i64,
-    streams: HashMap<i64, StreamEntry>,
+    streams: FxHashMap<i64, StreamEntry>,
     read: Option<ReadOp>,
     transmit: VecDeque<Request>,
     events: VecDeque<SessionEvent>,
@@ -147,7 +148,7 @@ impl Session {
         Session {
             list_id,
             next_ref: 1,
-            streams: HashMap::new(),
+            streams: FxHashMap::default(),
             read: None,
             transmit: VecDeque::new(),
             events: VecDeque::new(),

@@ -10,16 +10,20 @@ impl fmt::Display for Request {
     /// `DEVICE.PROPERTY[range][.FIELD][@event][<-extra]` with the field omitted when it is
     /// the property's default; for non-ACNET requests the device and dot-tokens verbatim.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write_request(self, f, None)
+        write_request(self, f, None, false)
     }
 }
 
 /// Writes a request; with `qualifier` set, writes the qualified form instead (the device's
 /// second char replaced and no `.PROPERTY`).
+///
+/// With `immediate`, a default event is written as `@I` (the text of
+/// [`Request::with_immediate_event`] without building that request).
 pub(crate) fn write_request(
     req: &Request,
     f: &mut impl fmt::Write,
     qualifier: Option<char>,
+    immediate: bool,
 ) -> fmt::Result {
     let device = req.device();
     match qualifier {
@@ -63,6 +67,7 @@ pub(crate) fn write_request(
         }
     }
     match req.event {
+        EventRepr::Default if immediate => f.write_str("@I")?,
         EventRepr::Default => {}
         EventRepr::Immediate => f.write_str("@I")?,
         EventRepr::Never => f.write_str("@N")?,

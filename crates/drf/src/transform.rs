@@ -161,6 +161,26 @@ impl Request {
             .build()
     }
 
+    /// The canonical text of [`Request::with_immediate_event`], written directly (no
+    /// intermediate request is built): what a one-shot read sends.
+    ///
+    /// ```
+    /// use pacsys_drf::Request;
+    ///
+    /// for text in ["M:OUTTMP", "M:OUTTMP<-FTP", "m:outtmp@p,1000", "M:OUTTMP<-LOGGER:1:2"] {
+    ///     let r = Request::parse(text)?;
+    ///     assert_eq!(r.immediate_text(), r.with_immediate_event().to_string());
+    /// }
+    /// assert_eq!(Request::parse("M:OUTTMP[0:3]")?.immediate_text(), "M:OUTTMP.READING[0:3]@I");
+    /// # Ok::<(), pacsys_drf::Error>(())
+    /// ```
+    pub fn immediate_text(&self) -> String {
+        let historical = self.extra.is_some_and(|(k, _)| k.is_historical());
+        let mut out = String::with_capacity(self.buf.as_str().len() + 16);
+        let _ = write_request(self, &mut out, None, !historical);
+        out
+    }
+
     /// The qualified form (spec 13.4): the property written as the device's qualifier
     /// character instead of a `.PROPERTY` token. There is none for `BIT_STATUS` or for
     /// non-ACNET requests ([`Error::Unsupported`]).
@@ -188,7 +208,7 @@ impl Request {
         };
         let mut out = String::with_capacity(self.buf.as_str().len() + 8);
         // Writing into a String cannot fail.
-        let _ = write_request(self, &mut out, Some(q));
+        let _ = write_request(self, &mut out, Some(q), false);
         Ok(out)
     }
 

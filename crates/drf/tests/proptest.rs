@@ -363,6 +363,8 @@ proptest! {
         let n = req.normalized();
         prop_assert_eq!(n.normalized(), n.clone());
         prop_assert_eq!(Request::parse(&n.to_string()).ok(), Some(n));
+        // The direct writer gives exactly the text of the built request.
+        prop_assert_eq!(req.immediate_text(), req.with_immediate_event().to_string());
     }
 
     #[test]

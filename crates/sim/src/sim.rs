@@ -46,6 +46,10 @@ pub struct SimOptions {
     /// Accept settings without authentication (tests only; logged loudly).
     #[arg(long)]
     pub insecure_settings: bool,
+    /// Benchmark mode: periodic requests over DPM ignore their period and stream as fast as
+    /// the client reads (to measure a client's ceiling, not the simulator's offered rate).
+    #[arg(long)]
+    pub flood: bool,
     /// Fault: split every frame into random 1-7 byte writes.
     #[arg(long)]
     pub split_writes: bool,
@@ -100,7 +104,10 @@ impl SimOptions {
             .port(self.dpm_port)
             .heartbeat(Duration::from_millis(self.heartbeat_ms.max(1)))
             .insecure_settings(self.insecure_settings)
-            .faults(self.faults());
+            .flood(self.flood)
+            .faults(self.faults())
+            // Nobody reads a running simulator's request log; it would grow without bound.
+            .log_requests(false);
         if let Some(ms) = self.pend_unknown_ms {
             builder = builder.pend_unknown_after(Duration::from_millis(ms));
         }

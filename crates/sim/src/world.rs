@@ -185,8 +185,13 @@ impl SimWorld {
     /// Looks a device up by name, ignoring case. `0:<index>` names look it up by index.
     pub fn device(&self, name: &str) -> Option<Arc<SimDevice>> {
         let devices = self.devices.read().unwrap_or_else(|e| e.into_inner());
-        let key = name.to_ascii_uppercase();
-        if let Some(found) = devices.get(&key) {
+        // Names are stored upper-case; most arrive that way, so copy only when needed.
+        let key = if name.bytes().any(|b| b.is_ascii_lowercase()) {
+            std::borrow::Cow::Owned(name.to_ascii_uppercase())
+        } else {
+            std::borrow::Cow::Borrowed(name)
+        };
+        if let Some(found) = devices.get(key.as_ref()) {
             return Some(Arc::clone(found));
         }
         let index: i32 = key.strip_prefix("0:")?.parse().ok()?;

@@ -111,7 +111,7 @@ impl ReadPlan {
         // DRF spec 13.3: only a default event on a non-historical request becomes @I;
         // everything else is sent exactly as the caller wrote it.
         let wire = if matches!(request.event(), DrfEvent::Default) && !historical {
-            request.with_immediate_event().to_string()
+            request.immediate_text()
         } else {
             drf.to_owned()
         };

@@ -56,6 +56,10 @@ pub struct ListConfig {
     /// Run the real GSS-API acceptor on Authenticate tokens (`kerberos` feature; the keytab
     /// comes from `KRB5_KTNAME`). Off: a context token is refused with DPM_PRIV.
     pub kerberos: bool,
+    /// Benchmark mode: repeating requests (periodic and clock events) ignore their period
+    /// and send a sample every turn, as fast as the client reads them (the socket paces
+    /// the server). Measures a client's ceiling rather than the fake's offered rate.
+    pub flood: bool,
 }
 
 impl Default for ListConfig {
@@ -68,6 +72,7 @@ impl Default for ListConfig {
             answer_settings: true,
             policy: None,
             kerberos: false,
+            flood: false,
         }
     }
 }
@@ -260,10 +265,12 @@ impl FakeList {
             status: Status::OK,
         }));
         self.jobs.clear();
-        let entries: Vec<(i64, String)> =
-            self.entries.iter().map(|(r, d)| (*r, d.clone())).collect();
-        for (ref_id, drf) in entries {
-            match self.plan(ref_id, &drf, now) {
+        // Planning needs `&mut self` (it may queue jobs): take the entries out meanwhile.
+        let entries = std::mem::take(&mut self.entries);
+        out.reserve(entries.len());
+        self.jobs.reserve(entries.len());
+        for (&ref_id, drf) in &entries {
+            match self.plan(ref_id, drf, now) {
                 Ok((info, job)) => {
                     out.push(info);
                     if let Some(job) = job {
@@ -274,6 +281,7 @@ impl FakeList {
                 Err(None) => {}
             }
         }
+        self.entries = entries;
     }
 
     /// Works out what one entry will send: its DeviceInfo and its job (`None` for `@N`), or
@@ -658,6 +666,9 @@ impl FakeList {
                 Schedule::Once => {
                     finished = true;
                     job.due = far_future(now);
+                }
+                Schedule::Periodic { .. } | Schedule::Clock { .. } if self.config.flood => {
+                    // Due again at once: the next turn sends the next sample.
                 }
                 Schedule::Periodic { period, .. } | Schedule::Clock { period, .. } => {
                     let period = period.max(Duration::from_millis(1));

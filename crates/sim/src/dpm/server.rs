@@ -8,8 +8,8 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use bytes::{BufMut, BytesMut};
-use futures::StreamExt;
-use pacsys_dpm_proto::{FrameError, Reply, ServerCodec, Status, StatusReply};
+use futures::{FutureExt, StreamExt};
+use pacsys_dpm_proto::{FrameError, Reply, Request, ServerCodec, Status, StatusReply};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::tcp::OwnedWriteHalf;
 use tokio::net::{TcpListener, TcpSocket, TcpStream};
@@ -49,6 +49,7 @@ pub struct FakeDpmServerBuilder {
     list_ids: std::ops::RangeInclusive<i32>,
     list: ListConfig,
     faults: FaultPlan,
+    log_requests: bool,
 }
 
 impl std::fmt::Debug for FakeDpmServerBuilder {
@@ -56,6 +57,7 @@ impl std::fmt::Debug for FakeDpmServerBuilder {
         f.debug_struct("FakeDpmServerBuilder")
             .field("port", &self.port)
             .field("list", &self.list)
+            .field("log_requests", &self.log_requests)
             .finish_non_exhaustive()
     }
 }
@@ -68,6 +70,7 @@ impl Default for FakeDpmServerBuilder {
             list_ids: 4096..=6143,
             list: ListConfig::default(),
             faults: every_connection(Faults::default()),
+            log_requests: true,
         }
     }
 }
@@ -95,6 +98,14 @@ impl FakeDpmServerBuilder {
     /// The idle heartbeat interval (default 2 s, as production).
     pub fn heartbeat(mut self, every: Duration) -> Self {
         self.list.heartbeat = every;
+        self
+    }
+
+    /// Benchmark mode: periodic and clock requests send a sample every turn, as fast as the
+    /// client reads (see [`ListConfig::flood`](super::list::ListConfig::flood)). Off by
+    /// default.
+    pub fn flood(mut self, on: bool) -> Self {
+        self.list.flood = on;
         self
     }
 
@@ -167,6 +178,14 @@ impl FakeDpmServerBuilder {
         self
     }
 
+    /// Keep every request each connection sends, for [`FakeDpmServer::requests`] (default
+    /// on, for tests). A long-running simulator turns it off: the log grows with every
+    /// request and costs a copy of each on the hot path.
+    pub fn log_requests(mut self, on: bool) -> Self {
+        self.log_requests = on;
+        self
+    }
+
     /// Binds 127.0.0.1 and starts serving in the background of the current tokio runtime.
     pub async fn start(self) -> io::Result<FakeDpmServer> {
         // As production: SO_KEEPALIVE (accepted sockets inherit it from the listener) and a
@@ -185,6 +204,7 @@ impl FakeDpmServerBuilder {
             list: self.list,
             faults: self.faults,
             stats: Stats::default(),
+            log_requests: self.log_requests,
             ids: Mutex::new(self.list_ids.collect()),
             kick: tokio::sync::Notify::new(),
         });
@@ -205,6 +225,7 @@ struct Shared {
     list: ListConfig,
     faults: FaultPlan,
     stats: Stats,
+    log_requests: bool,
     ids: Mutex<VecDeque<i32>>,
     /// Wakes every connection to close it ([`FakeDpmServer::close_connections`]).
     kick: tokio::sync::Notify,
@@ -271,7 +292,8 @@ impl FakeDpmServer {
         self.shared.stats.snapshot()
     }
 
-    /// Every request connection `index` (0 = first accepted) sent, in order.
+    /// Every request connection `index` (0 = first accepted) sent, in order (empty when
+    /// the server was built with [`FakeDpmServerBuilder::log_requests`] off).
     pub fn requests(&self, index: u64) -> Vec<pacsys_dpm_proto::Request> {
         self.shared.stats.requests(index)
     }
@@ -463,7 +485,7 @@ async fn serve(
         .pop_front();
     let Some(id) = id else {
         writer
-            .send(vec![Reply::Status(StatusReply {
+            .send(&mut vec![Reply::Status(StatusReply {
                 ref_id: 0,
                 timestamp: wall_clock_ms(),
                 cycle: 0,
@@ -487,10 +509,12 @@ async fn serve(
     let mut reader = FramedRead::new(read, ServerCodec::with_max_frame_len(MAX_REQUEST_FRAME));
     reader.read_buffer_mut().extend_from_slice(&leftover);
     let mut out = vec![list.open_reply()];
+    // Created once: `notify_waiters` wakes every `Notified` created before it.
+    let kicked = shared.kick.notified();
+    tokio::pin!(kicked);
     loop {
         if !out.is_empty() {
-            let batch = std::mem::take(&mut out);
-            match writer.send(batch).await? {
+            match writer.send(&mut out).await? {
                 Flow::Continue => list.note_sent(Instant::now().into_std()),
                 Flow::Close => return Ok(()),
             }
@@ -499,18 +523,41 @@ async fn serve(
         tokio::select! {
             biased;
             _ = shutdown.cancelled() => return Ok(()),
-            _ = shared.kick.notified() => return Ok(()),
-            frame = reader.next() => match frame {
-                Some(Ok(request)) => {
-                    Stats::add(&shared.stats.frames_in, 1);
-                    shared.stats.log(index, &request);
-                    list.handle(request, Instant::now().into_std(), &mut out);
+            _ = &mut kicked => return Ok(()),
+            frame = reader.next() => {
+                // Handle this frame and the AddToList frames already received behind it
+                // (a client's 10,000 arrive together) in one turn. Any other request ends
+                // the turn, so what it starts is polled before the next request is seen.
+                let mut frame = frame;
+                let mut taken = 0;
+                loop {
+                    let more = match frame {
+                        Some(Ok(request)) => {
+                            Stats::add(&shared.stats.frames_in, 1);
+                            if shared.log_requests {
+                                shared.stats.log(index, &request);
+                            }
+                            let more = matches!(request, Request::AddToList(_));
+                            list.handle(request, Instant::now().into_std(), &mut out);
+                            more
+                        }
+                        // EOF, an invalid length or an undecodable frame: the stream
+                        // position is lost, so the connection closes (spec 5.4, 9.12).
+                        Some(Err(e)) => {
+                            return Err(io::Error::new(io::ErrorKind::InvalidData, e.to_string()));
+                        }
+                        None => return Ok(()),
+                    };
+                    taken += 1;
+                    if !more || taken == FRAMES_PER_TURN {
+                        break;
+                    }
+                    match reader.next().now_or_never() {
+                        Some(next) => frame = next,
+                        None => break,
+                    }
                 }
-                // EOF, an invalid length or an undecodable frame: the stream position is
-                // lost, so the connection closes (spec 5.4, 9.12).
-                Some(Err(e)) => return Err(io::Error::new(io::ErrorKind::InvalidData, e.to_string())),
-                None => return Ok(()),
-            },
+            }
             _ = sleep_until(wake), if !writer.stalled => {}
         }
         if !writer.stalled {
@@ -520,6 +567,9 @@ async fn serve(
         }
     }
 }
+
+/// The most request frames handled in one turn before the replies go out.
+const FRAMES_PER_TURN: usize = 4096;
 
 /// What the connection does after a write.
 enum Flow {
@@ -541,9 +591,10 @@ struct Writer<'a> {
 }
 
 impl Writer<'_> {
-    /// Encodes and writes one batch of replies.
-    async fn send(&mut self, mut replies: Vec<Reply>) -> io::Result<Flow> {
+    /// Encodes and writes one batch of replies, leaving `replies` empty (its capacity kept).
+    async fn send(&mut self, replies: &mut Vec<Reply>) -> io::Result<Flow> {
         if self.stalled {
+            replies.clear();
             return Ok(Flow::Continue);
         }
         if self.faults.reorder {
@@ -553,7 +604,7 @@ impl Writer<'_> {
         let mut after = None;
         let mut frames = 0u64;
         let mut data = 0u64;
-        for reply in replies {
+        for reply in replies.drain(..) {
             let is_data = reply.is_data();
             self.encode(&reply)?;
             frames += 1;
