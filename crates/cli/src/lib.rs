@@ -53,11 +53,21 @@ pub fn run(cli: Cli) -> ExitCode {
     if let Err(e) = init_logging(&cli.global) {
         return report(&e);
     }
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-    {
+    // One-shot commands run on this thread alone: no worker threads to start, and replies
+    // are decoded where they are printed. Streams and the simulator (also the in-process
+    // one of `--sim`) get two workers.
+    let one_shot = !cli.global.sim && !matches!(cli.command, Command::Monitor(_) | Command::Sim(_));
+    let built = if one_shot {
+        tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+    } else {
+        tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+    };
+    let runtime = match built {
         Ok(rt) => rt,
         Err(e) => return report(&CliError::Failed(format!("cannot start the runtime: {e}"))),
     };

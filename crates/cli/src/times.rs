@@ -114,7 +114,9 @@ pub fn timestamp(t: SystemTime) -> Option<Timestamp> {
 /// assert_eq!(pacsys_cli::times::text_time(t), "2026-11-23 02:41:04.926");
 /// ```
 pub fn text_time(t: Timestamp) -> String {
-    t.strftime("%Y-%m-%d %H:%M:%S%.3f").to_string()
+    memo(&TEXT, t, |t| {
+        t.strftime("%Y-%m-%d %H:%M:%S%.3f").to_string()
+    })
 }
 
 /// RFC 3339 in UTC with as many fractional digits as needed (JSON and CSV).
@@ -124,7 +126,36 @@ pub fn text_time(t: Timestamp) -> String {
 /// assert_eq!(pacsys_cli::times::rfc3339(t), "2026-11-23T02:41:04.926Z");
 /// ```
 pub fn rfc3339(t: Timestamp) -> String {
-    t.to_string()
+    memo(&RFC3339, t, |t| t.to_string())
+}
+
+/// The last timestamp a format wrote and its text, per thread.
+type Memo = std::cell::RefCell<Option<(Timestamp, String)>>;
+
+thread_local! {
+    static TEXT: Memo = const { std::cell::RefCell::new(None) };
+    static RFC3339: Memo = const { std::cell::RefCell::new(None) };
+}
+
+/// `format(t)`, or a copy of the last result when `t` is the timestamp formatted last: the
+/// readings of one batch or one poll mostly share their timestamp, and formatting a date
+/// costs several times a copy.
+fn memo(
+    cell: &'static std::thread::LocalKey<Memo>,
+    t: Timestamp,
+    format: impl FnOnce(Timestamp) -> String,
+) -> String {
+    cell.with(|m| {
+        let mut m = m.borrow_mut();
+        match &*m {
+            Some((last, text)) if *last == t => text.clone(),
+            _ => {
+                let text = format(t);
+                *m = Some((t, text.clone()));
+                text
+            }
+        }
+    })
 }
 
 #[cfg(test)]

@@ -141,8 +141,12 @@ async fn connect_inner(cfg: &ConnectConfig, addr: &str) -> Result<(Socket, i32),
     }
     let mut parts =
         FramedParts::new::<Request>(stream, ClientCodec::with_max_frame_len(cfg.max_frame_len));
+    // Room for large bursts (a 10,000-device read's replies are about a megabyte): fewer,
+    // larger reads and writes than the codec's 8 KiB default.
+    buf.reserve(IO_BUFFER);
     parts.read_buf = buf;
     let mut framed = Framed::from_parts(parts);
+    framed.set_backpressure_boundary(IO_BUFFER);
     match framed.next().await {
         Some(Ok(Reply::OpenList(open))) => Ok((framed, open.list_id)),
         Some(Ok(Reply::Status(s))) if s.ref_id == 0 && !s.status.is_ok() => {
@@ -184,6 +188,9 @@ pub(crate) async fn flush_session(
     counters.add(|c| &c.frames_out, n);
     Ok(())
 }
+
+/// Bytes the connection reads, and buffers before writing, at once.
+const IO_BUFFER: usize = 64 * 1024;
 
 /// What one burst of input did.
 pub(crate) enum Input {

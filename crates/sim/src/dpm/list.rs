@@ -138,6 +138,9 @@ pub struct FakeList {
     origin: Instant,
     origin_ms: i64,
     last_sent: Instant,
+    /// A StartList whose entries are still being planned (a chunk at a time, so replies
+    /// flow while the rest is planned): the ref ids, how many are done, and when it came.
+    starting: Option<(Vec<i64>, usize, Instant)>,
 }
 
 impl FakeList {
@@ -161,6 +164,7 @@ impl FakeList {
             origin,
             origin_ms,
             last_sent: origin,
+            starting: None,
         }
     }
 
@@ -196,6 +200,8 @@ impl FakeList {
 
     /// Handles one request; replies go to `out`.
     pub fn handle(&mut self, request: Request, now: Instant, out: &mut Vec<Reply>) {
+        // A request after a StartList sees it complete.
+        self.plan_pending(out, usize::MAX);
         if let Some(id) = request.list_id()
             && id != self.list_id
         {
@@ -258,30 +264,50 @@ impl FakeList {
         })
     }
 
-    /// StartList: (re)starts acquisition of every entry.
+    /// StartList: (re)starts acquisition of every entry. The entries are planned by
+    /// [`FakeList::plan_pending`] (all of them at the latest by the next `handle` or `poll`).
     fn start(&mut self, now: Instant, out: &mut Vec<Reply>) {
         out.push(Reply::StartList(StartListReply {
             list_id: self.list_id,
             status: Status::OK,
         }));
         self.jobs.clear();
+        self.jobs.reserve(self.entries.len());
+        self.starting = Some((self.entries.keys().copied().collect(), 0, now));
+    }
+
+    /// Plans up to `max` entries of a pending StartList: their DeviceInfo (or rejecting
+    /// status) into `out`, their jobs queued. Returns whether entries remain.
+    pub fn plan_pending(&mut self, out: &mut Vec<Reply>, max: usize) -> bool {
+        let Some((ids, done, now)) = self.starting.take() else {
+            return false;
+        };
+        let end = ids.len().min(done.saturating_add(max));
         // Planning needs `&mut self` (it may queue jobs): take the entries out meanwhile.
         let entries = std::mem::take(&mut self.entries);
-        out.reserve(entries.len());
-        self.jobs.reserve(entries.len());
-        for (&ref_id, drf) in &entries {
-            match self.plan(ref_id, drf, now) {
+        out.reserve(end - done);
+        for ref_id in ids.get(done..end).unwrap_or_default() {
+            let Some(drf) = entries.get(ref_id) else {
+                continue;
+            };
+            match self.plan(*ref_id, drf, now) {
                 Ok((info, job)) => {
                     out.push(info);
                     if let Some(job) = job {
                         self.jobs.push(job);
                     }
                 }
-                Err(Some(status)) => out.push(self.status_reply(ref_id, status, now)),
+                Err(Some(status)) => out.push(self.status_reply(*ref_id, status, now)),
                 Err(None) => {}
             }
         }
         self.entries = entries;
+        if end < ids.len() {
+            self.starting = Some((ids, end, now));
+            true
+        } else {
+            false
+        }
     }
 
     /// Works out what one entry will send: its DeviceInfo and its job (`None` for `@N`), or
@@ -611,6 +637,7 @@ impl FakeList {
     /// Emits every reply due at `now` (samples, delayed statuses, the idle heartbeat).
     /// Returns the number of data replies emitted.
     pub fn poll(&mut self, now: Instant, out: &mut Vec<Reply>) -> usize {
+        self.plan_pending(out, usize::MAX);
         let wall = self.wall_ms(now);
         let before = out.len();
         let mut finished = false;

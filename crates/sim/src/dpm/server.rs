@@ -560,6 +560,14 @@ async fn serve(
             }
             _ = sleep_until(wake), if !writer.stalled => {}
         }
+        // A StartList of many entries: send the DeviceInfos a chunk at a time while the
+        // rest are planned.
+        while !writer.stalled && list.plan_pending(&mut out, PLAN_CHUNK) {
+            match writer.send(&mut out).await? {
+                Flow::Continue => list.note_sent(Instant::now().into_std()),
+                Flow::Close => return Ok(()),
+            }
+        }
         if !writer.stalled {
             list.poll(Instant::now().into_std(), &mut out);
         } else {
@@ -567,6 +575,12 @@ async fn serve(
         }
     }
 }
+
+/// Entries of a StartList planned between two writes.
+const PLAN_CHUNK: usize = 1024;
+
+/// Bytes of encoded replies written at once when a batch is large.
+const WRITE_CHUNK: usize = 64 * 1024;
 
 /// The most request frames handled in one turn before the replies go out.
 const FRAMES_PER_TURN: usize = 4096;
@@ -604,9 +618,15 @@ impl Writer<'_> {
         let mut after = None;
         let mut frames = 0u64;
         let mut data = 0u64;
+        // Without write-shaping faults, a large batch goes out in pieces as it is encoded,
+        // so the client decodes the first replies while the rest are being encoded.
+        let chunked = self.faults.reply_delay.is_none() && !self.faults.split_writes;
         for reply in replies.drain(..) {
             let is_data = reply.is_data();
             self.encode(&reply)?;
+            if chunked && self.buf.len() >= WRITE_CHUNK {
+                self.flush().await?;
+            }
             frames += 1;
             if is_data {
                 data += 1;
