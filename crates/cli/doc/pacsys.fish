@@ -181,7 +181,7 @@ json\t'One JSON object per line'
 csv\t'Comma-separated values with a header line'"
 complete -c pacsys -n "__fish_pacsys_using_subcommand sim" -l log-level -d 'Log level on stderr (error, warn, info, debug, trace, or a tracing filter)' -r
 complete -c pacsys -n "__fish_pacsys_using_subcommand sim" -l insecure-settings -d 'Accept settings without authentication (tests only; logged loudly)'
-complete -c pacsys -n "__fish_pacsys_using_subcommand sim" -l flood -d 'Benchmark mode: periodic requests over DPM ignore their period and stream as fast as the client reads (to measure a client\'s ceiling, not the simulator\'s offered rate)'
+complete -c pacsys -n "__fish_pacsys_using_subcommand sim" -l flood -d 'Benchmark mode: periodic requests (DPM and gRPC) ignore their period and stream as fast as the client reads (to measure a client\'s ceiling, not the simulator\'s rate)'
 complete -c pacsys -n "__fish_pacsys_using_subcommand sim" -l split-writes -d 'Fault: split every frame into random 1-7 byte writes'
 complete -c pacsys -n "__fish_pacsys_using_subcommand sim" -l reorder -d 'Fault: send data replies in reverse ref order'
 complete -c pacsys -n "__fish_pacsys_using_subcommand sim" -l accept-then-close -d 'Fault: close every connection right after accepting it'

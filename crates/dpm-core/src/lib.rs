@@ -46,6 +46,7 @@ mod kerberos;
 mod pool;
 pub mod session;
 mod stats;
+mod streams;
 mod subscription;
 pub mod write;
 mod write_conn;

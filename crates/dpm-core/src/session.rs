@@ -38,12 +38,12 @@ use pacsys_dpm_proto::{
     AddToListRequest, ClearListRequest, DeviceInfoReply, RemoveFromListRequest, Reply, Request,
     StartListRequest, Status, StopListRequest,
 };
-use rustc_hash::FxHashMap;
 
 use pacsys_types::reading::time_from_millis;
 use pacsys_types::{DeviceMeta, Reading, TimedArray, Value};
 use tracing::trace;
 
+use crate::streams::StreamTable;
 use crate::{Error, Transport};
 
 pub use pacsys_types::plan::{Answer, ReadPlan};
@@ -133,7 +133,7 @@ impl ReadOp {
 pub struct Session {
     list_id: i32,
     next_ref: i64,
-    streams: FxHashMap<i64, StreamEntry>,
+    streams: StreamTable<StreamEntry>,
     read: Option<ReadOp>,
     transmit: VecDeque<Request>,
     events: VecDeque<SessionEvent>,
@@ -148,7 +148,7 @@ impl Session {
         Session {
             list_id,
             next_ref: 1,
-            streams: FxHashMap::default(),
+            streams: StreamTable::default(),
             read: None,
             transmit: VecDeque::new(),
             events: VecDeque::new(),
@@ -291,11 +291,11 @@ impl Session {
             .streams
             .iter()
             .filter(|(_, e)| &*e.drf == drf)
-            .map(|(r, _)| *r)
+            .map(|(r, _)| r)
             .collect();
         refs.sort_unstable();
         for ref_id in &refs {
-            self.streams.remove(ref_id);
+            self.streams.remove(*ref_id);
             self.transmit
                 .push_back(Request::RemoveFromList(RemoveFromListRequest {
                     list_id: self.list_id,
@@ -465,7 +465,7 @@ impl Session {
 
     /// An entry's status (non-zero AddToList reply or a Status reply).
     fn entry_status(&mut self, ref_id: i64, status: Status) {
-        if let Some(entry) = self.streams.get(&ref_id) {
+        if let Some(entry) = self.streams.get(ref_id) {
             let drf = Arc::clone(&entry.drf);
             self.events
                 .push_back(SessionEvent::EntryError { drf, status });
@@ -514,7 +514,7 @@ impl Session {
     }
 
     fn device_info(&mut self, m: DeviceInfoReply) {
-        let slot = if let Some(e) = self.streams.get_mut(&m.ref_id) {
+        let slot = if let Some(e) = self.streams.get_mut(m.ref_id) {
             &mut e.meta
         } else if let Some(member) = self.read.as_mut().and_then(|op| op.member(m.ref_id)) {
             &mut member.meta
@@ -534,7 +534,7 @@ impl Session {
         let Some(ref_id) = reply.ref_id() else {
             return;
         };
-        if let Some(entry) = self.streams.get(&ref_id) {
+        if let Some(entry) = self.streams.get(ref_id) {
             let reading = to_reading(&entry.drf, entry.meta.clone(), reply);
             self.events.push_back(SessionEvent::Sample(reading));
             return;

@@ -38,6 +38,7 @@
 #![forbid(unsafe_code)]
 
 pub mod answer;
+pub mod bench;
 pub mod daq;
 pub mod dpm;
 #[cfg(feature = "kdc")]

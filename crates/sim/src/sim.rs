@@ -46,8 +46,8 @@ pub struct SimOptions {
     /// Accept settings without authentication (tests only; logged loudly).
     #[arg(long)]
     pub insecure_settings: bool,
-    /// Benchmark mode: periodic requests over DPM ignore their period and stream as fast as
-    /// the client reads (to measure a client's ceiling, not the simulator's offered rate).
+    /// Benchmark mode: periodic requests (DPM and gRPC) ignore their period and stream as
+    /// fast as the client reads (to measure a client's ceiling, not the simulator's rate).
     #[arg(long)]
     pub flood: bool,
     /// Fault: split every frame into random 1-7 byte writes.
@@ -118,7 +118,10 @@ impl SimOptions {
         })?;
         let grpc = match self.grpc_port {
             Some(port) => {
-                let mut daq = FakeDaqServer::builder().world(world).port(port);
+                let mut daq = FakeDaqServer::builder()
+                    .world(world)
+                    .port(port)
+                    .flood(self.flood);
                 if let Some(token) = &self.grpc_token {
                     daq = daq.token(token.clone());
                 }

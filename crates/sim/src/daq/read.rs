@@ -195,6 +195,8 @@ pub struct ReadStream {
     release_at: Option<Instant>,
     dropped: bool,
     counters: Arc<Counters>,
+    /// Repeating reads send as fast as the client takes them (benchmark mode).
+    flood: bool,
 }
 
 impl std::fmt::Debug for ReadStream {
@@ -212,6 +214,7 @@ impl ReadStream {
         drfs: &[String],
         faults: DaqFaults,
         counters: Arc<Counters>,
+        flood: bool,
     ) -> ReadStream {
         let now = Instant::now();
         let wall = SystemTime::now();
@@ -230,6 +233,7 @@ impl ReadStream {
             release_at: None,
             dropped: false,
             counters,
+            flood,
         }
     }
 
@@ -238,6 +242,7 @@ impl ReadStream {
         let wall = SystemTime::now();
         let now_ms = wall_ms(wall);
         let pending = &mut self.pending;
+        let flood = self.flood;
         self.jobs.retain_mut(|job| {
             if job.due > now {
                 return true;
@@ -264,7 +269,10 @@ impl ReadStream {
                     last,
                 } => {
                     job.due += *period;
-                    if job.due <= now {
+                    if flood {
+                        // Due again at once: the next poll sends the next reading.
+                        job.due = now;
+                    } else if job.due <= now {
                         // Fallen behind: skip the missed periods (as a loaded server would).
                         job.due = now + *period;
                     }

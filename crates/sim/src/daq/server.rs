@@ -37,6 +37,7 @@ pub struct FakeDaqServerBuilder {
     token: Option<String>,
     token_for_reads: bool,
     faults: DaqFaultPlan,
+    flood: bool,
 }
 
 impl std::fmt::Debug for FakeDaqServerBuilder {
@@ -56,6 +57,7 @@ impl Default for FakeDaqServerBuilder {
             token: None,
             token_for_reads: false,
             faults: Arc::new(|_| DaqFaults::default()),
+            flood: false,
         }
     }
 }
@@ -79,6 +81,14 @@ impl FakeDaqServerBuilder {
     /// token". Without it any or no metadata is accepted.
     pub fn token(mut self, token: impl Into<String>) -> Self {
         self.token = Some(token.into());
+        self
+    }
+
+    /// Benchmark mode: periodic and clock reads ignore their period and send the next
+    /// reading as soon as the client takes the last (HTTP/2 flow control paces the server),
+    /// to measure a client's ceiling rather than the fake's offered rate. Off by default.
+    pub fn flood(mut self, on: bool) -> Self {
+        self.flood = on;
         self
     }
 
@@ -122,6 +132,7 @@ impl FakeDaqServerBuilder {
             world: world.clone(),
             token: self.token.map(|t| format!("Bearer {t}")),
             token_for_reads: self.token_for_reads,
+            flood: self.flood,
             faults: self.faults,
             counters: Arc::clone(&counters),
         };
@@ -269,6 +280,7 @@ struct Service {
     world: SimWorld,
     token: Option<String>,
     token_for_reads: bool,
+    flood: bool,
     faults: DaqFaultPlan,
     counters: Arc<Counters>,
 }
@@ -331,6 +343,7 @@ impl Daq for Service {
             &list.drf,
             faults,
             Arc::clone(&self.counters),
+            self.flood,
         )))
     }
 
