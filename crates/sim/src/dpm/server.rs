@@ -530,6 +530,7 @@ async fn serve(
                 // the turn, so what it starts is polled before the next request is seen.
                 let mut frame = frame;
                 let mut taken = 0;
+                let now = Instant::now().into_std();
                 loop {
                     let more = match frame {
                         Some(Ok(request)) => {
@@ -538,7 +539,7 @@ async fn serve(
                                 shared.stats.log(index, &request);
                             }
                             let more = matches!(request, Request::AddToList(_));
-                            list.handle(request, Instant::now().into_std(), &mut out);
+                            list.handle(request, now, &mut out);
                             more
                         }
                         // EOF, an invalid length or an undecodable frame: the stream
