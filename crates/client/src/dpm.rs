@@ -48,6 +48,7 @@ pub struct DpmBackendBuilder {
     env: Option<EnvConfig>,
     observer: Option<Observer>,
     subscription: Option<SubscriptionOptions>,
+    identity: Option<pacsys_dpm_core::ListIdentity>,
 }
 
 impl DpmBackendBuilder {
@@ -164,6 +165,25 @@ impl DpmBackendBuilder {
     /// ```
     pub fn role(mut self, role: impl Into<String>) -> Self {
         self.role = Some(role.into());
+        self
+    }
+
+    /// How each DPM list names its owner to the server: the `#USER`, `#PID` and `#TYPE`
+    /// list properties (default: the login name, this process and `pacsys-rs/<version>`;
+    /// [`ListIdentity::none`](crate::ListIdentity::none) sends none).
+    ///
+    /// ```
+    /// use pacsys::{DpmBackend, ListIdentity};
+    ///
+    /// let backend = DpmBackend::builder()
+    ///     .identity(ListIdentity::of_process().client_type("orbit-scan"))
+    ///     .env(Default::default())
+    ///     .build()?;
+    /// # drop(backend);
+    /// # Ok::<(), pacsys::Error>(())
+    /// ```
+    pub fn identity(mut self, identity: crate::ListIdentity) -> Self {
+        self.identity = Some(identity);
         self
     }
 
@@ -284,6 +304,9 @@ impl DpmBackendBuilder {
             .connect_timeout(timeout);
         if let Some(role) = self.role {
             client = client.role(role);
+        }
+        if let Some(identity) = self.identity {
+            client = client.identity(identity);
         }
         if let Some(options) = self.subscription {
             client = client.subscription_options(options);

@@ -107,6 +107,7 @@ pub use global::{
     configure, default_backend, get, get_many, read, run, shutdown, subscribe, write, write_many,
 };
 pub use grpc::{GrpcBackend, GrpcBackendBuilder};
+pub use pacsys_dpm_core::ListIdentity;
 pub use pacsys_drf as drf;
 pub use pacsys_drf::{Field, Property};
 pub use pacsys_types::{

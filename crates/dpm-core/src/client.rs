@@ -13,7 +13,10 @@ use crate::stats::{Counters, Stats, Tally};
 use crate::subscription::{Subscription, parse_all};
 use crate::write::{ControlCommand, PreparedWrite};
 use crate::write_conn::{WriteAuth, WriteConnection};
-use crate::{Error, ErrorKind, Reading, SubscriptionOptions, Transport, WriteResult, WriteValue};
+use crate::{
+    Error, ErrorKind, ListIdentity, Reading, SubscriptionOptions, Transport, WriteResult,
+    WriteValue,
+};
 
 /// Configures a [`DpmClient`].
 ///
@@ -42,6 +45,7 @@ pub struct DpmClientBuilder {
     role: Option<String>,
     write_auth: WriteAuth,
     write_idle: Duration,
+    identity: ListIdentity,
 }
 
 /// The default authentication of writes: Kerberos with the `kerberos` feature, else none.
@@ -72,6 +76,7 @@ impl Default for DpmClientBuilder {
             role: None,
             write_auth: default_write_auth(),
             write_idle: Duration::from_secs(60),
+            identity: ListIdentity::of_process(),
         }
     }
 }
@@ -169,6 +174,23 @@ impl DpmClientBuilder {
         self
     }
 
+    /// How each list names its owner to the server: the `#USER`, `#PID` and `#TYPE` list
+    /// properties sent on every connection (default [`ListIdentity::of_process`];
+    /// [`ListIdentity::none`] sends none).
+    ///
+    /// ```
+    /// use pacsys_dpm_core::{DpmClient, ListIdentity};
+    ///
+    /// let client = DpmClient::builder()
+    ///     .identity(ListIdentity::of_process().client_type("orbit-scan"))
+    ///     .build();
+    /// # drop(client);
+    /// ```
+    pub fn identity(mut self, identity: ListIdentity) -> Self {
+        self.identity = identity;
+        self
+    }
+
     /// Builds the client. Nothing connects until the first operation.
     pub fn build(self) -> DpmClient {
         let cfg = ConnectConfig {
@@ -177,6 +199,7 @@ impl DpmClientBuilder {
             connect_timeout: self.connect_timeout,
             max_frame_len: self.max_frame_len,
             liveness: self.pooled_watchdog,
+            properties: self.identity.properties().into(),
         };
         let counters = Arc::new(Counters::default());
         let tally = Tally {

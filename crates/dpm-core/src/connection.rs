@@ -14,7 +14,7 @@ use futures::{FutureExt, SinkExt, StreamExt};
 use pacsys_dpm_proto::handshake::{
     HANDSHAKE_REQUEST, HTTP_HEAD_LIMIT, HttpStatusLine, ResponseStart, http_head_len,
 };
-use pacsys_dpm_proto::{ClientCodec, FrameError, Reply, Request};
+use pacsys_dpm_proto::{AddToListRequest, ClientCodec, FrameError, Reply, Request};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 use tokio::sync::{mpsc, oneshot};
@@ -46,6 +46,8 @@ pub(crate) struct ConnectConfig {
     pub max_frame_len: usize,
     /// Watchdog window of pooled read connections (`None`: off).
     pub liveness: Option<Duration>,
+    /// The list properties (`#USER:…`) sent right after the list opens.
+    pub properties: Arc<[String]>,
 }
 
 impl ConnectConfig {
@@ -148,7 +150,23 @@ async fn connect_inner(cfg: &ConnectConfig, addr: &str) -> Result<(Socket, i32),
     let mut framed = Framed::from_parts(parts);
     framed.set_backpressure_boundary(IO_BUFFER);
     match framed.next().await {
-        Some(Ok(Reply::OpenList(open))) => Ok((framed, open.list_id)),
+        Some(Ok(Reply::OpenList(open))) => {
+            // The list names its owner before any operation (spec 6.1; no reply comes).
+            for text in cfg.properties.iter() {
+                let property = Request::AddToList(AddToListRequest {
+                    list_id: open.list_id,
+                    ref_id: 0,
+                    drf_request: text.clone(),
+                });
+                framed.feed(property).await.map_err(frame_error)?;
+            }
+            if !cfg.properties.is_empty() {
+                SinkExt::<Request>::flush(&mut framed)
+                    .await
+                    .map_err(frame_error)?;
+            }
+            Ok((framed, open.list_id))
+        }
         Some(Ok(Reply::Status(s))) if s.ref_id == 0 && !s.status.is_ok() => {
             Err(Error::list_failed(s.status))
         }

@@ -41,6 +41,7 @@
 mod client;
 mod connection;
 mod error;
+mod identity;
 #[cfg(feature = "kerberos")]
 mod kerberos;
 mod pool;
@@ -58,6 +59,7 @@ pub struct ReadmeDoctests;
 
 pub use client::{DpmClient, DpmClientBuilder};
 pub use error::{AuthError, Error, ErrorKind, Transport, auth_error};
+pub use identity::ListIdentity;
 #[cfg(feature = "kerberos")]
 pub use kerberos::KerberosConfig;
 pub use pacsys_types::plan::WriteValue;

@@ -15,7 +15,9 @@ use std::path::Path;
 use std::time::Duration;
 
 use pacsys_dpm_core::write::SettingValue;
-use pacsys_dpm_core::{AuthError, DpmClient, Error, ErrorKind, KerberosConfig, Status, Value};
+use pacsys_dpm_core::{
+    AuthError, DpmClient, Error, ErrorKind, KerberosConfig, ListIdentity, Status, Value,
+};
 use pacsys_dpm_proto::Request;
 use pacsys_sim::kdc::TestRealm;
 use pacsys_sim::{FakeDpmServer, SettingsPolicy};
@@ -53,6 +55,8 @@ fn client(server: &FakeDpmServer, realm: &str, role: &str) -> DpmClient {
         .port(server.port())
         .kerberos(KerberosConfig::default().realm(realm))
         .role(role)
+        // The exact request log is checked below: no identity properties.
+        .identity(ListIdentity::none())
         .build()
 }
 

@@ -2,17 +2,19 @@
 
 use std::time::Duration;
 
-use pacsys_dpm_core::{DpmClient, Error, ErrorKind, Status, Value};
+use pacsys_dpm_core::{DpmClient, Error, ErrorKind, ListIdentity, Status, Value};
 use pacsys_sim::{FakeDpmServer, Faults};
 use tokio::time::timeout;
 
 const BOUND: Duration = Duration::from_secs(20);
 const T: Duration = Duration::from_secs(5);
 
+/// A client whose lists send no identity (the tests that check the exact request log).
 fn client(server: &FakeDpmServer) -> DpmClient {
     DpmClient::builder()
         .host("127.0.0.1")
         .port(server.port())
+        .identity(ListIdentity::none())
         .build()
 }
 
@@ -449,5 +451,63 @@ async fn a_silent_pooled_connection_is_closed_and_replaced() {
     .await;
     assert_eq!(scalar(&bounded(c.read("G:AMANDA", T)).await), Some(42.0));
     assert_eq!(server.stats().connections, 2);
+    server.shutdown().await;
+}
+
+/// Every connection (pooled reads, a subscription, the write connection) names its owner
+/// right after the list opens: `#USER`, `#PID`, `#TYPE` as ref-0 AddToList (spec 6.1),
+/// before any other request; the fake records them as list properties.
+#[tokio::test]
+async fn every_list_names_its_owner_before_anything_else() {
+    use futures::StreamExt;
+    let server = FakeDpmServer::builder()
+        .insecure_settings(true)
+        .start()
+        .await
+        .unwrap();
+    let c = DpmClient::builder()
+        .host("127.0.0.1")
+        .port(server.port())
+        .settings_user("tester")
+        .identity(
+            ListIdentity::of_process()
+                .user("operator1")
+                .client_type("orbit-scan/1.0"),
+        )
+        .build();
+    let r = bounded(c.read("M:OUTTMP", T)).await;
+    assert!(r.is_ok(), "{r:?}");
+    let mut sub = c.subscribe(&["M:OUTTMP@p,50"]).await.unwrap();
+    assert!(bounded(sub.next()).await.is_some());
+    sub.stop().await;
+    let w = bounded(c.write("M:OUTTMP", 72.0, T)).await;
+    assert!(w.is_ok(), "{w:?}");
+    let pid = format!("#PID:{}", std::process::id());
+    let want = ["#USER:operator1", pid.as_str(), "#TYPE:orbit-scan/1.0"];
+    let connections = server.stats().connections;
+    assert_eq!(
+        connections, 3,
+        "a read, a subscription and a write connection"
+    );
+    for i in 0..connections {
+        let reqs = server.requests(i);
+        let first: Vec<&str> = reqs
+            .iter()
+            .take(3)
+            .map(|r| match r {
+                pacsys_dpm_proto::Request::AddToList(a) if a.ref_id == 0 => a.drf_request.as_str(),
+                other => other.name(),
+            })
+            .collect();
+        assert_eq!(first, want, "connection {i}: {reqs:?}");
+    }
+    // Without an identity nothing is sent.
+    let quiet = client(&server);
+    assert!(bounded(quiet.read("M:OUTTMP", T)).await.is_ok());
+    let reqs = server.requests(connections);
+    assert!(
+        matches!(&reqs[0], pacsys_dpm_proto::Request::AddToList(a) if a.ref_id != 0),
+        "{reqs:?}"
+    );
     server.shutdown().await;
 }

@@ -5,7 +5,8 @@ use std::time::Duration;
 
 use futures::{FutureExt, StreamExt};
 use pacsys_dpm_core::{
-    DpmClient, DropPolicy, ErrorKind, Event, Reading, Status, Subscription, SubscriptionOptions,
+    DpmClient, DropPolicy, ErrorKind, Event, ListIdentity, Reading, Status, Subscription,
+    SubscriptionOptions,
 };
 use pacsys_dpm_proto::Request;
 use pacsys_sim::{FakeDpmServer, Faults};
@@ -18,6 +19,7 @@ fn client(server: &FakeDpmServer, opts: SubscriptionOptions) -> DpmClient {
         .host("127.0.0.1")
         .port(server.port())
         .subscription_options(opts)
+        .identity(ListIdentity::none())
         .build()
 }
 

@@ -4,7 +4,7 @@
 use std::time::Duration;
 
 use pacsys_dpm_core::write::{ControlCommand, SettingValue};
-use pacsys_dpm_core::{DpmClient, ErrorKind, Status, Value};
+use pacsys_dpm_core::{DpmClient, ErrorKind, ListIdentity, Status, Value};
 use pacsys_dpm_proto::Request;
 use pacsys_sim::FakeDpmServer;
 use tokio::time::timeout;
@@ -18,6 +18,7 @@ fn client(server: &FakeDpmServer) -> DpmClient {
         .port(server.port())
         .settings_user("tester@EXAMPLE.TEST")
         .role("testing")
+        .identity(ListIdentity::none())
         .build()
 }
 
