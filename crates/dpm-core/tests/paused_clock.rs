@@ -130,3 +130,50 @@ async fn backoff_doubles_across_failed_reconnects() {
     sub.stop().await;
     server.shutdown().await;
 }
+
+/// One deadline for a batch: 1,000 devices of which 10 never answer (the server holds
+/// unknown devices as production does) come back together when the one 2 s deadline passes:
+/// 990 readings and exactly 10 timeouts, in their slots, not one wait per dead device.
+#[tokio::test(start_paused = true)]
+async fn a_batch_with_dead_devices_returns_at_its_one_deadline() {
+    let server = FakeDpmServer::builder()
+        .pend_unknown_after(Duration::from_secs(600))
+        .start()
+        .await
+        .unwrap();
+    let client = DpmClient::builder()
+        .host("127.0.0.1")
+        .port(server.port())
+        .build();
+    let drfs: Vec<String> = (0..1000)
+        .map(|i| {
+            if i % 100 == 7 {
+                format!("Z:DEAD{i:04}")
+            } else {
+                format!("Z:BENCH{i:04}")
+            }
+        })
+        .collect();
+    let deadline = Duration::from_secs(2);
+    let started = Instant::now();
+    let results = timeout(BOUND, client.read_many(&drfs, deadline))
+        .await
+        .unwrap();
+    let took = started.elapsed();
+    assert!(took >= deadline && took < deadline * 2, "{took:?}");
+    assert_eq!(results.len(), 1000);
+    let timeouts: Vec<usize> = results
+        .iter()
+        .enumerate()
+        .filter(|(_, r)| matches!(r, Err(e) if e.kind() == ErrorKind::Timeout))
+        .map(|(i, _)| i)
+        .collect();
+    assert_eq!(timeouts, (0..10).map(|k| k * 100 + 7).collect::<Vec<_>>());
+    for (i, r) in results.iter().enumerate() {
+        if i % 100 != 7 {
+            let v = r.as_ref().ok().and_then(|r| r.value.as_ref()?.as_f64());
+            assert_eq!(v, Some((i % 10_000) as f64), "slot {i}: {r:?}");
+        }
+    }
+    server.shutdown().await;
+}
