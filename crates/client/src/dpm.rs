@@ -49,6 +49,39 @@ pub struct DpmBackendBuilder {
     observer: Option<Observer>,
     subscription: Option<SubscriptionOptions>,
     identity: Option<pacsys_dpm_core::ListIdentity>,
+    fallbacks: Vec<(String, u16)>,
+}
+
+/// Splits a host setting that may list several hosts (`a,b:6803,[::1]:6804`) into
+/// `(host, port)` pairs; a host without its own port gets `port`.
+fn host_list(spec: &str, port: u16) -> Result<Vec<(String, u16)>, Error> {
+    let mut out = Vec::new();
+    for item in spec.split(',').map(str::trim).filter(|s| !s.is_empty()) {
+        let (host, own) = if let Some(rest) = item.strip_prefix('[') {
+            match rest.split_once(']') {
+                Some((h, "")) => (h, None),
+                Some((h, p)) => (h, p.strip_prefix(':')),
+                None => (item, None),
+            }
+        } else {
+            match item.rsplit_once(':') {
+                // One colon: host:port. More: an IPv6 literal without a port.
+                Some((h, p)) if !h.contains(':') => (h, Some(p)),
+                _ => (item, None),
+            }
+        };
+        let port = match own {
+            None => port,
+            Some(p) => p.parse().map_err(|_| {
+                Error::new(
+                    crate::ErrorKind::Config,
+                    format!("bad port in the DPM host {item:?}: expected 1-65535"),
+                )
+            })?,
+        };
+        out.push((host.to_owned(), port));
+    }
+    Ok(out)
 }
 
 impl DpmBackendBuilder {
@@ -187,6 +220,29 @@ impl DpmBackendBuilder {
         self
     }
 
+    /// Another DPM host for when the ones before it refuse or die (may be given several
+    /// times; tried in order, after any listed in `PACSYS_DPM_HOST`). Subscriptions move to
+    /// the next host that answers and re-add their requests, reporting the gap. The host
+    /// setting and `PACSYS_DPM_HOST` also take a comma-separated list
+    /// (`dpm-a,dpm-b:6803`): the first is the host, the others fallbacks, each on the
+    /// configured port unless it names its own.
+    ///
+    /// ```
+    /// use pacsys::DpmBackend;
+    ///
+    /// let backend = DpmBackend::builder()
+    ///     .host("dpm-a.example,dpm-b.example:6803")
+    ///     .fallback_host("dpm-c.example", 6802)
+    ///     .env(Default::default())
+    ///     .build()?;
+    /// assert_eq!(backend.addr(), "dpm-a.example:6802");
+    /// # Ok::<(), pacsys::Error>(())
+    /// ```
+    pub fn fallback_host(mut self, host: impl Into<String>, port: u16) -> Self {
+        self.fallbacks.push((host.into(), port));
+        self
+    }
+
     /// How subscriptions behave: buffer, drop policy, liveness watchdog, reconnect backoff
     /// (default [`SubscriptionOptions::default`]: 10,000 readings, drop the oldest, 10 s
     /// watchdog, 100 ms to 30 s backoff).
@@ -296,9 +352,18 @@ impl DpmBackendBuilder {
         .or(env)
         .resolve()?;
         let timeout = config.timeout;
-        let mut client = DpmClient::builder()
-            .host(config.dpm_host)
-            .port(config.dpm_port)
+        let mut hosts = host_list(&config.dpm_host, config.dpm_port)?.into_iter();
+        let (host, port) = hosts.next().ok_or_else(|| {
+            Error::new(
+                crate::ErrorKind::Config,
+                "the DPM host setting lists no host",
+            )
+        })?;
+        let mut client = DpmClient::builder().host(host).port(port);
+        for (host, port) in hosts.chain(self.fallbacks) {
+            client = client.fallback_host(host, port);
+        }
+        let mut client = client
             .pool_size(config.pool_size)
             .pool_wait(timeout)
             .connect_timeout(timeout);
@@ -560,5 +625,26 @@ mod tests {
         assert_eq!(b.addr(), "acsys-proxy.fnal.gov:7001");
         let b = DpmBackend::builder().env(env).build().unwrap();
         assert_eq!(b.timeout, Duration::from_secs(3));
+    }
+}
+
+#[cfg(test)]
+mod host_list_tests {
+    use super::host_list;
+
+    #[test]
+    fn lists_split_with_their_own_or_the_default_port() {
+        let hosts = host_list(" a , b:6803,[::1]:6804, ::2 ,[::3]", 6802).expect("valid");
+        let want = [
+            ("a", 6802),
+            ("b", 6803),
+            ("::1", 6804),
+            ("::2", 6802),
+            ("::3", 6802),
+        ];
+        let got: Vec<(&str, u16)> = hosts.iter().map(|(h, p)| (h.as_str(), *p)).collect();
+        assert_eq!(got, want);
+        assert!(host_list("a:notaport", 6802).is_err());
+        assert!(host_list(",", 6802).expect("valid").is_empty());
     }
 }

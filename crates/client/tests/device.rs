@@ -193,6 +193,26 @@ async fn devices_over_dpm() {
     run.expect("the DPM device suite did not finish in time");
 }
 
+/// `PACSYS_DPM_HOST` listing two hosts, the first dead: the DPM backend fails over to the
+/// second, and a device's reads work there.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_dead_first_dpm_host_in_the_environment_is_skipped() {
+    let server = FakeDpmServer::start().await.unwrap();
+    let dead = {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        l.local_addr().unwrap().port()
+    };
+    let spec = format!("127.0.0.1:{dead},127.0.0.1:{}", server.port());
+    let env = EnvConfig::from_lookup(|k| (k == "PACSYS_DPM_HOST").then(|| spec.clone())).unwrap();
+    let backend = Arc::new(DpmBackend::builder().env(env).build().unwrap());
+    assert_eq!(backend.addr(), format!("127.0.0.1:{dead}"));
+    let device = Device::bound("M:OUTTMP", Arc::clone(&backend)).unwrap();
+    let value = tokio::time::timeout(BOUND, device.read()).await.unwrap();
+    assert_eq!(value.ok().and_then(|v| v.as_f64()), Some(72.5));
+    assert_eq!(backend.addr(), format!("127.0.0.1:{}", server.port()));
+    server.shutdown().await;
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn devices_over_grpc() {
     let server = FakeDaqServer::builder().start().await.unwrap();

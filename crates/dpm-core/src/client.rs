@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use tokio::time::Instant;
 
-use crate::connection::ConnectConfig;
+use crate::connection::{ConnectConfig, Hosts};
 use crate::pool::Pool;
 use crate::session::ReadPlan;
 use crate::stats::{Counters, Stats, Tally};
@@ -36,6 +36,7 @@ use crate::{
 pub struct DpmClientBuilder {
     host: String,
     port: u16,
+    fallbacks: Vec<(String, u16)>,
     pool_size: usize,
     pool_wait: Duration,
     connect_timeout: Duration,
@@ -67,6 +68,7 @@ impl Default for DpmClientBuilder {
         DpmClientBuilder {
             host: "acsys-proxy.fnal.gov".into(),
             port: 6802,
+            fallbacks: Vec::new(),
             pool_size: 4,
             pool_wait: Duration::from_secs(5),
             connect_timeout: Duration::from_secs(5),
@@ -91,6 +93,26 @@ impl DpmClientBuilder {
     /// The port (default 6802).
     pub fn port(mut self, port: u16) -> Self {
         self.port = port;
+        self
+    }
+
+    /// Another DPM host to use when the ones before it refuse or fail the handshake (may be
+    /// given several times; tried in order). Every connection of the client starts at the
+    /// host in use and moves on from there: a subscription whose host died reconnects to the
+    /// next one that answers and re-adds its requests there (reporting the gap as usual),
+    /// and reads open their connections on it too.
+    ///
+    /// ```
+    /// use pacsys_dpm_core::DpmClient;
+    ///
+    /// let client = DpmClient::builder()
+    ///     .host("dpm-a.example")
+    ///     .fallback_host("dpm-b.example", 6802)
+    ///     .build();
+    /// assert_eq!(client.addr(), "dpm-a.example:6802");
+    /// ```
+    pub fn fallback_host(mut self, host: impl Into<String>, port: u16) -> Self {
+        self.fallbacks.push((host.into(), port));
         self
     }
 
@@ -193,9 +215,10 @@ impl DpmClientBuilder {
 
     /// Builds the client. Nothing connects until the first operation.
     pub fn build(self) -> DpmClient {
+        let mut hosts = vec![(self.host, self.port)];
+        hosts.extend(self.fallbacks);
         let cfg = ConnectConfig {
-            host: self.host,
-            port: self.port,
+            hosts: Arc::new(Hosts::new(hosts)),
             connect_timeout: self.connect_timeout,
             max_frame_len: self.max_frame_len,
             liveness: self.pooled_watchdog,
@@ -264,7 +287,8 @@ impl DpmClient {
         DpmClientBuilder::default()
     }
 
-    /// `host:port`.
+    /// `host:port` of the DPM host in use (the first host, until a failover to a
+    /// [`fallback_host`](DpmClientBuilder::fallback_host)).
     pub fn addr(&self) -> String {
         self.inner.cfg.addr()
     }

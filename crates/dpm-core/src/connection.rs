@@ -20,7 +20,7 @@ use tokio::net::TcpStream;
 use tokio::sync::{mpsc, oneshot};
 use tokio::time::{Instant, sleep_until, timeout, timeout_at};
 use tokio_util::codec::{Framed, FramedParts};
-use tracing::{Instrument, debug, info_span, trace};
+use tracing::{Instrument, debug, info_span, trace, warn};
 
 use std::sync::{Arc, Mutex};
 
@@ -37,11 +37,45 @@ const BURST: usize = 4096;
 /// How long to keep reading an HTTP error head after its first bytes.
 const HTTP_HEAD_WAIT: Duration = Duration::from_millis(500);
 
+/// The DPM hosts a client may use, in order of preference, and the one in use: every
+/// connection of a client starts at the host in use and moves on to the next when it
+/// refuses or fails the handshake (the one that answered becomes the host in use).
+#[derive(Debug)]
+pub(crate) struct Hosts {
+    list: Vec<(String, u16)>,
+    current: std::sync::atomic::AtomicUsize,
+}
+
+impl Hosts {
+    pub fn new(list: Vec<(String, u16)>) -> Hosts {
+        Hosts {
+            list,
+            current: std::sync::atomic::AtomicUsize::new(0),
+        }
+    }
+
+    fn current(&self) -> usize {
+        self.current.load(std::sync::atomic::Ordering::Relaxed)
+    }
+
+    /// `host:port` of host `i` (IPv6 literals bracketed).
+    fn addr(&self, i: usize) -> String {
+        let Some((host, port)) = self.list.get(i).or_else(|| self.list.first()) else {
+            return String::new();
+        };
+        if host.contains(':') && !host.starts_with('[') {
+            format!("[{host}]:{port}")
+        } else {
+            format!("{host}:{port}")
+        }
+    }
+}
+
 /// Where and how to connect.
 #[derive(Debug, Clone)]
 pub(crate) struct ConnectConfig {
-    pub host: String,
-    pub port: u16,
+    /// Shared by every connection of one client.
+    pub hosts: Arc<Hosts>,
     pub connect_timeout: Duration,
     pub max_frame_len: usize,
     /// Watchdog window of pooled read connections (`None`: off).
@@ -51,12 +85,9 @@ pub(crate) struct ConnectConfig {
 }
 
 impl ConnectConfig {
+    /// `host:port` of the host in use.
     pub fn addr(&self) -> String {
-        if self.host.contains(':') && !self.host.starts_with('[') {
-            format!("[{}]:{}", self.host, self.port)
-        } else {
-            format!("{}:{}", self.host, self.port)
-        }
+        self.hosts.addr(self.hosts.current())
     }
 }
 
@@ -83,8 +114,49 @@ fn io_lost(e: io::Error, during: &str) -> Error {
 /// Connects: TCP (TCP_NODELAY), the handshake, HTTP-error detection, and the first frame,
 /// which must be OpenList. Returns the framed socket and the list id. The whole exchange is
 /// bounded by `connect_timeout`.
+///
+/// With several hosts, the host in use is tried first, then the others in order; the first
+/// that completes the handshake becomes the host in use. When none does, the error is the
+/// first host's, with the others' failures appended to its message.
 pub(crate) async fn connect(cfg: &ConnectConfig, counters: &Tally) -> Result<(Socket, i32), Error> {
-    let addr = cfg.addr();
+    let n = cfg.hosts.list.len().max(1);
+    let start = cfg.hosts.current();
+    let mut failures: Vec<Error> = Vec::new();
+    for k in 0..n {
+        let i = (start + k) % n;
+        let addr = cfg.hosts.addr(i);
+        match connect_to(cfg, &addr, counters).await {
+            Ok(conn) => {
+                if k > 0 {
+                    cfg.hosts
+                        .current
+                        .store(i, std::sync::atomic::Ordering::Relaxed);
+                    warn!(%addr, "failed over to another DPM host");
+                }
+                return Ok(conn);
+            }
+            Err(e) => failures.push(e),
+        }
+    }
+    let mut failures = failures.into_iter();
+    let first = failures
+        .next()
+        .unwrap_or_else(|| Error::refused("", "no DPM host is configured"));
+    let others: Vec<String> = failures.map(|e| e.to_string()).collect();
+    if others.is_empty() {
+        Err(first)
+    } else {
+        Err(first.with_note(format!("other hosts: {}", others.join("; "))))
+    }
+}
+
+/// One connection attempt to `addr`.
+async fn connect_to(
+    cfg: &ConnectConfig,
+    addr: &str,
+    counters: &Tally,
+) -> Result<(Socket, i32), Error> {
+    let addr = addr.to_owned();
     let span = info_span!("dpm.connect", %addr);
     let result = match timeout(cfg.connect_timeout, connect_inner(cfg, &addr))
         .instrument(span.clone())

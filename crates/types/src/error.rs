@@ -395,6 +395,26 @@ impl Error {
         self
     }
 
+    /// The same error with `note` added to its detail (`detail; note`), for what a layer
+    /// above learned (for example the other hosts that were tried).
+    ///
+    /// ```
+    /// use pacsys_types::{Error, ErrorKind};
+    /// let e = Error::new(ErrorKind::Refused, "connection refused").with_note("b:6802 refused too");
+    /// assert_eq!(e.detail(), "connection refused; b:6802 refused too");
+    /// ```
+    pub fn with_note(mut self, note: impl AsRef<str>) -> Error {
+        let note = note.as_ref();
+        if !note.is_empty() {
+            self.0.detail = if self.0.detail.is_empty() {
+                Cow::Owned(note.to_owned())
+            } else {
+                Cow::Owned(format!("{}; {note}", self.0.detail))
+            };
+        }
+        self
+    }
+
     /// The same error with another kind, keeping everything that was known (for example a
     /// per-request timeout that a write path reports as an unknown outcome).
     pub fn with_kind(mut self, kind: ErrorKind) -> Error {
