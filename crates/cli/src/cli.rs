@@ -247,6 +247,10 @@ pub struct MonitorArgs {
     /// One line per reading even on a terminal (no live table).
     #[arg(long)]
     pub lines: bool,
+    /// Flag a DRF that delivers nothing for this long while the connection lives (10s,
+    /// 500ms, or seconds): a `stale` line, or `[STALE]` in the table, until it delivers again.
+    #[arg(long, value_name = "D", value_parser = times::parse_duration)]
+    pub stale_after: Option<Duration>,
     /// Display options.
     #[command(flatten)]
     pub view: ViewArgs,

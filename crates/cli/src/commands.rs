@@ -49,6 +49,8 @@ pub enum Plan {
         duration: Option<Duration>,
         /// Draw the live table instead of lines.
         table: bool,
+        /// Flag DRFs silent this long (`--stale-after`).
+        stale_after: Option<Duration>,
     },
     /// `info`.
     Info {
@@ -150,6 +152,7 @@ impl Plan {
                     count: a.count,
                     duration: a.duration,
                     table,
+                    stale_after: a.stale_after,
                 })
             }
             Command::Info(a) => {
@@ -208,7 +211,11 @@ impl Plan {
                 count,
                 duration,
                 table,
-            } => monitor(backend, drfs, count, duration, table, r).await,
+                stale_after,
+            } => {
+                let until = Until { count, duration };
+                monitor(backend, drfs, until, table, stale_after, r).await
+            }
             Plan::Info { devices } => info_cmd(backend, &devices, r).await,
             Plan::History {
                 drf,
@@ -370,16 +377,29 @@ async fn put<B: Backend>(
     Ok(Outcome::from_failed(failed))
 }
 
+/// When a monitor stops by itself.
+struct Until {
+    /// Once every DRF delivered this many readings.
+    count: Option<u64>,
+    /// After this long.
+    duration: Option<Duration>,
+}
+
 async fn monitor<B: Backend>(
     b: &B,
     drfs: Vec<String>,
-    count: Option<u64>,
-    duration: Option<Duration>,
+    until: Until,
     table: bool,
+    stale_after: Option<Duration>,
     r: Renderer,
 ) -> Result<Outcome, CliError> {
+    let Until { count, duration } = until;
     let mut interrupt = Interrupt::new();
-    let mut sub = match b.subscribe(&drfs).await {
+    let subscribed = b.subscribe(&drfs).await.map(|s| match stale_after {
+        Some(window) => s.stale_after(window),
+        None => s,
+    });
+    let mut sub = match subscribed {
         Ok(s) => s,
         Err(e) => {
             eprintln!("pacsys: cannot start the subscription: {e}");

@@ -23,6 +23,8 @@ struct Row {
     last_error: Option<String>,
     /// Failed for good (the server rejected the request).
     rejected: bool,
+    /// Silent past `--stale-after` (until its next reading).
+    stale: bool,
 }
 
 /// What a monitor run has seen so far.
@@ -71,6 +73,7 @@ impl Monitor {
                 last: None,
                 last_error: None,
                 rejected: false,
+                stale: false,
             })
             .collect();
         Monitor {
@@ -117,6 +120,13 @@ impl Monitor {
             }
             Event::Dropped { count } => {
                 self.dropped += count;
+                false
+            }
+            Event::Stale { drf, .. } | Event::Fresh { drf, .. } => {
+                let stale = matches!(event, Event::Stale { .. });
+                if let Some(row) = self.row_mut(drf) {
+                    row.stale = stale;
+                }
                 false
             }
             _ => false,
@@ -225,6 +235,7 @@ impl Monitor {
         );
         for r in &self.rows {
             let value = match (&r.value, &r.last_error) {
+                (Some(v), _) if r.stale => format!("[STALE] {v}"),
                 (Some(v), _) => v.clone(),
                 (None, Some(e)) => format!("[ERROR] {e}"),
                 (None, None) => "(waiting)".to_owned(),

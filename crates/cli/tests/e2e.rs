@@ -631,6 +631,27 @@ fn monitor_duration_ends_the_stream() {
     assert!(r.stderr.contains("--- "), "{r:?}");
 }
 
+#[test]
+fn monitor_stale_after_flags_only_the_silent_drf() {
+    // G:AMANDA is constant and `@q` sends only changes: one reading, then silence.
+    let r = ok(&[
+        "--sim",
+        "monitor",
+        "M:OUTTMP@p,50",
+        "G:AMANDA@q,50",
+        "--stale-after",
+        "300ms",
+        "--duration",
+        "1s",
+        "--lines",
+    ]);
+    assert!(
+        r.stderr.contains("G:AMANDA@q,50: stale, no reading for"),
+        "{r:?}"
+    );
+    assert!(!r.stderr.contains("M:OUTTMP@p,50: stale"), "{r:?}");
+}
+
 /// Stops `monitor` with `signal` after its first reading; checks the summary and the code.
 fn monitor_stops_on(signal: &str, want: i32) {
     let mut child = Guard(

@@ -373,6 +373,7 @@ impl DpmBackendBuilder {
         if let Some(identity) = self.identity {
             client = client.identity(identity);
         }
+        let stale_after = self.subscription.as_ref().and_then(|o| o.stale_window());
         if let Some(options) = self.subscription {
             client = client.subscription_options(options);
         }
@@ -385,6 +386,7 @@ impl DpmBackendBuilder {
             timeout,
             subscriptions: Registry::with_observer(self.observer.clone()),
             observer: self.observer,
+            stale_after,
         })
     }
 }
@@ -424,6 +426,8 @@ pub struct DpmBackend {
     timeout: Duration,
     subscriptions: Registry,
     observer: Option<Observer>,
+    /// [`SubscriptionOptions::stale_after`], applied to every subscription.
+    stale_after: Option<Duration>,
 }
 
 impl DpmBackend {
@@ -545,8 +549,11 @@ impl Backend for DpmBackend {
         if drfs.is_empty() {
             return Err(empty_subscription());
         }
-        let sub = self.client.subscribe(drfs).await?;
-        Ok(self.subscriptions.dpm(sub))
+        let sub = self.subscriptions.dpm(self.client.subscribe(drfs).await?);
+        Ok(match self.stale_after {
+            Some(window) => sub.stale_after(window),
+            None => sub,
+        })
     }
 
     fn timeout(&self) -> Duration {

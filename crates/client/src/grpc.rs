@@ -240,6 +240,7 @@ impl GrpcBackendBuilder {
         if let Some(token) = &config.jwt_token {
             client = client.token(token.clone());
         }
+        let stale_after = self.subscription.as_ref().and_then(|o| o.stale_window());
         if let Some(options) = self.subscription {
             client = client.subscription_options(options);
         }
@@ -249,6 +250,7 @@ impl GrpcBackendBuilder {
             token: config.jwt_token,
             subscriptions: Registry::with_observer(self.observer.clone()),
             observer: self.observer,
+            stale_after,
         })
     }
 }
@@ -283,6 +285,8 @@ pub struct GrpcBackend {
     token: Option<String>,
     subscriptions: Registry,
     observer: Option<Observer>,
+    /// [`SubscriptionOptions::stale_after`], applied to every subscription.
+    stale_after: Option<Duration>,
 }
 
 impl GrpcBackend {
@@ -410,7 +414,11 @@ impl Backend for GrpcBackend {
         if drfs.is_empty() {
             return Err(empty_subscription());
         }
-        Ok(self.subscriptions.grpc(self.client.subscribe(drfs)?))
+        let sub = self.subscriptions.grpc(self.client.subscribe(drfs)?);
+        Ok(match self.stale_after {
+            Some(window) => sub.stale_after(window),
+            None => sub,
+        })
     }
 
     fn timeout(&self) -> Duration {

@@ -93,6 +93,7 @@ pub mod grpc;
 pub mod jwt;
 pub mod observe;
 mod runtime;
+mod stale;
 pub mod subscription;
 mod verify;
 mod write;

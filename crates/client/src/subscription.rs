@@ -4,6 +4,7 @@ use std::pin::Pin;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, Weak};
 use std::task::{Context, Poll};
+use std::time::Duration;
 
 use futures::Stream;
 use futures::stream::BoxStream;
@@ -60,6 +61,8 @@ pub struct Subscription {
     at_close: (u64, Vec<String>),
     /// The backend's observer, with the DRFs it reports.
     observer: Option<(Observer, Arc<[String]>)>,
+    /// Staleness reporting ([`Subscription::stale_after`]).
+    stale: Option<crate::stale::StaleWatch>,
 }
 
 /// Tells one subscription that its backend was closed, waking it if it is waiting.
@@ -196,6 +199,7 @@ impl Registry {
             signal,
             at_close: (0, Vec::new()),
             observer: None,
+            stale: None,
         };
         if let Some(o) = &self.observer {
             sub.observer = Some((o.clone(), sub.drfs().into()));
@@ -317,7 +321,43 @@ impl Subscription {
             signal: Arc::new(CloseSignal::default()),
             at_close: (0, Vec::new()),
             observer: None,
+            stale: None,
         }
+    }
+
+    /// Reports requests that go silent: one that delivers nothing for `window` while the
+    /// connection lives gets an [`Event::Stale`]; its next reading is preceded by an
+    /// [`Event::Fresh`]. Nothing is flagged while disconnected (the clocks restart at the
+    /// reconnection), and a request the server rejected is not watched. The backends apply
+    /// [`SubscriptionOptions::stale_after`](crate::SubscriptionOptions::stale_after) this
+    /// way; call it on any subscription for a window of its own.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use futures::StreamExt;
+    /// use pacsys::{Event, Reading, Status, Subscription};
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// // One reading of Z:A, then silence.
+    /// let events = futures::stream::iter([Event::Reading(Reading::new("Z:A".into(), Status::OK))])
+    ///     .chain(futures::stream::pending());
+    /// let mut sub = Subscription::from_stream(["Z:A"], events, Default::default())
+    ///     .stale_after(Duration::from_millis(50));
+    /// assert!(matches!(sub.next().await, Some(Event::Reading(_))));
+    /// match sub.next().await {
+    ///     Some(Event::Stale { drf, silent_for }) => {
+    ///         assert_eq!(&*drf, "Z:A");
+    ///         assert!(silent_for >= Duration::from_millis(50));
+    ///     }
+    ///     other => panic!("{other:?}"),
+    /// }
+    /// # }
+    /// ```
+    pub fn stale_after(mut self, window: Duration) -> Subscription {
+        let drfs: Vec<Arc<str>> = self.drfs().into_iter().map(Arc::from).collect();
+        self.stale = Some(crate::stale::StaleWatch::new(drfs, window));
+        self
     }
 
     /// Stops the subscription: the connection is released and the stream ends at once
@@ -502,6 +542,9 @@ impl Stream for Subscription {
                 this.inner = None;
             }
         }
+        if let Some(event) = this.stale.as_mut().and_then(|w| w.take_pending()) {
+            return Poll::Ready(Some(event));
+        }
         let polled = match &mut this.inner {
             Some(Inner::Dpm(s)) => Pin::new(s).poll_next(cx),
             Some(Inner::Grpc(s)) => Pin::new(s).poll_next(cx),
@@ -510,6 +553,11 @@ impl Stream for Subscription {
                 None => Poll::Ready(None),
             },
             None => Poll::Ready(None),
+        };
+        let polled = match (polled, &mut this.stale) {
+            (Poll::Ready(Some(event)), Some(watch)) => Poll::Ready(Some(watch.see(event))),
+            (Poll::Pending, Some(watch)) => watch.poll_stale(cx).map(Some),
+            (polled, _) => polled,
         };
         if let (Poll::Ready(Some(event)), Some((observer, drfs))) = (&polled, &this.observer) {
             observer.event(drfs, event);

@@ -10,7 +10,7 @@ use pacsys::observe::{Observation, Observer};
 use pacsys::subscription::merge;
 use pacsys::{
     ArrayDevice, Backend, Control, Device, DpmBackend, ErrorKind, Event, Field, GrpcBackend,
-    ScalarDevice, TextDevice, Value, Verify, control, write_verified,
+    ScalarDevice, SubscriptionOptions, TextDevice, Value, Verify, control, write_verified,
 };
 use pacsys_sim::{FakeDaqServer, FakeDpmServer, Faults};
 
@@ -191,6 +191,69 @@ async fn devices_over_dpm() {
     let run = tokio::time::timeout(BOUND, devices(Arc::new(backend))).await;
     server.shutdown().await;
     run.expect("the DPM device suite did not finish in time");
+}
+
+/// A request that stops delivering while its list lives is flagged stale, the others are
+/// not; when it delivers again a Fresh event comes first, then its reading.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_silent_device_is_flagged_stale_and_fresh_again() {
+    let server = FakeDpmServer::builder()
+        .insecure_settings(true)
+        .start()
+        .await
+        .unwrap();
+    let window = Duration::from_millis(300);
+    let backend = DpmBackend::builder()
+        .host("127.0.0.1")
+        .port(server.port())
+        .subscription_options(SubscriptionOptions::default().stale_after(window))
+        .env(EnvConfig::default())
+        .build()
+        .unwrap();
+    // G:AMANDA is constant and `@q` sends only changes: one reading, then silence.
+    let quiet = "G:AMANDA@q,50";
+    let mut sub = backend.subscribe(&["M:OUTTMP@p,50", quiet]).await.unwrap();
+    let run = async {
+        let mut stale = Vec::new();
+        while stale.is_empty() {
+            match sub.next().await.expect("the stream goes on") {
+                Event::Stale { drf, silent_for } => {
+                    assert!(silent_for >= window, "{silent_for:?}");
+                    stale.push(drf);
+                }
+                Event::Fresh { drf, .. } => panic!("fresh before stale: {drf}"),
+                _ => {}
+            }
+        }
+        assert_eq!(stale, [Arc::<str>::from(quiet)], "only the silent request");
+        // The device changes: Fresh first, then the new value.
+        let w = backend.write("G:AMANDA", Value::Scalar(43.0), None).await;
+        assert!(w.is_ok(), "{w:?}");
+        loop {
+            match sub.next().await.expect("the stream goes on") {
+                Event::Fresh { drf, silent_for } => {
+                    assert_eq!(&*drf, quiet);
+                    assert!(silent_for >= window);
+                    break;
+                }
+                Event::Reading(r) if &*r.drf == quiet => panic!("a reading before Fresh: {r:?}"),
+                Event::Stale { drf, .. } => panic!("stale again: {drf}"),
+                _ => {}
+            }
+        }
+        match sub.next().await.expect("the stream goes on") {
+            Event::Reading(r) => {
+                assert_eq!(&*r.drf, quiet);
+                assert_eq!(r.value.and_then(|v| v.as_f64()), Some(43.0));
+            }
+            other => panic!("{other:?}"),
+        }
+    };
+    tokio::time::timeout(BOUND, run)
+        .await
+        .expect("within the bound");
+    sub.stop().await;
+    server.shutdown().await;
 }
 
 /// `PACSYS_DPM_HOST` listing two hosts, the first dead: the DPM backend fails over to the

@@ -51,6 +51,22 @@ pub enum Event {
         /// How many readings were dropped at this point of the stream.
         count: u64,
     },
+    /// A request delivered nothing for its subscription's
+    /// [`stale_after`](crate::SubscriptionOptions::stale_after) window although the
+    /// connection lives (a device that stopped, a server that quietly dropped it).
+    Stale {
+        /// The request as the caller wrote it.
+        drf: Arc<str>,
+        /// How long it has been silent.
+        silent_for: Duration,
+    },
+    /// A request reported [`Event::Stale`] delivers again; its reading follows.
+    Fresh {
+        /// The request as the caller wrote it.
+        drf: Arc<str>,
+        /// How long it was silent in all.
+        silent_for: Duration,
+    },
 }
 
 impl Event {
@@ -79,6 +95,16 @@ impl std::fmt::Display for Event {
             Event::Disconnected { reason } => write!(f, "disconnected: {reason}"),
             Event::Reconnected { gap } => write!(f, "reconnected after a gap of {gap:?}"),
             Event::Dropped { count } => write!(f, "{count} readings dropped (consumer too slow)"),
+            Event::Stale { drf, silent_for } => write!(
+                f,
+                "{drf}: stale, no reading for {}",
+                crate::error::human_duration(*silent_for)
+            ),
+            Event::Fresh { drf, silent_for } => write!(
+                f,
+                "{drf}: delivering again after {} of silence",
+                crate::error::human_duration(*silent_for)
+            ),
         }
     }
 }

@@ -39,6 +39,7 @@ pub struct SubscriptionOptions {
     backoff: Option<(Duration, Duration)>,
     healthy_after: Duration,
     reconnect: bool,
+    stale_after: Option<Duration>,
 }
 
 impl Default for SubscriptionOptions {
@@ -50,6 +51,7 @@ impl Default for SubscriptionOptions {
             backoff: None,
             healthy_after: Duration::from_secs(30),
             reconnect: true,
+            stale_after: None,
         }
     }
 }
@@ -93,6 +95,21 @@ impl SubscriptionOptions {
     pub fn reconnect(mut self, on: bool) -> Self {
         self.reconnect = on;
         self
+    }
+
+    /// Report a request that delivered nothing for this long while its list lives with an
+    /// [`Event::Stale`](crate::Event::Stale), and its next reading with an
+    /// [`Event::Fresh`](crate::Event::Fresh) first (default: off). While the connection is
+    /// down nothing is flagged (the disconnection says it all); the clocks restart when it
+    /// is back. A request the server rejected is not watched.
+    pub fn stale_after(mut self, silence: Duration) -> Self {
+        self.stale_after = Some(silence);
+        self
+    }
+
+    /// The configured staleness window, if any.
+    pub fn stale_window(&self) -> Option<Duration> {
+        self.stale_after
     }
 
     /// The configured buffer length.
