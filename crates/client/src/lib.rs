@@ -88,6 +88,7 @@ mod device;
 pub mod dpm;
 pub mod env;
 pub mod error;
+pub mod exp;
 mod global;
 pub mod grpc;
 pub mod jwt;

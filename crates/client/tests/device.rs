@@ -371,3 +371,115 @@ async fn the_observer_sees_failed_calls() {
         Observation::CallFailed { operation: "get_many", error } if error.is_retryable()
     ));
 }
+
+/// The experiment helpers over the fake DPM server: a scan that hits a refused value stops,
+/// and puts the original setting back; a scan whose future is dropped mid-way restores it
+/// too; read_fresh and watch fail as documented.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn experiment_helpers_restore_and_fail_as_documented() {
+    use pacsys::exp::{self, FreshOptions, Scan};
+    let server = FakeDpmServer::builder()
+        .insecure_settings(true)
+        .start()
+        .await
+        .unwrap();
+    let backend = Arc::new(
+        DpmBackend::builder()
+            .host("127.0.0.1")
+            .port(server.port())
+            .env(EnvConfig::default())
+            .build()
+            .unwrap(),
+    );
+    let setting = || async {
+        let r = backend.read("M:OUTTMP.SETTING", None).await.unwrap();
+        r.as_f64().unwrap()
+    };
+    let run = async {
+        let original = setting().await;
+        // 500 is outside M:OUTTMP's limits: the scan stops there and restores.
+        let mut plan = Scan::new("M:OUTTMP", ["G:AMANDA", "G:AMANDA"], [60.0, 500.0, 70.0]);
+        plan.settle = Duration::from_millis(10);
+        let result = exp::scan(Arc::clone(&backend), &plan, |_| false)
+            .await
+            .unwrap();
+        assert!(result.aborted && result.restored, "{result:?}");
+        assert_eq!(result.set_values, [60.0, 500.0]);
+        assert_eq!(result.readings.len(), 1);
+        assert_eq!(result.readings[0].len(), 1, "duplicate read DRFs removed");
+        assert!(
+            matches!(&result.write_results[1], Err(e) if e.kind() == ErrorKind::SettingRejected)
+        );
+        assert_eq!(setting().await, original);
+
+        // abort_if ends the scan early, also restored.
+        let plan = Scan::new("M:OUTTMP", ["G:AMANDA"], [61.0, 62.0, 63.0]);
+        let mut steps = 0;
+        let result = exp::scan(Arc::clone(&backend), &plan, |_| {
+            steps += 1;
+            steps == 2
+        })
+        .await
+        .unwrap();
+        assert!(result.aborted && result.restored);
+        assert_eq!(result.readings.len(), 2);
+        assert_eq!(setting().await, original);
+
+        // Cancelled mid-settle (the future dropped, as on Ctrl-C): restored on a task.
+        let mut plan = Scan::new("M:OUTTMP", ["G:AMANDA"], [64.0, 65.0]);
+        plan.settle = Duration::from_secs(30);
+        let cancelled = tokio::time::timeout(
+            Duration::from_millis(300),
+            exp::scan(Arc::clone(&backend), &plan, |_| false),
+        )
+        .await;
+        assert!(cancelled.is_err(), "the scan was still settling");
+        let mut restored = false;
+        for _ in 0..100 {
+            if setting().await == original {
+                restored = true;
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        assert!(restored, "the dropped scan put the setting back");
+
+        // read_fresh: windowed statistics; a rejected request is its device error.
+        let options = FreshOptions {
+            count: 3,
+            default_event: Some("p,20".into()),
+            ..FreshOptions::default()
+        };
+        let fresh = exp::read_fresh(&*backend, &["G:AMANDA", "G:AMANDA"], &options)
+            .await
+            .unwrap();
+        assert_eq!(fresh.len(), 2);
+        assert_eq!(fresh[0].drf, "G:AMANDA.READING@p,20");
+        assert_eq!(
+            (fresh[1].values().len(), fresh[1].mean(None).unwrap()),
+            (3, 42.0)
+        );
+        let bad = exp::read_fresh(&*backend, &["Z:NOPE@p,20"], &options).await;
+        assert!(
+            matches!(&bad, Err(e) if e.kind() == ErrorKind::Device),
+            "{bad:?}"
+        );
+
+        // watch: a condition that never holds times out.
+        let never = exp::watch(
+            &*backend,
+            "G:AMANDA@p,20",
+            |_| false,
+            Duration::from_millis(200),
+        )
+        .await;
+        assert!(
+            matches!(&never, Err(e) if e.kind() == ErrorKind::Timeout),
+            "{never:?}"
+        );
+    };
+    tokio::time::timeout(BOUND, run)
+        .await
+        .expect("within the bound");
+    server.shutdown().await;
+}
