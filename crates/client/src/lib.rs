@@ -91,6 +91,7 @@ pub mod error;
 pub mod exp;
 mod global;
 pub mod grpc;
+pub mod history;
 pub mod jwt;
 pub mod observe;
 mod runtime;

@@ -483,3 +483,149 @@ async fn experiment_helpers_restore_and_fail_as_documented() {
         .expect("within the bound");
     server.shutdown().await;
 }
+
+/// Whole seconds (ms) in `[from, to]`: the fake logger's points.
+fn logged_seconds(from: std::time::SystemTime, to: std::time::SystemTime) -> Vec<i64> {
+    let ms = |t: std::time::SystemTime| {
+        t.duration_since(std::time::UNIX_EPOCH).unwrap().as_millis() as i64
+    };
+    let (a, b) = (ms(from), ms(to));
+    ((a + 999) / 1000..=b / 1000).map(|s| s * 1000).collect()
+}
+
+fn ms_of(r: &pacsys::Reading) -> i64 {
+    r.timestamp
+        .unwrap()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_millis() as i64
+}
+
+/// Events of a history-then-live stream until `live` readings past the seam arrived:
+/// (logged reading times, live reading times, gaps).
+async fn across_the_seam(
+    sub: &mut pacsys::Subscription,
+    seam_after: std::time::SystemTime,
+    live: usize,
+) -> (Vec<i64>, Vec<i64>, usize) {
+    let (mut logged, mut fresh, mut gaps) = (Vec::new(), Vec::new(), 0);
+    let seam = seam_after
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_millis() as i64;
+    while fresh.len() < live {
+        match sub.next().await.expect("the stream goes on") {
+            Event::Reading(r) if fresh.is_empty() && ms_of(&r) % 1000 == 0 && ms_of(&r) <= seam => {
+                assert_eq!(r.value.as_ref().and_then(|v| v.as_f64()), Some(42.0));
+                logged.push(ms_of(&r));
+            }
+            Event::Reading(r) => fresh.push(ms_of(&r)),
+            Event::Gap { .. } => gaps += 1,
+            _ => {}
+        }
+    }
+    (logged, fresh, gaps)
+}
+
+/// History then live as one stream: every logged second since the start, in order, then
+/// live readings strictly newer than the last logged one (nothing twice, nothing missing).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn history_then_live_across_the_seam() {
+    use pacsys::history::{self, SinceOptions};
+    let server = FakeDpmServer::start().await.unwrap();
+    let backend = Arc::new(
+        DpmBackend::builder()
+            .host("127.0.0.1")
+            .port(server.port())
+            .env(EnvConfig::default())
+            .build()
+            .unwrap(),
+    );
+    let start = std::time::SystemTime::now() - Duration::from_millis(5_500);
+    let before = std::time::SystemTime::now();
+    let options = SinceOptions {
+        window: Duration::from_secs(2),
+        ..SinceOptions::default()
+    };
+    let mut sub = history::since(Arc::clone(&backend), "G:AMANDA@p,100", start, options)
+        .await
+        .unwrap();
+    let after = std::time::SystemTime::now();
+    let run = async {
+        let (logged, fresh, gaps) = across_the_seam(&mut sub, after, 5).await;
+        assert_eq!(gaps, 0);
+        let want = logged_seconds(start, before);
+        assert!(logged.len() >= want.len(), "{logged:?} vs {want:?}");
+        assert_eq!(&logged[..want.len()], want, "every logged second, in order");
+        assert!(logged.len() <= logged_seconds(start, after).len());
+        let last = *logged.last().unwrap();
+        assert!(fresh.iter().all(|t| *t > last), "{fresh:?} after {last}");
+        assert!(fresh.windows(2).all(|w| w[0] < w[1]), "{fresh:?}");
+    };
+    tokio::time::timeout(BOUND, run)
+        .await
+        .expect("within the bound");
+    sub.stop().await;
+    server.shutdown().await;
+}
+
+/// A history retrieval whose connection is cut midway is read again: nothing is lost and no
+/// gap is reported. With no retries the lost window is reported as a gap and the stream
+/// goes on.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_cut_history_retrieval_resumes_or_reports_its_gap() {
+    use pacsys::history::{self, SinceOptions};
+    for retries in [3, 0] {
+        // Connection 0 is the live subscription, 1 the first history window's read.
+        let server = FakeDpmServer::builder()
+            .fault_plan(|i| Faults {
+                close_after_data: (i == 1).then_some(1),
+                ..Faults::default()
+            })
+            .start()
+            .await
+            .unwrap();
+        let backend = Arc::new(
+            DpmBackend::builder()
+                .host("127.0.0.1")
+                .port(server.port())
+                .env(EnvConfig::default())
+                .build()
+                .unwrap(),
+        );
+        let start = std::time::SystemTime::now() - Duration::from_millis(4_500);
+        let before = std::time::SystemTime::now();
+        let options = SinceOptions {
+            window: Duration::from_secs(2),
+            retries,
+            ..SinceOptions::default()
+        };
+        let mut sub = history::since(Arc::clone(&backend), "G:AMANDA@p,100", start, options)
+            .await
+            .unwrap();
+        let after = std::time::SystemTime::now();
+        let run = async { across_the_seam(&mut sub, after, 3).await };
+        let (logged, _, gaps) = tokio::time::timeout(BOUND, run)
+            .await
+            .expect("within the bound");
+        let want = logged_seconds(start, before);
+        if retries > 0 {
+            assert_eq!(gaps, 0);
+            assert_eq!(&logged[..want.len()], want, "nothing lost");
+        } else {
+            assert_eq!(gaps, 1, "the first window is reported lost");
+            assert!(logged.len() < want.len(), "{logged:?}");
+            assert!(
+                logged
+                    .iter()
+                    .all(|t| want.contains(t) || *t > *want.last().unwrap())
+            );
+        }
+        assert!(
+            server.stats().connections >= 3,
+            "the cut read was on its own connection"
+        );
+        sub.stop().await;
+        server.shutdown().await;
+    }
+}

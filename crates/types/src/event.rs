@@ -67,6 +67,18 @@ pub enum Event {
         /// How long it was silent in all.
         silent_for: Duration,
     },
+    /// Readings of `drf` between `from` and `to` could not be recovered (a history window
+    /// that failed every retry); the stream goes on after it.
+    Gap {
+        /// The request as the caller wrote it.
+        drf: Arc<str>,
+        /// The start of the missing span.
+        from: std::time::SystemTime,
+        /// Its end.
+        to: std::time::SystemTime,
+        /// Why it could not be read.
+        reason: String,
+    },
 }
 
 impl Event {
@@ -100,6 +112,7 @@ impl std::fmt::Display for Event {
                 "{drf}: stale, no reading for {}",
                 crate::error::human_duration(*silent_for)
             ),
+            Event::Gap { drf, reason, .. } => write!(f, "{drf}: readings lost: {reason}"),
             Event::Fresh { drf, silent_for } => write!(
                 f,
                 "{drf}: delivering again after {} of silence",
