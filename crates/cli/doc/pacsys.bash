@@ -579,7 +579,7 @@ _pacsys() {
             return 0
             ;;
         pacsys__subcmd__monitor)
-            opts="-n -d -t -f -s -r -b -H -P -a -v -h --count --duration --lines --stale-after --terse --number-format --timestamp-format --range --backend --host --port --timeout --sim --auth --role --realm --format --verbose --log-level --help"
+            opts="-n -d -t -f -s -r -b -H -P -a -v -h --count --duration --lines --since --stale-after --terse --number-format --timestamp-format --range --backend --host --port --timeout --sim --auth --role --realm --format --verbose --log-level --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -598,6 +598,10 @@ _pacsys() {
                     return 0
                     ;;
                 -d)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --since)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -93,6 +93,7 @@ complete -c pacsys -n "__fish_pacsys_using_subcommand put" -s v -l verbose -d 'S
 complete -c pacsys -n "__fish_pacsys_using_subcommand put" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c pacsys -n "__fish_pacsys_using_subcommand monitor" -s n -l count -d 'Stop once every DRF has delivered N readings (a rejected DRF counts as done)' -r
 complete -c pacsys -n "__fish_pacsys_using_subcommand monitor" -s d -l duration -d 'Stop after this long (10s, 1m, 500ms, or seconds)' -r
+complete -c pacsys -n "__fish_pacsys_using_subcommand monitor" -l since -d 'First deliver each DRF\'s logged readings since this time (an RFC 3339 time, or relative: -10m, -2h, -1d), then its live readings, without duplicates at the seam' -r
 complete -c pacsys -n "__fish_pacsys_using_subcommand monitor" -l stale-after -d 'Flag a DRF that delivers nothing for this long while the connection lives (10s, 500ms, or seconds): a `stale` line, or `[STALE]` in the table, until it delivers again' -r
 complete -c pacsys -n "__fish_pacsys_using_subcommand monitor" -s f -l number-format -d 'How numbers are written in text and CSV: a Python format spec such as `.3f`, `.2e`, `,d`, `#x`, `>10.2f` (JSON keeps exact numbers)' -r
 complete -c pacsys -n "__fish_pacsys_using_subcommand monitor" -s s -l timestamp-format -d 'How timestamps are written: iso (UTC date and time), epoch (Unix seconds) or relative (seconds since the first reading)' -r -f -a "iso\t'Date and time in UTC (`2026-11-23 02:41:04.926` in text, RFC 3339 in JSON and CSV)'

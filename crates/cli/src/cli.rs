@@ -247,6 +247,10 @@ pub struct MonitorArgs {
     /// One line per reading even on a terminal (no live table).
     #[arg(long)]
     pub lines: bool,
+    /// First deliver each DRF's logged readings since this time (an RFC 3339 time, or
+    /// relative: -10m, -2h, -1d), then its live readings, without duplicates at the seam.
+    #[arg(long, value_name = "TIME", allow_hyphen_values = true)]
+    pub since: Option<String>,
     /// Flag a DRF that delivers nothing for this long while the connection lives (10s,
     /// 500ms, or seconds): a `stale` line, or `[STALE]` in the table, until it delivers again.
     #[arg(long, value_name = "D", value_parser = times::parse_duration)]

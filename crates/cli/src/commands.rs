@@ -51,6 +51,8 @@ pub enum Plan {
         table: bool,
         /// Flag DRFs silent this long (`--stale-after`).
         stale_after: Option<Duration>,
+        /// Logged readings first, from this time (`--since`).
+        since: Option<std::time::SystemTime>,
     },
     /// `info`.
     Info {
@@ -147,12 +149,21 @@ impl Plan {
                 let table = !a.lines
                     && global.format == crate::output::Format::Text
                     && std::io::stdout().is_terminal();
+                let since = match &a.since {
+                    Some(text) => {
+                        let t = times::parse_time(text, jiff::Timestamp::now())
+                            .map_err(CliError::Usage)?;
+                        Some(std::time::SystemTime::from(t))
+                    }
+                    None => None,
+                };
                 Ok(Plan::Monitor {
                     drfs,
                     count: a.count,
                     duration: a.duration,
                     table,
                     stale_after: a.stale_after,
+                    since,
                 })
             }
             Command::Info(a) => {
@@ -202,7 +213,12 @@ impl Plan {
 
     /// Runs the plan against `backend`, printing to stdout (results) and stderr
     /// (diagnostics).
-    pub async fn run<B: Backend>(self, backend: &B, r: Renderer) -> Result<Outcome, CliError> {
+    pub async fn run<B: Backend + Send + Sync + 'static>(
+        self,
+        shared: &std::sync::Arc<B>,
+        r: Renderer,
+    ) -> Result<Outcome, CliError> {
+        let backend: &B = shared;
         match self {
             Plan::Get { drfs } => get(backend, &drfs, r).await,
             Plan::Put { settings, verify } => put(backend, &settings, verify, r).await,
@@ -212,9 +228,14 @@ impl Plan {
                 duration,
                 table,
                 stale_after,
+                since,
             } => {
                 let until = Until { count, duration };
-                monitor(backend, drfs, until, table, stale_after, r).await
+                let source = match since {
+                    Some(start) => Source::Since(std::sync::Arc::clone(shared), start),
+                    None => Source::Live(backend),
+                };
+                monitor(source, drfs, until, table, stale_after, r).await
             }
             Plan::Info { devices } => info_cmd(backend, &devices, r).await,
             Plan::History {
@@ -385,8 +406,41 @@ struct Until {
     duration: Option<Duration>,
 }
 
-async fn monitor<B: Backend>(
-    b: &B,
+/// Where a monitor's events come from.
+enum Source<'a, B> {
+    /// A live subscription.
+    Live(&'a B),
+    /// Each DRF's logged readings since the time, then live ones.
+    Since(std::sync::Arc<B>, std::time::SystemTime),
+}
+
+/// The monitor's subscription: live, or history then live for each DRF, merged.
+async fn subscribe<B: Backend + Send + Sync + 'static>(
+    source: Source<'_, B>,
+    drfs: &[String],
+) -> Result<pacsys::Subscription, Error> {
+    match source {
+        Source::Live(b) => b.subscribe(drfs).await,
+        Source::Since(b, start) => {
+            let mut subs = Vec::with_capacity(drfs.len());
+            for drf in drfs {
+                let options = pacsys::history::SinceOptions::default();
+                subs.push(
+                    pacsys::history::since(std::sync::Arc::clone(&b), drf, start, options).await?,
+                );
+            }
+            let merged = pacsys::subscription::merge(subs);
+            Ok(pacsys::Subscription::from_stream(
+                drfs.to_vec(),
+                merged,
+                Default::default(),
+            ))
+        }
+    }
+}
+
+async fn monitor<B: Backend + Send + Sync + 'static>(
+    source: Source<'_, B>,
     drfs: Vec<String>,
     until: Until,
     table: bool,
@@ -395,7 +449,7 @@ async fn monitor<B: Backend>(
 ) -> Result<Outcome, CliError> {
     let Until { count, duration } = until;
     let mut interrupt = Interrupt::new();
-    let subscribed = b.subscribe(&drfs).await.map(|s| match stale_after {
+    let subscribed = subscribe(source, &drfs).await.map(|s| match stale_after {
         Some(window) => s.stale_after(window),
         None => s,
     });

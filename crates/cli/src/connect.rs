@@ -26,8 +26,9 @@ pub enum InProcessSim {
 /// A backend ready for a command, and the simulator behind it when `--sim` was given.
 #[derive(Debug)]
 pub struct Connection {
-    /// The backend (the facade's enum over both transports; it implements `Backend`).
-    pub backend: AnyBackend,
+    /// The backend (the facade's enum over both transports; it implements `Backend`),
+    /// shared so streams that outlive one call (history then live) can hold it.
+    pub backend: std::sync::Arc<AnyBackend>,
     /// The in-process simulator, if any (dropped with the connection).
     pub sim: Option<InProcessSim>,
 }
@@ -131,7 +132,10 @@ pub async fn connect(g: &GlobalOpts, env: EnvConfig) -> Result<Connection, CliEr
             AnyBackend::from(b.build().map_err(config)?)
         }
     };
-    Ok(Connection { backend, sim })
+    Ok(Connection {
+        backend: std::sync::Arc::new(backend),
+        sim,
+    })
 }
 
 /// Starts the simulator server the backend needs on a free loopback port (settings

@@ -652,6 +652,43 @@ fn monitor_stale_after_flags_only_the_silent_drf() {
     assert!(!r.stderr.contains("M:OUTTMP@p,50: stale"), "{r:?}");
 }
 
+#[test]
+fn monitor_since_delivers_history_then_live_in_time_order() {
+    let r = ok(&[
+        "--sim",
+        "monitor",
+        "G:AMANDA@p,100",
+        "--since",
+        "-4s",
+        "-n",
+        "8",
+        "--format",
+        "json",
+        "-s",
+        "epoch",
+    ]);
+    let times: Vec<f64> = r
+        .stdout
+        .lines()
+        .map(|l| {
+            let v: serde_json::Value = serde_json::from_str(l).expect("a JSON line");
+            v["timestamp"].as_f64().expect("epoch seconds")
+        })
+        .collect();
+    assert_eq!(times.len(), 8, "{r:?}");
+    assert!(
+        times.windows(2).all(|w| w[0] < w[1]),
+        "in time order, no duplicates: {times:?}"
+    );
+    // The logged readings (one per second) reach about 4 s back; live ones are 0.1 s apart.
+    assert!(times[7] - times[0] >= 2.5, "{times:?}");
+    assert_eq!(
+        times[0].fract(),
+        0.0,
+        "the first is a logged whole second: {times:?}"
+    );
+}
+
 /// Stops `monitor` with `signal` after its first reading; checks the summary and the code.
 fn monitor_stops_on(signal: &str, want: i32) {
     let mut child = Guard(
