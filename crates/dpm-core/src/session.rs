@@ -471,18 +471,37 @@ impl Session {
                 .push_back(SessionEvent::EntryError { drf, status });
             return;
         }
-        let drf = match self.read.as_mut().and_then(|op| op.member(ref_id)) {
-            Some(m) if !m.resolved => m.drf.to_string(),
+        let (drf, ended_history) = match self.read.as_mut().and_then(|op| op.member(ref_id)) {
+            Some(m) if !m.resolved => {
+                // A history with data that ends with a non-error status (DPM_PEND) instead
+                // of the empty end-of-data chunk is complete: what came is the history.
+                let ended = match &mut m.history {
+                    Some(h) if !status.is_error() && !h.data.is_empty() => {
+                        let h = std::mem::take(h);
+                        Some(
+                            Reading::new(Arc::clone(&m.drf), status)
+                                .with_value(Value::TimedArray(TimedArray {
+                                    data: h.data,
+                                    micros: h.micros,
+                                }))
+                                .with_meta(m.meta.clone()),
+                        )
+                    }
+                    _ => None,
+                };
+                (m.drf.to_string(), ended)
+            }
             Some(_) => return,
             None => {
                 trace!(ref_id, "status for an unknown ref ignored");
                 return;
             }
         };
-        self.resolve(
-            ref_id,
-            Err(Error::device(drf, status).with_transport(Transport::Dpm)),
-        );
+        let result = match ended_history {
+            Some(reading) => Ok(reading),
+            None => Err(Error::device(drf, status).with_transport(Transport::Dpm)),
+        };
+        self.resolve(ref_id, result);
     }
 
     /// Handles one reply received at `now` (spec 6.2).

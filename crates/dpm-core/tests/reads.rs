@@ -161,6 +161,37 @@ async fn logger_history_is_concatenated() {
     server.shutdown().await;
 }
 
+/// A history may end with a DPM_PEND Status instead of the empty end-of-data chunk: the
+/// chunks received are the whole history, as with the marker.
+#[tokio::test]
+async fn a_history_ended_by_pend_is_as_complete_as_one_ended_by_the_marker() {
+    let marker = FakeDpmServer::start().await.unwrap();
+    let pend = FakeDpmServer::builder()
+        .history_ends_with_pend(true)
+        .start()
+        .await
+        .unwrap();
+    let now_ms = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_millis() as i64;
+    let start = (now_ms / 1000 - 2000) * 1000;
+    let drf = format!("M:OUTTMP<-LOGGER:{start}:{}", start + 1_000_000);
+    let mut histories = Vec::new();
+    for server in [&marker, &pend] {
+        let r = bounded(client(server).read(&drf, T)).await;
+        let Ok(reading) = r else { panic!("{r:?}") };
+        let Some(Value::TimedArray(t)) = reading.value else {
+            panic!("{reading:?}")
+        };
+        histories.push(t);
+    }
+    assert_eq!(histories[0].data.len(), 1001, "three chunks of data");
+    assert_eq!(histories[0], histories[1]);
+    marker.shutdown().await;
+    pend.shutdown().await;
+}
+
 #[tokio::test]
 async fn all_invalid_touches_no_network() {
     let server = FakeDpmServer::start().await.unwrap();

@@ -60,6 +60,10 @@ pub struct ListConfig {
     /// and send a sample every turn, as fast as the client reads them (the socket paces
     /// the server). Measures a client's ceiling rather than the fake's offered rate.
     pub flood: bool,
+    /// End a history that has data with a DPM_PEND Status reply instead of the empty
+    /// end-of-data chunk (production ends some retrievals this way; clients must accept
+    /// both).
+    pub history_ends_with_pend: bool,
 }
 
 impl Default for ListConfig {
@@ -73,6 +77,7 @@ impl Default for ListConfig {
             policy: None,
             kerberos: false,
             flood: false,
+            history_ends_with_pend: false,
         }
     }
 }
@@ -466,6 +471,15 @@ impl FakeList {
         } else {
             Status::OK
         };
+        if self.config.history_ends_with_pend && !points.is_empty() {
+            replies.push(Reply::Status(StatusReply {
+                ref_id,
+                timestamp: self.wall_ms(now),
+                cycle: 0,
+                status: codes::PEND,
+            }));
+            return Ok(replies);
+        }
         replies.push(if is_array {
             Reply::ScalarArray(ScalarArrayReply {
                 ref_id,

@@ -109,6 +109,13 @@ impl FakeDpmServerBuilder {
         self
     }
 
+    /// End histories that have data with a DPM_PEND Status reply instead of the empty
+    /// end-of-data chunk (default off), as production sometimes does.
+    pub fn history_ends_with_pend(mut self, on: bool) -> Self {
+        self.list.history_ends_with_pend = on;
+        self
+    }
+
     /// Answer unknown devices with DPM_PEND after `delay`, as production does, instead of
     /// DPM_NO_SUCH_DEVICE right after StartList (the default, which keeps tests fast).
     pub fn pend_unknown_after(mut self, delay: Duration) -> Self {
