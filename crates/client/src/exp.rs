@@ -1,7 +1,8 @@
 //! Helpers experiments are scripted with, after pacsys 0.3.0's `pacsys.exp`:
 //! [`read_fresh`] (wait for new readings, with windowed statistics), [`watch`] (wait for a
-//! condition, with a deadline) and [`scan`] (step a setting through values, read devices
-//! at each step, and always put the setting back).
+//! condition, with a deadline), [`scan`] (step a setting through values, read devices
+//! at each step, and always put the setting back) and [`Monitor`] (collect a subscription
+//! in the background, with snapshots, statistics, time slices and health).
 //!
 //! ```
 //! use std::sync::Arc;
@@ -40,6 +41,10 @@ use futures::StreamExt;
 use tokio::time::{Instant, timeout_at};
 
 use crate::{Backend, Error, ErrorKind, Event, Reading, Value, WriteResult};
+
+mod monitor;
+
+pub use monitor::{ChannelData, ChannelHealth, Monitor, MonitorOptions, MonitorResult};
 
 /// What [`read_fresh`] waits for.
 #[derive(Debug, Clone)]
@@ -128,43 +133,57 @@ impl Fresh {
 
     /// The mean over `window` (`None`: the readings asked for).
     pub fn mean(&self, window: impl Into<Option<Window>>) -> Result<f64, Error> {
-        let v = self.window(window)?;
-        Ok(v.iter().sum::<f64>() / v.len() as f64)
+        Ok(stats::mean(&self.window(window)?))
     }
 
     /// The median over `window`.
     pub fn median(&self, window: impl Into<Option<Window>>) -> Result<f64, Error> {
-        let mut v = self.window(window)?;
-        v.sort_by(f64::total_cmp);
-        let mid = v.len() / 2;
-        Ok(if v.len() % 2 == 1 {
-            v[mid]
-        } else {
-            (v[mid - 1] + v[mid]) / 2.0
-        })
+        Ok(stats::median(self.window(window)?))
     }
 
     /// The population standard deviation over `window`.
     pub fn std(&self, window: impl Into<Option<Window>>) -> Result<f64, Error> {
-        let v = self.window(window)?;
-        let mean = v.iter().sum::<f64>() / v.len() as f64;
-        Ok((v.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / v.len() as f64).sqrt())
+        Ok(stats::std(&self.window(window)?))
     }
 
     /// The smallest value over `window`.
     pub fn min(&self, window: impl Into<Option<Window>>) -> Result<f64, Error> {
-        Ok(self
-            .window(window)?
-            .into_iter()
-            .fold(f64::INFINITY, f64::min))
+        Ok(stats::min(&self.window(window)?))
     }
 
     /// The largest value over `window`.
     pub fn max(&self, window: impl Into<Option<Window>>) -> Result<f64, Error> {
-        Ok(self
-            .window(window)?
-            .into_iter()
-            .fold(f64::NEG_INFINITY, f64::max))
+        Ok(stats::max(&self.window(window)?))
+    }
+}
+
+/// Statistics over non-empty slices of numbers (callers check for emptiness).
+mod stats {
+    pub fn mean(v: &[f64]) -> f64 {
+        v.iter().sum::<f64>() / v.len() as f64
+    }
+
+    pub fn median(mut v: Vec<f64>) -> f64 {
+        v.sort_by(f64::total_cmp);
+        let mid = v.len() / 2;
+        if v.len() % 2 == 1 {
+            v[mid]
+        } else {
+            (v[mid - 1] + v[mid]) / 2.0
+        }
+    }
+
+    pub fn std(v: &[f64]) -> f64 {
+        let m = mean(v);
+        (v.iter().map(|x| (x - m).powi(2)).sum::<f64>() / v.len() as f64).sqrt()
+    }
+
+    pub fn min(v: &[f64]) -> f64 {
+        v.iter().copied().fold(f64::INFINITY, f64::min)
+    }
+
+    pub fn max(v: &[f64]) -> f64 {
+        v.iter().copied().fold(f64::NEG_INFINITY, f64::max)
     }
 }
 

@@ -629,3 +629,72 @@ async fn a_cut_history_retrieval_resumes_or_reports_its_gap() {
         server.shutdown().await;
     }
 }
+
+/// The experiment Monitor: ring buffers per request, snapshot versus flush, statistics,
+/// time slices, and health with staleness.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_experiment_monitor_collects_slices_and_flags_stale_requests() {
+    use pacsys::exp::{Monitor, MonitorOptions};
+    let server = FakeDpmServer::start().await.unwrap();
+    let backend = DpmBackend::builder()
+        .host("127.0.0.1")
+        .port(server.port())
+        .env(EnvConfig::default())
+        .build()
+        .unwrap();
+    let options = MonitorOptions {
+        buffer_size: 4,
+        stale_after: Some(Duration::from_millis(300)),
+    };
+    let drfs = ["M:OUTTMP@p,20", "G:AMANDA@q,20", "M:OUTTMP@p,20"];
+    let run = async {
+        let monitor = Monitor::start(&backend, &drfs, options).await.unwrap();
+        assert!(
+            monitor.wait_for(5, Duration::from_secs(1)).await.is_err(),
+            "above the buffer"
+        );
+        // G:AMANDA@q sends its value once: wait for one reading of each.
+        monitor.wait_for(1, Duration::from_secs(5)).await.unwrap();
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        let snap = monitor.snapshot();
+        assert_eq!(snap.channels.len(), 2, "duplicates removed");
+        let outtmp = snap.channel("M:OUTTMP@p,20").unwrap();
+        assert_eq!(outtmp.readings.len(), 4, "the ring keeps the newest 4");
+        assert_eq!((outtmp.mean().unwrap(), outtmp.std().unwrap()), (72.5, 0.0));
+        let cut = outtmp.readings[1].timestamp;
+        assert_eq!(outtmp.slice(cut, None).readings.len(), 3);
+        assert_eq!(outtmp.last(2).len(), 2);
+        let amanda = monitor.health("G:AMANDA@q,20").unwrap();
+        assert!(amanda.stale && amanda.received == 1, "{amanda:?}");
+        assert!(!monitor.health("M:OUTTMP@p,20").unwrap().stale);
+        // A flush empties the buffers; a snapshot does not.
+        assert_eq!(
+            monitor
+                .snapshot()
+                .channel("G:AMANDA@q,20")
+                .unwrap()
+                .readings
+                .len(),
+            1
+        );
+        let flushed = monitor.flush();
+        assert_eq!(flushed.channel("G:AMANDA@q,20").unwrap().readings.len(), 1);
+        assert!(
+            monitor
+                .snapshot()
+                .channel("G:AMANDA@q,20")
+                .unwrap()
+                .readings
+                .is_empty()
+        );
+        let result = monitor.stop().await;
+        assert!(
+            result.channel("G:AMANDA@q,20").unwrap().mean().is_err(),
+            "nothing since the flush"
+        );
+    };
+    tokio::time::timeout(BOUND, run)
+        .await
+        .expect("within the bound");
+    server.shutdown().await;
+}
