@@ -6,6 +6,7 @@ mod backend;
 mod convert;
 mod device;
 mod errors;
+mod exp;
 mod reading;
 mod runtime;
 mod sim;
@@ -182,6 +183,14 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(shutdown, m)?)?;
     m.add_function(wrap_pyfunction!(_quiesce, m)?)?;
     m.add_function(wrap_pyfunction!(sim::fake_backend, m)?)?;
+    m.add_class::<exp::PyFresh>()?;
+    m.add_class::<exp::PyScanResult>()?;
+    m.add_class::<exp::PyChannelData>()?;
+    m.add_class::<exp::PyMonitor>()?;
+    m.add_function(wrap_pyfunction!(exp::exp_read_fresh, m)?)?;
+    m.add_function(wrap_pyfunction!(exp::exp_watch, m)?)?;
+    m.add_function(wrap_pyfunction!(exp::exp_scan, m)?)?;
+    m.add_function(wrap_pyfunction!(exp::exp_monitor, m)?)?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     // Whether this build signs DPM settings with Kerberos (the `kerberos` feature).
     m.add("KERBEROS", cfg!(feature = "kerberos"))?;

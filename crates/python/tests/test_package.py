@@ -39,7 +39,9 @@ def test_the_stubs_cover_every_native_name():
 
 
 def test_every_public_name_has_a_docstring():
-    for module in (pacsys_rs, pacsys_rs.aio, pacsys_rs.testing, pacsys_rs.errors):
+    import pacsys_rs.exp
+
+    for module in (pacsys_rs, pacsys_rs.aio, pacsys_rs.testing, pacsys_rs.errors, pacsys_rs.exp):
         for name in getattr(module, "__all__", []):
             obj = getattr(module, name)
             if callable(obj) or inspect.isclass(obj):

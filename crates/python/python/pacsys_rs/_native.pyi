@@ -6,6 +6,7 @@ import datetime
 from typing import (
     Any,
     Awaitable,
+    Callable,
     Dict,
     Iterable,
     Iterator,
@@ -373,3 +374,134 @@ def _quiesce() -> None:
 
 def fake_backend() -> Backend:
     """An in-memory backend over the simulator's device world: no sockets, nothing waits."""
+
+# ---- pacsys_rs.exp (the experiment helpers' native side) ----
+
+class FreshResult:
+    """The fresh readings of one device (``pacsys_rs.exp.read_fresh``)."""
+
+    @property
+    def drf(self) -> str:
+        """The request as sent."""
+    @property
+    def readings(self) -> list[Reading]:
+        """Every reading received, in order."""
+    @property
+    def requested_count(self) -> int:
+        """How many usable readings were asked for."""
+    @property
+    def reading(self) -> Optional[Reading]:
+        """The last reading."""
+    @property
+    def values(self) -> list[float]:
+        """The numbers of the usable scalar readings."""
+    def mean(self, n: Optional[int] = None) -> float:
+        """Mean over the last ``n`` values (``None``: the count asked for; -1: all)."""
+    def median(self, n: Optional[int] = None) -> float:
+        """Median (see ``mean`` for ``n``)."""
+    def std(self, n: Optional[int] = None) -> float:
+        """Population standard deviation (see ``mean`` for ``n``)."""
+    def min(self, n: Optional[int] = None) -> float:
+        """Smallest value (see ``mean`` for ``n``)."""
+    def max(self, n: Optional[int] = None) -> float:
+        """Largest value (see ``mean`` for ``n``)."""
+    def __len__(self) -> int: ...
+
+class ScanResult:
+    """What ``pacsys_rs.exp.scan`` did."""
+
+    @property
+    def write_device(self) -> str:
+        """The scanned device."""
+    @property
+    def read_devices(self) -> list[str]:
+        """The devices read at each step."""
+    @property
+    def set_values(self) -> list[float]:
+        """The values written (one per write attempted)."""
+    @property
+    def readings(self) -> list[list[tuple[str, Reading]]]:
+        """Per completed step, (device, reading) pairs (``dict(step)`` maps them)."""
+    @property
+    def write_results(self) -> list[WriteResult]:
+        """Each write's result."""
+    @property
+    def aborted(self) -> bool:
+        """A write failed or ``abort_if`` stopped the scan before the last value."""
+    @property
+    def restored(self) -> bool:
+        """The original setting was written back."""
+    @property
+    def restore_error(self) -> Optional[str]:
+        """Why restoring failed, if it did."""
+
+class ChannelData:
+    """One device's collected readings (``pacsys_rs.exp.Monitor``)."""
+
+    @property
+    def drf(self) -> str:
+        """The request."""
+    @property
+    def readings(self) -> list[Reading]:
+        """Its readings, oldest first."""
+    @property
+    def values(self) -> list[float]:
+        """The numbers of the usable scalar readings."""
+    def mean(self) -> float:
+        """Mean of ``values``."""
+    def median(self) -> float:
+        """Median of ``values``."""
+    def std(self) -> float:
+        """Population standard deviation of ``values``."""
+    def min(self) -> float:
+        """Smallest value."""
+    def max(self) -> float:
+        """Largest value."""
+    def slice(self, start: Optional[datetime.datetime] = None, end: Optional[datetime.datetime] = None) -> ChannelData:
+        """The readings stamped in ``[start, end]`` (``None`` is open)."""
+    def last(self, n: int) -> list[Reading]:
+        """The last ``n`` readings."""
+    def __len__(self) -> int: ...
+
+class _NativeMonitor:
+    """A background collection (``pacsys_rs.exp.Monitor`` wraps it)."""
+
+    def snapshot(self) -> list[tuple[str, ChannelData]]:
+        """What was collected so far (the buffers keep it)."""
+    def flush(self) -> list[tuple[str, ChannelData]]:
+        """What was collected so far, emptying the buffers."""
+    def health(self, drf: str) -> tuple[int, Optional[float], bool]:
+        """``(received, seconds since the last reading or None, stale)``."""
+    def wait_for(self, count: int, timeout: float) -> None:
+        """Waits until every device has ``count`` readings buffered."""
+    def stop(self) -> list[tuple[str, ChannelData]]:
+        """Stops and returns everything collected."""
+    @property
+    def running(self) -> bool:
+        """Whether it still collects."""
+
+def exp_read_fresh(
+    backend: Backend, devices: Any, count: int, default_event: Optional[str], timeout: float
+) -> list[FreshResult]:
+    """``pacsys_rs.exp.read_fresh`` on ``backend``."""
+
+def exp_watch(backend: Backend, device: Any, condition: Callable[[Reading], bool], timeout: float) -> Reading:
+    """``pacsys_rs.exp.watch`` on ``backend``."""
+
+def exp_scan(
+    backend: Backend,
+    write_device: Any,
+    read_devices: Any,
+    values: list[float],
+    settle: float,
+    readings_per_step: int,
+    restore: bool,
+    timeout: Optional[float] = None,
+    abort_if: Optional[Callable[[dict[str, Reading]], bool]] = None,
+) -> ScanResult:
+    """``pacsys_rs.exp.scan`` on ``backend``."""
+
+def exp_monitor(
+    backend: Backend, devices: Any, buffer_size: int = 10000, stale_after: Optional[float] = None
+) -> _NativeMonitor:
+    """Starts a ``Monitor`` of ``devices`` on ``backend``."""
