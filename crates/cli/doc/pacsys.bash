@@ -767,7 +767,7 @@ _pacsys() {
             return 0
             ;;
         pacsys__subcmd__sim)
-            opts="-b -H -P -a -v -h --dpm-port --grpc-port --grpc-token --heartbeat-ms --pend-unknown-ms --insecure-settings --flood --split-writes --delay-ms --reorder --close-after-data --stall-after-data --garbage-after-data --oversize-after-data --http-error --accept-then-close --backend --host --port --timeout --sim --auth --role --realm --format --verbose --log-level --help"
+            opts="-b -H -P -a -v -h --dpm-port --grpc-port --grpc-token --heartbeat-ms --pend-unknown-ms --insecure-settings --flood --split-writes --delay-ms --reorder --close-after-data --stall-after-data --garbage-after-data --oversize-after-data --http-error --accept-then-close --restart-every-ms --backend --host --port --timeout --sim --auth --role --realm --format --verbose --log-level --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -814,6 +814,10 @@ _pacsys() {
                     return 0
                     ;;
                 --http-error)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --restart-every-ms)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -169,6 +169,7 @@ complete -c pacsys -n "__fish_pacsys_using_subcommand sim" -l stall-after-data -
 complete -c pacsys -n "__fish_pacsys_using_subcommand sim" -l garbage-after-data -d 'Fault: send a garbage frame after N data replies' -r
 complete -c pacsys -n "__fish_pacsys_using_subcommand sim" -l oversize-after-data -d 'Fault: send an oversize length prefix after N data replies' -r
 complete -c pacsys -n "__fish_pacsys_using_subcommand sim" -l http-error -d 'Fault: answer every handshake with this HTTP status' -r
+complete -c pacsys -n "__fish_pacsys_using_subcommand sim" -l restart-every-ms -d 'Fault "restart": every N ms drop every DPM list at once (as a restarting DPM does) and keep accepting; clients must rebuild their lists' -r
 complete -c pacsys -n "__fish_pacsys_using_subcommand sim" -s b -l backend -d 'Transport [default: PACSYS_BACKEND, else dpm]' -r -f -a "dpm\t'DPM over TCP (DPM/HTTP, binary PC protocol)'
 grpc\t'The DAQ gRPC service'"
 complete -c pacsys -n "__fish_pacsys_using_subcommand sim" -s H -l host -d 'Server host [default: PACSYS_DPM_HOST / PACSYS_GRPC_HOST, else the Fermilab servers]' -r

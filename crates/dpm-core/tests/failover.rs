@@ -148,3 +148,29 @@ async fn a_restart_rebuilds_every_subscription_with_one_gap_each() {
     }
     server.shutdown().await;
 }
+
+/// The fake's "restart" fault mode drops every list periodically: each subscription is
+/// rebuilt after each restart, with one disconnection and one gap each time.
+#[tokio::test]
+async fn the_restart_fault_mode_drops_every_list_and_each_is_rebuilt() {
+    let server = FakeDpmServer::builder()
+        .restart_every(Duration::from_millis(400))
+        .start()
+        .await
+        .unwrap();
+    let client = DpmClient::builder()
+        .host("127.0.0.1")
+        .port(server.port())
+        .identity(ListIdentity::none())
+        .build();
+    let mut a = client.subscribe(&["M:OUTTMP@p,50"]).await.unwrap();
+    let mut b = client.subscribe(&["G:AMANDA@p,50"]).await.unwrap();
+    for _ in 0..2 {
+        assert_eq!(until_resumed(&mut a).await, (1, 1));
+        assert_eq!(until_resumed(&mut b).await, (1, 1));
+    }
+    assert!(server.stats().lists >= 6, "{:?}", server.stats());
+    a.stop().await;
+    b.stop().await;
+    server.shutdown().await;
+}

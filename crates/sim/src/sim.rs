@@ -77,6 +77,10 @@ pub struct SimOptions {
     /// Fault: close every connection right after accepting it.
     #[arg(long)]
     pub accept_then_close: bool,
+    /// Fault "restart": every N ms drop every DPM list at once (as a restarting DPM does)
+    /// and keep accepting; clients must rebuild their lists.
+    #[arg(long, value_name = "N")]
+    pub restart_every_ms: Option<u64>,
 }
 
 impl SimOptions {
@@ -110,6 +114,9 @@ impl SimOptions {
             .log_requests(false);
         if let Some(ms) = self.pend_unknown_ms {
             builder = builder.pend_unknown_after(Duration::from_millis(ms));
+        }
+        if let Some(ms) = self.restart_every_ms {
+            builder = builder.restart_every(Duration::from_millis(ms));
         }
         let dpm = builder.start().await.map_err(|source| SimError::Listen {
             what: "DPM",

@@ -50,6 +50,7 @@ pub struct FakeDpmServerBuilder {
     list: ListConfig,
     faults: FaultPlan,
     log_requests: bool,
+    restart_every: Option<Duration>,
 }
 
 impl std::fmt::Debug for FakeDpmServerBuilder {
@@ -71,6 +72,7 @@ impl Default for FakeDpmServerBuilder {
             list: ListConfig::default(),
             faults: every_connection(Faults::default()),
             log_requests: true,
+            restart_every: None,
         }
     }
 }
@@ -193,6 +195,13 @@ impl FakeDpmServerBuilder {
         self
     }
 
+    /// Fault mode "restart": every `period`, drop every list at once (as a restarting DPM
+    /// does: [`FakeDpmServer::close_connections`]) and keep accepting. Off by default.
+    pub fn restart_every(mut self, period: Duration) -> Self {
+        self.restart_every = Some(period.max(Duration::from_millis(1)));
+        self
+    }
+
     /// Binds 127.0.0.1 and starts serving in the background of the current tokio runtime.
     pub async fn start(self) -> io::Result<FakeDpmServer> {
         // As production: SO_KEEPALIVE (accepted sockets inherit it from the listener) and a
@@ -216,6 +225,17 @@ impl FakeDpmServerBuilder {
             kick: tokio::sync::Notify::new(),
         });
         let shutdown = CancellationToken::new();
+        if let Some(period) = self.restart_every {
+            let (shared, stop) = (Arc::clone(&shared), shutdown.clone());
+            tokio::spawn(async move {
+                loop {
+                    tokio::select! {
+                        _ = stop.cancelled() => return,
+                        _ = sleep(period) => shared.kick.notify_waiters(),
+                    }
+                }
+            });
+        }
         let task = tokio::spawn(accept_loop(listener, Arc::clone(&shared), shutdown.clone()));
         Ok(FakeDpmServer {
             addr,
