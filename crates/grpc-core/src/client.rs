@@ -469,8 +469,9 @@ impl DaqClient {
     /// * `Ok(status)` is a success or a warning; a negative status is an
     ///   [`ErrorKind::SettingRejected`](crate::ErrorKind::SettingRejected) error (as over
     ///   DPM); a setting the server returned no status for
-    ///   [`ErrorKind::OutcomeUnknown`](crate::ErrorKind::OutcomeUnknown); a gRPC failure
-    ///   the mapped error ([`crate::error::from_status`]).
+    ///   [`ErrorKind::OutcomeUnknown`](crate::ErrorKind::OutcomeUnknown), and so is a Set
+    ///   whose deadline passed (it may have been applied; check before writing again); any
+    ///   other gRPC failure the mapped error ([`crate::error::from_status`]).
     ///
     /// ```no_run
     /// use pacsys_grpc_core::{Control, DaqClient, ErrorKind, Value, WriteValue};
@@ -551,15 +552,32 @@ impl DaqClient {
                     }
                 }
                 Ok(Err(s)) => {
-                    let e = self.inner.call_failed(&s, Some(timeout));
+                    let mut e = self.inner.call_failed(&s, Some(timeout));
+                    // tonic reports its own deadline as CANCELLED "Timeout expired"; the
+                    // server's as DEADLINE_EXCEEDED (mapped to Timeout). The loopback test
+                    // `a_set_past_its_deadline_has_an_unknown_outcome` guards the wording.
+                    let deadline = e.kind() == crate::ErrorKind::Timeout
+                        || (s.code() == tonic::Code::Cancelled
+                            && s.message().contains("Timeout expired"));
+                    if deadline {
+                        // The Set may have reached the server and been applied: as over
+                        // DPM after ApplySettings, the outcome is unknown (check before
+                        // writing again), not a retryable timeout.
+                        e = e
+                            .with_kind(crate::ErrorKind::OutcomeUnknown)
+                            .or_elapsed(timeout);
+                    }
                     for &i in &sent {
                         results[i] = Some(Err(e.clone().with_drf(drf(i))));
                     }
                 }
                 Err(_) => {
                     let e = self.inner.remote(
-                        Error::timeout(format!("writing to {}", self.inner.addr))
-                            .with_elapsed(timeout),
+                        Error::outcome_unknown(
+                            "",
+                            format!("no answer from {} within the timeout", self.inner.addr),
+                        )
+                        .with_elapsed(timeout),
                     );
                     for &i in &sent {
                         results[i] = Some(Err(e.clone().with_drf(drf(i))));

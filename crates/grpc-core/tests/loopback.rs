@@ -414,6 +414,34 @@ async fn settings_have_per_setting_statuses() {
     server.shutdown().await;
 }
 
+/// A Set whose deadline passes may have been applied by the server before the call was
+/// cancelled, so it is an unknown outcome, as over DPM, not a retryable timeout.
+#[tokio::test]
+async fn a_set_past_its_deadline_has_an_unknown_outcome() {
+    let server = FakeDaqServer::builder()
+        .token("secret")
+        .faults(DaqFaults {
+            reply_delay: Some(Duration::from_millis(600)),
+            ..DaqFaults::default()
+        })
+        .start()
+        .await
+        .expect("server");
+    let c = client(&server);
+    let r = c
+        .set_many_with_timeout(&[("G:AMANDA", 7.5)], Duration::from_millis(150))
+        .await;
+    let e = err(&r[0]);
+    assert_eq!(
+        (e.kind(), e.drf()),
+        (ErrorKind::OutcomeUnknown, Some("G:AMANDA")),
+        "{e}"
+    );
+    assert_eq!(e.elapsed(), Some(Duration::from_millis(150)));
+    assert!(!e.to_string().contains("can be retried"), "{e}");
+    server.shutdown().await;
+}
+
 #[tokio::test]
 async fn tokens_are_required_and_checked() {
     let server = FakeDaqServer::builder()
