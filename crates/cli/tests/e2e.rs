@@ -640,9 +640,9 @@ fn monitor_stale_after_flags_only_the_silent_drf() {
         "M:OUTTMP@p,50",
         "G:AMANDA@q,50",
         "--stale-after",
-        "300ms",
-        "--duration",
         "1s",
+        "--duration",
+        "2500ms",
         "--lines",
     ]);
     assert!(

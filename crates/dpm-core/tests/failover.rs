@@ -154,7 +154,7 @@ async fn a_restart_rebuilds_every_subscription_with_one_gap_each() {
 #[tokio::test]
 async fn the_restart_fault_mode_drops_every_list_and_each_is_rebuilt() {
     let server = FakeDpmServer::builder()
-        .restart_every(Duration::from_millis(400))
+        .restart_every(Duration::from_secs(1))
         .start()
         .await
         .unwrap();

@@ -75,11 +75,11 @@ def test_monitor_collects_in_the_background(backend):
     assert result.counts["M:OUTTMP@p,20"] >= 3
     assert result.mean("M:OUTTMP@p,20") == 72.5
     assert len(result.last(2, "M:OUTTMP@p,20")) == 2
-    with Monitor(["M:OUTTMP@p,20", "G:AMANDA@q,20"], buffer_size=4, stale_after=0.3, backend=backend) as mon:
+    with Monitor(["M:OUTTMP@p,20", "G:AMANDA@q,20"], buffer_size=4, stale_after=1.0, backend=backend) as mon:
         mon._native.wait_for(1, 5.0)
         import time
 
-        time.sleep(0.6)
+        time.sleep(1.3)
         assert mon.health("G:AMANDA@q,20").stale
         assert not mon.health("M:OUTTMP@p,20").stale
         snap = mon.snapshot()
