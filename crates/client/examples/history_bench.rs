@@ -12,6 +12,7 @@ use futures::StreamExt;
 use pacsys::history::{self, SinceOptions};
 use pacsys::{Backend, DpmBackend, Event, Value};
 use pacsys_sim::FakeDpmServer;
+use pacsys_sim::bench::peak_rss_kib;
 
 /// Points to retrieve (the fake logs one point per second).
 const POINTS: u64 = 100_000;
@@ -39,7 +40,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         // Whole seconds, so the window holds exactly POINTS logged points.
         let end_ms = now.duration_since(UNIX_EPOCH)?.as_millis() as i64 / 1000 * 1000;
         let start_ms = end_ms - (POINTS as i64 - 1) * 1000;
-        let rss0 = rss_kib();
+        let rss0 = peak_rss_kib();
 
         let t = Instant::now();
         let drf = format!("M:OUTTMP<-LOGGER:{start_ms}:{end_ms}");
@@ -50,7 +51,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             other => return Err(format!("not a timed array: {other:?}").into()),
         };
         drop(value);
-        let rss1 = rss_kib();
+        let rss1 = peak_rss_kib();
         println!(
             "one read:          {points} points in {:.1} ms ({:.0} points/s), peak RSS {} MiB (+{} MiB)",
             one_read.as_secs_f64() * 1e3,
@@ -72,7 +73,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             }
         }
         let streamed = t.elapsed();
-        let rss2 = rss_kib();
+        let rss2 = peak_rss_kib();
         println!(
             "history::since:    {logged} readings in {:.1} ms ({:.0} readings/s, windows of 10 min), peak RSS {} MiB",
             streamed.as_secs_f64() * 1e3,
@@ -84,11 +85,4 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     });
     fake_rt.block_on(server.shutdown());
     result
-}
-
-/// Peak resident set size in KiB (Linux `/proc/self/status`, VmHWM).
-fn rss_kib() -> Option<u64> {
-    let status = std::fs::read_to_string("/proc/self/status").ok()?;
-    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
-    line.split_whitespace().nth(1)?.parse().ok()
 }

@@ -99,11 +99,7 @@ impl Fresh {
 
     /// The numbers of the usable scalar readings, in order.
     pub fn values(&self) -> Vec<f64> {
-        self.readings
-            .iter()
-            .filter(|r| r.ok())
-            .filter_map(|r| r.value.as_ref()?.as_f64())
-            .collect()
+        stats::numbers(&self.readings)
     }
 
     fn window(&self, window: impl Into<Option<Window>>) -> Result<Vec<f64>, Error> {
@@ -159,6 +155,17 @@ impl Fresh {
 
 /// Statistics over non-empty slices of numbers (callers check for emptiness).
 mod stats {
+    use crate::Reading;
+
+    /// The numbers of the usable scalar readings, in order.
+    pub fn numbers(readings: &[Reading]) -> Vec<f64> {
+        readings
+            .iter()
+            .filter(|r| r.ok())
+            .filter_map(|r| r.value.as_ref()?.as_f64())
+            .collect()
+    }
+
     pub fn mean(v: &[f64]) -> f64 {
         v.iter().sum::<f64>() / v.len() as f64
     }

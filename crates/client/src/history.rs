@@ -204,7 +204,7 @@ impl<B: Backend + Send + Sync + 'static> Seam<B> {
                 }
                 Ok(_) => {}
                 // No logged data in this window is not a loss.
-                Err(e) if e.status().is_some_and(is_no_data) => {}
+                Err(e) if e.status() == Some(Status::DAE_LJ_NO_DATA) => {}
                 Err(e) => {
                     let gap = Event::Gap {
                         drf: Arc::clone(&self.name),
@@ -231,9 +231,4 @@ fn retryable(e: &Error) -> bool {
             | ErrorKind::Refused
             | ErrorKind::PoolExhausted
     )
-}
-
-/// The logger's "no data in the window" (DAE facility 66, error -64).
-fn is_no_data(s: Status) -> bool {
-    s == Status::new(66, -64)
 }

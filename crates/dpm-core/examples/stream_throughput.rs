@@ -9,6 +9,7 @@ use std::time::{Duration, Instant, SystemTime};
 use futures::StreamExt;
 use pacsys_dpm_core::{DpmClient, Event, SubscriptionOptions};
 use pacsys_sim::FakeDpmServer;
+use pacsys_sim::bench::peak_rss_kib;
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut args = std::env::args().skip(1);
@@ -100,11 +101,4 @@ fn cpu_seconds() -> Option<f64> {
     let utime: f64 = fields.get(11)?.parse().ok()?;
     let stime: f64 = fields.get(12)?.parse().ok()?;
     Some((utime + stime) / 100.0)
-}
-
-/// Peak resident set size in KiB (Linux `/proc/self/status`, VmHWM).
-fn peak_rss_kib() -> Option<u64> {
-    let status = std::fs::read_to_string("/proc/self/status").ok()?;
-    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
-    line.split_whitespace().nth(1)?.parse().ok()
 }

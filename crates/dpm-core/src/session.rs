@@ -109,6 +109,25 @@ struct Member {
     resolved: bool,
 }
 
+impl Member {
+    /// Ends this member's history with the status that ended it: the chunks collected as one
+    /// [`Value::TimedArray`] for a good end, the device error for an error status.
+    fn end_history(&mut self, end: Result<Status, Status>) -> Result<Reading, Error> {
+        let h = self.history.take().unwrap_or_default();
+        match end {
+            Ok(status) => Ok(Reading::new(Arc::clone(&self.drf), status)
+                .with_value(Value::TimedArray(TimedArray {
+                    data: h.data,
+                    micros: h.micros,
+                }))
+                .with_meta(self.meta.clone())),
+            Err(status) => {
+                Err(Error::device(self.drf.to_string(), status).with_transport(Transport::Dpm))
+            }
+        }
+    }
+}
+
 /// The one-shot read in progress. Its members have the consecutive ref ids
 /// `base..base + members.len()`, so a reply finds its member by subtraction.
 #[derive(Debug)]
@@ -471,35 +490,24 @@ impl Session {
                 .push_back(SessionEvent::EntryError { drf, status });
             return;
         }
-        let (drf, ended_history) = match self.read.as_mut().and_then(|op| op.member(ref_id)) {
+        let result = match self.read.as_mut().and_then(|op| op.member(ref_id)) {
+            // A history with data that ends with a non-error status (DPM_PEND) instead of
+            // the empty end-of-data chunk is complete: what came is the history.
+            Some(m)
+                if !m.resolved
+                    && !status.is_error()
+                    && m.history.as_ref().is_some_and(|h| !h.data.is_empty()) =>
+            {
+                m.end_history(Ok(status))
+            }
             Some(m) if !m.resolved => {
-                // A history with data that ends with a non-error status (DPM_PEND) instead
-                // of the empty end-of-data chunk is complete: what came is the history.
-                let ended = match &mut m.history {
-                    Some(h) if !status.is_error() && !h.data.is_empty() => {
-                        let h = std::mem::take(h);
-                        Some(
-                            Reading::new(Arc::clone(&m.drf), status)
-                                .with_value(Value::TimedArray(TimedArray {
-                                    data: h.data,
-                                    micros: h.micros,
-                                }))
-                                .with_meta(m.meta.clone()),
-                        )
-                    }
-                    _ => None,
-                };
-                (m.drf.to_string(), ended)
+                Err(Error::device(m.drf.to_string(), status).with_transport(Transport::Dpm))
             }
             Some(_) => return,
             None => {
                 trace!(ref_id, "status for an unknown ref ignored");
                 return;
             }
-        };
-        let result = match ended_history {
-            Some(reading) => Ok(reading),
-            None => Err(Error::device(drf, status).with_transport(Transport::Dpm)),
         };
         self.resolve(ref_id, result);
     }
@@ -566,26 +574,13 @@ impl Session {
             // Later replies for a resolved ref are ignored (spec 6.3 step 4).
             return;
         }
-        let result =
-            match &mut m.history {
-                None => Ok(to_reading(&m.drf, m.meta.clone(), reply)),
-                Some(h) => match history_chunk(h, &reply) {
-                    None => return,
-                    Some(end) => {
-                        let h = std::mem::take(h);
-                        match end {
-                            Ok(status) => Ok(Reading::new(Arc::clone(&m.drf), status)
-                                .with_value(Value::TimedArray(TimedArray {
-                                    data: h.data,
-                                    micros: h.micros,
-                                }))
-                                .with_meta(m.meta.clone())),
-                            Err(status) => Err(Error::device(m.drf.to_string(), status)
-                                .with_transport(Transport::Dpm)),
-                        }
-                    }
-                },
-            };
+        let result = match &mut m.history {
+            None => Ok(to_reading(&m.drf, m.meta.clone(), reply)),
+            Some(h) => match history_chunk(h, &reply) {
+                None => return,
+                Some(end) => m.end_history(end),
+            },
+        };
         self.resolve(ref_id, result);
     }
 }

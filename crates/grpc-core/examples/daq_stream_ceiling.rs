@@ -11,10 +11,9 @@
 
 use std::time::Duration;
 
-use futures::StreamExt;
 use pacsys_grpc_core::{DaqClient, SubscriptionOptions};
 use pacsys_sim::FakeDaqServer;
-use pacsys_sim::bench::{cpu_split, drain, report};
+use pacsys_sim::bench::ceiling;
 
 /// Name of the fake's runtime threads (excluded from the client's CPU).
 const FAKE_THREAD: &str = "fake-daq";
@@ -44,21 +43,12 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             .map(|i| format!("Z:BENCH{:04}{at}", i % 10_000))
             .collect();
         let mut sub = client.subscribe_with(&drfs, SubscriptionOptions::default())?;
-        if sub.next().await.is_none() {
-            return Err("the stream ended at once".into());
-        }
-        drain(&mut sub, Duration::from_secs(1)).await; // warm-up, not measured
-        let cpu_before = cpu_split(FAKE_THREAD);
-        let dropped_before = sub.dropped();
-        let drained = drain(&mut sub, Duration::from_secs(seconds)).await;
-        let cpu = cpu_split(FAKE_THREAD)
-            .zip(cpu_before)
-            .map(|(a, b)| (a.0 - b.0, a.1 - b.1));
         let what = match &event {
             None => format!("gRPC: {devices} devices, fake in flood mode"),
             Some(e) => format!("gRPC: {devices} devices at {e}"),
         };
-        report(&what, &drained, sub.dropped() - dropped_before, cpu);
+        let secs = Duration::from_secs(seconds);
+        ceiling(&mut sub, secs, FAKE_THREAD, &what, |s| s.dropped()).await?;
         sub.stop().await;
         Ok::<_, Box<dyn std::error::Error>>(())
     });

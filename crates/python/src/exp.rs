@@ -189,19 +189,7 @@ impl PyScanResult {
         self.inner
             .readings
             .iter()
-            .map(|step| {
-                self.read_devices
-                    .iter()
-                    .zip(step)
-                    .map(|(drf, r)| {
-                        let reading = match r {
-                            Ok(r) => PyReading::new(r.clone()),
-                            Err(e) => PyReading::failed(drf, e.clone()),
-                        };
-                        (drf.clone(), reading)
-                    })
-                    .collect()
-            })
+            .map(|step| step_pairs(&self.read_devices, step))
             .collect()
     }
 
@@ -235,6 +223,23 @@ impl PyScanResult {
     fn restore_error(&self) -> Option<String> {
         self.inner.restore_error.as_ref().map(ToString::to_string)
     }
+}
+
+/// One scan step as (device, reading) pairs; a failed read is a reading carrying its error.
+fn step_pairs(
+    drfs: &[String],
+    step: &[Result<pacsys::Reading, pacsys::Error>],
+) -> Vec<(String, PyReading)> {
+    drfs.iter()
+        .zip(step)
+        .map(|(drf, r)| {
+            let reading = match r {
+                Ok(r) => PyReading::new(r.clone()),
+                Err(e) => PyReading::failed(drf, e.clone()),
+            };
+            (drf.clone(), reading)
+        })
+        .collect()
 }
 
 /// `pacsys_rs.exp.scan` on `backend`.
@@ -271,19 +276,8 @@ pub fn exp_scan(
                 return false;
             };
             Python::attach(|py| {
-                let readings: Vec<(String, PyReading)> = step_drfs
-                    .iter()
-                    .zip(step)
-                    .map(|(drf, r)| {
-                        let reading = match r {
-                            Ok(r) => PyReading::new(r.clone()),
-                            Err(e) => PyReading::failed(drf, e.clone()),
-                        };
-                        (drf.clone(), reading)
-                    })
-                    .collect();
                 let dict = pyo3::types::PyDict::new(py);
-                for (k, v) in readings {
+                for (k, v) in step_pairs(&step_drfs, step) {
                     if let Err(e) = dict.set_item(k, v) {
                         *seen.lock().unwrap_or_else(|p| p.into_inner()) = Some(e);
                         return true;

@@ -122,6 +122,41 @@ pub fn report(what: &str, drained: &Drained, dropped: u64, cpu: Option<(f64, f64
     println!("per_s {:.0} dropped {dropped}", drained.rate());
 }
 
+/// A ceiling run on a subscription: waits for its first event, drains a one-second warm-up,
+/// then drains for `duration` and prints [`report`] under `what`, with the CPU split against
+/// the threads named `fake_thread` and the drops `dropped` reads off the subscription.
+pub async fn ceiling<S, D>(
+    sub: &mut S,
+    duration: Duration,
+    fake_thread: &str,
+    what: &str,
+    dropped: D,
+) -> Result<Drained, String>
+where
+    S: Stream<Item = Event> + Unpin,
+    D: Fn(&S) -> u64,
+{
+    if sub.next().await.is_none() {
+        return Err("the stream ended at once".to_owned());
+    }
+    drain(sub, Duration::from_secs(1)).await;
+    let cpu_before = cpu_split(fake_thread);
+    let dropped_before = dropped(sub);
+    let drained = drain(sub, duration).await;
+    let cpu = cpu_split(fake_thread)
+        .zip(cpu_before)
+        .map(|(a, b)| (a.0 - b.0, a.1 - b.1));
+    report(what, &drained, dropped(sub) - dropped_before, cpu);
+    Ok(drained)
+}
+
+/// Peak resident set size of this process in KiB (Linux `/proc/self/status`, VmHWM).
+pub fn peak_rss_kib() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    line.split_whitespace().nth(1)?.parse().ok()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

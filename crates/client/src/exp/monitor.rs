@@ -43,11 +43,7 @@ pub struct ChannelData {
 impl ChannelData {
     /// The numbers of the usable scalar readings, oldest first.
     pub fn values(&self) -> Vec<f64> {
-        self.readings
-            .iter()
-            .filter(|r| r.ok())
-            .filter_map(|r| r.value.as_ref()?.as_f64())
-            .collect()
+        stats::numbers(&self.readings)
     }
 
     fn numbers(&self) -> Result<Vec<f64>, Error> {
