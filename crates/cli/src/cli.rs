@@ -1,5 +1,6 @@
 //! The command line (clap derive): global options and one subcommand per tool.
 
+use std::path::PathBuf;
 use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
@@ -63,14 +64,40 @@ pub struct GlobalOpts {
     #[arg(long, global = true, value_name = "REALM")]
     pub realm: Option<String>,
     /// Output format (`-f` is `--number-format`, as in the reference CLI).
-    #[arg(long, global = true, value_enum, default_value_t = Format::Text)]
-    pub format: Format,
+    #[arg(long, global = true, value_enum, default_value_t = OutputFormat::Text)]
+    pub format: OutputFormat,
     /// Show metadata (device index, description, status, cycle) and missing properties.
     #[arg(short = 'v', long, global = true)]
     pub verbose: bool,
     /// Log level on stderr (error, warn, info, debug, trace, or a tracing filter).
     #[arg(long, global = true, default_value = "warn", value_name = "LEVEL")]
     pub log_level: String,
+}
+
+/// `--format`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, ValueEnum)]
+pub enum OutputFormat {
+    /// Aligned human-readable lines.
+    #[default]
+    Text,
+    /// One JSON object per line.
+    Json,
+    /// Comma-separated values with a header line.
+    Csv,
+    /// One Apache Parquet file on stdout, one row per reading and per stream event (get,
+    /// monitor, history; stdout must not be a terminal). Complete once the command ends.
+    Parquet,
+}
+
+impl OutputFormat {
+    /// The line format results are rendered in (Parquet output prints no lines).
+    pub fn lines(self) -> Format {
+        match self {
+            OutputFormat::Text | OutputFormat::Parquet => Format::Text,
+            OutputFormat::Json => Format::Json,
+            OutputFormat::Csv => Format::Csv,
+        }
+    }
 }
 
 /// `--backend`.
@@ -120,10 +147,17 @@ Examples:
   pacsys --sim monitor M:OUTTMP@p,200 --count 5
   pacsys monitor Z:SINE@p,100 Z:RAMP@p,100 --duration 10s --format json
   pacsys monitor M:OUTTMP@p,1000 -s relative -f .2f --lines
+  pacsys --sim monitor Z:SINE@p,100 Z:RAMP@p,100 --chart       live chart on the terminal
+  pacsys monitor M:OUTTMP@p,1000 --record run.parquet        record to a Parquet dataset
+  pacsys monitor M:OUTTMP@p,1000 --duration 1m --format parquet > run.parquet
 
 A DRF without an event is monitored at @p,1000 (a note says so on stderr). On a terminal
 (text format) a live table shows value, rate, last update, drops and gaps; elsewhere one
-line per reading. Ctrl-C prints a summary and exits 130.")]
+line per reading. Ctrl-C prints a summary and exits 130.
+
+--record DIR.parquet writes a Parquet dataset (a folder of part files, one per closed row
+group): a crash or kill loses at most the open group (--record-interval, 1 s by default);
+Ctrl-C closes it cleanly. Read it with pandas.read_parquet(\"DIR.parquet\").")]
     Monitor(MonitorArgs),
     /// Show what a device is: description, units, which properties it has (acinfo).
     #[command(after_help = "\
@@ -131,10 +165,12 @@ Examples:
   pacsys info M:OUTTMP
   pacsys --sim info M:OUTTMP G:AMANDA --format json")]
     Info(InfoArgs),
-    /// Logged history of one device between two times.
+    /// Logged history of devices between two times: lines, a Parquet file or a plot.
     #[command(after_help = "\
 Examples:
   pacsys history M:OUTTMP --start -1h
+  pacsys history M:OUTTMP G:AMANDA --start -1h --plot history.png      (or .svg)
+  pacsys history M:OUTTMP --start -1d --output outtmp.parquet
   pacsys history M:OUTTMP --start 2026-11-23T06:00:00-06:00 --end 2026-11-23T07:00:00-06:00 --format csv
   pacsys --sim history M:OUTTMP --start -10m --format json
   pacsys --sim history M:OUTTMP --start -10m -t -f .1f -s epoch
@@ -255,6 +291,21 @@ pub struct MonitorArgs {
     /// 500ms, or seconds): a `stale` line, or `[STALE]` in the table, until it delivers again.
     #[arg(long, value_name = "D", value_parser = times::parse_duration)]
     pub stale_after: Option<Duration>,
+    /// Also record every reading and stream event (drops, gaps, reconnections) to this
+    /// Parquet dataset, a new folder of part files (crash-safe: see below).
+    #[arg(long, value_name = "DIR.parquet")]
+    pub record: Option<PathBuf>,
+    /// How often the recording closes a row group into a part file: what a crash can lose at
+    /// most (also closed every 1,048,576 rows).
+    #[arg(long, value_name = "D", default_value = "1s", value_parser = times::parse_duration, requires = "record")]
+    pub record_interval: Duration,
+    /// Draw a live chart on the terminal instead of the table: one line per DRF over the
+    /// last --chart-window, redrawn in place.
+    #[arg(long, conflicts_with = "lines")]
+    pub chart: bool,
+    /// The time the live chart shows.
+    #[arg(long, value_name = "D", default_value = "60s", value_parser = times::parse_duration, requires = "chart")]
+    pub chart_window: Duration,
     /// Display options.
     #[command(flatten)]
     pub view: ViewArgs,
@@ -275,9 +326,9 @@ pub struct InfoArgs {
 /// `history`.
 #[derive(Debug, Args)]
 pub struct HistoryArgs {
-    /// The device (DRF without an event).
-    #[arg(value_name = "DRF")]
-    pub drf: String,
+    /// The devices (DRFs without an event), each read over the same window.
+    #[arg(required = true, value_name = "DRF")]
+    pub drfs: Vec<String>,
     /// Start of the window.
     #[arg(long, value_name = "TIME", allow_hyphen_values = true)]
     pub start: String,
@@ -292,9 +343,34 @@ pub struct HistoryArgs {
     /// Fetch the window in pieces of this length (progress is shown per piece).
     #[arg(long, value_name = "D", default_value = "1h", value_parser = times::parse_duration)]
     pub chunk: Duration,
+    /// Also write the samples to this Parquet file (one row per sample; see
+    /// `--format parquet` for stdout).
+    #[arg(short = 'o', long, value_name = "FILE.parquet")]
+    pub output: Option<PathBuf>,
+    /// Also draw the samples into this image (.png or .svg): time across, the devices'
+    /// units up, one line per DRF, failed reads marked.
+    #[arg(long, value_name = "FILE.png|FILE.svg")]
+    pub plot: Option<PathBuf>,
+    /// The plot's size in pixels.
+    #[arg(long, value_name = "WxH", default_value = "1200x600", value_parser = parse_size)]
+    pub plot_size: (u32, u32),
     /// Display options.
     #[command(flatten)]
     pub view: ViewArgs,
+}
+
+/// `WxH` pixels, e.g. `1200x600` (each 200 to 10,000).
+fn parse_size(text: &str) -> Result<(u32, u32), String> {
+    let bad = || format!("{text:?}: give the size as WIDTHxHEIGHT in pixels, e.g. 1200x600");
+    let (w, h) = text.split_once(['x', 'X']).ok_or_else(bad)?;
+    let w: u32 = w.trim().parse().map_err(|_| bad())?;
+    let h: u32 = h.trim().parse().map_err(|_| bad())?;
+    if !(200..=10_000).contains(&w) || !(150..=10_000).contains(&h) {
+        return Err(format!(
+            "{text:?}: width 200 to 10000 and height 150 to 10000 pixels"
+        ));
+    }
+    Ok((w, h))
 }
 
 impl Command {
@@ -339,7 +415,7 @@ mod tests {
         for cli in [a, b] {
             let Ok(cli) = cli else { panic!("parse failed") };
             assert!(cli.global.sim);
-            assert_eq!(cli.global.format, Format::Json);
+            assert_eq!(cli.global.format, OutputFormat::Json);
         }
     }
 
@@ -408,6 +484,18 @@ mod tests {
             &["pacsys", "monitor", "A:B", "--count", "0"],
             &["pacsys", "--timeout", "0", "get", "A:B"],
             &["pacsys", "put", "G:AMANDA"],
+            &["pacsys", "monitor", "A:B@p,100", "--chart", "--lines"],
+            &["pacsys", "monitor", "A:B@p,100", "--record-interval", "2s"],
+            &[
+                "pacsys",
+                "history",
+                "A:B",
+                "--start",
+                "-1h",
+                "--plot-size",
+                "10x10",
+            ],
+            &["pacsys", "history", "--start", "-1h"],
         ] {
             assert!(Cli::try_parse_from(argv).is_err(), "{argv:?}");
         }

@@ -10,10 +10,13 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use pacsys::{Backend, Error, ErrorKind, Event, Status, Value, Verify};
 use pacsys_drf::Request;
 
-use crate::cli::{Command, GlobalOpts};
+use crate::chart::{LiveChart, Screen};
+use crate::cli::{Command, GlobalOpts, OutputFormat};
 use crate::error::{CliError, Outcome};
 use crate::info::{self, DeviceInfo, Section};
 use crate::output::{PutLine, Renderer, error_message};
+use crate::plot::{self, Series};
+use crate::record::{Recording, Target};
 use crate::signal::{Interrupt, Stop};
 use crate::table::Monitor;
 use crate::times;
@@ -31,6 +34,8 @@ pub enum Plan {
     Get {
         /// The DRFs, as given.
         drfs: Vec<String>,
+        /// Write Parquet to stdout instead of lines.
+        parquet: bool,
     },
     /// `put`.
     Put {
@@ -47,8 +52,10 @@ pub enum Plan {
         count: Option<u64>,
         /// Time before stopping.
         duration: Option<Duration>,
-        /// Draw the live table instead of lines.
-        table: bool,
+        /// How the readings are shown.
+        display: Display,
+        /// Where every event is also recorded (`--record`, or stdout for `--format parquet`).
+        record: Option<Target>,
         /// Flag DRFs silent this long (`--stale-after`).
         stale_after: Option<Duration>,
         /// Logged readings first, from this time (`--since`).
@@ -61,17 +68,33 @@ pub enum Plan {
     },
     /// `history`.
     History {
-        /// The DRF as given (for output).
-        drf: String,
-        /// The request without event, to which `<-LOGGER:a:b` is added.
-        base: String,
+        /// Each DRF as given (for output) and its request without event, to which
+        /// `<-LOGGER:a:b` is added.
+        drfs: Vec<(String, String)>,
         /// Window start, ms since the epoch.
         start_ms: i64,
         /// Window end, ms since the epoch (inclusive).
         end_ms: i64,
         /// Piece length in ms.
         chunk_ms: i64,
+        /// Where the samples are also written as Parquet (`--output`, `--format parquet`).
+        output: Option<Target>,
+        /// The image to draw and its size (`--plot`).
+        plot: Option<(std::path::PathBuf, (u32, u32))>,
     },
+}
+
+/// How `monitor` shows what arrives.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Display {
+    /// One line per reading.
+    Lines,
+    /// The live table (a terminal, text format).
+    Table,
+    /// The live chart over this window (`--chart`, a terminal).
+    Chart(Duration),
+    /// Nothing on stdout (`--format parquet` writes the recording there).
+    Nothing,
 }
 
 fn parse_drf(drf: &str) -> Result<Request, CliError> {
@@ -81,12 +104,26 @@ fn parse_drf(drf: &str) -> Result<Request, CliError> {
 impl Plan {
     /// Checks the inputs of `command` (never `sim`). No I/O except reading the clock.
     pub fn new(command: Command, global: &GlobalOpts) -> Result<Plan, CliError> {
+        if global.format == OutputFormat::Parquet
+            && matches!(command, Command::Put(_) | Command::Info(_))
+        {
+            return Err(CliError::Usage(
+                "--format parquet is for get, monitor and history".into(),
+            ));
+        }
         match command {
             Command::Get(a) => {
                 for d in &a.drfs {
                     parse_drf(d)?;
                 }
-                Ok(Plan::Get { drfs: a.drfs })
+                let parquet = global.format == OutputFormat::Parquet;
+                if parquet {
+                    Target::Stdout.check()?;
+                }
+                Ok(Plan::Get {
+                    drfs: a.drfs,
+                    parquet,
+                })
             }
             Command::Put(a) => {
                 if a.pairs.len() % 2 != 0 {
@@ -146,9 +183,38 @@ impl Plan {
                         drfs.push(sent);
                     }
                 }
-                let table = !a.lines
-                    && global.format == crate::output::Format::Text
-                    && std::io::stdout().is_terminal();
+                let terminal = std::io::stdout().is_terminal();
+                let parquet = global.format == OutputFormat::Parquet;
+                let display = if parquet {
+                    Display::Nothing
+                } else if a.chart {
+                    if !terminal {
+                        return Err(CliError::Usage(
+                            "--chart draws on a terminal; stdout is not one".into(),
+                        ));
+                    }
+                    Display::Chart(a.chart_window)
+                } else if !a.lines && global.format == OutputFormat::Text && terminal {
+                    Display::Table
+                } else {
+                    Display::Lines
+                };
+                let record = match (&a.record, parquet) {
+                    (Some(_), true) => {
+                        return Err(CliError::Usage(
+                            "--record and --format parquet both record: choose one".into(),
+                        ));
+                    }
+                    (Some(path), false) => Some(Target::Dataset {
+                        path: path.clone(),
+                        interval: a.record_interval,
+                    }),
+                    (None, true) => Some(Target::Stdout),
+                    (None, false) => None,
+                };
+                if let Some(target) = &record {
+                    target.check()?;
+                }
                 let since = match &a.since {
                     Some(text) => {
                         let t = times::parse_time(text, jiff::Timestamp::now())
@@ -161,7 +227,8 @@ impl Plan {
                     drfs,
                     count: a.count,
                     duration: a.duration,
-                    table,
+                    display,
+                    record,
                     stale_after: a.stale_after,
                     since,
                 })
@@ -174,12 +241,31 @@ impl Plan {
                 Ok(Plan::Info { devices })
             }
             Command::History(a) => {
-                let req = parse_drf(&a.drf)?;
-                if req.extra().is_some() {
-                    return Err(CliError::Usage(format!(
-                        "{}: give the device without a `<-` data source; history adds <-LOGGER",
-                        a.drf
-                    )));
+                let mut drfs = Vec::with_capacity(a.drfs.len());
+                for drf in &a.drfs {
+                    let req = parse_drf(drf)?;
+                    if req.extra().is_some() {
+                        return Err(CliError::Usage(format!(
+                            "{drf}: give the device without a `<-` data source; history adds <-LOGGER"
+                        )));
+                    }
+                    drfs.push((drf.clone(), req.without_event().to_canonical()));
+                }
+                let output = match (&a.output, global.format == OutputFormat::Parquet) {
+                    (Some(_), true) => {
+                        return Err(CliError::Usage(
+                            "--output and --format parquet both write Parquet: choose one".into(),
+                        ));
+                    }
+                    (Some(path), false) => Some(Target::File(path.clone())),
+                    (None, true) => Some(Target::Stdout),
+                    (None, false) => None,
+                };
+                if let Some(target) = &output {
+                    target.check()?;
+                }
+                if let Some(path) = &a.plot {
+                    plot::ImageKind::of(path).map_err(|e| CliError::Usage(e.to_string()))?;
                 }
                 let now = jiff::Timestamp::now();
                 let start = times::parse_time(&a.start, now).map_err(CliError::Usage)?;
@@ -193,11 +279,12 @@ impl Plan {
                     .unwrap_or(i64::MAX)
                     .max(1);
                 Ok(Plan::History {
-                    drf: a.drf,
-                    base: req.without_event().to_canonical(),
+                    drfs,
                     start_ms: start.as_millisecond(),
                     end_ms: end.as_millisecond(),
                     chunk_ms,
+                    output,
+                    plot: a.plot.map(|p| (p, a.plot_size)),
                 })
             }
             Command::Sim(_) | Command::Completions(_) => Err(CliError::Usage(
@@ -220,13 +307,14 @@ impl Plan {
     ) -> Result<Outcome, CliError> {
         let backend: &B = shared;
         match self {
-            Plan::Get { drfs } => get(backend, &drfs, r).await,
+            Plan::Get { drfs, parquet } => get(backend, &drfs, parquet, r).await,
             Plan::Put { settings, verify } => put(backend, &settings, verify, r).await,
             Plan::Monitor {
                 drfs,
                 count,
                 duration,
-                table,
+                display,
+                record,
                 stale_after,
                 since,
             } => {
@@ -235,41 +323,69 @@ impl Plan {
                     Some(start) => Source::Since(std::sync::Arc::clone(shared), start),
                     None => Source::Live(backend),
                 };
-                monitor(source, drfs, until, table, stale_after, r).await
+                let show = Show {
+                    display,
+                    record,
+                    stale_after,
+                };
+                monitor(source, drfs, until, show, r).await
             }
             Plan::Info { devices } => info_cmd(backend, &devices, r).await,
             Plan::History {
-                drf,
-                base,
+                drfs,
                 start_ms,
                 end_ms,
                 chunk_ms,
-            } => history(backend, &drf, &base, (start_ms, end_ms), chunk_ms, r).await,
+                output,
+                plot,
+            } => {
+                let window = Window {
+                    start_ms,
+                    end_ms,
+                    chunk_ms,
+                };
+                history(backend, &drfs, window, output, plot, r).await
+            }
         }
     }
 }
 
-/// Buffered stdout; write errors (a closed pipe) end the command with exit 1.
-struct Out(std::io::BufWriter<std::io::StdoutLock<'static>>);
+/// Buffered stdout; write errors (a closed pipe) end the command with exit 1. The silent
+/// form ([`Out::none`]) never touches stdout, for commands whose stdout is a Parquet stream
+/// written from the recorder's thread (holding the stdout lock here would block it).
+struct Out(Option<std::io::BufWriter<std::io::StdoutLock<'static>>>);
 
 impl Out {
     fn new() -> Out {
-        Out(std::io::BufWriter::with_capacity(
+        Out(Some(std::io::BufWriter::with_capacity(
             64 * 1024,
             std::io::stdout().lock(),
-        ))
+        )))
+    }
+
+    fn none() -> Out {
+        Out(None)
     }
 
     fn line(&mut self, s: &str) -> Result<(), CliError> {
-        writeln!(self.0, "{s}").map_err(write_failed)
+        match &mut self.0 {
+            Some(w) => writeln!(w, "{s}").map_err(write_failed),
+            None => Ok(()),
+        }
     }
 
     fn raw(&mut self, s: &str) -> Result<(), CliError> {
-        self.0.write_all(s.as_bytes()).map_err(write_failed)
+        match &mut self.0 {
+            Some(w) => w.write_all(s.as_bytes()).map_err(write_failed),
+            None => Ok(()),
+        }
     }
 
     fn flush(&mut self) -> Result<(), CliError> {
-        self.0.flush().map_err(write_failed)
+        match &mut self.0 {
+            Some(w) => w.flush().map_err(write_failed),
+            None => Ok(()),
+        }
     }
 }
 
@@ -306,8 +422,16 @@ fn report_call_failures<'a>(errors: impl IntoIterator<Item = &'a Error>, addr_hi
     }
 }
 
-async fn get<B: Backend>(b: &B, drfs: &[String], r: Renderer) -> Result<Outcome, CliError> {
+async fn get<B: Backend>(
+    b: &B,
+    drfs: &[String],
+    parquet: bool,
+    r: Renderer,
+) -> Result<Outcome, CliError> {
     let results = b.get_many(drfs, None).await;
+    if parquet {
+        return get_parquet(drfs, results);
+    }
     let mut out = Out::new();
     if let Some(h) = r.header() {
         out.line(&h)?;
@@ -325,6 +449,37 @@ async fn get<B: Backend>(b: &B, drfs: &[String], r: Renderer) -> Result<Outcome,
     // Freeing ten thousand readings one by one takes longer than printing them, and the
     // process usually ends next: free them off the path to the exit.
     drop_in_background(results);
+    Ok(Outcome::from_failed(failed))
+}
+
+/// `get --format parquet`: one row per reading, a device failure as an error row; failures
+/// that carry no ACNET status (a timeout, a lost connection) have no row and are reported
+/// on stderr.
+fn get_parquet(
+    drfs: &[String],
+    results: Vec<Result<pacsys::Reading, Error>>,
+) -> Result<Outcome, CliError> {
+    let mut rec = Recording::start(Target::Stdout)?;
+    let mut failed = results.len() != drfs.len();
+    for (drf, res) in drfs.iter().zip(&results) {
+        match res {
+            Ok(reading) => {
+                failed |= !reading.ok();
+                rec.event(&Event::Reading(reading.clone()))?;
+            }
+            Err(e) => {
+                failed = true;
+                if let Some(status) = e.status() {
+                    rec.event(&Event::Error {
+                        drf: drf.as_str().into(),
+                        status,
+                    })?;
+                }
+            }
+        }
+    }
+    rec.finish()?;
+    report_call_failures(results.iter().filter_map(|x| x.as_ref().err()), "");
     Ok(Outcome::from_failed(failed))
 }
 
@@ -439,16 +594,35 @@ async fn subscribe<B: Backend + Send + Sync + 'static>(
     }
 }
 
+/// What `monitor` shows and records.
+struct Show {
+    display: Display,
+    record: Option<Target>,
+    stale_after: Option<Duration>,
+}
+
+/// The monitor's terminal display while it runs.
+enum Live {
+    None,
+    Table,
+    Chart(LiveChart, Screen),
+}
+
 async fn monitor<B: Backend + Send + Sync + 'static>(
     source: Source<'_, B>,
     drfs: Vec<String>,
     until: Until,
-    table: bool,
-    stale_after: Option<Duration>,
+    show: Show,
     r: Renderer,
 ) -> Result<Outcome, CliError> {
     let Until { count, duration } = until;
+    let Show {
+        display,
+        record,
+        stale_after,
+    } = show;
     let mut interrupt = Interrupt::new();
+    let mut recording = record.map(Recording::start).transpose()?;
     let subscribed = subscribe(source, &drfs).await.map(|s| match stale_after {
         Some(window) => s.stale_after(window),
         None => s,
@@ -457,13 +631,29 @@ async fn monitor<B: Backend + Send + Sync + 'static>(
         Ok(s) => s,
         Err(e) => {
             eprintln!("pacsys: cannot start the subscription: {e}");
+            if let Some(rec) = recording {
+                rec.finish()?;
+            }
             return Ok(Outcome::SomeFailed);
         }
     };
     let started = Instant::now();
+    let lines = display == Display::Lines;
+    let mut live = match display {
+        Display::Table => Live::Table,
+        Display::Chart(window) => {
+            let screen = Screen::enter()
+                .map_err(|e| CliError::Failed(format!("cannot draw on the terminal: {e}")))?;
+            Live::Chart(LiveChart::new(drfs.clone(), window, started), screen)
+        }
+        Display::Lines | Display::Nothing => Live::None,
+    };
     let mut m = Monitor::new(drfs, started);
-    let mut out = Out::new();
-    if !table && let Some(h) = r.header() {
+    let mut out = match display {
+        Display::Nothing => Out::none(),
+        _ => Out::new(),
+    };
+    if lines && let Some(h) = r.header() {
         out.line(&h)?;
         out.flush()?;
     }
@@ -471,12 +661,10 @@ async fn monitor<B: Backend + Send + Sync + 'static>(
     tokio::pin!(deadline);
     let mut tick = tokio::time::interval(TABLE_REFRESH);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+    let ticking = !matches!(live, Live::None) || recording.is_some();
     let mut interrupted = None;
     let mut failed = false;
-    if table {
-        out.raw(&m.redraw(Instant::now()))?;
-        out.flush()?;
-    }
+    redraw(&mut live, &mut m, &mut out)?;
     loop {
         tokio::select! {
             stop = interrupt.recv() => {
@@ -484,9 +672,11 @@ async fn monitor<B: Backend + Send + Sync + 'static>(
                 break;
             }
             _ = &mut deadline, if duration.is_some() => break,
-            _ = tick.tick(), if table => {
-                out.raw(&m.redraw(Instant::now()))?;
-                out.flush()?;
+            _ = tick.tick(), if ticking => {
+                redraw(&mut live, &mut m, &mut out)?;
+                if let Some(rec) = &mut recording {
+                    rec.tick()?;
+                }
             }
             event = sub.next() => {
                 let Some(event) = event else {
@@ -501,18 +691,25 @@ async fn monitor<B: Backend + Send + Sync + 'static>(
                 if skip {
                     continue;
                 }
-                let ok = m.record(&event, Instant::now());
+                let now = Instant::now();
+                let ok = m.record(&event, now);
+                if let Some(rec) = &mut recording {
+                    rec.event(&event)?;
+                }
+                if let Live::Chart(chart, _) = &mut live {
+                    chart.record(&event, now);
+                }
                 match &event {
                     Event::Reading(rd) => {
                         failed |= !ok;
-                        if !table {
+                        if lines {
                             out.line(&r.reading(&rd.drf, rd))?;
                             out.flush()?;
                         }
                     }
                     Event::Error { drf, status } => {
                         failed = true;
-                        if !table {
+                        if lines {
                             let e = Error::device(drf.to_string(), *status);
                             out.line(&r.failure(drf, &e))?;
                             out.flush()?;
@@ -526,7 +723,7 @@ async fn monitor<B: Backend + Send + Sync + 'static>(
                         break;
                     }
                     other => {
-                        if !table {
+                        if matches!(live, Live::None) {
                             eprintln!("pacsys: {other}");
                         }
                     }
@@ -537,11 +734,17 @@ async fn monitor<B: Backend + Send + Sync + 'static>(
             }
         }
     }
-    if table {
-        out.raw(&m.redraw(Instant::now()))?;
+    redraw(&mut live, &mut m, &mut out)?;
+    if let Live::Chart(_, screen) = &mut live {
+        let _ = screen.restore();
     }
     out.flush()?;
     let _ = tokio::time::timeout(Duration::from_secs(1), sub.stop()).await;
+    if let Some(rec) = recording
+        && let Some(line) = rec.finish()?
+    {
+        eprintln!("{line}");
+    }
     eprintln!("{}", m.summary(Instant::now()));
     match interrupted {
         Some(Stop::Interrupt) => return Ok(Outcome::Interrupted),
@@ -549,6 +752,18 @@ async fn monitor<B: Backend + Send + Sync + 'static>(
         None => {}
     }
     Ok(Outcome::from_failed(failed))
+}
+
+/// Redraws the live table or chart, if there is one.
+fn redraw(live: &mut Live, m: &mut Monitor, out: &mut Out) -> Result<(), CliError> {
+    match live {
+        Live::None => Ok(()),
+        Live::Table => {
+            out.raw(&m.redraw(Instant::now()))?;
+            out.flush()
+        }
+        Live::Chart(chart, screen) => screen.draw(chart, Instant::now()).map_err(write_failed),
+    }
 }
 
 async fn info_cmd<B: Backend>(b: &B, devices: &[String], r: Renderer) -> Result<Outcome, CliError> {
@@ -584,81 +799,179 @@ async fn info_cmd<B: Backend>(b: &B, devices: &[String], r: Renderer) -> Result<
     Ok(Outcome::from_failed(failed))
 }
 
+/// A history window, in milliseconds since the epoch, fetched in pieces.
+struct Window {
+    start_ms: i64,
+    end_ms: i64,
+    chunk_ms: i64,
+}
+
+impl Window {
+    /// The pieces `[a, z]` (inclusive), of equal length (no tiny last piece), each at most
+    /// about `chunk_ms` long.
+    fn pieces(&self) -> Vec<(i64, i64)> {
+        let Window {
+            start_ms,
+            end_ms,
+            chunk_ms,
+        } = *self;
+        let span = end_ms.saturating_sub(start_ms).max(1);
+        let pieces = (span.div_euclid(chunk_ms) + i64::from(span.rem_euclid(chunk_ms) != 0)).max(1);
+        let inclusive = span.saturating_add(1);
+        let piece_ms =
+            (inclusive.div_euclid(pieces) + i64::from(inclusive.rem_euclid(pieces) != 0)).max(1);
+        let mut out = Vec::new();
+        let mut a = start_ms;
+        while a <= end_ms {
+            let z = a.saturating_add(piece_ms - 1).min(end_ms);
+            out.push((a, z));
+            if z == end_ms {
+                break;
+            }
+            a = z + 1;
+        }
+        out
+    }
+}
+
 async fn history<B: Backend>(
     b: &B,
-    drf: &str,
-    base: &str,
-    (start_ms, end_ms): (i64, i64),
-    chunk_ms: i64,
+    drfs: &[(String, String)],
+    window: Window,
+    output: Option<Target>,
+    plot: Option<(std::path::PathBuf, (u32, u32))>,
     r: Renderer,
 ) -> Result<Outcome, CliError> {
-    // Pieces of equal length (no tiny last piece), each at most about `chunk_ms` long.
-    let span = end_ms.saturating_sub(start_ms).max(1);
-    let pieces = (span.div_euclid(chunk_ms) + i64::from(span.rem_euclid(chunk_ms) != 0)).max(1);
-    let inclusive = span.saturating_add(1);
-    let piece_ms =
-        (inclusive.div_euclid(pieces) + i64::from(inclusive.rem_euclid(pieces) != 0)).max(1);
-    let pieces = u64::try_from(pieces).unwrap_or(1);
-    let bar = ProgressBar::with_draw_target(Some(pieces), ProgressDrawTarget::stderr());
+    let pieces = window.pieces();
+    let total = u64::try_from(pieces.len() * drfs.len()).unwrap_or(u64::MAX);
+    let bar = ProgressBar::with_draw_target(Some(total), ProgressDrawTarget::stderr());
     if let Ok(style) =
         ProgressStyle::with_template("{spinner} [{bar:30}] {pos}/{len} pieces, {msg} ({eta})")
     {
         bar.set_style(style.progress_chars("=> "));
     }
-    let mut out = Out::new();
-    if let Some(h) = r.header() {
+    let lines = output != Some(Target::Stdout);
+    let mut recording = output.map(Recording::start).transpose()?;
+    let mut out = if lines { Out::new() } else { Out::none() };
+    if lines && let Some(h) = r.header() {
         out.line(&h)?;
     }
+    let mut series = Vec::new();
     let mut samples: u64 = 0;
     let mut failed = false;
-    let mut a = start_ms;
-    while a <= end_ms {
-        let z = a.saturating_add(piece_ms - 1).min(end_ms);
-        let request = format!("{base}<-LOGGER:{a}:{z}");
-        match b.get(&request, None).await {
-            Ok(reading) if reading.ok() => {
-                let units = reading.units();
-                match &reading.value {
-                    Some(Value::TimedArray(t)) => {
-                        for (i, x) in t.data.iter().enumerate() {
-                            out.line(&r.sample(drf, t.micros.get(i).copied(), *x, units))?;
+    for (drf, base) in drfs {
+        let mut s = Series::new(drf.clone(), None);
+        let before = samples;
+        for &(a, z) in &pieces {
+            let request = format!("{base}<-LOGGER:{a}:{z}");
+            let result = b.get(&request, None).await;
+            bar.inc(1);
+            match result {
+                Ok(mut reading) if reading.ok() => {
+                    // Rows and lines name the DRF the user gave, not the piece's request.
+                    reading.drf = drf.as_str().into();
+                    if s.units.is_none() {
+                        s.units = reading.units().map(str::to_owned);
+                    }
+                    let units = reading.units();
+                    match &reading.value {
+                        Some(Value::TimedArray(t)) => {
+                            for (i, x) in t.data.iter().enumerate() {
+                                let micros = t.micros.get(i).copied();
+                                if lines {
+                                    out.line(&r.sample(drf, micros, *x, units))?;
+                                }
+                                if let Some(us) = micros {
+                                    s.point(us, *x);
+                                }
+                            }
+                            samples += t.data.len() as u64;
                         }
-                        samples += t.data.len() as u64;
+                        Some(value) => {
+                            if lines {
+                                out.line(&r.reading(drf, &reading))?;
+                            }
+                            if let (Some(x), Some(us)) =
+                                (value.as_f64(), reading.timestamp.and_then(micros_of))
+                            {
+                                s.point(us, x);
+                            }
+                            samples += 1;
+                        }
+                        None => {}
                     }
-                    Some(_) => {
+                    if let Some(rec) = &mut recording {
+                        rec.event(&Event::Reading(reading))?;
+                    }
+                }
+                Ok(reading) if reading.status == Status::DAE_LJ_NO_DATA => {}
+                Err(e)
+                    if e.kind() == ErrorKind::Device
+                        && e.status() == Some(Status::DAE_LJ_NO_DATA) => {}
+                Ok(mut reading) => {
+                    failed = true;
+                    reading.drf = drf.as_str().into();
+                    if lines {
                         out.line(&r.reading(drf, &reading))?;
-                        samples += 1;
                     }
-                    None => {}
+                    s.error(a.saturating_mul(1000));
+                    if let Some(rec) = &mut recording {
+                        rec.event(&Event::Reading(reading))?;
+                    }
+                    // The device failed: its other pieces would fail the same way.
+                    bar.inc((pieces.len() as u64).saturating_sub(1));
+                    break;
+                }
+                Err(e) => {
+                    failed = true;
+                    if lines {
+                        out.line(&r.failure(drf, &e))?;
+                    }
+                    s.error(a.saturating_mul(1000));
+                    if let (Some(rec), Some(status)) = (&mut recording, e.status()) {
+                        rec.event(&Event::Error {
+                            drf: drf.as_str().into(),
+                            status,
+                        })?;
+                    }
+                    bar.suspend(|| report_call_failures([&e], ""));
+                    bar.inc((pieces.len() as u64).saturating_sub(1));
+                    break;
                 }
             }
-            Ok(reading) if reading.status == Status::DAE_LJ_NO_DATA => {}
-            Err(e)
-                if e.kind() == ErrorKind::Device && e.status() == Some(Status::DAE_LJ_NO_DATA) => {}
-            Ok(reading) => {
-                failed = true;
-                out.line(&r.reading(drf, &reading))?;
-                break;
-            }
-            Err(e) => {
-                failed = true;
-                bar.finish_and_clear();
-                out.line(&r.failure(drf, &e))?;
-                report_call_failures([&e], "");
-                break;
-            }
+            bar.set_message(format!("{samples} samples"));
         }
-        bar.inc(1);
-        bar.set_message(format!("{samples} samples"));
-        if z == end_ms {
-            break;
+        if samples == before && s.errors.is_empty() {
+            bar.suspend(|| eprintln!("pacsys: no logged data for {drf} in the window"));
         }
-        a = z + 1;
+        series.push(s);
     }
     bar.finish_and_clear();
     out.flush()?;
-    if samples == 0 && !failed {
-        eprintln!("pacsys: no logged data for {drf} in the window");
+    if let Some(rec) = recording
+        && let Some(line) = rec.finish()?
+    {
+        eprintln!("{line}");
+    }
+    if let Some((path, size)) = plot {
+        match plot::draw(&path, &series, size) {
+            Ok(stats) => eprintln!(
+                "pacsys: plotted {} samples and {} failures in {}",
+                stats.points,
+                stats.errors,
+                path.display()
+            ),
+            Err(e) => {
+                eprintln!("pacsys: {e}");
+                failed = true;
+            }
+        }
     }
     Ok(Outcome::from_failed(failed))
+}
+
+/// Microseconds since the Unix epoch (`None` before 1970 or past the year 294,000).
+fn micros_of(t: std::time::SystemTime) -> Option<i64> {
+    let d = t.duration_since(std::time::UNIX_EPOCH).ok()?;
+    i64::try_from(d.as_micros()).ok()
 }

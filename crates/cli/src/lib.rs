@@ -22,6 +22,7 @@
 #![deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
 
+pub mod chart;
 pub mod cli;
 pub mod commands;
 pub mod connect;
@@ -30,7 +31,9 @@ pub mod error;
 pub mod info;
 pub mod number_format;
 pub mod output;
+pub mod plot;
 pub mod range;
+pub mod record;
 pub mod signal;
 pub mod table;
 pub mod times;
@@ -109,7 +112,7 @@ fn init_logging(g: &GlobalOpts) -> Result<(), CliError> {
 /// Runs one command inside the runtime.
 pub async fn dispatch(cli: Cli) -> Result<Outcome, CliError> {
     let Cli { global, command } = cli;
-    let renderer = Renderer::new(global.format, global.verbose).with_view(command.view());
+    let renderer = Renderer::new(global.format.lines(), global.verbose).with_view(command.view());
     if let Command::Sim(args) = command {
         return run_sim(args).await;
     }

@@ -8,6 +8,10 @@
 use pacsys_drf::{ExtraKind, Field, Property, Range, Request};
 use pacsys_types::{AnalogAlarm, BasicStatus, DigitalAlarm, Status, Value};
 
+use std::borrow::Cow;
+use std::sync::Arc;
+
+use crate::replay::Timeline;
 use crate::world::{DeviceState, Signal, SimDevice};
 
 /// ACNET/DPM statuses the simulator answers with.
@@ -85,9 +89,12 @@ pub fn read(device: &SimDevice, target: Target, now_ms: i64) -> Result<Value, St
     }
     let meta = device.meta();
     let value = match target.property {
-        Property::Reading => data_field(&state, state.reading.at(now_ms), target.field, meta)?,
+        Property::Reading => data_field(&state, state.reading.sample(now_ms)?, target.field, meta)?,
         Property::Setting => {
-            let setting = state.setting.clone().ok_or(status::NO_SUCH_PROP)?;
+            let setting = match &state.setting_replay {
+                Some(timeline) => timeline.at_wall_ms(now_ms).clone()?,
+                None => state.setting.clone().ok_or(status::NO_SUCH_PROP)?,
+            };
             data_field(&state, setting, target.field, meta)?
         }
         Property::Status => status_field(state.status.ok_or(status::NO_SUCH_PROP)?, target.field)?,
@@ -105,6 +112,49 @@ pub fn read(device: &SimDevice, target: Target, now_ms: i64) -> Result<Value, St
     match target.range {
         None => Ok(value),
         Some(range) => apply_range(value, range),
+    }
+}
+
+/// The replayed timeline a repeating request for `target` plays, if `device` is replayed
+/// for that property (READING: a [`Signal::Replay`] reading; SETTING: a
+/// [`DeviceState::setting_replay`]) and has no per-device error.
+pub fn replay_of(device: &SimDevice, target: Target) -> Option<Arc<Timeline>> {
+    let state = device.state();
+    if state.error.is_some() {
+        return None;
+    }
+    match target.property {
+        Property::Reading => match &state.reading {
+            Signal::Replay(timeline) => Some(Arc::clone(timeline)),
+            _ => None,
+        },
+        Property::Setting => state.setting_replay.clone(),
+        _ => None,
+    }
+}
+
+/// Shapes one replayed READING/SETTING `value` as `target` asks (its field and range), as
+/// [`read`] would. The whole scaled value is borrowed, not copied.
+pub fn shape<'v>(
+    device: &SimDevice,
+    target: Target,
+    value: &'v Value,
+) -> Result<Cow<'v, Value>, Status> {
+    if target.range.is_none()
+        && matches!(
+            target.field,
+            None | Some(Field::Scaled) | Some(Field::Primary)
+        )
+    {
+        return Ok(Cow::Borrowed(value));
+    }
+    let shaped = {
+        let state = device.state();
+        data_field(&state, value.clone(), target.field, device.meta())?
+    };
+    match target.range {
+        None => Ok(Cow::Owned(shaped)),
+        Some(range) => apply_range(shaped, range).map(Cow::Owned),
     }
 }
 
@@ -306,6 +356,7 @@ pub fn write(device: &SimDevice, target: Target, data: &SettingData) -> Result<(
             let next = new_setting(&current, target.range, data, state.limits)?;
             state.reading = Signal::Fixed(next.clone());
             state.setting = Some(next);
+            state.setting_replay = None;
             Ok(())
         }
         Property::Control => {

@@ -34,7 +34,7 @@ pub async fn drain<S: Stream<Item = Event> + Unpin>(stream: &mut S, duration: Du
     let mut readings = 0u64;
     let (mut age_sum, mut aged) = (Duration::ZERO, 0u32);
     loop {
-        if readings % 1024 == 0 && Instant::now() >= until {
+        if readings.is_multiple_of(1024) && Instant::now() >= until {
             break;
         }
         let event = match stream.next().now_or_never() {
@@ -47,7 +47,7 @@ pub async fn drain<S: Stream<Item = Event> + Unpin>(stream: &mut S, duration: Du
         match event {
             Some(Event::Reading(r)) => {
                 readings += 1;
-                if readings % 4096 == 0
+                if readings.is_multiple_of(4096)
                     && let Some(age) = r
                         .timestamp
                         .and_then(|t| SystemTime::now().duration_since(t).ok())

@@ -27,7 +27,9 @@
 //! # }
 //! ```
 //!
-//! The default device table is listed in the crate README.
+//! The default device table is listed in the crate README. [`replay`] plays a recording
+//! (`pacsys-record`) through the world: [`Replay::install`] overlays its devices, and both
+//! servers then serve the recorded data with the recorded timing.
 //!
 //! # Feature flags
 //!
@@ -43,6 +45,7 @@ pub mod daq;
 pub mod dpm;
 #[cfg(feature = "kdc")]
 pub mod kdc;
+pub mod replay;
 #[cfg(feature = "sim")]
 pub mod sim;
 pub mod world;
@@ -52,4 +55,5 @@ pub use dpm::auth::SettingsPolicy;
 pub use dpm::faults::{FaultPlan, Faults};
 pub use dpm::server::{FakeDpmServer, FakeDpmServerBuilder};
 pub use dpm::stats::StatsSnapshot;
+pub use replay::{Replay, ReplayError, ReplayOptions};
 pub use world::{DeviceState, Signal, SimDevice, SimWorld};

@@ -1,6 +1,9 @@
 //! The simulator's command-line options and start-up, shared by the `pacsys-sim` binary and
 //! `pacsys sim` of `pacsys-cli` (feature `sim`).
 //!
+//! `--replay FILE [--speed X] [--loop]` installs a recording on the world before the servers
+//! start (see [`crate::replay`]); a recording that cannot be read is [`SimError::Replay`].
+//!
 //! ```no_run
 //! use clap::Parser;
 //! use pacsys_sim::sim::SimOptions;
@@ -19,12 +22,15 @@
 //! # Ok(()) }
 //! ```
 
+use std::path::PathBuf;
 use std::time::Duration;
 
+use crate::replay::{Replay, ReplayError, ReplayOptions};
 use crate::{FakeDaqServer, FakeDpmServer, Faults, SimWorld};
 
-/// How to run the simulator: ports, settings policy and the fault flags of the fake DPM
-/// server. Flatten it into a clap parser (`#[command(flatten)]`).
+/// How to run the simulator: ports, settings policy, the fault flags of the fake DPM
+/// server and an optional recording to replay. Flatten it into a clap parser
+/// (`#[command(flatten)]`).
 #[derive(Debug, Clone, clap::Args)]
 pub struct SimOptions {
     /// DPM port on 127.0.0.1 (0 = any free port; the chosen port is printed).
@@ -81,6 +87,25 @@ pub struct SimOptions {
     /// and keep accepting; clients must rebuild their lists.
     #[arg(long, value_name = "N")]
     pub restart_every_ms: Option<u64>,
+    /// Replay a recording (a `pacsys record` Parquet file): its devices answer with the
+    /// recorded data and timing over DPM and gRPC; other devices stay simulated.
+    #[arg(long, value_name = "FILE")]
+    pub replay: Option<PathBuf>,
+    /// Replay speed factor (2 = twice as fast; finite, > 0; default 1).
+    #[arg(long, value_name = "X", requires = "replay", value_parser = parse_speed)]
+    pub speed: Option<f64>,
+    /// Start the replay over after its last sample.
+    #[arg(long = "loop", requires = "replay")]
+    pub looped: bool,
+}
+
+/// `--speed`: a finite number greater than zero.
+fn parse_speed(text: &str) -> Result<f64, String> {
+    match text.trim().parse::<f64>() {
+        Ok(x) if x.is_finite() && x > 0.0 => Ok(x),
+        Ok(x) => Err(format!("must be a finite number > 0, not {x}")),
+        Err(e) => Err(e.to_string()),
+    }
 }
 
 impl SimOptions {
@@ -99,10 +124,32 @@ impl SimOptions {
         }
     }
 
-    /// Starts the fake DPM server (and the fake DAQ server when `grpc_port` is set) over
-    /// one [`SimWorld::default_table`].
-    pub async fn start(&self) -> Result<RunningSim, SimError> {
+    /// The replay options of `--speed` and `--loop`.
+    pub fn replay_options(&self) -> ReplayOptions {
+        ReplayOptions::default()
+            .speed(self.speed.unwrap_or(1.0))
+            .looped(self.looped)
+    }
+
+    /// The world the servers share: [`SimWorld::default_table`], with the `--replay`
+    /// recording installed on it when one is given.
+    pub fn world(&self) -> Result<SimWorld, SimError> {
         let world = SimWorld::default_table();
+        if let Some(path) = &self.replay {
+            let replay =
+                Replay::open(path, self.replay_options()).map_err(|source| SimError::Replay {
+                    path: path.clone(),
+                    source,
+                })?;
+            replay.install(&world);
+        }
+        Ok(world)
+    }
+
+    /// Starts the fake DPM server (and the fake DAQ server when `grpc_port` is set) over
+    /// one [`SimWorld::default_table`], with the `--replay` recording installed first.
+    pub async fn start(&self) -> Result<RunningSim, SimError> {
+        let world = self.world()?;
         let mut builder = FakeDpmServer::builder()
             .world(world.clone())
             .port(self.dpm_port)
@@ -163,6 +210,13 @@ pub enum SimError {
         /// The socket error.
         source: std::io::Error,
     },
+    /// The `--replay` recording could not be read or replayed.
+    Replay {
+        /// The recording.
+        path: PathBuf,
+        /// Why.
+        source: ReplayError,
+    },
 }
 
 impl std::fmt::Display for SimError {
@@ -170,6 +224,9 @@ impl std::fmt::Display for SimError {
         match self {
             SimError::Listen { what, port, source } => {
                 write!(f, "cannot listen on 127.0.0.1:{port} for {what}: {source}")
+            }
+            SimError::Replay { path, source } => {
+                write!(f, "cannot replay {}: {source}", path.display())
             }
         }
     }
@@ -179,6 +236,7 @@ impl std::error::Error for SimError {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
             SimError::Listen { source, .. } => Some(source),
+            SimError::Replay { source, .. } => Some(source),
         }
     }
 }

@@ -17,6 +17,8 @@ use std::sync::{Arc, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
 use pacsys_types::{AnalogAlarm, BasicStatus, DeviceMeta, DigitalAlarm, Status, Value};
 
+use crate::replay::Timeline;
+
 /// How a device's reading evolves with time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
@@ -41,6 +43,11 @@ pub enum Signal {
         /// Period in milliseconds (values below 1 are treated as 1).
         period_ms: u64,
     },
+    /// A recorded timeline ([`Replay`](crate::replay::Replay)): one-shot reads give the
+    /// sample current at the time elapsed since the replay was installed; repeating
+    /// requests play the timeline from their start (see the [`replay`](crate::replay)
+    /// module).
+    Replay(Arc<Timeline>),
 }
 
 impl Signal {
@@ -64,6 +71,16 @@ impl Signal {
                 high,
                 period_ms,
             } => Value::Scalar(low + (high - low) * phase(*period_ms)),
+            Signal::Replay(timeline) => timeline.value_at_wall_ms(now_ms),
+        }
+    }
+
+    /// The sample at `now_ms`: [`Signal::at`], except that a replayed timeline whose
+    /// current sample is a recorded error gives that status.
+    pub fn sample(&self, now_ms: i64) -> Result<Value, Status> {
+        match self {
+            Signal::Replay(timeline) => timeline.at_wall_ms(now_ms).clone(),
+            other => Ok(other.at(now_ms)),
         }
     }
 }
@@ -85,6 +102,9 @@ pub struct DeviceState {
     pub digital: Option<DigitalAlarm>,
     /// When set, every request for this device is answered with this status and no data.
     pub error: Option<Status>,
+    /// A replayed SETTING timeline: when set, SETTING reads answer from it instead of
+    /// `setting` (and repeating SETTING requests play it). A setting write clears it.
+    pub setting_replay: Option<Arc<Timeline>>,
 }
 
 impl DeviceState {
@@ -98,6 +118,7 @@ impl DeviceState {
             analog: None,
             digital: None,
             error: None,
+            setting_replay: None,
         }
     }
 }

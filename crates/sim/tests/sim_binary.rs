@@ -139,3 +139,46 @@ async fn grpc_port_serves_daq_over_the_same_world() {
     };
     assert_eq!(value, 4242.0);
 }
+
+#[test]
+fn an_unreadable_replay_stops_start_up_naming_the_file() {
+    let missing = "/nonexistent/pacsys-sim-replay.parquet";
+    let child = Command::new(SIM)
+        .args([
+            "--dpm-port",
+            "0",
+            "--replay",
+            missing,
+            "--speed",
+            "2",
+            "--loop",
+        ])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start pacsys-sim");
+    let mut sim = Sim(child);
+    let deadline = std::time::Instant::now() + support::raw::WAIT;
+    let status = loop {
+        if let Some(status) = sim.0.try_wait().expect("wait") {
+            break status;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "pacsys-sim kept running without its recording"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    };
+    assert!(!status.success());
+    let mut stderr = String::new();
+    let mut stdout = String::new();
+    use std::io::Read;
+    if let Some(mut e) = sim.0.stderr.take() {
+        e.read_to_string(&mut stderr).expect("stderr");
+    }
+    if let Some(mut o) = sim.0.stdout.take() {
+        o.read_to_string(&mut stdout).expect("stdout");
+    }
+    assert!(stderr.contains(missing), "{stderr:?}");
+    assert!(!stdout.contains("READY"), "{stdout:?}");
+}

@@ -5,6 +5,7 @@
 //! pacsys-sim --dpm-port 0 --grpc-port 0   # also serves DAQ gRPC: `READY dpm=<p> grpc=<g>`
 //! pacsys-sim --list-devices          # the device table as JSON lines
 //! pacsys-sim --dpm-port 6802 --split-writes --close-after-data 100
+//! pacsys-sim --dpm-port 0 --grpc-port 0 --replay run.parquet --speed 2 --loop   # a recording
 //! ```
 
 use std::process::ExitCode;

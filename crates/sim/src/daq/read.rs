@@ -21,6 +21,7 @@ use super::faults::DaqFaults;
 use super::stats::Counters;
 use crate::answer::{self, History, Target};
 use crate::dpm::list::clock_period;
+use crate::replay::{MAX_PER_TURN, ReplayCursor, Timeline};
 use crate::world::{SimDevice, SimWorld};
 
 /// Most samples per logger chunk, as DPM.
@@ -38,6 +39,16 @@ enum Schedule {
     },
     /// Replies computed at the start (status replies, logger chunks), sent at once.
     Canned(VecDeque<pdaq::ReadingReply>),
+    /// A repeating request of a replayed device: plays its timeline from the start of the
+    /// call (the recorded timing, not the request's period); `on_change` skips a sample
+    /// equal to the last one sent. Once played out (no loop) the job stays, quiet, so the
+    /// stream stays open as a periodic one does.
+    Replay {
+        timeline: Arc<Timeline>,
+        cursor: ReplayCursor,
+        on_change: bool,
+        last: Option<Value>,
+    },
 }
 
 #[derive(Debug)]
@@ -150,13 +161,65 @@ fn plan(world: &SimWorld, index: u32, drf: &str, now: Instant, wall: SystemTime)
             )]);
         }
     };
+    // A repeating request of a replayed device plays the recording instead.
+    let (schedule, due) = match schedule {
+        Schedule::Periodic { on_change, .. } => match answer::replay_of(&device, target) {
+            Some(timeline) => {
+                let cursor = ReplayCursor::new(now.into_std());
+                let due = cursor
+                    .due(&timeline)
+                    .map_or_else(|| far_future(now), Instant::from_std);
+                (
+                    Schedule::Replay {
+                        timeline,
+                        cursor,
+                        on_change,
+                        last: None,
+                    },
+                    due,
+                )
+            }
+            None => (schedule, now),
+        },
+        other => (other, now),
+    };
     Job {
         index,
         drf: Arc::from(drf),
         device: Some(device),
         target,
         schedule,
-        due: now,
+        due,
+    }
+}
+
+/// An instant far enough ahead to mean "never" without overflowing.
+fn far_future(now: Instant) -> Instant {
+    now + Duration::from_secs(86_400 * 365)
+}
+
+/// The reply carrying one replayed sample, stamped `wall`: one value converted straight
+/// from the timeline (no intermediate copy), or the recorded error as a status arm.
+fn replay_reply(index: u32, drf: &Arc<str>, value: &Value, wall: SystemTime) -> pdaq::ReadingReply {
+    match convert::value_to_proto(value) {
+        #[allow(deprecated)]
+        Ok(data) => pdaq::ReadingReply {
+            index,
+            value: Some(reading_reply::Value::Readings(pdaq::Readings {
+                reading: vec![pdaq::Reading {
+                    timestamp: Some(convert::time_to_proto(wall)),
+                    data: Some(data),
+                    status: Some(status_to_proto(Status::OK, "")),
+                }],
+            })),
+        },
+        // Not encodable: the ordinary path's error reply.
+        Err(_) => {
+            let r = Reading::new(Arc::clone(drf), Status::OK)
+                .with_value(value.clone())
+                .with_timestamp(Some(wall));
+            convert::reading_reply(index, &r, "")
+        }
     }
 }
 
@@ -251,6 +314,57 @@ impl ReadStream {
                 (Schedule::Canned(replies), _) => {
                     pending.extend(replies.drain(..));
                     return false;
+                }
+                (
+                    Schedule::Replay {
+                        timeline,
+                        cursor,
+                        on_change,
+                        last,
+                    },
+                    Some(device),
+                ) => {
+                    let std_now = now.into_std();
+                    for _ in 0..MAX_PER_TURN {
+                        let next = if flood {
+                            cursor.take(timeline)
+                        } else {
+                            cursor.next_due(timeline, std_now)
+                        };
+                        let Some(sample) = next else { break };
+                        let shaped = sample
+                            .as_ref()
+                            .map_err(|s| *s)
+                            .and_then(|v| answer::shape(device, job.target, v));
+                        match shaped {
+                            Ok(value) => {
+                                if *on_change {
+                                    if last.as_ref() == Some(value.as_ref()) {
+                                        if flood {
+                                            break;
+                                        }
+                                        continue;
+                                    }
+                                    *last = Some(value.clone().into_owned());
+                                }
+                                pending.push_back(replay_reply(job.index, &job.drf, &value, wall));
+                            }
+                            Err(status) => {
+                                *last = None;
+                                pending.push_back(status_reply(job.index, status, ""));
+                            }
+                        }
+                        if flood {
+                            break;
+                        }
+                    }
+                    job.due = match cursor.due(timeline) {
+                        Some(_) if flood => now,
+                        Some(due) => Instant::from_std(due),
+                        // Played out: quiet, but the stream stays open.
+                        None => far_future(now),
+                    };
+                    return true;
                 }
                 (_, Some(device)) => device,
                 (_, None) => return false,

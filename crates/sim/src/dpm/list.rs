@@ -17,6 +17,7 @@ use pacsys_types::{Status, Value};
 
 use super::auth::SettingsPolicy;
 use crate::answer::{self, Logged, SettingData, Target};
+use crate::replay::{MAX_PER_TURN, ReplayCursor, Timeline};
 use crate::world::{SimDevice, SimWorld};
 
 /// DPM statuses the list answers with.
@@ -95,6 +96,14 @@ enum Schedule {
     Canned(Vec<Reply>),
     /// A status after a delay (production's DPM_PEND for unknown devices).
     Late(Status),
+    /// A repeating request of a replayed device: plays its timeline from the start of the
+    /// request (the recorded timing, not the request's period); `on_change` skips a sample
+    /// equal to the last one sent.
+    Replay {
+        timeline: Arc<Timeline>,
+        cursor: ReplayCursor,
+        on_change: bool,
+    },
 }
 
 /// A started entry.
@@ -390,12 +399,30 @@ impl FakeList {
             },
             Some(_) => return Err(Some(codes::INVALID_DATASOURCE)),
         };
+        // A repeating request of a replayed device plays the recording instead.
+        let on_change = match &schedule {
+            Schedule::Periodic { on_change, .. } => Some(*on_change),
+            Schedule::Clock { .. } => Some(false),
+            _ => None,
+        };
+        let schedule = match on_change.and_then(|c| Some((c, answer::replay_of(&device, target)?)))
+        {
+            Some((on_change, timeline)) => Schedule::Replay {
+                timeline,
+                cursor: ReplayCursor::new(now),
+                on_change,
+            },
+            None => schedule,
+        };
         let due = match &schedule {
             Schedule::Periodic { period, .. } => match request.event() {
                 Event::Periodic(p) if !p.immediate() => now + *period,
                 _ => now,
             },
             Schedule::Clock { period, delay } => self.next_clock(now, *period) + *delay,
+            Schedule::Replay {
+                timeline, cursor, ..
+            } => cursor.due(timeline).unwrap_or_else(|| far_future(now)),
             _ => now,
         };
         Ok((
@@ -654,6 +681,7 @@ impl FakeList {
         self.plan_pending(out, usize::MAX);
         let wall = self.wall_ms(now);
         let before = out.len();
+        let flood = self.config.flood;
         let mut finished = false;
         for job in &mut self.jobs {
             if job.due > now {
@@ -664,6 +692,68 @@ impl FakeList {
                     out.append(replies);
                     finished = true;
                     job.due = far_future(now);
+                    continue;
+                }
+                Schedule::Replay {
+                    timeline,
+                    cursor,
+                    on_change,
+                } => {
+                    let Some(device) = &job.device else { continue };
+                    let cycle = wall / 66;
+                    for _ in 0..MAX_PER_TURN {
+                        let next = if flood {
+                            cursor.take(timeline)
+                        } else {
+                            cursor.next_due(timeline, now)
+                        };
+                        let Some(sample) = next else { break };
+                        let shaped = sample
+                            .as_ref()
+                            .map_err(|s| *s)
+                            .and_then(|v| answer::shape(device, job.target, v));
+                        match shaped {
+                            Ok(value) => {
+                                if *on_change {
+                                    if job.last.as_ref() == Some(value.as_ref()) {
+                                        if flood {
+                                            break;
+                                        }
+                                        continue;
+                                    }
+                                    job.last = Some(value.clone().into_owned());
+                                }
+                                out.push(data_reply_owned(
+                                    job.ref_id,
+                                    wall,
+                                    cycle,
+                                    value.into_owned(),
+                                ));
+                            }
+                            Err(status) => {
+                                job.last = None;
+                                out.push(Reply::Status(StatusReply {
+                                    ref_id: job.ref_id,
+                                    timestamp: wall,
+                                    cycle,
+                                    status,
+                                }));
+                            }
+                        }
+                        if flood {
+                            // One sample per turn: the client's reading paces the rest.
+                            break;
+                        }
+                    }
+                    job.due = match cursor.due(timeline) {
+                        Some(_) if flood => now,
+                        Some(due) => due,
+                        None => {
+                            // Played to the end: the stream goes quiet (heartbeats go on).
+                            finished = true;
+                            far_future(now)
+                        }
+                    };
                     continue;
                 }
                 Schedule::Late(status) => {
@@ -770,12 +860,17 @@ fn target_of(request: &pacsys_drf::Request) -> Target {
 /// The data reply that carries `value` (a kind DPM cannot carry is reported as
 /// DPM_NOT_YET, not faked).
 pub fn data_reply(ref_id: i64, timestamp: i64, cycle: i64, value: &Value) -> Reply {
+    data_reply_owned(ref_id, timestamp, cycle, value.clone())
+}
+
+/// [`data_reply`] taking the value by move (no copy).
+pub fn data_reply_owned(ref_id: i64, timestamp: i64, cycle: i64, value: Value) -> Reply {
     let sample = Sample {
         ref_id,
         timestamp,
         cycle,
         status: Status::OK,
-        value: value.clone(),
+        value,
     };
     Reply::from_sample(sample).unwrap_or(Reply::Status(StatusReply {
         ref_id,
@@ -783,4 +878,346 @@ pub fn data_reply(ref_id: i64, timestamp: i64, cycle: i64, value: &Value) -> Rep
         cycle,
         status: codes::NOT_YET,
     }))
+}
+
+#[cfg(test)]
+mod replay_tests {
+    //! The list playing a replayed device, driven with virtual instants.
+
+    use std::time::SystemTime;
+
+    use pacsys_dpm_proto::AddToListRequest;
+    use pacsys_types::{Event as Recorded, Reading};
+
+    use super::*;
+    use crate::replay::{Replay, ReplayOptions};
+    use crate::world::Signal;
+
+    const NO_DATA: Status = Status::new(14, -82);
+
+    fn ms(n: u64) -> Duration {
+        Duration::from_millis(n)
+    }
+
+    /// G:AMANDA recorded at 0, 250, 400 and 1000 ms (1, 2, 3, 4) with an error at 700 ms,
+    /// and Z:WAVE (not in the table) as arrays at 0 and 500 ms.
+    fn recording() -> Vec<(SystemTime, Recorded)> {
+        let t0 = SystemTime::UNIX_EPOCH + Duration::from_secs(1_700_000_000);
+        let scalar = |at: u64, x: f64| {
+            let when = t0 + ms(at);
+            let r = Reading::new(Arc::from("G:AMANDA@p,1000"), Status::OK)
+                .with_value(Value::Scalar(x))
+                .with_timestamp(Some(when));
+            (when + ms(2), Recorded::Reading(r))
+        };
+        let wave = |at: u64, base: f64| {
+            let when = t0 + ms(at);
+            let r = Reading::new(Arc::from("Z:WAVE@p,500"), Status::OK)
+                .with_value(Value::Array(vec![base, base + 1.0, base + 2.0]))
+                .with_timestamp(Some(when));
+            (when, Recorded::Reading(r))
+        };
+        vec![
+            scalar(0, 1.0),
+            wave(0, 0.0),
+            scalar(250, 2.0),
+            scalar(400, 3.0),
+            wave(500, 10.0),
+            (
+                t0 + ms(700),
+                Recorded::Error {
+                    drf: Arc::from("G:AMANDA@p,1000"),
+                    status: NO_DATA,
+                },
+            ),
+            scalar(1000, 4.0),
+        ]
+    }
+
+    fn world(options: ReplayOptions) -> SimWorld {
+        let world = SimWorld::default_table();
+        Replay::from_events(recording(), options)
+            .expect("replay")
+            .install(&world);
+        world
+    }
+
+    /// A list over `world` started at `t0` with these entries; returns the replies of the
+    /// start and the first poll.
+    fn started(
+        world: SimWorld,
+        config: ListConfig,
+        entries: &[(i64, &str)],
+        t0: Instant,
+        origin_ms: i64,
+    ) -> (FakeList, Vec<Reply>) {
+        let mut list = FakeList::new(4096, world, config, t0, origin_ms);
+        let mut out = Vec::new();
+        for (ref_id, drf) in entries {
+            list.handle(
+                Request::AddToList(AddToListRequest {
+                    list_id: 4096,
+                    ref_id: *ref_id,
+                    drf_request: (*drf).to_owned(),
+                }),
+                t0,
+                &mut out,
+            );
+        }
+        list.handle(
+            Request::StartList(pacsys_dpm_proto::StartListRequest {
+                list_id: 4096,
+                model: None,
+            }),
+            t0,
+            &mut out,
+        );
+        list.poll(t0, &mut out);
+        (list, out)
+    }
+
+    /// What a reply says, compactly: (ref, value or status).
+    fn sample(reply: &Reply) -> Option<(i64, Result<Value, Status>)> {
+        match reply {
+            Reply::Scalar(s) => Some((s.ref_id, Ok(Value::Scalar(s.data)))),
+            Reply::ScalarArray(s) => Some((s.ref_id, Ok(Value::Array(s.data.clone())))),
+            Reply::Status(s) => Some((s.ref_id, Err(s.status))),
+            _ => None,
+        }
+    }
+
+    fn poll(list: &mut FakeList, at: Instant) -> Vec<(i64, Result<Value, Status>)> {
+        let mut out = Vec::new();
+        list.poll(at, &mut out);
+        out.iter().filter_map(sample).collect()
+    }
+
+    fn x(v: f64) -> Result<Value, Status> {
+        Ok(Value::Scalar(v))
+    }
+
+    #[test]
+    fn periodic_request_plays_the_recorded_offsets_in_order() {
+        let t0 = Instant::now();
+        let origin_ms = 1_000_000;
+        let (mut list, out) = started(
+            world(ReplayOptions::default()),
+            ListConfig::default(),
+            &[(1, "G:AMANDA@p,1000")],
+            t0,
+            origin_ms,
+        );
+        // The device keeps its metadata.
+        assert!(
+            matches!(&out[1], Reply::DeviceInfo(d) if d.di == 27_235 && d.units.as_deref() == Some("mA")),
+            "{out:?}"
+        );
+        assert_eq!(
+            out.iter().filter_map(sample).collect::<Vec<_>>(),
+            vec![(1, x(1.0))]
+        );
+        assert_eq!(list.next_wakeup(), t0 + ms(250));
+        assert!(poll(&mut list, t0 + ms(249)).is_empty());
+        let mut at250 = Vec::new();
+        list.poll(t0 + ms(250), &mut at250);
+        assert!(
+            matches!(&at250[..], [Reply::Scalar(s)] if s.data == 2.0 && s.timestamp == origin_ms + 250),
+            "sent at its offset, stamped with the wall time of sending: {at250:?}"
+        );
+        assert_eq!(list.next_wakeup(), t0 + ms(400));
+        assert_eq!(poll(&mut list, t0 + ms(400)), vec![(1, x(3.0))]);
+        assert_eq!(list.next_wakeup(), t0 + ms(700));
+        assert_eq!(poll(&mut list, t0 + ms(700)), vec![(1, Err(NO_DATA))]);
+        assert_eq!(poll(&mut list, t0 + ms(999)), vec![]);
+        assert_eq!(poll(&mut list, t0 + ms(1000)), vec![(1, x(4.0))]);
+        // Played out: quiet, only the heartbeat is left to wake for.
+        assert_eq!(list.next_wakeup(), t0 + Duration::from_secs(2));
+        let mut later = Vec::new();
+        list.poll(t0 + ms(2_500), &mut later);
+        assert!(matches!(&later[..], [Reply::ListStatus(_)]), "{later:?}");
+    }
+
+    #[test]
+    fn speed_two_halves_the_delays() {
+        let t0 = Instant::now();
+        let (mut list, out) = started(
+            world(ReplayOptions::default().speed(2.0)),
+            ListConfig::default(),
+            &[(1, "G:AMANDA@p,1000")],
+            t0,
+            0,
+        );
+        assert_eq!(
+            out.iter().filter_map(sample).collect::<Vec<_>>(),
+            vec![(1, x(1.0))]
+        );
+        let mut got = Vec::new();
+        for (at, expected) in [
+            (125, x(2.0)),
+            (200, x(3.0)),
+            (350, Err(NO_DATA)),
+            (500, x(4.0)),
+        ] {
+            assert_eq!(
+                list.next_wakeup(),
+                t0 + ms(at),
+                "the sample of {expected:?}"
+            );
+            assert!(poll(&mut list, t0 + ms(at - 1)).is_empty());
+            got.extend(poll(&mut list, t0 + ms(at)));
+        }
+        assert_eq!(
+            got,
+            vec![(1, x(2.0)), (1, x(3.0)), (1, Err(NO_DATA)), (1, x(4.0))]
+        );
+    }
+
+    #[test]
+    fn loop_starts_over_after_span_plus_mean_interval() {
+        let t0 = Instant::now();
+        let (mut list, _) = started(
+            world(ReplayOptions::default().looped(true)),
+            ListConfig::default(),
+            &[(1, "G:AMANDA@p,1000")],
+            t0,
+            0,
+        );
+        for at in [250, 400, 700, 1000] {
+            assert_eq!(poll(&mut list, t0 + ms(at)).len(), 1);
+        }
+        // Span 1000 ms plus the mean interval of G:AMANDA (1000 ms / 4 gaps): round two at 1250.
+        assert_eq!(list.next_wakeup(), t0 + ms(1_250));
+        assert_eq!(poll(&mut list, t0 + ms(1_250)), vec![(1, x(1.0))]);
+        assert_eq!(poll(&mut list, t0 + ms(1_500)), vec![(1, x(2.0))]);
+        // Polled late (but within a second): the samples due meanwhile, in order.
+        assert_eq!(
+            poll(&mut list, t0 + ms(2_250)),
+            vec![(1, x(3.0)), (1, Err(NO_DATA)), (1, x(4.0))]
+        );
+        assert_eq!(poll(&mut list, t0 + ms(2_500)), vec![(1, x(1.0))]);
+    }
+
+    #[test]
+    fn every_subscription_hears_the_recording_from_its_start_with_fields_and_ranges() {
+        let world = world(ReplayOptions::default());
+        let t0 = Instant::now();
+        // A second list started later still begins with the first sample.
+        let (mut list, out) = started(
+            world.clone(),
+            ListConfig::default(),
+            &[(1, "Z:WAVE[1]@p,1000"), (2, "Z:WAVE@e,0f")],
+            t0 + ms(5_000),
+            0,
+        );
+        assert!(
+            out.iter()
+                .any(|r| matches!(r, Reply::DeviceInfo(d) if d.name == "Z:WAVE")),
+            "{out:?}"
+        );
+        let mut first = out.iter().filter_map(sample).collect::<Vec<_>>();
+        first.sort_by_key(|(r, _)| *r);
+        assert_eq!(
+            first,
+            vec![(1, x(1.0)), (2, Ok(Value::Array(vec![0.0, 1.0, 2.0])))],
+            "the element range applies; a clock event plays the timeline too"
+        );
+        let mut next = poll(&mut list, t0 + ms(5_500));
+        next.sort_by_key(|(r, _)| *r);
+        assert_eq!(
+            next,
+            vec![(1, x(11.0)), (2, Ok(Value::Array(vec![10.0, 11.0, 12.0])))]
+        );
+    }
+
+    #[test]
+    fn one_shot_reads_answer_the_current_sample_and_others_are_untouched() {
+        let world = world(ReplayOptions::default());
+        let Signal::Replay(timeline) = world
+            .device("G:AMANDA")
+            .expect("present")
+            .state()
+            .reading
+            .clone()
+        else {
+            panic!("G:AMANDA is replayed")
+        };
+        let t0 = Instant::now();
+        // 300 ms after the replay was installed: the sample of 250 ms.
+        let (_, out) = started(
+            world,
+            ListConfig::default(),
+            &[
+                (1, "G:AMANDA@I"),
+                (2, "M:OUTTMP@I"),
+                (3, "Z:NOSUCH@I"),
+                (4, "G:AMANDA.SETTING@I"),
+            ],
+            t0,
+            timeline.origin_ms() + 300,
+        );
+        let mut got = out.iter().filter_map(sample).collect::<Vec<_>>();
+        got.sort_by_key(|(r, _)| *r);
+        assert_eq!(
+            got,
+            vec![
+                (1, x(2.0)),
+                (2, x(72.5)),
+                (3, Err(answer::status::NO_SUCH_DEVICE)),
+                (4, x(42.0)),
+            ],
+            "no SETTING recorded: the world's setting"
+        );
+    }
+
+    #[test]
+    fn on_change_skips_repeats_and_flood_ignores_the_timing() {
+        let t0 = Instant::now();
+        let flood = ListConfig {
+            flood: true,
+            ..ListConfig::default()
+        };
+        let (mut list, out) = started(
+            world(ReplayOptions::default()),
+            flood,
+            &[(1, "G:AMANDA@p,1000")],
+            t0,
+            0,
+        );
+        let mut got: Vec<_> = out.iter().filter_map(sample).collect();
+        for _ in 0..5 {
+            got.extend(poll(&mut list, t0));
+        }
+        assert_eq!(
+            got,
+            vec![
+                (1, x(1.0)),
+                (1, x(2.0)),
+                (1, x(3.0)),
+                (1, Err(NO_DATA)),
+                (1, x(4.0))
+            ],
+            "one recorded sample per turn, at once"
+        );
+
+        // @q on a recording that repeats itself.
+        let t1 = SystemTime::UNIX_EPOCH;
+        let same = |at: u64, v: f64| {
+            let r = Reading::new(Arc::from("Z:FLAT@p,100"), Status::OK)
+                .with_value(Value::Scalar(v))
+                .with_timestamp(Some(t1 + ms(at)));
+            (t1 + ms(at), Recorded::Reading(r))
+        };
+        let world = SimWorld::new();
+        Replay::from_events(
+            [same(0, 5.0), same(100, 5.0), same(200, 6.0)],
+            ReplayOptions::default(),
+        )
+        .expect("replay")
+        .install(&world);
+        let (mut list, out) = started(world, ListConfig::default(), &[(1, "Z:FLAT@q,100")], t0, 0);
+        let mut got: Vec<_> = out.iter().filter_map(sample).collect();
+        got.extend(poll(&mut list, t0 + ms(100)));
+        got.extend(poll(&mut list, t0 + ms(200)));
+        assert_eq!(got, vec![(1, x(5.0)), (1, x(6.0))]);
+    }
 }
