@@ -53,6 +53,7 @@ pub fn run() -> Result<(), String> {
     sim.stop();
     outcome?;
     daq_reference(&root, &python, &sim_path)?;
+    replay_reference(&root, &python, &cargo, &sim_path)?;
     supervised_proxy(&root, &python, &cargo)?;
     our_proxy(&root, &python, &cargo)?;
     eprintln!("xtask interop: all interop checks passed");
@@ -85,6 +86,69 @@ fn daq_reference(root: &Path, python: &Path, sim_path: &Path) -> Result<(), Stri
             &script.to_string_lossy(),
             &grpc_port.to_string(),
             GRPC_TOKEN,
+        ],
+        &[],
+    );
+    sim.stop();
+    outcome
+}
+
+/// The reference client streams a recording replayed by our simulator: our client records
+/// a run of the simulator (`pacsys --sim monitor ... --record`, its JSON lines kept as what
+/// it received), `pacsys-sim --replay` serves the recording at twice its pace, and the
+/// reference subscribes over DPM and gRPC and must hear the recorded values in order.
+fn replay_reference(root: &Path, python: &Path, cargo: &str, sim_path: &Path) -> Result<(), String> {
+    run_in(
+        root,
+        cargo,
+        &["build", "--release", "--locked", "-p", "pacsys-cli", "--bin", "pacsys"],
+        &[],
+    )?;
+    let dir = target_dir(root).join("interop-replay");
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+    let recording = dir.join("run.parquet");
+    let lines = dir.join("lines.jsonl");
+    let stdout = std::fs::File::create(&lines).map_err(|e| format!("{}: {e}", lines.display()))?;
+    let status = Command::new(target_dir(root).join("release/pacsys"))
+        .args(["--sim", "monitor", "Z:SINE@p,100", "Z:RAMP@p,100", "--count", "40"])
+        .args(["--format", "json", "--record"])
+        .arg(&recording)
+        .stdout(stdout)
+        .stderr(Stdio::inherit())
+        .status()
+        .map_err(|e| format!("running pacsys to record: {e}"))?;
+    if !status.success() {
+        return Err(format!("recording for the replay check failed: {status}"));
+    }
+    let recording_arg = recording.to_string_lossy().into_owned();
+    let mut sim = Simulator::start(
+        sim_path,
+        &[
+            "--dpm-port",
+            "0",
+            "--grpc-port",
+            "0",
+            "--grpc-token",
+            GRPC_TOKEN,
+            "--replay",
+            &recording_arg,
+            "--speed",
+            "2",
+        ],
+    )?;
+    let dpm_port = sim.port("dpm")?.to_string();
+    let grpc_port = sim.port("grpc")?.to_string();
+    let script = root.join("xtask/interop/replay_reference.py");
+    let outcome = run_in(
+        root,
+        &python.to_string_lossy(),
+        &[
+            &script.to_string_lossy(),
+            &dpm_port,
+            &grpc_port,
+            GRPC_TOKEN,
+            &lines.to_string_lossy(),
         ],
         &[],
     );

@@ -11,7 +11,19 @@ use crate::{cargo, repo_root, run_in};
 
 /// The test and build dependencies, pinned (the marker file records them, so a change of
 /// pins rebuilds the environment).
-const PINS: &[&str] = &["maturin==1.9.4", "pytest==8.3.4", "numpy==2.2.6"];
+/// pyarrow and pandas read the recordings back (test_recording.py), with pandas' own
+/// dependencies pinned too.
+const PINS: &[&str] = &[
+    "maturin==1.9.4",
+    "pytest==8.3.4",
+    "numpy==2.2.6",
+    "pyarrow==21.0.0",
+    "pandas==2.3.3",
+    "python-dateutil==2.9.0.post0",
+    "pytz==2025.2",
+    "tzdata==2025.2",
+    "six==1.17.0",
+];
 
 /// Creates (once per set of pins) the environment; returns its python.
 fn venv(root: &Path) -> Result<PathBuf, String> {
@@ -111,7 +123,17 @@ pub fn test() -> Result<(), String> {
         }
     };
     let metadata = metadata.map(|m| m.to_string_lossy().into_owned());
-    let mut envs = vec![];
+    // The `pacsys` command, whose recordings test_recording.py reads back with pyarrow and
+    // pandas (release: it records 100,000 readings/s while printing them).
+    run_in(
+        &root,
+        &cargo(),
+        &["build", "--release", "--locked", "-p", "pacsys-cli", "--bin", "pacsys"],
+        &[],
+    )?;
+    let cli = target_dir(&root).join("release/pacsys");
+    let cli = cli.to_string_lossy().into_owned();
+    let mut envs = vec![("PACSYS_CLI", cli.as_str())];
     if let Some(m) = &metadata {
         envs.push(("PACSYS_REFERENCE_METADATA", m.as_str()));
     }

@@ -403,3 +403,51 @@ fn the_live_chart_draws_in_place_and_restores_the_terminal() {
     let r = run(pacsys(&["--sim", "monitor", "Z:SINE@p,50", "--chart"]));
     assert_eq!(r.code, Some(2), "{r:?}");
 }
+
+#[test]
+fn a_recording_replays_through_pacsys_sim_in_order_on_both_transports() {
+    let dir = Temp::new("replay.parquet");
+    let rec = run(pacsys(&[
+        "--sim",
+        "monitor",
+        "Z:SINE@p,100",
+        "Z:RAMP@p,100",
+        "--count",
+        "20",
+        "--format",
+        "json",
+        "--record",
+        dir.arg(),
+    ]));
+    assert_eq!(rec.code, Some(0), "{rec:?}");
+    let recorded = json_readings(&rec.stdout);
+    let values = |lines: &[(String, Option<f64>, Option<i64>)], device: &str| -> Vec<f64> {
+        lines
+            .iter()
+            .filter(|l| l.0.starts_with(device))
+            .filter_map(|l| l.1)
+            .collect()
+    };
+    let sine = values(&recorded, "Z:SINE");
+    let ramp = values(&recorded, "Z:RAMP");
+    assert_eq!((sine.len(), ramp.len()), (20, 20));
+
+    let sim = sim_with(&["--replay", dir.arg(), "--speed", "4"]);
+    for (backend, port) in [("dpm", &sim.dpm), ("grpc", &sim.grpc)] {
+        // Any period: a replayed device plays its recording at the recorded pace (x4).
+        let r = ok(&[
+            "--backend", backend, "--host", "127.0.0.1", "--port", port, "monitor",
+            "Z:SINE@p,1000", "Z:RAMP@p,1000", "M:OUTTMP@p,200", "--count", "20", "--format",
+            "json",
+        ]);
+        let got = json_readings(&r.stdout);
+        assert_eq!(values(&got, "Z:SINE"), sine, "{backend}");
+        assert_eq!(values(&got, "Z:RAMP"), ramp, "{backend}");
+        // Not in the recording: the simulated world answers.
+        assert!(values(&got, "M:OUTTMP").iter().all(|v| *v == 72.5), "{backend}");
+        let unknown = run(pacsys(&[
+            "--backend", backend, "--host", "127.0.0.1", "--port", port, "get", "Z:NOSUCH",
+        ]));
+        assert_eq!(unknown.code, Some(1), "{backend}: {unknown:?}");
+    }
+}

@@ -8,13 +8,15 @@
 //! [`Recorder::create`] records crash-safely into a dataset directory: each closed row group
 //! becomes a complete part file, so a crash (even SIGKILL) loses at most the open group (the
 //! last [`group_interval`](RecordOptions::group_interval) of events or the last
-//! [`group_rows`](RecordOptions::group_rows) rows, whichever is smaller) and a closed group
-//! the encoder thread is still writing (see [`RecordOptions`] for the exact bound).
+//! [`group_rows`](RecordOptions::group_rows) rows, whichever is smaller) and, for the
+//! milliseconds its part takes to complete, the group just closed (see [`RecordOptions`]
+//! for the exact bound).
 //! [`Recorder::to_writer`] writes one Parquet file to any writer, valid once finished.
 //!
-//! Parquet encoding runs on a thread of the recorder's own, so the task taking events from
-//! the subscription only copies each into Arrow column builders (it keeps up with a million
-//! readings a second; see the `record_ceiling` example).
+//! Parquet encoding runs on a thread of the recorder's own, chunk by chunk as a group fills,
+//! so the task taking events from the subscription only copies each into Arrow column
+//! builders (it keeps up with a million readings a second; see the `record_ceiling`
+//! example).
 
 #![deny(missing_docs)]
 #![forbid(unsafe_code)]

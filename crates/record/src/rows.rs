@@ -354,8 +354,10 @@ struct MetaKeys {
 }
 
 /// Rows per chunk: the builders of a chunk are sized once and never grow (growing a builder
-/// of a million rows copies megabytes on the thread taking events from the subscription).
-const CHUNK: usize = 65_536;
+/// of a million rows copies megabytes on the thread taking events from the subscription),
+/// and each chunk is a short piece of work for the encoder (a few milliseconds), so waking
+/// it never holds the recorder's thread off a core for long.
+pub(crate) const CHUNK: usize = 16_384;
 
 /// The open row group on the recorder's thread: its dictionaries and the chunk being
 /// filled. Full chunks go to the encoder as they fill ([`Rows::take_chunk`]), so encoding is
@@ -422,8 +424,7 @@ impl Rows {
 
     /// Starts the next group (after the last chunk was taken): new dictionaries.
     pub(crate) fn next_group(&mut self) {
-        self.dicts =
-            Dicts::with_capacity(self.dicts.drf_keys.len(), self.dicts.meta_keys.len());
+        self.dicts = Dicts::with_capacity(self.dicts.drf_keys.len(), self.dicts.meta_keys.len());
         self.n = 0;
     }
 
@@ -897,7 +898,11 @@ mod tests {
                 full.extend(rows.take_chunk());
             }
             // D:3 only shows up in the last chunk.
-            let drf = if i == 2 * CHUNK + 5 { &drfs[3] } else { &drfs[i % 3] };
+            let drf = if i == 2 * CHUNK + 5 {
+                &drfs[3]
+            } else {
+                &drfs[i % 3]
+            };
             let r = Reading::new(drf.clone(), Status::OK).with_value(Value::Scalar(1.0));
             rows.push(&mut seq, i as i64, &Event::Reading(r));
         }
@@ -905,7 +910,10 @@ mod tests {
         assert_eq!(rows.len(), 2 * CHUNK + 11);
         let batches = batches(&mut rows, full);
         assert_eq!(
-            batches.iter().map(RecordBatch::num_rows).collect::<Vec<_>>(),
+            batches
+                .iter()
+                .map(RecordBatch::num_rows)
+                .collect::<Vec<_>>(),
             [CHUNK, CHUNK, 11]
         );
         let values = |b: &RecordBatch| {

@@ -23,10 +23,10 @@ use crate::RecordError;
 use crate::rows::{ChunkMsg, GroupDicts, Rows, nanos};
 use crate::schema::{col, write_schema};
 
-/// Chunks (of 65,536 rows) waiting for the encoder: about a group and a half at a million
-/// rows a second. When it is this far behind, [`Recorder::write`] blocks until it catches up
+/// Chunks (of 16,384 rows) waiting for the encoder: about a group at a million rows a
+/// second. When it is this far behind, [`Recorder::write`] blocks until it catches up
 /// (nothing is dropped).
-const QUEUE: usize = 24;
+const QUEUE: usize = 64;
 
 /// What the recorder's thread sends the encoder.
 enum Msg {
@@ -49,11 +49,12 @@ const FAR: Duration = Duration::from_secs(100 * 365 * 86_400);
 /// The loss bound of a crash (SIGKILL, panic, power cut) of a [`Recorder::create`]
 /// recording: every part already renamed into place is complete; lost are the rows of the
 /// open group, i.e. the last `group_interval` of events or the last `group_rows` rows,
-/// whichever is smaller, **plus** any closed group the encoder thread has not finished
-/// writing yet. The encoder writes a closed group in a fraction of the interval (about 0.2 s
-/// per million rows on a 2-core machine), so that is normally at most one group, and only in
-/// the instants after it closed; the queue holds at most one more before
-/// [`Recorder::write`] blocks, so never more than the open group and two closed ones.
+/// whichever is smaller, **plus**, in the moments after a group closes, that group until its
+/// part is renamed into place. The encoder encodes a group's rows while the group fills, so
+/// completing its part takes only its last chunk of rows, the footer and a sync to disk:
+/// milliseconds. If the encoder falls behind, at most 64 chunks of 16,384 rows (1,048,576
+/// rows) wait for it before [`Recorder::write`] blocks, so a crash never loses more than the
+/// open group plus about 1.07 million rows (the queue and the chunk being encoded).
 ///
 /// ```
 /// use std::time::Duration;
@@ -139,18 +140,18 @@ struct Shared {
 ///   `part-000001.parquet`, ..., written under a hidden temporary name
 ///   (`.part-000001.parquet.tmp`, which dataset readers skip), flushed to disk and renamed
 ///   when complete. A SIGKILL, panic or power loss at any instant leaves every closed part
-///   readable and loses at most the open group and the group being written (see
-///   [`RecordOptions`] for the exact bound). Why
-///   not one file: a Parquet file's footer (its schema and the index of its row groups)
-///   is written at the end, so a single file cut short by a crash is unreadable as a whole.
+///   readable and loses at most the open group and, for the milliseconds its part takes to
+///   complete, the group just closed (see [`RecordOptions`] for the exact bound). Why not
+///   one file: a Parquet file's footer (its schema and the index of its row groups) is
+///   written at the end, so a single file cut short by a crash is unreadable as a whole.
 /// * [`Recorder::to_writer`]: one Parquet file into any writer (stdout, a file, a socket).
 ///   Row groups are written as the stream goes, but the file is valid only after
 ///   [`finish`](Recorder::finish) (or a drop) writes its footer.
 ///
 /// Appending an event only copies it into Arrow column builders; Parquet encoding (snappy,
-/// dictionary encoding) and file writing run on a thread of the recorder's own, fed closed
-/// groups over a bounded queue. When the encoder falls behind, [`write`](Recorder::write)
-/// blocks until it catches up: nothing is dropped.
+/// dictionary encoding) and file writing run on a thread of the recorder's own, fed chunks
+/// of 16,384 rows over a bounded queue as the group fills. When the encoder falls behind,
+/// [`write`](Recorder::write) blocks until it catches up: nothing is dropped.
 ///
 /// Dropping a recorder without [`finish`](Recorder::finish) closes the open group and waits
 /// for the encoder (best effort, errors ignored; prefer `finish` to see them).
@@ -363,12 +364,7 @@ impl Recorder {
     where
         S: Stream<Item = Event> + Unpin,
     {
-        let mut last = std::time::Instant::now();
         loop {
-            let gap = last.elapsed();
-            if gap > Duration::from_millis(2) {
-                eprintln!("STALL {:?} rows={} groups={}", gap, self.rows.len(), self.stats.groups);
-            }
             let next = match stream.next().now_or_never() {
                 Some(next) => next,
                 None => match self.deadline {
@@ -384,7 +380,6 @@ impl Recorder {
                     None => stream.next().await,
                 },
             };
-            last = std::time::Instant::now();
             match next {
                 Some(event) => self.write(&event)?,
                 None => break,
@@ -444,7 +439,7 @@ enum Sink {
     Dataset {
         dir: PathBuf,
         next_part: u64,
-        open: Option<(PathBuf, Box<ArrowWriter<BufWriter<File>>>)>,
+        open: Option<(PathBuf, Box<PartWriter>)>,
     },
     /// One file, one row group per group (`None` once closed).
     Writer(Option<Box<ArrowWriter<Box<dyn Write + Send>>>>),
@@ -452,14 +447,28 @@ enum Sink {
 
 /// The writer settings: snappy; dictionary encoding (the default) except for the three
 /// columns that grow steadily (`seq`, `received`, `timestamp`), where delta encoding stores a
-/// row in a few bits and a dictionary would only be tried and abandoned; statistics per
-/// column chunk; row groups exactly as the recorder closes them.
+/// row in a few bits and a dictionary would only be tried and abandoned; statistics (min,
+/// max, null count) per column chunk, except for the repeated strings; row groups exactly as
+/// the recorder closes them.
 fn properties() -> WriterProperties {
     let mut props = WriterProperties::builder()
         .set_compression(Compression::SNAPPY)
         .set_statistics_enabled(EnabledStatistics::Chunk)
         .set_max_row_group_row_count(None)
         .set_created_by(format!("pacsys-record {}", env!("CARGO_PKG_VERSION")));
+    // Min/max of strings cost a comparison of text per row and tell little (every DRF of a
+    // group lies between its first and last in alphabetical order): not kept for them.
+    for name in [
+        col::KIND,
+        col::DRF,
+        col::VALUE_TYPE,
+        col::STATUS_NAME,
+        col::UNITS,
+        col::DEVICE,
+    ] {
+        props =
+            props.set_column_statistics_enabled(ColumnPath::from(name), EnabledStatistics::None);
+    }
     for name in [col::SEQ, col::RECEIVED, col::TIMESTAMP] {
         let path = ColumnPath::from(name);
         props = props
@@ -586,10 +595,13 @@ impl Sink {
                     shared
                         .bytes
                         .store(writer.bytes_written() as u64, Ordering::Relaxed);
-                    writer.inner_mut().flush().map_err(|source| RecordError::Io {
-                        path: PathBuf::from("<writer>"),
-                        source,
-                    })?;
+                    writer
+                        .inner_mut()
+                        .flush()
+                        .map_err(|source| RecordError::Io {
+                            path: PathBuf::from("<writer>"),
+                            source,
+                        })?;
                 }
             }
         }
@@ -609,11 +621,11 @@ impl Drop for Sink {
     }
 }
 
+/// The writer of one part file.
+type PartWriter = ArrowWriter<BufWriter<File>>;
+
 /// Starts part `n` of the dataset in `dir`, under its temporary name.
-fn create_part(
-    dir: &Path,
-    n: u64,
-) -> Result<(PathBuf, Box<ArrowWriter<BufWriter<File>>>), RecordError> {
+fn create_part(dir: &Path, n: u64) -> Result<(PathBuf, Box<PartWriter>), RecordError> {
     let tmp = dir.join(part_names(n).1);
     let file = File::create(&tmp).map_err(|source| RecordError::Io {
         path: tmp.clone(),
@@ -628,12 +640,7 @@ fn create_part(
 
 /// Completes part `n`: its footer, a sync to disk, then the rename from `tmp` to its name.
 /// Returns its size.
-fn complete_part(
-    dir: &Path,
-    n: u64,
-    tmp: &Path,
-    writer: ArrowWriter<BufWriter<File>>,
-) -> Result<u64, RecordError> {
+fn complete_part(dir: &Path, n: u64, tmp: &Path, writer: PartWriter) -> Result<u64, RecordError> {
     let io = |path: &Path| {
         let path = path.to_path_buf();
         move |source| RecordError::Io { path, source }
