@@ -122,7 +122,7 @@ _pacsys() {
                     return 0
                     ;;
                 --format)
-                    COMPREPLY=($(compgen -W "text json csv" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "text json csv parquet" -- "${cur}"))
                     return 0
                     ;;
                 --log-level)
@@ -188,7 +188,7 @@ _pacsys() {
                     return 0
                     ;;
                 --format)
-                    COMPREPLY=($(compgen -W "text json csv" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "text json csv parquet" -- "${cur}"))
                     return 0
                     ;;
                 --log-level)
@@ -278,7 +278,7 @@ _pacsys() {
                     return 0
                     ;;
                 --format)
-                    COMPREPLY=($(compgen -W "text json csv" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "text json csv parquet" -- "${cur}"))
                     return 0
                     ;;
                 --log-level)
@@ -419,7 +419,7 @@ _pacsys() {
             return 0
             ;;
         pacsys__subcmd__history)
-            opts="-t -f -s -b -H -P -a -v -h --start --end --chunk --terse --number-format --timestamp-format --backend --host --port --timeout --sim --auth --role --realm --format --verbose --log-level --help"
+            opts="-o -t -f -s -b -H -P -a -v -h --start --end --chunk --output --plot --plot-size --terse --number-format --timestamp-format --backend --host --port --timeout --sim --auth --role --realm --format --verbose --log-level --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -434,6 +434,22 @@ _pacsys() {
                     return 0
                     ;;
                 --chunk)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -o)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --plot)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --plot-size)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -498,7 +514,7 @@ _pacsys() {
                     return 0
                     ;;
                 --format)
-                    COMPREPLY=($(compgen -W "text json csv" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "text json csv parquet" -- "${cur}"))
                     return 0
                     ;;
                 --log-level)
@@ -564,7 +580,7 @@ _pacsys() {
                     return 0
                     ;;
                 --format)
-                    COMPREPLY=($(compgen -W "text json csv" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "text json csv parquet" -- "${cur}"))
                     return 0
                     ;;
                 --log-level)
@@ -579,7 +595,7 @@ _pacsys() {
             return 0
             ;;
         pacsys__subcmd__monitor)
-            opts="-n -d -t -f -s -r -b -H -P -a -v -h --count --duration --lines --since --stale-after --terse --number-format --timestamp-format --range --backend --host --port --timeout --sim --auth --role --realm --format --verbose --log-level --help"
+            opts="-n -d -t -f -s -r -b -H -P -a -v -h --count --duration --lines --since --stale-after --record --record-interval --chart --chart-window --terse --number-format --timestamp-format --range --backend --host --port --timeout --sim --auth --role --realm --format --verbose --log-level --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -606,6 +622,18 @@ _pacsys() {
                     return 0
                     ;;
                 --stale-after)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --record)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --record-interval)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --chart-window)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -678,7 +706,7 @@ _pacsys() {
                     return 0
                     ;;
                 --format)
-                    COMPREPLY=($(compgen -W "text json csv" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "text json csv parquet" -- "${cur}"))
                     return 0
                     ;;
                 --log-level)
@@ -752,7 +780,7 @@ _pacsys() {
                     return 0
                     ;;
                 --format)
-                    COMPREPLY=($(compgen -W "text json csv" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "text json csv parquet" -- "${cur}"))
                     return 0
                     ;;
                 --log-level)
@@ -767,7 +795,7 @@ _pacsys() {
             return 0
             ;;
         pacsys__subcmd__sim)
-            opts="-b -H -P -a -v -h --dpm-port --grpc-port --grpc-token --heartbeat-ms --pend-unknown-ms --insecure-settings --flood --split-writes --delay-ms --reorder --close-after-data --stall-after-data --garbage-after-data --oversize-after-data --http-error --accept-then-close --restart-every-ms --backend --host --port --timeout --sim --auth --role --realm --format --verbose --log-level --help"
+            opts="-b -H -P -a -v -h --dpm-port --grpc-port --grpc-token --heartbeat-ms --pend-unknown-ms --insecure-settings --flood --split-writes --delay-ms --reorder --close-after-data --stall-after-data --garbage-after-data --oversize-after-data --http-error --accept-then-close --restart-every-ms --replay --speed --loop --backend --host --port --timeout --sim --auth --role --realm --format --verbose --log-level --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -821,6 +849,14 @@ _pacsys() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --replay)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --speed)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --backend)
                     COMPREPLY=($(compgen -W "dpm grpc" -- "${cur}"))
                     return 0
@@ -866,7 +902,7 @@ _pacsys() {
                     return 0
                     ;;
                 --format)
-                    COMPREPLY=($(compgen -W "text json csv" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "text json csv parquet" -- "${cur}"))
                     return 0
                     ;;
                 --log-level)

@@ -35,7 +35,8 @@ complete -c pacsys -n "__fish_pacsys_needs_command" -l role -d 'Role for setting
 complete -c pacsys -n "__fish_pacsys_needs_command" -l realm -d 'Kerberos realm of `--auth kerberos` [default: FNAL.GOV]' -r
 complete -c pacsys -n "__fish_pacsys_needs_command" -l format -d 'Output format (`-f` is `--number-format`, as in the reference CLI)' -r -f -a "text\t'Aligned human-readable lines'
 json\t'One JSON object per line'
-csv\t'Comma-separated values with a header line'"
+csv\t'Comma-separated values with a header line'
+parquet\t'One Apache Parquet file on stdout, one row per reading and per stream event (get, monitor, history; stdout must not be a terminal). Complete once the command ends'"
 complete -c pacsys -n "__fish_pacsys_needs_command" -l log-level -d 'Log level on stderr (error, warn, info, debug, trace, or a tracing filter)' -r
 complete -c pacsys -n "__fish_pacsys_needs_command" -l sim -d 'Start the simulator in-process on free loopback ports and talk to it over TCP'
 complete -c pacsys -n "__fish_pacsys_needs_command" -s v -l verbose -d 'Show metadata (device index, description, status, cycle) and missing properties'
@@ -45,7 +46,7 @@ complete -c pacsys -n "__fish_pacsys_needs_command" -f -a "get" -d 'Read devices
 complete -c pacsys -n "__fish_pacsys_needs_command" -f -a "put" -d 'Write settings: DRF VALUE pairs; numbers, arrays `1,2,3`, text, control commands, or `key=value` fields of a whole alarm block (acput)'
 complete -c pacsys -n "__fish_pacsys_needs_command" -f -a "monitor" -d 'Stream devices until --count, --duration or Ctrl-C (acmonitor)'
 complete -c pacsys -n "__fish_pacsys_needs_command" -f -a "info" -d 'Show what a device is: description, units, which properties it has (acinfo)'
-complete -c pacsys -n "__fish_pacsys_needs_command" -f -a "history" -d 'Logged history of one device between two times'
+complete -c pacsys -n "__fish_pacsys_needs_command" -f -a "history" -d 'Logged history of devices between two times: lines, a Parquet file or a plot'
 complete -c pacsys -n "__fish_pacsys_needs_command" -f -a "sim" -d 'Run the simulator servers (DPM and DAQ gRPC) until Ctrl-C'
 complete -c pacsys -n "__fish_pacsys_needs_command" -f -a "completions" -d 'Print a shell completion script (bash, zsh, fish, elvish, powershell)'
 complete -c pacsys -n "__fish_pacsys_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
@@ -65,7 +66,8 @@ complete -c pacsys -n "__fish_pacsys_using_subcommand get" -l role -d 'Role for 
 complete -c pacsys -n "__fish_pacsys_using_subcommand get" -l realm -d 'Kerberos realm of `--auth kerberos` [default: FNAL.GOV]' -r
 complete -c pacsys -n "__fish_pacsys_using_subcommand get" -l format -d 'Output format (`-f` is `--number-format`, as in the reference CLI)' -r -f -a "text\t'Aligned human-readable lines'
 json\t'One JSON object per line'
-csv\t'Comma-separated values with a header line'"
+csv\t'Comma-separated values with a header line'
+parquet\t'One Apache Parquet file on stdout, one row per reading and per stream event (get, monitor, history; stdout must not be a terminal). Complete once the command ends'"
 complete -c pacsys -n "__fish_pacsys_using_subcommand get" -l log-level -d 'Log level on stderr (error, warn, info, debug, trace, or a tracing filter)' -r
 complete -c pacsys -n "__fish_pacsys_using_subcommand get" -s t -l terse -d 'Bare values: no DRF, units, timestamp or metadata (a failure is `[ERROR] <message>`; in JSON the value alone; in CSV one column and no header)'
 complete -c pacsys -n "__fish_pacsys_using_subcommand get" -l sim -d 'Start the simulator in-process on free loopback ports and talk to it over TCP'
@@ -84,7 +86,8 @@ complete -c pacsys -n "__fish_pacsys_using_subcommand put" -l role -d 'Role for 
 complete -c pacsys -n "__fish_pacsys_using_subcommand put" -l realm -d 'Kerberos realm of `--auth kerberos` [default: FNAL.GOV]' -r
 complete -c pacsys -n "__fish_pacsys_using_subcommand put" -l format -d 'Output format (`-f` is `--number-format`, as in the reference CLI)' -r -f -a "text\t'Aligned human-readable lines'
 json\t'One JSON object per line'
-csv\t'Comma-separated values with a header line'"
+csv\t'Comma-separated values with a header line'
+parquet\t'One Apache Parquet file on stdout, one row per reading and per stream event (get, monitor, history; stdout must not be a terminal). Complete once the command ends'"
 complete -c pacsys -n "__fish_pacsys_using_subcommand put" -l log-level -d 'Log level on stderr (error, warn, info, debug, trace, or a tracing filter)' -r
 complete -c pacsys -n "__fish_pacsys_using_subcommand put" -l verify -d 'Read each setting back and compare it with the value written'
 complete -c pacsys -n "__fish_pacsys_using_subcommand put" -s t -l terse -d 'Leave the DRF out of each result line (`ok`, `ok (verified, readback=X)`, `FAILED: <message>`)'
@@ -95,6 +98,9 @@ complete -c pacsys -n "__fish_pacsys_using_subcommand monitor" -s n -l count -d 
 complete -c pacsys -n "__fish_pacsys_using_subcommand monitor" -s d -l duration -d 'Stop after this long (10s, 1m, 500ms, or seconds)' -r
 complete -c pacsys -n "__fish_pacsys_using_subcommand monitor" -l since -d 'First deliver each DRF\'s logged readings since this time (an RFC 3339 time, or relative: -10m, -2h, -1d), then its live readings, without duplicates at the seam' -r
 complete -c pacsys -n "__fish_pacsys_using_subcommand monitor" -l stale-after -d 'Flag a DRF that delivers nothing for this long while the connection lives (10s, 500ms, or seconds): a `stale` line, or `[STALE]` in the table, until it delivers again' -r
+complete -c pacsys -n "__fish_pacsys_using_subcommand monitor" -l record -d 'Also record every reading and stream event (drops, gaps, reconnections) to this Parquet dataset, a new folder of part files (crash-safe: see below)' -r -F
+complete -c pacsys -n "__fish_pacsys_using_subcommand monitor" -l record-interval -d 'How often the recording closes a row group into a part file: what a crash can lose at most (also closed every 1,048,576 rows)' -r
+complete -c pacsys -n "__fish_pacsys_using_subcommand monitor" -l chart-window -d 'The time the live chart shows' -r
 complete -c pacsys -n "__fish_pacsys_using_subcommand monitor" -s f -l number-format -d 'How numbers are written in text and CSV: a Python format spec such as `.3f`, `.2e`, `,d`, `#x`, `>10.2f` (JSON keeps exact numbers)' -r
 complete -c pacsys -n "__fish_pacsys_using_subcommand monitor" -s s -l timestamp-format -d 'How timestamps are written: iso (UTC date and time), epoch (Unix seconds) or relative (seconds since the first reading)' -r -f -a "iso\t'Date and time in UTC (`2026-11-23 02:41:04.926` in text, RFC 3339 in JSON and CSV)'
 epoch\t'Seconds since the Unix epoch'
@@ -111,9 +117,11 @@ complete -c pacsys -n "__fish_pacsys_using_subcommand monitor" -l role -d 'Role 
 complete -c pacsys -n "__fish_pacsys_using_subcommand monitor" -l realm -d 'Kerberos realm of `--auth kerberos` [default: FNAL.GOV]' -r
 complete -c pacsys -n "__fish_pacsys_using_subcommand monitor" -l format -d 'Output format (`-f` is `--number-format`, as in the reference CLI)' -r -f -a "text\t'Aligned human-readable lines'
 json\t'One JSON object per line'
-csv\t'Comma-separated values with a header line'"
+csv\t'Comma-separated values with a header line'
+parquet\t'One Apache Parquet file on stdout, one row per reading and per stream event (get, monitor, history; stdout must not be a terminal). Complete once the command ends'"
 complete -c pacsys -n "__fish_pacsys_using_subcommand monitor" -l log-level -d 'Log level on stderr (error, warn, info, debug, trace, or a tracing filter)' -r
 complete -c pacsys -n "__fish_pacsys_using_subcommand monitor" -l lines -d 'One line per reading even on a terminal (no live table)'
+complete -c pacsys -n "__fish_pacsys_using_subcommand monitor" -l chart -d 'Draw a live chart on the terminal instead of the table: one line per DRF over the last --chart-window, redrawn in place'
 complete -c pacsys -n "__fish_pacsys_using_subcommand monitor" -s t -l terse -d 'Bare values: no DRF, units, timestamp or metadata (a failure is `[ERROR] <message>`; in JSON the value alone; in CSV one column and no header)'
 complete -c pacsys -n "__fish_pacsys_using_subcommand monitor" -l sim -d 'Start the simulator in-process on free loopback ports and talk to it over TCP'
 complete -c pacsys -n "__fish_pacsys_using_subcommand monitor" -s v -l verbose -d 'Show metadata (device index, description, status, cycle) and missing properties'
@@ -129,7 +137,8 @@ complete -c pacsys -n "__fish_pacsys_using_subcommand info" -l role -d 'Role for
 complete -c pacsys -n "__fish_pacsys_using_subcommand info" -l realm -d 'Kerberos realm of `--auth kerberos` [default: FNAL.GOV]' -r
 complete -c pacsys -n "__fish_pacsys_using_subcommand info" -l format -d 'Output format (`-f` is `--number-format`, as in the reference CLI)' -r -f -a "text\t'Aligned human-readable lines'
 json\t'One JSON object per line'
-csv\t'Comma-separated values with a header line'"
+csv\t'Comma-separated values with a header line'
+parquet\t'One Apache Parquet file on stdout, one row per reading and per stream event (get, monitor, history; stdout must not be a terminal). Complete once the command ends'"
 complete -c pacsys -n "__fish_pacsys_using_subcommand info" -l log-level -d 'Log level on stderr (error, warn, info, debug, trace, or a tracing filter)' -r
 complete -c pacsys -n "__fish_pacsys_using_subcommand info" -l sim -d 'Start the simulator in-process on free loopback ports and talk to it over TCP'
 complete -c pacsys -n "__fish_pacsys_using_subcommand info" -s v -l verbose -d 'Show metadata (device index, description, status, cycle) and missing properties'
@@ -137,6 +146,9 @@ complete -c pacsys -n "__fish_pacsys_using_subcommand info" -s h -l help -d 'Pri
 complete -c pacsys -n "__fish_pacsys_using_subcommand history" -l start -d 'Start of the window' -r
 complete -c pacsys -n "__fish_pacsys_using_subcommand history" -l end -d 'End of the window' -r
 complete -c pacsys -n "__fish_pacsys_using_subcommand history" -l chunk -d 'Fetch the window in pieces of this length (progress is shown per piece)' -r
+complete -c pacsys -n "__fish_pacsys_using_subcommand history" -s o -l output -d 'Also write the samples to this Parquet file (one row per sample; see `--format parquet` for stdout)' -r -F
+complete -c pacsys -n "__fish_pacsys_using_subcommand history" -l plot -d 'Also draw the samples into this image (.png or .svg): time across, the devices\' units up, one line per DRF, failed reads marked' -r -F
+complete -c pacsys -n "__fish_pacsys_using_subcommand history" -l plot-size -d 'The plot\'s size in pixels' -r
 complete -c pacsys -n "__fish_pacsys_using_subcommand history" -s f -l number-format -d 'How numbers are written in text and CSV: a Python format spec such as `.3f`, `.2e`, `,d`, `#x`, `>10.2f` (JSON keeps exact numbers)' -r
 complete -c pacsys -n "__fish_pacsys_using_subcommand history" -s s -l timestamp-format -d 'How timestamps are written: iso (UTC date and time), epoch (Unix seconds) or relative (seconds since the first reading)' -r -f -a "iso\t'Date and time in UTC (`2026-11-23 02:41:04.926` in text, RFC 3339 in JSON and CSV)'
 epoch\t'Seconds since the Unix epoch'
@@ -152,7 +164,8 @@ complete -c pacsys -n "__fish_pacsys_using_subcommand history" -l role -d 'Role 
 complete -c pacsys -n "__fish_pacsys_using_subcommand history" -l realm -d 'Kerberos realm of `--auth kerberos` [default: FNAL.GOV]' -r
 complete -c pacsys -n "__fish_pacsys_using_subcommand history" -l format -d 'Output format (`-f` is `--number-format`, as in the reference CLI)' -r -f -a "text\t'Aligned human-readable lines'
 json\t'One JSON object per line'
-csv\t'Comma-separated values with a header line'"
+csv\t'Comma-separated values with a header line'
+parquet\t'One Apache Parquet file on stdout, one row per reading and per stream event (get, monitor, history; stdout must not be a terminal). Complete once the command ends'"
 complete -c pacsys -n "__fish_pacsys_using_subcommand history" -l log-level -d 'Log level on stderr (error, warn, info, debug, trace, or a tracing filter)' -r
 complete -c pacsys -n "__fish_pacsys_using_subcommand history" -s t -l terse -d 'Bare values: no DRF, units, timestamp or metadata (a failure is `[ERROR] <message>`; in JSON the value alone; in CSV one column and no header)'
 complete -c pacsys -n "__fish_pacsys_using_subcommand history" -l sim -d 'Start the simulator in-process on free loopback ports and talk to it over TCP'
@@ -170,6 +183,8 @@ complete -c pacsys -n "__fish_pacsys_using_subcommand sim" -l garbage-after-data
 complete -c pacsys -n "__fish_pacsys_using_subcommand sim" -l oversize-after-data -d 'Fault: send an oversize length prefix after N data replies' -r
 complete -c pacsys -n "__fish_pacsys_using_subcommand sim" -l http-error -d 'Fault: answer every handshake with this HTTP status' -r
 complete -c pacsys -n "__fish_pacsys_using_subcommand sim" -l restart-every-ms -d 'Fault "restart": every N ms drop every DPM list at once (as a restarting DPM does) and keep accepting; clients must rebuild their lists' -r
+complete -c pacsys -n "__fish_pacsys_using_subcommand sim" -l replay -d 'Replay a recording (a `pacsys record` Parquet file): its devices answer with the recorded data and timing over DPM and gRPC; other devices stay simulated' -r -F
+complete -c pacsys -n "__fish_pacsys_using_subcommand sim" -l speed -d 'Replay speed factor (2 = twice as fast; finite, > 0; default 1)' -r
 complete -c pacsys -n "__fish_pacsys_using_subcommand sim" -s b -l backend -d 'Transport [default: PACSYS_BACKEND, else dpm]' -r -f -a "dpm\t'DPM over TCP (DPM/HTTP, binary PC protocol)'
 grpc\t'The DAQ gRPC service'"
 complete -c pacsys -n "__fish_pacsys_using_subcommand sim" -s H -l host -d 'Server host [default: PACSYS_DPM_HOST / PACSYS_GRPC_HOST, else the Fermilab servers]' -r
@@ -181,13 +196,15 @@ complete -c pacsys -n "__fish_pacsys_using_subcommand sim" -l role -d 'Role for 
 complete -c pacsys -n "__fish_pacsys_using_subcommand sim" -l realm -d 'Kerberos realm of `--auth kerberos` [default: FNAL.GOV]' -r
 complete -c pacsys -n "__fish_pacsys_using_subcommand sim" -l format -d 'Output format (`-f` is `--number-format`, as in the reference CLI)' -r -f -a "text\t'Aligned human-readable lines'
 json\t'One JSON object per line'
-csv\t'Comma-separated values with a header line'"
+csv\t'Comma-separated values with a header line'
+parquet\t'One Apache Parquet file on stdout, one row per reading and per stream event (get, monitor, history; stdout must not be a terminal). Complete once the command ends'"
 complete -c pacsys -n "__fish_pacsys_using_subcommand sim" -l log-level -d 'Log level on stderr (error, warn, info, debug, trace, or a tracing filter)' -r
 complete -c pacsys -n "__fish_pacsys_using_subcommand sim" -l insecure-settings -d 'Accept settings without authentication (tests only; logged loudly)'
 complete -c pacsys -n "__fish_pacsys_using_subcommand sim" -l flood -d 'Benchmark mode: periodic requests (DPM and gRPC) ignore their period and stream as fast as the client reads (to measure a client\'s ceiling, not the simulator\'s rate)'
 complete -c pacsys -n "__fish_pacsys_using_subcommand sim" -l split-writes -d 'Fault: split every frame into random 1-7 byte writes'
 complete -c pacsys -n "__fish_pacsys_using_subcommand sim" -l reorder -d 'Fault: send data replies in reverse ref order'
 complete -c pacsys -n "__fish_pacsys_using_subcommand sim" -l accept-then-close -d 'Fault: close every connection right after accepting it'
+complete -c pacsys -n "__fish_pacsys_using_subcommand sim" -l loop -d 'Start the replay over after its last sample'
 complete -c pacsys -n "__fish_pacsys_using_subcommand sim" -l sim -d 'Start the simulator in-process on free loopback ports and talk to it over TCP'
 complete -c pacsys -n "__fish_pacsys_using_subcommand sim" -s v -l verbose -d 'Show metadata (device index, description, status, cycle) and missing properties'
 complete -c pacsys -n "__fish_pacsys_using_subcommand sim" -s h -l help -d 'Print help (see more with \'--help\')'
@@ -202,7 +219,8 @@ complete -c pacsys -n "__fish_pacsys_using_subcommand completions" -l role -d 'R
 complete -c pacsys -n "__fish_pacsys_using_subcommand completions" -l realm -d 'Kerberos realm of `--auth kerberos` [default: FNAL.GOV]' -r
 complete -c pacsys -n "__fish_pacsys_using_subcommand completions" -l format -d 'Output format (`-f` is `--number-format`, as in the reference CLI)' -r -f -a "text\t'Aligned human-readable lines'
 json\t'One JSON object per line'
-csv\t'Comma-separated values with a header line'"
+csv\t'Comma-separated values with a header line'
+parquet\t'One Apache Parquet file on stdout, one row per reading and per stream event (get, monitor, history; stdout must not be a terminal). Complete once the command ends'"
 complete -c pacsys -n "__fish_pacsys_using_subcommand completions" -l log-level -d 'Log level on stderr (error, warn, info, debug, trace, or a tracing filter)' -r
 complete -c pacsys -n "__fish_pacsys_using_subcommand completions" -l sim -d 'Start the simulator in-process on free loopback ports and talk to it over TCP'
 complete -c pacsys -n "__fish_pacsys_using_subcommand completions" -s v -l verbose -d 'Show metadata (device index, description, status, cycle) and missing properties'
@@ -211,7 +229,7 @@ complete -c pacsys -n "__fish_pacsys_using_subcommand help; and not __fish_seen_
 complete -c pacsys -n "__fish_pacsys_using_subcommand help; and not __fish_seen_subcommand_from get put monitor info history sim completions help" -f -a "put" -d 'Write settings: DRF VALUE pairs; numbers, arrays `1,2,3`, text, control commands, or `key=value` fields of a whole alarm block (acput)'
 complete -c pacsys -n "__fish_pacsys_using_subcommand help; and not __fish_seen_subcommand_from get put monitor info history sim completions help" -f -a "monitor" -d 'Stream devices until --count, --duration or Ctrl-C (acmonitor)'
 complete -c pacsys -n "__fish_pacsys_using_subcommand help; and not __fish_seen_subcommand_from get put monitor info history sim completions help" -f -a "info" -d 'Show what a device is: description, units, which properties it has (acinfo)'
-complete -c pacsys -n "__fish_pacsys_using_subcommand help; and not __fish_seen_subcommand_from get put monitor info history sim completions help" -f -a "history" -d 'Logged history of one device between two times'
+complete -c pacsys -n "__fish_pacsys_using_subcommand help; and not __fish_seen_subcommand_from get put monitor info history sim completions help" -f -a "history" -d 'Logged history of devices between two times: lines, a Parquet file or a plot'
 complete -c pacsys -n "__fish_pacsys_using_subcommand help; and not __fish_seen_subcommand_from get put monitor info history sim completions help" -f -a "sim" -d 'Run the simulator servers (DPM and DAQ gRPC) until Ctrl-C'
 complete -c pacsys -n "__fish_pacsys_using_subcommand help; and not __fish_seen_subcommand_from get put monitor info history sim completions help" -f -a "completions" -d 'Print a shell completion script (bash, zsh, fish, elvish, powershell)'
 complete -c pacsys -n "__fish_pacsys_using_subcommand help; and not __fish_seen_subcommand_from get put monitor info history sim completions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'

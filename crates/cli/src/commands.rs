@@ -605,7 +605,7 @@ struct Show {
 enum Live {
     None,
     Table,
-    Chart(LiveChart, Screen),
+    Chart(Box<(LiveChart, Screen)>),
 }
 
 async fn monitor<B: Backend + Send + Sync + 'static>(
@@ -644,7 +644,10 @@ async fn monitor<B: Backend + Send + Sync + 'static>(
         Display::Chart(window) => {
             let screen = Screen::enter()
                 .map_err(|e| CliError::Failed(format!("cannot draw on the terminal: {e}")))?;
-            Live::Chart(LiveChart::new(drfs.clone(), window, started), screen)
+            Live::Chart(Box::new((
+                LiveChart::new(drfs.clone(), window, started),
+                screen,
+            )))
         }
         Display::Lines | Display::Nothing => Live::None,
     };
@@ -696,8 +699,8 @@ async fn monitor<B: Backend + Send + Sync + 'static>(
                 if let Some(rec) = &mut recording {
                     rec.event(&event)?;
                 }
-                if let Live::Chart(chart, _) = &mut live {
-                    chart.record(&event, now);
+                if let Live::Chart(chart) = &mut live {
+                    chart.0.record(&event, now);
                 }
                 match &event {
                     Event::Reading(rd) => {
@@ -735,8 +738,8 @@ async fn monitor<B: Backend + Send + Sync + 'static>(
         }
     }
     redraw(&mut live, &mut m, &mut out)?;
-    if let Live::Chart(_, screen) = &mut live {
-        let _ = screen.restore();
+    if let Live::Chart(chart) = &mut live {
+        let _ = chart.1.restore();
     }
     out.flush()?;
     let _ = tokio::time::timeout(Duration::from_secs(1), sub.stop()).await;
@@ -762,7 +765,10 @@ fn redraw(live: &mut Live, m: &mut Monitor, out: &mut Out) -> Result<(), CliErro
             out.raw(&m.redraw(Instant::now()))?;
             out.flush()
         }
-        Live::Chart(chart, screen) => screen.draw(chart, Instant::now()).map_err(write_failed),
+        Live::Chart(chart) => {
+            let (chart, screen) = &mut **chart;
+            screen.draw(chart, Instant::now()).map_err(write_failed)
+        }
     }
 }
 

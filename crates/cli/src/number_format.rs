@@ -310,10 +310,11 @@ impl NumberFormat {
         if self.alternate && !s.contains(['.', 'e', 'E']) {
             return format!("{s}.");
         }
-        if self.alternate && !s.contains('.') {
-            if let Some(at) = s.find(['e', 'E']) {
-                return format!("{}.{}", &s[..at], &s[at..]);
-            }
+        if self.alternate
+            && !s.contains('.')
+            && let Some(at) = s.find(['e', 'E'])
+        {
+            return format!("{}.{}", &s[..at], &s[at..]);
         }
         s
     }
@@ -332,7 +333,7 @@ impl NumberFormat {
         let len = digits.len();
         let mut out = String::with_capacity(len + len / n);
         for (i, c) in digits.chars().enumerate() {
-            if i > 0 && (len - i) % n == 0 {
+            if i > 0 && (len - i).is_multiple_of(n) {
                 out.push(g);
             }
             out.push(c);

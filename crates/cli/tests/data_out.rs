@@ -436,17 +436,38 @@ fn a_recording_replays_through_pacsys_sim_in_order_on_both_transports() {
     for (backend, port) in [("dpm", &sim.dpm), ("grpc", &sim.grpc)] {
         // Any period: a replayed device plays its recording at the recorded pace (x4).
         let r = ok(&[
-            "--backend", backend, "--host", "127.0.0.1", "--port", port, "monitor",
-            "Z:SINE@p,1000", "Z:RAMP@p,1000", "M:OUTTMP@p,200", "--count", "20", "--format",
+            "--backend",
+            backend,
+            "--host",
+            "127.0.0.1",
+            "--port",
+            port,
+            "monitor",
+            "Z:SINE@p,1000",
+            "Z:RAMP@p,1000",
+            "M:OUTTMP@p,200",
+            "--count",
+            "20",
+            "--format",
             "json",
         ]);
         let got = json_readings(&r.stdout);
         assert_eq!(values(&got, "Z:SINE"), sine, "{backend}");
         assert_eq!(values(&got, "Z:RAMP"), ramp, "{backend}");
         // Not in the recording: the simulated world answers.
-        assert!(values(&got, "M:OUTTMP").iter().all(|v| *v == 72.5), "{backend}");
+        assert!(
+            values(&got, "M:OUTTMP").iter().all(|v| *v == 72.5),
+            "{backend}"
+        );
         let unknown = run(pacsys(&[
-            "--backend", backend, "--host", "127.0.0.1", "--port", port, "get", "Z:NOSUCH",
+            "--backend",
+            backend,
+            "--host",
+            "127.0.0.1",
+            "--port",
+            port,
+            "get",
+            "Z:NOSUCH",
         ]));
         assert_eq!(unknown.code, Some(1), "{backend}: {unknown:?}");
     }
