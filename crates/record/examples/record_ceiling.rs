@@ -8,7 +8,9 @@
 //! reading on disk, the CPU of the client + recorder task, of the recorder's encoder thread
 //! and of the fake (Linux `/proc/self/task`), and the peak RSS.
 //!
-//! `RECORD_GROUP_ROWS=N` in the environment sets [`RecordOptions::group_rows`].
+//! `RECORD_GROUP_ROWS=N` in the environment sets [`RecordOptions::group_rows`];
+//! `RECORD_BUFFER=N` the subscription's buffer (default 10,000 readings: 10 ms at a million
+//! readings a second, the slack the consumer has when the machine is busy with other work).
 //!
 //! With a fourth argument `drain`, the subscription is only drained for the same time (no
 //! recorder): the baseline of the client alone.
@@ -49,11 +51,18 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         .enable_all()
         .build()?;
     let result = rt.block_on(async {
-        let backend = DpmBackend::builder()
+        let mut builder = DpmBackend::builder()
             .host("127.0.0.1")
             .port(port)
-            .env(Default::default())
-            .build()?;
+            .env(Default::default());
+        if let Some(n) = std::env::var("RECORD_BUFFER")
+            .ok()
+            .and_then(|s| s.parse().ok())
+        {
+            builder =
+                builder.subscription_options(pacsys::SubscriptionOptions::default().buffer(n));
+        }
+        let backend = builder.build()?;
         let drfs: Vec<String> = (0..devices)
             .map(|i| format!("Z:BENCH{:04}{event}", i % 10_000))
             .collect();
