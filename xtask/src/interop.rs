@@ -97,11 +97,24 @@ fn daq_reference(root: &Path, python: &Path, sim_path: &Path) -> Result<(), Stri
 /// a run of the simulator (`pacsys --sim monitor ... --record`, its JSON lines kept as what
 /// it received), `pacsys-sim --replay` serves the recording at twice its pace, and the
 /// reference subscribes over DPM and gRPC and must hear the recorded values in order.
-fn replay_reference(root: &Path, python: &Path, cargo: &str, sim_path: &Path) -> Result<(), String> {
+fn replay_reference(
+    root: &Path,
+    python: &Path,
+    cargo: &str,
+    sim_path: &Path,
+) -> Result<(), String> {
     run_in(
         root,
         cargo,
-        &["build", "--release", "--locked", "-p", "pacsys-cli", "--bin", "pacsys"],
+        &[
+            "build",
+            "--release",
+            "--locked",
+            "-p",
+            "pacsys-cli",
+            "--bin",
+            "pacsys",
+        ],
         &[],
     )?;
     let dir = target_dir(root).join("interop-replay");
@@ -111,7 +124,14 @@ fn replay_reference(root: &Path, python: &Path, cargo: &str, sim_path: &Path) ->
     let lines = dir.join("lines.jsonl");
     let stdout = std::fs::File::create(&lines).map_err(|e| format!("{}: {e}", lines.display()))?;
     let status = Command::new(target_dir(root).join("release/pacsys"))
-        .args(["--sim", "monitor", "Z:SINE@p,100", "Z:RAMP@p,100", "--count", "40"])
+        .args([
+            "--sim",
+            "monitor",
+            "Z:SINE@p,100",
+            "Z:RAMP@p,100",
+            "--count",
+            "40",
+        ])
         .args(["--format", "json", "--record"])
         .arg(&recording)
         .stdout(stdout)

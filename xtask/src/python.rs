@@ -128,7 +128,15 @@ pub fn test() -> Result<(), String> {
     run_in(
         &root,
         &cargo(),
-        &["build", "--release", "--locked", "-p", "pacsys-cli", "--bin", "pacsys"],
+        &[
+            "build",
+            "--release",
+            "--locked",
+            "-p",
+            "pacsys-cli",
+            "--bin",
+            "pacsys",
+        ],
         &[],
     )?;
     let cli = target_dir(&root).join("release/pacsys");

@@ -183,7 +183,7 @@ complete -c pacsys -n "__fish_pacsys_using_subcommand sim" -l garbage-after-data
 complete -c pacsys -n "__fish_pacsys_using_subcommand sim" -l oversize-after-data -d 'Fault: send an oversize length prefix after N data replies' -r
 complete -c pacsys -n "__fish_pacsys_using_subcommand sim" -l http-error -d 'Fault: answer every handshake with this HTTP status' -r
 complete -c pacsys -n "__fish_pacsys_using_subcommand sim" -l restart-every-ms -d 'Fault "restart": every N ms drop every DPM list at once (as a restarting DPM does) and keep accepting; clients must rebuild their lists' -r
-complete -c pacsys -n "__fish_pacsys_using_subcommand sim" -l replay -d 'Replay a recording (a `pacsys record` Parquet file): its devices answer with the recorded data and timing over DPM and gRPC; other devices stay simulated' -r -F
+complete -c pacsys -n "__fish_pacsys_using_subcommand sim" -l replay -d 'Replay a recording (a Parquet dataset or file from `pacsys monitor --record`): its devices answer with the recorded data and timing over DPM and gRPC; other devices stay simulated' -r -F
 complete -c pacsys -n "__fish_pacsys_using_subcommand sim" -l speed -d 'Replay speed factor (2 = twice as fast; finite, > 0; default 1)' -r
 complete -c pacsys -n "__fish_pacsys_using_subcommand sim" -s b -l backend -d 'Transport [default: PACSYS_BACKEND, else dpm]' -r -f -a "dpm\t'DPM over TCP (DPM/HTTP, binary PC protocol)'
 grpc\t'The DAQ gRPC service'"

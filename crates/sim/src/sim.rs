@@ -87,8 +87,9 @@ pub struct SimOptions {
     /// and keep accepting; clients must rebuild their lists.
     #[arg(long, value_name = "N")]
     pub restart_every_ms: Option<u64>,
-    /// Replay a recording (a `pacsys record` Parquet file): its devices answer with the
-    /// recorded data and timing over DPM and gRPC; other devices stay simulated.
+    /// Replay a recording (a Parquet dataset or file from `pacsys monitor --record`): its
+    /// devices answer with the recorded data and timing over DPM and gRPC; other devices stay
+    /// simulated.
     #[arg(long, value_name = "FILE")]
     pub replay: Option<PathBuf>,
     /// Replay speed factor (2 = twice as fast; finite, > 0; default 1).
