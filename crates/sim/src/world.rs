@@ -17,7 +17,7 @@ use std::sync::{Arc, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
 use pacsys_types::{AnalogAlarm, BasicStatus, DeviceMeta, DigitalAlarm, Status, Value};
 
-use crate::replay::Timeline;
+use crate::replay::timeline::Timeline;
 
 /// How a device's reading evolves with time.
 #[derive(Debug, Clone, PartialEq)]
