@@ -79,7 +79,6 @@
 //! ```
 
 use std::collections::HashMap;
-use std::path::Path;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
@@ -173,8 +172,12 @@ fn wall_ms_now() -> i64 {
 
 impl Replay {
     /// Reads a recording (`pacsys_record::read_events`: a Parquet file or dataset folder)
-    /// and builds its replay.
-    pub fn open(path: impl AsRef<Path>, options: ReplayOptions) -> Result<Replay, ReplayError> {
+    /// and builds its replay (feature `replay`, on with the default `sim` feature).
+    #[cfg(feature = "replay")]
+    pub fn open(
+        path: impl AsRef<std::path::Path>,
+        options: ReplayOptions,
+    ) -> Result<Replay, ReplayError> {
         options.validate()?;
         let events = pacsys_record::read_events(path).map_err(ReplayError::Read)?;
         Replay::from_events(events.into_iter().map(|e| (e.received, e.event)), options)

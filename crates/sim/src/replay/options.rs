@@ -57,6 +57,7 @@ impl ReplayOptions {
 #[non_exhaustive]
 pub enum ReplayError {
     /// The recording could not be read.
+    #[cfg(feature = "replay")]
     Read(pacsys_record::RecordError),
     /// The speed is not a finite number greater than zero.
     Speed(f64),
@@ -71,6 +72,7 @@ pub enum ReplayError {
 impl std::fmt::Display for ReplayError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
+            #[cfg(feature = "replay")]
             ReplayError::Read(e) => write!(f, "cannot read the recording: {e}"),
             ReplayError::Speed(s) => {
                 write!(f, "replay speed must be a finite number > 0, not {s}")
@@ -87,6 +89,7 @@ impl std::fmt::Display for ReplayError {
 impl std::error::Error for ReplayError {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
+            #[cfg(feature = "replay")]
             ReplayError::Read(e) => Some(e),
             _ => None,
         }
