@@ -21,7 +21,7 @@ use super::faults::DaqFaults;
 use super::stats::Counters;
 use crate::answer::{self, History, Target};
 use crate::dpm::list::clock_period;
-use crate::replay::{MAX_PER_TURN, ReplayCursor, Timeline};
+use crate::replay::{ReplayCursor, Timeline};
 use crate::world::{SimDevice, SimWorld};
 
 /// Most samples per logger chunk, as DPM.
@@ -325,39 +325,20 @@ impl ReadStream {
                     Some(device),
                 ) => {
                     let std_now = now.into_std();
-                    for _ in 0..MAX_PER_TURN {
-                        let next = if flood {
-                            cursor.take(timeline)
-                        } else {
-                            cursor.next_due(timeline, std_now)
-                        };
-                        let Some(sample) = next else { break };
-                        let shaped = sample
-                            .as_ref()
-                            .map_err(|s| *s)
-                            .and_then(|v| answer::shape(device, job.target, v));
-                        match shaped {
-                            Ok(value) => {
-                                if *on_change {
-                                    if last.as_ref() == Some(value.as_ref()) {
-                                        if flood {
-                                            break;
-                                        }
-                                        continue;
-                                    }
-                                    *last = Some(value.clone().into_owned());
-                                }
-                                pending.push_back(replay_reply(job.index, &job.drf, &value, wall));
-                            }
-                            Err(status) => {
-                                *last = None;
-                                pending.push_back(status_reply(job.index, status, ""));
-                            }
-                        }
-                        if flood {
-                            break;
-                        }
-                    }
+                    let (index, drf, target) = (job.index, &job.drf, job.target);
+                    cursor.play(
+                        timeline,
+                        std_now,
+                        (flood, *on_change),
+                        last,
+                        |v| answer::shape(device, target, v),
+                        |sample| {
+                            pending.push_back(match sample {
+                                Ok(value) => replay_reply(index, drf, &value, wall),
+                                Err(status) => status_reply(index, status, ""),
+                            })
+                        },
+                    );
                     job.due = match cursor.due(timeline) {
                         Some(_) if flood => now,
                         Some(due) => Instant::from_std(due),

@@ -17,7 +17,7 @@ use pacsys_types::{Status, Value};
 
 use super::auth::SettingsPolicy;
 use crate::answer::{self, Logged, SettingData, Target};
-use crate::replay::{MAX_PER_TURN, ReplayCursor, Timeline};
+use crate::replay::{ReplayCursor, Timeline};
 use crate::world::{SimDevice, SimWorld};
 
 /// DPM statuses the list answers with.
@@ -701,50 +701,28 @@ impl FakeList {
                 } => {
                     let Some(device) = &job.device else { continue };
                     let cycle = wall / 66;
-                    for _ in 0..MAX_PER_TURN {
-                        let next = if flood {
-                            cursor.take(timeline)
-                        } else {
-                            cursor.next_due(timeline, now)
-                        };
-                        let Some(sample) = next else { break };
-                        let shaped = sample
-                            .as_ref()
-                            .map_err(|s| *s)
-                            .and_then(|v| answer::shape(device, job.target, v));
-                        match shaped {
-                            Ok(value) => {
-                                if *on_change {
-                                    if job.last.as_ref() == Some(value.as_ref()) {
-                                        if flood {
-                                            break;
-                                        }
-                                        continue;
-                                    }
-                                    job.last = Some(value.clone().into_owned());
+                    let target = job.target;
+                    let ref_id = job.ref_id;
+                    cursor.play(
+                        timeline,
+                        now,
+                        (flood, *on_change),
+                        &mut job.last,
+                        |v| answer::shape(device, target, v),
+                        |sample| {
+                            out.push(match sample {
+                                Ok(value) => {
+                                    data_reply_owned(ref_id, wall, cycle, value.into_owned())
                                 }
-                                out.push(data_reply_owned(
-                                    job.ref_id,
-                                    wall,
-                                    cycle,
-                                    value.into_owned(),
-                                ));
-                            }
-                            Err(status) => {
-                                job.last = None;
-                                out.push(Reply::Status(StatusReply {
-                                    ref_id: job.ref_id,
+                                Err(status) => Reply::Status(StatusReply {
+                                    ref_id,
                                     timestamp: wall,
                                     cycle,
                                     status,
-                                }));
-                            }
-                        }
-                        if flood {
-                            // One sample per turn: the client's reading paces the rest.
-                            break;
-                        }
-                    }
+                                }),
+                            })
+                        },
+                    );
                     job.due = match cursor.due(timeline) {
                         Some(_) if flood => now,
                         Some(due) => due,

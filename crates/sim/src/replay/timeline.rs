@@ -3,6 +3,7 @@
 //! stream. The simulated world holds timelines ([`crate::world::Signal::Replay`]) without
 //! knowing how a replay is built.
 
+use std::borrow::Cow;
 use std::time::{Duration, Instant};
 
 use pacsys_types::{Status, Value};
@@ -319,6 +320,51 @@ impl ReplayCursor {
             }
         }
         self.take(timeline)
+    }
+
+    /// Plays one turn of a stream, the same for both fake servers: every sample due at
+    /// `now` (in `flood` mode the next one only), at most [`MAX_PER_TURN`], each shaped for
+    /// the request by `shape` (field, range) and handed to `emit`. With `on_change`, a value
+    /// equal to the last one sent (`last`) is skipped; a failure clears `last`.
+    pub fn play<'t>(
+        &mut self,
+        timeline: &'t Timeline,
+        now: Instant,
+        (flood, on_change): (bool, bool),
+        last: &mut Option<Value>,
+        shape: impl Fn(&'t Value) -> Result<Cow<'t, Value>, Status>,
+        mut emit: impl FnMut(Result<Cow<'t, Value>, Status>),
+    ) {
+        for _ in 0..MAX_PER_TURN {
+            let next = if flood {
+                self.take(timeline)
+            } else {
+                self.next_due(timeline, now)
+            };
+            let Some(sample) = next else { break };
+            match sample.as_ref().map_err(|s| *s).and_then(&shape) {
+                Ok(value) => {
+                    if on_change {
+                        if last.as_ref() == Some(value.as_ref()) {
+                            if flood {
+                                break;
+                            }
+                            continue;
+                        }
+                        *last = Some(value.clone().into_owned());
+                    }
+                    emit(Ok(value));
+                }
+                Err(status) => {
+                    *last = None;
+                    emit(Err(status));
+                }
+            }
+            if flood {
+                // One sample per turn: the client's reading paces the rest.
+                break;
+            }
+        }
     }
 
     /// The next sample whatever its time (flood mode), moving past it.
