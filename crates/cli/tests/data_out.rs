@@ -344,20 +344,6 @@ fn history_output_and_plots_of_several_drfs() {
 
 #[test]
 fn the_live_chart_draws_in_place_and_restores_the_terminal() {
-    let has_script = Command::new("script")
-        .arg("--version")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status()
-        .is_ok_and(|s| s.success());
-    if !has_script {
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "`script` (util-linux) is needed for the pty test under CI"
-        );
-        eprintln!("skipped: `script` (util-linux) is not installed");
-        return;
-    }
     // Runs to its --duration, then (second run) is stopped by SIGINT from `timeout`.
     for (inner, want) in [
         (
@@ -371,14 +357,7 @@ fn the_live_chart_draws_in_place_and_restores_the_terminal() {
             130,
         ),
     ] {
-        let mut c = Command::new("script");
-        c.args(["-q", "-e", "-c", &inner, "/dev/null"]);
-        for (k, _) in std::env::vars() {
-            if k.starts_with("PACSYS_") {
-                c.env_remove(k);
-            }
-        }
-        let r = run(c);
+        let Some(r) = under_pty(&inner) else { return };
         assert_eq!(r.code, Some(want), "{inner}: {r:?}");
         let screen = &r.stdout;
         assert!(

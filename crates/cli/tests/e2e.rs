@@ -723,31 +723,8 @@ fn a_thousand_devices_in_one_get() {
 /// The live table on a terminal: `script` (util-linux) gives the command a pty.
 #[test]
 fn live_table_renders_on_a_terminal() {
-    let has_script = Command::new("script")
-        .arg("--version")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status()
-        .is_ok_and(|s| s.success());
-    if !has_script {
-        // Under CI a missing `script` is a failure, not a skip (util-linux/bsdutils is part
-        // of every Debian and Ubuntu base system).
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "`script` (util-linux) is needed for the pty test under CI"
-        );
-        eprintln!("skipped: `script` (util-linux) is not installed");
-        return;
-    }
     let inner = format!("{BIN} --sim monitor M:OUTTMP@p,100 Z:SINE@p,100 --count 4");
-    let mut c = Command::new("script");
-    c.args(["-q", "-e", "-c", &inner, "/dev/null"]);
-    for (k, _) in std::env::vars() {
-        if k.starts_with("PACSYS_") {
-            c.env_remove(k);
-        }
-    }
-    let r = run(c);
+    let Some(r) = under_pty(&inner) else { return };
     assert_eq!(r.code, Some(0), "{r:?}");
     let screen = r.stdout.replace('\r', "");
     assert!(screen.contains("DRF"), "{screen}");

@@ -128,3 +128,32 @@ pub fn sim_with(extra: &[&str]) -> Sim {
         grpc,
     }
 }
+
+/// `inner` (a shell command line) run under `script` (util-linux), which gives it a pty,
+/// with no PACSYS_* variables; `None` (the test skips) when `script` is missing, which
+/// under CI is a failure instead (util-linux/bsdutils is part of every Debian and Ubuntu
+/// base system).
+pub fn under_pty(inner: &str) -> Option<Run> {
+    let has_script = Command::new("script")
+        .arg("--version")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success());
+    if !has_script {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "`script` (util-linux) is needed for the pty test under CI"
+        );
+        eprintln!("skipped: `script` (util-linux) is not installed");
+        return None;
+    }
+    let mut c = Command::new("script");
+    c.args(["-q", "-e", "-c", inner, "/dev/null"]);
+    for (k, _) in std::env::vars() {
+        if k.starts_with("PACSYS_") {
+            c.env_remove(k);
+        }
+    }
+    Some(run(c))
+}
