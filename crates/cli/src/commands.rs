@@ -461,11 +461,12 @@ fn get_parquet(
 ) -> Result<Outcome, CliError> {
     let mut rec = Recording::start(Target::Stdout)?;
     let mut failed = results.len() != drfs.len();
-    for (drf, res) in drfs.iter().zip(&results) {
+    let mut errors = Vec::new();
+    for (drf, res) in drfs.iter().zip(results) {
         match res {
             Ok(reading) => {
                 failed |= !reading.ok();
-                rec.event(&Event::Reading(reading.clone()))?;
+                rec.event(&Event::Reading(reading))?;
             }
             Err(e) => {
                 failed = true;
@@ -475,11 +476,12 @@ fn get_parquet(
                         status,
                     })?;
                 }
+                errors.push(e);
             }
         }
     }
     rec.finish()?;
-    report_call_failures(results.iter().filter_map(|x| x.as_ref().err()), "");
+    report_call_failures(&errors, "");
     Ok(Outcome::from_failed(failed))
 }
 
