@@ -170,4 +170,11 @@ impl Backend for AnyBackend {
             AnyBackend::Grpc(b) => b.close().await,
         }
     }
+
+    async fn stop_streaming(&self) {
+        match self {
+            AnyBackend::Dpm(b) => b.stop_streaming().await,
+            AnyBackend::Grpc(b) => b.stop_streaming().await,
+        }
+    }
 }

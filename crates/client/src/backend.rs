@@ -288,6 +288,28 @@ pub trait Backend: Send + Sync {
     /// # Ok(()) }
     /// ```
     fn close(&self) -> impl Future<Output = ()> + Send;
+
+    /// Ends every subscription this backend started (each stream ends, its connection is
+    /// released) and keeps the backend usable: reads, writes and new subscriptions work
+    /// as before. pacsys's `stop_streaming`.
+    ///
+    /// ```
+    /// use futures::StreamExt;
+    /// use pacsys::{Backend, Value};
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let server = pacsys_sim::FakeDpmServer::builder().start().await?;
+    /// # let backend = pacsys::DpmBackend::builder().host("127.0.0.1").port(server.port()).env(Default::default()).build()?;
+    /// let mut sub = backend.subscribe(&["M:OUTTMP@p,60000"]).await?;
+    /// backend.stop_streaming().await;
+    /// while sub.next().await.is_some() {} // ends: at most what was already buffered
+    /// assert_eq!(backend.read("M:OUTTMP", None).await?, Value::Scalar(72.5));
+    /// # drop(backend);
+    /// # server.shutdown().await;
+    /// # Ok(()) }
+    /// ```
+    fn stop_streaming(&self) -> impl Future<Output = ()> + Send;
 }
 
 /// The error of a subscription request without DRFs.

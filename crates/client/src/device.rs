@@ -336,6 +336,29 @@ impl<B: Backend + 'static> Device<B> {
         self.rebuilt(self.request.without_range())
     }
 
+    /// The same device (backend, timeout) for another request, such as one derived with
+    /// [`Request::read_request`] or [`Request::write_request`].
+    ///
+    /// ```
+    /// use pacsys::{Device, Field, Property};
+    ///
+    /// let dev = Device::new("M:OUTTMP@p,1000")?;
+    /// let raw = dev.request().read_request(Property::Setting, Some(Field::Raw))?;
+    /// assert_eq!(dev.with_request(raw).drf(), "M:OUTTMP.SETTING.RAW@I");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn with_request(&self, request: Request) -> Device<B> {
+        self.rebuilt(request)
+    }
+
+    /// The backend this device is bound to (`None`: the process-wide default backend).
+    pub fn backend(&self) -> Option<&Arc<B>> {
+        match &self.binding {
+            Binding::Bound(b) => Some(b),
+            Binding::Global => None,
+        }
+    }
+
     fn rebuilt(&self, request: Request) -> Device<B> {
         Device {
             drf: Arc::from(request.to_string()),

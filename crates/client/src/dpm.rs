@@ -581,6 +581,10 @@ impl Backend for DpmBackend {
     async fn close(&self) {
         self.subscriptions.close();
     }
+
+    async fn stop_streaming(&self) {
+        self.subscriptions.end_all();
+    }
 }
 
 #[cfg(test)]

@@ -443,6 +443,10 @@ impl Backend for GrpcBackend {
     async fn close(&self) {
         self.subscriptions.close();
     }
+
+    async fn stop_streaming(&self) {
+        self.subscriptions.end_all();
+    }
 }
 
 #[cfg(test)]

@@ -66,6 +66,25 @@ pub struct Subscription {
 }
 
 /// Tells one subscription that its backend was closed, waking it if it is waiting.
+/// Ends a [`Subscription`] from another task or thread (see [`Subscription::stopper`]).
+/// Cheap to clone; stopping is idempotent.
+#[derive(Debug, Clone)]
+pub struct Stopper(Arc<CloseSignal>);
+
+impl Stopper {
+    /// Ends the subscription: its stream yields `None` at the next poll (a pending
+    /// `next()` is woken now) and its connection is released.
+    pub fn stop(&self) {
+        self.0.close();
+    }
+
+    /// Whether the subscription was ended (by this handle, its backend's `close` or
+    /// `stop_streaming`).
+    pub fn is_stopped(&self) -> bool {
+        self.0.closed.load(Ordering::Acquire)
+    }
+}
+
 #[derive(Debug, Default)]
 pub(crate) struct CloseSignal {
     closed: AtomicBool,
@@ -176,14 +195,21 @@ impl Registry {
     /// ```
     pub fn close(&self) {
         self.closed.store(true, Ordering::Release);
+        self.end_all();
+    }
+
+    /// Wraps a core subscription and registers it (ending it at once if the backend was
+    /// closed meanwhile).
+    /// Ends every live subscription (each stream ends at its next poll, releasing its
+    /// connection) but, unlike [`Registry::close`], keeps accepting new ones: what a
+    /// backend's [`stop_streaming`](crate::Backend::stop_streaming) does.
+    pub fn end_all(&self) {
         let signals = std::mem::take(&mut *self.lock());
         for signal in signals.iter().filter_map(Weak::upgrade) {
             signal.close();
         }
     }
 
-    /// Wraps a core subscription and registers it (ending it at once if the backend was
-    /// closed meanwhile).
     fn register(&self, inner: Inner) -> Subscription {
         let signal = Arc::new(CloseSignal::default());
         {
@@ -358,6 +384,31 @@ impl Subscription {
         let drfs: Vec<Arc<str>> = self.drfs().into_iter().map(Arc::from).collect();
         self.stale = Some(crate::stale::StaleWatch::new(drfs, window));
         self
+    }
+
+    /// A handle that ends this subscription from anywhere, without access to the
+    /// subscription itself: a task blocked in `next()` wakes at once and gets `None`, and
+    /// the connection is released. For a consumer that waits in one task while another
+    /// decides to stop (a GUI, a callback thread, a binding that holds the subscription
+    /// behind a lock).
+    ///
+    /// ```
+    /// use futures::StreamExt;
+    /// use pacsys::{Event, Subscription};
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// // A stream that never delivers anything.
+    /// let mut sub = Subscription::from_stream(["Z:A@p,60000"], futures::stream::pending::<Event>(), Default::default());
+    /// let stopper = sub.stopper();
+    /// let waiter = tokio::spawn(async move { sub.next().await });
+    /// stopper.stop();
+    /// assert!(waiter.await.unwrap().is_none());
+    /// assert!(stopper.is_stopped());
+    /// # }
+    /// ```
+    pub fn stopper(&self) -> Stopper {
+        Stopper(Arc::clone(&self.signal))
     }
 
     /// Stops the subscription: the connection is released and the stream ends at once

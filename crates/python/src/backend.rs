@@ -1,59 +1,177 @@
-//! `Backend`: one connection to DPM, the DAQ gRPC service, or the in-memory fake, with the
-//! reference's calls, each blocking (GIL released) or awaitable (`*_async`).
+//! `Backend`: one connection to DPM, the DAQ gRPC service, the in-memory fake, the default
+//! backend, or an `AsyncBackend` written in Python, behind one type that implements the
+//! facade's [`pacsys::Backend`] (so devices, `exp` and batches are written once, generic over
+//! it). Each Python call is built as one Rust future and wrapped once as a blocking call
+//! (GIL released) and once as an asyncio awaitable (`*_async`).
 
 use std::sync::Arc;
 use std::time::Duration;
 
-use pacsys::{AnyBackend, Backend, Error, Reading, Value, Verify};
+use pacsys::{AnyBackend, Backend, Capabilities, Error, ErrorKind, Reading, Subscription, Value};
 use pacsys_testing::FakeBackend;
-use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
-use pyo3::types::{PyDict, PyList, PyTuple};
+use pyo3::types::{PyList, PyTuple};
 
-use crate::convert::{Setting, setting_from_py, value_to_py};
+use crate::args::{drf_list, drf_of, seconds, settings_of, verify_of};
+use crate::convert::{PyValue, Setting, setting_from_py};
 use crate::errors::{IntoPy, to_py};
+use crate::pyasync::PyAsyncBackend;
 use crate::reading::{PyReading, PyWriteResult};
-use crate::runtime::wait;
+use crate::runtime::{awaitable, block};
 use crate::subscription::PySubscription;
 
-/// The backends a Python `Backend` can hold (the facade's `Backend` trait is not object
-/// safe, so calls are dispatched here).
+/// Every backend a Python call can reach.
 #[derive(Clone)]
 pub enum Inner {
     /// DPM or gRPC.
     Any(Arc<AnyBackend>),
     /// The in-memory fake.
     Fake(Arc<FakeBackend>),
+    /// The process-wide default backend (`configure`), looked up at each call.
+    Default,
+    /// An `AsyncBackend` subclass written in Python (awaited on its event loop).
+    Python(Arc<PyAsyncBackend>),
 }
 
-/// Runs `$body` with `$b` bound to the concrete backend.
-macro_rules! with_backend {
-    ($inner:expr, |$b:ident| $body:expr) => {
-        match $inner {
-            $crate::backend::Inner::Any($b) => $body,
-            $crate::backend::Inner::Fake($b) => $body,
-        }
-    };
-}
-pub(crate) use with_backend;
-
-/// Subscription options with a `buffer` (readings held before the oldest is dropped).
-pub fn options(buffer: Option<usize>) -> pacsys::SubscriptionOptions {
-    match buffer {
-        Some(n) => pacsys::SubscriptionOptions::default().buffer(n),
-        None => pacsys::SubscriptionOptions::default(),
+impl Inner {
+    /// The default backend, when this is `Default`; a failure to build it fails the call.
+    fn default_backend() -> Result<Arc<AnyBackend>, Error> {
+        pacsys::default_backend()
     }
 }
 
-/// Seconds from Python into a duration (`None` stays `None`).
-pub fn seconds(timeout: Option<f64>) -> PyResult<Option<Duration>> {
-    timeout
-        .map(|s| {
-            Duration::try_from_secs_f64(s).map_err(|_| {
-                PyValueError::new_err(format!("timeout must be positive seconds, not {s}"))
-            })
-        })
-        .transpose()
+/// `$body` with `$b` bound to the concrete facade backend (the default one looked up);
+/// `$py` for the Python-written backend; `$err` when the default backend cannot be built.
+macro_rules! dispatch {
+    ($self:expr, |$b:ident| $body:expr, py |$p:ident| $pybody:expr, err |$e:ident| $errbody:expr) => {
+        match $self {
+            Inner::Any($b) => $body,
+            Inner::Fake($b) => $body,
+            Inner::Default => match Inner::default_backend() {
+                Ok($b) => $body,
+                Err($e) => $errbody,
+            },
+            Inner::Python($p) => $pybody,
+        }
+    };
+}
+
+impl Backend for Inner {
+    async fn get_many<S: AsRef<str> + Sync>(
+        &self,
+        drfs: &[S],
+        timeout: Option<Duration>,
+    ) -> Vec<Result<Reading, Error>> {
+        dispatch!(
+            self,
+            |b| b.get_many(drfs, timeout).await,
+            py | p | p.get_many(drfs, timeout).await,
+            err | e | drfs.iter().map(|_| Err(e.clone())).collect()
+        )
+    }
+
+    async fn get(&self, drf: &str, timeout: Option<Duration>) -> Result<Reading, Error> {
+        dispatch!(
+            self,
+            |b| b.get(drf, timeout).await,
+            py | p | p.get(drf, timeout).await,
+            err | e | Err(e)
+        )
+    }
+
+    async fn read(&self, drf: &str, timeout: Option<Duration>) -> Result<Value, Error> {
+        dispatch!(
+            self,
+            |b| b.read(drf, timeout).await,
+            py | p | p.read(drf, timeout).await,
+            err | e | Err(e)
+        )
+    }
+
+    async fn write_many<S: AsRef<str> + Sync>(
+        &self,
+        settings: &[(S, Value)],
+        timeout: Option<Duration>,
+    ) -> Vec<Result<pacsys::WriteResult, Error>> {
+        dispatch!(
+            self,
+            |b| b.write_many(settings, timeout).await,
+            py | p | p.write_many(settings, timeout).await,
+            err | e | settings.iter().map(|_| Err(e.clone())).collect()
+        )
+    }
+
+    async fn write(
+        &self,
+        drf: &str,
+        value: Value,
+        timeout: Option<Duration>,
+    ) -> Result<pacsys::WriteResult, Error> {
+        dispatch!(
+            self,
+            |b| b.write(drf, value, timeout).await,
+            py | p | p.write(drf, value, timeout).await,
+            err | e | Err(e)
+        )
+    }
+
+    async fn subscribe<S: AsRef<str> + Sync>(&self, drfs: &[S]) -> Result<Subscription, Error> {
+        dispatch!(
+            self,
+            |b| b.subscribe(drfs).await,
+            py | _p
+                | Err(Error::unsupported(
+                    "",
+                    "a subscription of an AsyncBackend written in Python is made with its own subscribe()",
+                )),
+            err | e | Err(e)
+        )
+    }
+
+    fn timeout(&self) -> Duration {
+        dispatch!(
+            self,
+            |b| b.timeout(),
+            py | p | p.timeout(),
+            err | _e | Duration::from_secs(5)
+        )
+    }
+
+    fn capabilities(&self) -> Capabilities {
+        dispatch!(
+            self,
+            |b| b.capabilities(),
+            py | p | p.capabilities(),
+            err | _e | Capabilities::empty()
+        )
+    }
+
+    fn principal(&self) -> Result<Option<String>, Error> {
+        dispatch!(
+            self,
+            |b| b.principal(),
+            py | p | p.principal(),
+            err | e | Err(e)
+        )
+    }
+
+    async fn close(&self) {
+        dispatch!(
+            self,
+            |b| b.close().await,
+            py | p | p.close().await,
+            err | _e | ()
+        )
+    }
+
+    async fn stop_streaming(&self) {
+        dispatch!(
+            self,
+            |b| b.stop_streaming().await,
+            py | p | p.stop_streaming().await,
+            err | _e | ()
+        )
+    }
 }
 
 /// A reading for one slot of a batch: the reading, or (for a failure) a reading with the
@@ -65,86 +183,12 @@ pub fn slot(drf: &str, r: Result<Reading, Error>) -> PyReading {
     }
 }
 
-/// The DRFs of a list of strings or `Device`s.
-pub fn drf_list(items: &Bound<'_, PyAny>) -> PyResult<Vec<String>> {
-    let mut out = Vec::new();
-    for item in items.try_iter()? {
-        out.push(drf_of(&item?)?);
+/// The rule of `get`: a device error is a `Reading` with its status, anything else raises.
+pub fn reading_or_raise(drf: &str, r: Result<Reading, Error>) -> PyResult<PyReading> {
+    match r {
+        Err(e) if e.kind() != ErrorKind::Device => Err(to_py(e)),
+        other => Ok(slot(drf, other)),
     }
-    Ok(out)
-}
-
-/// The DRF of a string or a `Device`.
-pub fn drf_of(item: &Bound<'_, PyAny>) -> PyResult<String> {
-    if let Ok(s) = item.extract::<String>() {
-        return Ok(s);
-    }
-    item.getattr("drf")?.extract()
-}
-
-/// `(drf, value)` pairs from a list of pairs or a dict.
-fn settings_of(settings: &Bound<'_, PyAny>) -> PyResult<Vec<(String, Setting)>> {
-    let pairs: Vec<Bound<'_, PyAny>> = match settings.cast::<PyDict>() {
-        Ok(d) => d.items().iter().map(|t| t.into_any()).collect(),
-        Err(_) => settings.try_iter()?.collect::<PyResult<_>>()?,
-    };
-    let mut out = Vec::with_capacity(pairs.len());
-    for pair in pairs {
-        let t = pair
-            .cast::<PyTuple>()
-            .map_err(|_| PyValueError::new_err("settings are (device, value) pairs or a dict"))?;
-        if t.len() != 2 {
-            return Err(PyValueError::new_err("settings are (device, value) pairs"));
-        }
-        out.push((drf_of(&t.get_item(0)?)?, setting_from_py(&t.get_item(1)?)?));
-    }
-    Ok(out)
-}
-
-/// The verification asked for: `verify=True` (exact), a `pacsys_rs.Verify` (its
-/// `tolerance` and `max_attempts`), a `tolerance`, or nothing.
-pub fn verify_of(
-    verify: Option<&Bound<'_, PyAny>>,
-    tolerance: Option<f64>,
-    retries: Option<u32>,
-) -> PyResult<Option<Verify>> {
-    let (mut on, mut tolerance, mut retries) = (tolerance.is_some(), tolerance, retries);
-    if let Some(v) = verify {
-        if v.hasattr("tolerance")? && v.hasattr("max_attempts")? {
-            on = true;
-            tolerance = tolerance.or(v.getattr("tolerance")?.extract()?);
-            retries = retries.or(v.getattr("max_attempts")?.extract()?);
-        } else if v.is_truthy()? {
-            on = true;
-        }
-    }
-    if !on {
-        return Ok(None);
-    }
-    let mut v = Verify::new()
-        .with_tolerance(tolerance.unwrap_or(0.0))
-        .py_err()?;
-    if let Some(n) = retries {
-        v = v.with_max_attempts(n).py_err()?;
-    }
-    // The rest of a `pacsys_rs.Verify`: delays, another read-back DRF, check first.
-    if let Some(obj) = verify.filter(|o| o.hasattr("initial_delay").unwrap_or(false)) {
-        let delay = |name: &str| -> PyResult<Option<Duration>> {
-            let secs: Option<f64> = obj.getattr(name)?.extract()?;
-            seconds(secs)
-        };
-        if let Some(d) = delay("initial_delay")? {
-            v = v.with_initial_delay(d);
-        }
-        if let Some(d) = delay("retry_delay")? {
-            v = v.with_retry_delay(d);
-        }
-        if let Some(drf) = obj.getattr("readback")?.extract::<Option<String>>()? {
-            v = v.with_readback(drf).py_err()?;
-        }
-        v = v.with_check_first(obj.getattr("check_first")?.extract()?);
-    }
-    Ok(Some(v))
 }
 
 /// Writes one setting of any kind.
@@ -152,7 +196,7 @@ pub async fn write_setting<B: Backend>(
     b: &B,
     drf: &str,
     setting: Setting,
-    verify: Option<&Verify>,
+    verify: Option<&pacsys::Verify>,
     timeout: Option<Duration>,
 ) -> Result<pacsys::WriteResult, Error> {
     match (setting, verify) {
@@ -163,16 +207,6 @@ pub async fn write_setting<B: Backend>(
         }
         (Setting::Value(v), None) => b.write(drf, v, timeout).await,
     }
-}
-
-/// Reads a batch: one `Reading` per DRF, a failed one carrying its error.
-async fn get_slots<B: Backend>(
-    b: &B,
-    drfs: Vec<String>,
-    timeout: Option<Duration>,
-) -> Vec<PyReading> {
-    let results = b.get_many(&drfs, timeout).await;
-    drfs.iter().zip(results).map(|(d, r)| slot(d, r)).collect()
 }
 
 /// Writes a batch: plain values in one call, control commands and alarm fields one by one;
@@ -209,15 +243,94 @@ async fn write_settings<B: Backend>(
     out
 }
 
+/// The calls of a backend, each one future (blocking or awaited, the same).
+mod calls {
+    use super::*;
+
+    pub async fn read(b: Inner, drf: String, t: Option<Duration>) -> PyResult<PyValue> {
+        b.read(&drf, t).await.map(PyValue).py_err()
+    }
+
+    pub async fn get(b: Inner, drf: String, t: Option<Duration>) -> PyResult<PyReading> {
+        let r = b.get(&drf, t).await;
+        reading_or_raise(&drf, r)
+    }
+
+    pub async fn get_many(
+        b: Inner,
+        drfs: Vec<String>,
+        t: Option<Duration>,
+    ) -> PyResult<Vec<PyReading>> {
+        let results = b.get_many(&drfs, t).await;
+        Ok(drfs.iter().zip(results).map(|(d, r)| slot(d, r)).collect())
+    }
+
+    pub async fn read_many(
+        b: Inner,
+        drfs: Vec<String>,
+        t: Option<Duration>,
+    ) -> PyResult<Vec<PyValue>> {
+        let results = b.get_many(&drfs, t).await;
+        let mut values = Vec::with_capacity(results.len());
+        for (drf, r) in drfs.iter().zip(results) {
+            let reading = r.py_err()?;
+            let status = reading.status;
+            let v = reading
+                .value
+                .ok_or_else(|| to_py(Error::device(drf.as_str(), status)))?;
+            values.push(PyValue(v));
+        }
+        Ok(values)
+    }
+
+    pub async fn write(
+        b: Inner,
+        drf: String,
+        setting: Setting,
+        verify: Option<pacsys::Verify>,
+        t: Option<Duration>,
+    ) -> PyResult<PyWriteResult> {
+        write_setting(&b, &drf, setting, verify.as_ref(), t)
+            .await
+            .map(PyWriteResult::new)
+            .py_err()
+    }
+
+    pub async fn write_many(
+        b: Inner,
+        settings: Vec<(String, Setting)>,
+        t: Option<Duration>,
+    ) -> PyResult<Vec<PyWriteResult>> {
+        Ok(write_settings(&b, settings, t).await)
+    }
+
+    pub async fn subscribe(b: Inner, drfs: Vec<String>) -> PyResult<PySubscription> {
+        let sub = b.subscribe(&drfs).await.py_err()?;
+        Ok(PySubscription::new(sub))
+    }
+
+    pub async fn close(b: Inner) -> PyResult<()> {
+        b.close().await;
+        Ok(())
+    }
+
+    pub async fn stop_streaming(b: Inner) -> PyResult<()> {
+        b.stop_streaming().await;
+        Ok(())
+    }
+}
+
 /// A connection to DPM (`pacsys_rs.dpm(...)`), the DAQ gRPC service
 /// (`pacsys_rs.grpc(...)`) or the in-memory fake (`pacsys_rs.testing.FakeBackend()`).
-/// Use it as a context manager, or call `close()`.
+/// Use it as a context manager, or call `close()`. Every call has an awaitable twin
+/// (`read_async`, ...) that `pacsys_rs.aio` uses.
 #[pyclass(module = "pacsys_rs", frozen, name = "Backend")]
 pub struct PyBackend {
     pub(crate) inner: Inner,
 }
 
 impl PyBackend {
+    /// A Python `Backend` over `inner`.
     pub fn new(inner: Inner) -> PyBackend {
         PyBackend { inner }
     }
@@ -233,47 +346,82 @@ impl PyBackend {
         device: &Bound<'py, PyAny>,
         timeout: Option<f64>,
     ) -> PyResult<Bound<'py, PyAny>> {
-        let (drf, t, inner) = (drf_of(device)?, seconds(timeout)?, self.inner.clone());
-        let v = wait(py, async move {
-            with_backend!(inner, |b| b.read(&drf, t).await)
-        })?
-        .py_err()?;
-        value_to_py(py, &v)
+        block(
+            py,
+            calls::read(self.inner.clone(), drf_of(device)?, seconds(timeout)?),
+        )
+    }
+
+    /// `read`, awaitable.
+    #[pyo3(signature = (device, timeout=None))]
+    fn read_async<'py>(
+        &self,
+        py: Python<'py>,
+        device: &Bound<'py, PyAny>,
+        timeout: Option<f64>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        awaitable(
+            py,
+            calls::read(self.inner.clone(), drf_of(device)?, seconds(timeout)?),
+        )
     }
 
     /// Reads one device once; a device error is a `Reading` with its status (check
     /// `reading.ok`), anything else raises.
     #[pyo3(signature = (device, timeout=None))]
-    fn get(
+    fn get<'py>(
         &self,
-        py: Python<'_>,
-        device: &Bound<'_, PyAny>,
+        py: Python<'py>,
+        device: &Bound<'py, PyAny>,
         timeout: Option<f64>,
-    ) -> PyResult<PyReading> {
-        let (drf, t, inner) = (drf_of(device)?, seconds(timeout)?, self.inner.clone());
-        let r = wait(py, {
-            let drf = drf.clone();
-            async move { with_backend!(inner, |b| b.get(&drf, t).await) }
-        })?;
-        match r {
-            Err(e) if !matches!(e.kind(), pacsys::ErrorKind::Device) => Err(to_py(e)),
-            other => Ok(slot(&drf, other)),
-        }
+    ) -> PyResult<Bound<'py, PyAny>> {
+        block(
+            py,
+            calls::get(self.inner.clone(), drf_of(device)?, seconds(timeout)?),
+        )
+    }
+
+    /// `get`, awaitable.
+    #[pyo3(signature = (device, timeout=None))]
+    fn get_async<'py>(
+        &self,
+        py: Python<'py>,
+        device: &Bound<'py, PyAny>,
+        timeout: Option<f64>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        awaitable(
+            py,
+            calls::get(self.inner.clone(), drf_of(device)?, seconds(timeout)?),
+        )
     }
 
     /// Reads many devices at once (one total `timeout`): one `Reading` per device, in
     /// order; a failed device never fails the others (its reading carries the error).
     #[pyo3(signature = (devices, timeout=None))]
-    fn get_many(
+    fn get_many<'py>(
         &self,
-        py: Python<'_>,
-        devices: &Bound<'_, PyAny>,
+        py: Python<'py>,
+        devices: &Bound<'py, PyAny>,
         timeout: Option<f64>,
-    ) -> PyResult<Vec<PyReading>> {
-        let (drfs, t, inner) = (drf_list(devices)?, seconds(timeout)?, self.inner.clone());
-        wait(py, async move {
-            with_backend!(inner, |b| get_slots(&*b, drfs, t).await)
-        })
+    ) -> PyResult<Bound<'py, PyAny>> {
+        block(
+            py,
+            calls::get_many(self.inner.clone(), drf_list(devices)?, seconds(timeout)?),
+        )
+    }
+
+    /// `get_many`, awaitable.
+    #[pyo3(signature = (devices, timeout=None))]
+    fn get_many_async<'py>(
+        &self,
+        py: Python<'py>,
+        devices: &Bound<'py, PyAny>,
+        timeout: Option<f64>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        awaitable(
+            py,
+            calls::get_many(self.inner.clone(), drf_list(devices)?, seconds(timeout)?),
+        )
     }
 
     /// Reads many devices and returns their values; raises the first failure.
@@ -283,22 +431,25 @@ impl PyBackend {
         py: Python<'py>,
         devices: &Bound<'py, PyAny>,
         timeout: Option<f64>,
-    ) -> PyResult<Bound<'py, PyList>> {
-        let (drfs, t, inner) = (drf_list(devices)?, seconds(timeout)?, self.inner.clone());
-        let results = wait(py, {
-            let drfs = drfs.clone();
-            async move { with_backend!(inner, |b| b.get_many(&drfs, t).await) }
-        })?;
-        let mut values = Vec::with_capacity(results.len());
-        for (drf, r) in drfs.iter().zip(results) {
-            let reading = r.py_err()?;
-            let status = reading.status;
-            let v = reading
-                .value
-                .ok_or_else(|| to_py(Error::device(drf.as_str(), status)))?;
-            values.push(value_to_py(py, &v)?);
-        }
-        PyList::new(py, values)
+    ) -> PyResult<Bound<'py, PyAny>> {
+        block(
+            py,
+            calls::read_many(self.inner.clone(), drf_list(devices)?, seconds(timeout)?),
+        )
+    }
+
+    /// `read_many`, awaitable.
+    #[pyo3(signature = (devices, timeout=None))]
+    fn read_many_async<'py>(
+        &self,
+        py: Python<'py>,
+        devices: &Bound<'py, PyAny>,
+        timeout: Option<f64>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        awaitable(
+            py,
+            calls::read_many(self.inner.clone(), drf_list(devices)?, seconds(timeout)?),
+        )
     }
 
     /// Writes one setting: a number, text, bytes, an array, a `BasicControl` command, or
@@ -306,49 +457,84 @@ impl PyBackend {
     /// `tolerance`) reads it back.
     #[pyo3(signature = (device, value, timeout=None, verify=None, tolerance=None, retries=None))]
     #[allow(clippy::too_many_arguments)]
-    fn write(
+    fn write<'py>(
         &self,
-        py: Python<'_>,
-        device: &Bound<'_, PyAny>,
-        value: &Bound<'_, PyAny>,
+        py: Python<'py>,
+        device: &Bound<'py, PyAny>,
+        value: &Bound<'py, PyAny>,
         timeout: Option<f64>,
-        verify: Option<&Bound<'_, PyAny>>,
+        verify: Option<&Bound<'py, PyAny>>,
         tolerance: Option<f64>,
         retries: Option<u32>,
-    ) -> PyResult<PyWriteResult> {
-        let (drf, setting, t) = (drf_of(device)?, setting_from_py(value)?, seconds(timeout)?);
-        let verify = verify_of(verify, tolerance, retries)?;
-        let inner = self.inner.clone();
-        let r = wait(py, async move {
-            with_backend!(inner, |b| write_setting(
-                &*b,
-                &drf,
-                setting,
-                verify.as_ref(),
-                t
-            )
-            .await)
-        })?;
-        r.map(PyWriteResult::new).py_err()
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let fut = calls::write(
+            self.inner.clone(),
+            drf_of(device)?,
+            setting_from_py(value)?,
+            verify_of(verify, tolerance, retries)?,
+            seconds(timeout)?,
+        );
+        block(py, fut)
+    }
+
+    /// `write`, awaitable.
+    #[pyo3(signature = (device, value, timeout=None, verify=None, tolerance=None, retries=None))]
+    #[allow(clippy::too_many_arguments)]
+    fn write_async<'py>(
+        &self,
+        py: Python<'py>,
+        device: &Bound<'py, PyAny>,
+        value: &Bound<'py, PyAny>,
+        timeout: Option<f64>,
+        verify: Option<&Bound<'py, PyAny>>,
+        tolerance: Option<f64>,
+        retries: Option<u32>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let fut = calls::write(
+            self.inner.clone(),
+            drf_of(device)?,
+            setting_from_py(value)?,
+            verify_of(verify, tolerance, retries)?,
+            seconds(timeout)?,
+        );
+        awaitable(py, fut)
     }
 
     /// Writes many settings (`[(device, value), ...]` or a dict) with one total `timeout`:
     /// one `WriteResult` per setting, in order; a refused one has `ok=False` and `error`.
     #[pyo3(signature = (settings, timeout=None))]
-    fn write_many(
+    fn write_many<'py>(
         &self,
-        py: Python<'_>,
-        settings: &Bound<'_, PyAny>,
+        py: Python<'py>,
+        settings: &Bound<'py, PyAny>,
         timeout: Option<f64>,
-    ) -> PyResult<Vec<PyWriteResult>> {
-        let (settings, t, inner) = (
-            settings_of(settings)?,
-            seconds(timeout)?,
-            self.inner.clone(),
-        );
-        wait(py, async move {
-            with_backend!(inner, |b| write_settings(&*b, settings, t).await)
-        })
+    ) -> PyResult<Bound<'py, PyAny>> {
+        block(
+            py,
+            calls::write_many(
+                self.inner.clone(),
+                settings_of(settings)?,
+                seconds(timeout)?,
+            ),
+        )
+    }
+
+    /// `write_many`, awaitable.
+    #[pyo3(signature = (settings, timeout=None))]
+    fn write_many_async<'py>(
+        &self,
+        py: Python<'py>,
+        settings: &Bound<'py, PyAny>,
+        timeout: Option<f64>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        awaitable(
+            py,
+            calls::write_many(
+                self.inner.clone(),
+                settings_of(settings)?,
+                seconds(timeout)?,
+            ),
+        )
     }
 
     /// Subscribes to `devices` (DRFs with a repeating event such as `@p,1000`) and returns
@@ -356,12 +542,12 @@ impl PyBackend {
     /// (called on a Python thread) and `on_error(exception, handle)`.
     #[pyo3(signature = (devices, callback=None, on_error=None))]
     fn subscribe<'py>(
-        &self,
-        py: Python<'py>,
+        slf: &Bound<'py, Self>,
         devices: &Bound<'py, PyAny>,
         callback: Option<Bound<'py, PyAny>>,
         on_error: Option<Bound<'py, PyAny>>,
     ) -> PyResult<Bound<'py, PyAny>> {
+        let py = slf.py();
         let single = devices.is_instance_of::<pyo3::types::PyString>()
             || devices.is_instance_of::<crate::device::PyDevice>();
         let devices = if single {
@@ -369,35 +555,91 @@ impl PyBackend {
         } else {
             devices.clone()
         };
-        let sub = self._subscribe(py, &devices)?;
+        let sub = slf.get()._subscribe(py, &devices)?;
         py.import("pacsys_rs")?
             .getattr("SubscriptionHandle")?
-            .call1((sub, callback, on_error))
+            .call1((sub, callback, on_error, slf))
     }
 
     /// Starts a subscription to `devices` (the native handle; see `subscribe`).
-    fn _subscribe(&self, py: Python<'_>, devices: &Bound<'_, PyAny>) -> PyResult<PySubscription> {
-        let (drfs, inner) = (drf_list(devices)?, self.inner.clone());
-        let sub = wait(py, async move {
-            with_backend!(inner, |b| b.subscribe(&drfs).await)
-        })?
-        .py_err()?;
-        Ok(PySubscription::new(sub))
+    fn _subscribe<'py>(
+        &self,
+        py: Python<'py>,
+        devices: &Bound<'py, PyAny>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        block(py, calls::subscribe(self.inner.clone(), drf_list(devices)?))
+    }
+
+    /// `_subscribe`, awaitable.
+    fn _subscribe_async<'py>(
+        &self,
+        py: Python<'py>,
+        devices: &Bound<'py, PyAny>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        awaitable(py, calls::subscribe(self.inner.clone(), drf_list(devices)?))
+    }
+
+    /// Ends every subscription of this backend; the backend stays usable.
+    fn stop_streaming<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        block(py, calls::stop_streaming(self.inner.clone()))
+    }
+
+    /// `stop_streaming`, awaitable.
+    fn stop_streaming_async<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        awaitable(py, calls::stop_streaming(self.inner.clone()))
     }
 
     /// Closes the backend: later calls raise `ClosedError`, open subscriptions end.
-    fn close(&self, py: Python<'_>) -> PyResult<()> {
-        let inner = self.inner.clone();
-        wait(py, async move { with_backend!(inner, |b| b.close().await) })
+    fn close<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        block(py, calls::close(self.inner.clone()))
+    }
+
+    /// `close`, awaitable.
+    fn close_async<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        awaitable(py, calls::close(self.inner.clone()))
+    }
+
+    /// What this backend can do, as the bits of pacsys's `BackendCapability` (`READ=1`,
+    /// `WRITE=2`, `STREAM=4`, `AUTH_KERBEROS=8`, `AUTH_JWT=16`, `BATCH=32`).
+    #[getter]
+    fn _capabilities(&self) -> u32 {
+        self.inner.capabilities().bits()
+    }
+
+    /// What this backend can do (a `pacsys_rs.BackendCapability` flag).
+    #[getter]
+    fn capabilities<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        py.import("pacsys_rs")?
+            .getattr("BackendCapability")?
+            .call1((self.inner.capabilities().bits(),))
+    }
+
+    /// Stops a subscription of this backend (its handle's `stop()`).
+    fn remove(&self, handle: &Bound<'_, PyAny>) -> PyResult<()> {
+        handle.call_method0("stop")?;
+        Ok(())
+    }
+
+    /// The verified identity settings are made with (`None` without credentials).
+    #[getter]
+    fn principal(&self) -> PyResult<Option<String>> {
+        self.inner.principal().py_err()
+    }
+
+    /// Whether settings are sent with credentials (Kerberos or a JWT).
+    #[getter]
+    fn authenticated(&self) -> bool {
+        let caps = self.inner.capabilities();
+        caps.contains(Capabilities::AUTH_KERBEROS) || caps.contains(Capabilities::AUTH_JWT)
     }
 
     /// The default total timeout of a call, in seconds.
     #[getter]
     fn timeout(&self) -> f64 {
-        with_backend!(&self.inner, |b| b.timeout().as_secs_f64())
+        self.inner.timeout().as_secs_f64()
     }
 
-    /// Which transport: `"dpm"`, `"grpc"` or `"fake"`.
+    /// Which transport: `"dpm"`, `"grpc"`, `"fake"` or `"default"`.
     #[getter]
     fn kind(&self) -> &'static str {
         match &self.inner {
@@ -407,6 +649,8 @@ impl PyBackend {
                 _ => "other",
             },
             Inner::Fake(_) => "fake",
+            Inner::Default => "default",
+            Inner::Python(_) => "python",
         }
     }
 
@@ -420,124 +664,6 @@ impl PyBackend {
         Ok(false)
     }
 
-    // ---- asyncio: the same calls as awaitables on the same runtime ----
-
-    /// `read`, awaitable.
-    #[pyo3(signature = (device, timeout=None))]
-    fn read_async<'py>(
-        &self,
-        py: Python<'py>,
-        device: &Bound<'py, PyAny>,
-        timeout: Option<f64>,
-    ) -> PyResult<Bound<'py, PyAny>> {
-        let (drf, t, inner) = (drf_of(device)?, seconds(timeout)?, self.inner.clone());
-        pyo3_async_runtimes::tokio::future_into_py(py, async move {
-            let v = with_backend!(inner, |b| b.read(&drf, t).await).py_err()?;
-            Python::attach(|py| value_to_py(py, &v).map(Bound::unbind))
-        })
-    }
-
-    /// `get`, awaitable.
-    #[pyo3(signature = (device, timeout=None))]
-    fn get_async<'py>(
-        &self,
-        py: Python<'py>,
-        device: &Bound<'py, PyAny>,
-        timeout: Option<f64>,
-    ) -> PyResult<Bound<'py, PyAny>> {
-        let (drf, t, inner) = (drf_of(device)?, seconds(timeout)?, self.inner.clone());
-        pyo3_async_runtimes::tokio::future_into_py(py, async move {
-            match with_backend!(inner, |b| b.get(&drf, t).await) {
-                Err(e) if !matches!(e.kind(), pacsys::ErrorKind::Device) => Err(to_py(e)),
-                other => Ok(slot(&drf, other)),
-            }
-        })
-    }
-
-    /// `get_many`, awaitable.
-    #[pyo3(signature = (devices, timeout=None))]
-    fn get_many_async<'py>(
-        &self,
-        py: Python<'py>,
-        devices: &Bound<'py, PyAny>,
-        timeout: Option<f64>,
-    ) -> PyResult<Bound<'py, PyAny>> {
-        let (drfs, t, inner) = (drf_list(devices)?, seconds(timeout)?, self.inner.clone());
-        pyo3_async_runtimes::tokio::future_into_py(py, async move {
-            Ok(with_backend!(inner, |b| get_slots(&*b, drfs, t).await))
-        })
-    }
-
-    /// `write`, awaitable.
-    #[pyo3(signature = (device, value, timeout=None, verify=None, tolerance=None, retries=None))]
-    #[allow(clippy::too_many_arguments)]
-    fn write_async<'py>(
-        &self,
-        py: Python<'py>,
-        device: &Bound<'py, PyAny>,
-        value: &Bound<'py, PyAny>,
-        timeout: Option<f64>,
-        verify: Option<&Bound<'_, PyAny>>,
-        tolerance: Option<f64>,
-        retries: Option<u32>,
-    ) -> PyResult<Bound<'py, PyAny>> {
-        let (drf, setting, t) = (drf_of(device)?, setting_from_py(value)?, seconds(timeout)?);
-        let verify = verify_of(verify, tolerance, retries)?;
-        let inner = self.inner.clone();
-        pyo3_async_runtimes::tokio::future_into_py(py, async move {
-            with_backend!(inner, |b| write_setting(
-                &*b,
-                &drf,
-                setting,
-                verify.as_ref(),
-                t
-            )
-            .await)
-            .map(PyWriteResult::new)
-            .py_err()
-        })
-    }
-
-    /// `write_many`, awaitable.
-    #[pyo3(signature = (settings, timeout=None))]
-    fn write_many_async<'py>(
-        &self,
-        py: Python<'py>,
-        settings: &Bound<'py, PyAny>,
-        timeout: Option<f64>,
-    ) -> PyResult<Bound<'py, PyAny>> {
-        let (settings, t, inner) = (
-            settings_of(settings)?,
-            seconds(timeout)?,
-            self.inner.clone(),
-        );
-        pyo3_async_runtimes::tokio::future_into_py(py, async move {
-            Ok(with_backend!(inner, |b| write_settings(&*b, settings, t).await))
-        })
-    }
-
-    /// `subscribe`, awaitable.
-    fn _subscribe_async<'py>(
-        &self,
-        py: Python<'py>,
-        devices: &Bound<'py, PyAny>,
-    ) -> PyResult<Bound<'py, PyAny>> {
-        let (drfs, inner) = (drf_list(devices)?, self.inner.clone());
-        pyo3_async_runtimes::tokio::future_into_py(py, async move {
-            let sub = with_backend!(inner, |b| b.subscribe(&drfs).await).py_err()?;
-            Ok(PySubscription::new(sub))
-        })
-    }
-
-    /// `close`, awaitable.
-    fn close_async<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        let inner = self.inner.clone();
-        pyo3_async_runtimes::tokio::future_into_py(py, async move {
-            with_backend!(inner, |b| b.close().await);
-            Ok(())
-        })
-    }
-
     fn __repr__(&self) -> String {
         match &self.inner {
             Inner::Any(b) => match &**b {
@@ -546,6 +672,8 @@ impl PyBackend {
                 _ => "Backend(other)".to_owned(),
             },
             Inner::Fake(_) => "Backend(fake)".to_owned(),
+            Inner::Default => "Backend(default)".to_owned(),
+            Inner::Python(_) => "Backend(python)".to_owned(),
         }
     }
 }

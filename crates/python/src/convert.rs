@@ -10,6 +10,31 @@ use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::{PyBool, PyBytes, PyDict, PyList, PyString};
 
+/// A value on its way to Python (converted when it gets there, with the GIL).
+pub struct PyValue(pub Value);
+
+impl<'py> IntoPyObject<'py> for PyValue {
+    type Target = PyAny;
+    type Output = Bound<'py, PyAny>;
+    type Error = PyErr;
+
+    fn into_pyobject(self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        value_to_py(py, &self.0)
+    }
+}
+
+/// A value from Python that a backend returned (a number, array, text, bytes): what
+/// `setting_from_py` reads, but only plain values.
+pub fn value_from_py(v: &Bound<'_, PyAny>) -> PyResult<Value> {
+    match setting_from_py(v)? {
+        Setting::Value(v) => Ok(v),
+        _ => Err(PyTypeError::new_err(format!(
+            "a backend returned a {} where a device value was expected",
+            v.get_type().name()?
+        ))),
+    }
+}
+
 /// A value as the reference hands it over.
 pub fn value_to_py<'py>(py: Python<'py>, v: &Value) -> PyResult<Bound<'py, PyAny>> {
     Ok(match v {

@@ -32,9 +32,53 @@ fn class_name(kind: ErrorKind) -> &'static str {
 /// `kind`, `drf`, `facility_code`, `error_code`, `status_name`, `role`, `transport`,
 /// `server`, `elapsed` (seconds) and, for a DRF that does not parse, `offset` (the byte).
 pub fn to_py(e: Error) -> PyErr {
-    Python::attach(|py| match build(py, &e) {
-        Ok(err) => err,
-        Err(why) => PyRuntimeError::new_err(format!("{e} (and the exception failed: {why})")),
+    Python::attach(|py| {
+        // An exception raised by Python code (a backend written in Python) comes back as
+        // itself, not re-classified.
+        if let Some(original) = e.source_as::<PyErr>() {
+            return original.clone_ref(py);
+        }
+        match build(py, &e) {
+            Ok(err) => err,
+            Err(why) => PyRuntimeError::new_err(format!("{e} (and the exception failed: {why})")),
+        }
+    })
+}
+
+/// An exception raised by Python code that the Rust side called (a backend or policy
+/// written in Python) as the facade's `Error`: a `pacsys_rs` exception keeps its kind,
+/// `TimeoutError` is a timeout, `NotImplementedError` unsupported, `ConnectionError` a lost
+/// connection, anything else a server error. The exception itself travels as the source, so
+/// that the caller gets it back unchanged (`to_py`).
+pub fn from_py(e: PyErr) -> Error {
+    Python::attach(|py| {
+        let value = e.value(py);
+        let text = value
+            .str()
+            .map(|s| s.to_string())
+            .unwrap_or_else(|_| "an exception".to_owned());
+        let class = value
+            .get_type()
+            .name()
+            .map(|n| n.to_string())
+            .unwrap_or_default();
+        let kind = value
+            .getattr("kind")
+            .ok()
+            .and_then(|k| k.extract::<String>().ok())
+            .and_then(|k| ErrorKind::from_name(&k));
+        let kind = kind.unwrap_or_else(|| {
+            if e.is_instance_of::<pyo3::exceptions::PyTimeoutError>(py) {
+                ErrorKind::Timeout
+            } else if e.is_instance_of::<pyo3::exceptions::PyNotImplementedError>(py) {
+                ErrorKind::Unsupported
+            } else if e.is_instance_of::<pyo3::exceptions::PyConnectionError>(py) {
+                ErrorKind::ConnectionLost
+            } else {
+                ErrorKind::Server
+            }
+        });
+        Error::new(kind, format!("{class}: {text}")).with_source(e)
     })
 }
 

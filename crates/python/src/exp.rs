@@ -9,7 +9,8 @@ use pacsys::exp::{self, ChannelData, FreshOptions, Monitor, MonitorOptions, Scan
 use pyo3::exceptions::{PyRuntimeError, PyValueError};
 use pyo3::prelude::*;
 
-use crate::backend::{PyBackend, drf_list, drf_of, seconds, with_backend};
+use crate::args::{drf_list, drf_of, seconds};
+use crate::backend::PyBackend;
 use crate::errors::to_py;
 use crate::reading::{PyReading, PyWriteResult};
 use crate::runtime::wait;
@@ -123,9 +124,10 @@ pub fn exp_read_fresh(
         default_event,
     };
     let inner = backend.inner.clone();
-    let fresh = wait(py, async move {
-        with_backend!(inner, |b| exp::read_fresh(&*b, &drfs, &options).await)
-    })?
+    let fresh = wait(
+        py,
+        async move { exp::read_fresh(&inner, &drfs, &options).await },
+    )?
     .map_err(to_py)?;
     Ok(fresh.into_iter().map(|inner| PyFresh { inner }).collect())
 }
@@ -161,7 +163,7 @@ pub fn exp_watch(
                 }
             })
         };
-        with_backend!(inner, |b| exp::watch(&*b, &drf, test, t).await)
+        exp::watch(&inner, &drf, test, t).await
     })?;
     if let Some(e) = raised.lock().unwrap_or_else(|p| p.into_inner()).take() {
         return Err(e);
@@ -292,7 +294,7 @@ pub fn exp_scan(
                 }
             })
         };
-        with_backend!(inner, |b| exp::scan(Arc::clone(&b), &plan, stop).await)
+        exp::scan(Arc::new(inner), &plan, stop).await
     })?
     .map_err(to_py)?;
     if let Some(e) = raised.lock().unwrap_or_else(|p| p.into_inner()).take() {
@@ -468,9 +470,10 @@ pub fn exp_monitor(
         stale_after: seconds(stale_after)?,
     };
     let inner = backend.inner.clone();
-    let m = wait(py, async move {
-        with_backend!(inner, |b| Monitor::start(&*b, &drfs, options).await)
-    })?
+    let m = wait(
+        py,
+        async move { Monitor::start(&inner, &drfs, options).await },
+    )?
     .map_err(to_py)?;
     Ok(PyMonitor { inner: Some(m) })
 }

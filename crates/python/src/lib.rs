@@ -2,11 +2,14 @@
 //! (`python/pacsys_rs`) adds the reference's module functions, `Device` subclasses,
 //! callbacks, `aio` and the exception classes on top; no protocol logic lives here or there.
 
+mod args;
 mod backend;
 mod convert;
 mod device;
 mod errors;
 mod exp;
+mod history;
+mod pyasync;
 mod reading;
 mod runtime;
 mod sim;
@@ -19,13 +22,14 @@ use pacsys::{AnyBackend, DpmBackend, GrpcBackend};
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 
-use crate::backend::{Inner, PyBackend, options, seconds};
+use crate::args::{options, seconds};
+use crate::backend::{Inner, PyBackend};
 use crate::errors::IntoPy;
 
 /// A DPM backend (host and port from the arguments, else `PACSYS_DPM_HOST`/`_PORT`, else
 /// the Fermilab proxy).
 #[pyfunction]
-#[pyo3(signature = (host=None, port=None, pool_size=None, timeout=None, role=None, buffer=None, realm=None))]
+#[pyo3(signature = (host=None, port=None, pool_size=None, timeout=None, role=None, buffer=None, realm=None, drop=None))]
 #[allow(clippy::too_many_arguments)]
 fn dpm(
     host: Option<String>,
@@ -35,9 +39,10 @@ fn dpm(
     role: Option<String>,
     buffer: Option<usize>,
     realm: Option<String>,
+    drop: Option<&str>,
 ) -> PyResult<PyBackend> {
     // Unset options come from `PACSYS_*`, then the defaults (the builder's rule).
-    let mut b = DpmBackend::builder().subscription_options(options(buffer));
+    let mut b = DpmBackend::builder().subscription_options(options(buffer, drop)?);
     if let Some(h) = host {
         b = b.host(h);
     }
@@ -69,15 +74,16 @@ fn dpm(
 
 /// A DAQ gRPC backend (token from the argument, else `PACSYS_JWT_TOKEN`).
 #[pyfunction]
-#[pyo3(signature = (host=None, port=None, token=None, timeout=None, buffer=None))]
+#[pyo3(signature = (host=None, port=None, token=None, timeout=None, buffer=None, drop=None))]
 fn grpc(
     host: Option<String>,
     port: Option<u16>,
     token: Option<String>,
     timeout: Option<f64>,
     buffer: Option<usize>,
+    drop: Option<&str>,
 ) -> PyResult<PyBackend> {
-    let mut b = GrpcBackend::builder().subscription_options(options(buffer));
+    let mut b = GrpcBackend::builder().subscription_options(options(buffer, drop)?);
     if let Some(h) = host {
         b = b.host(h);
     }
@@ -175,6 +181,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<reading::PyWriteResult>()?;
     m.add_class::<subscription::PySubscription>()?;
     m.add_class::<device::PyDevice>()?;
+    m.add_class::<device::PyDataRequest>()?;
     m.add_class::<sim::PySim>()?;
     m.add_function(wrap_pyfunction!(dpm, m)?)?;
     m.add_function(wrap_pyfunction!(grpc, m)?)?;
@@ -191,6 +198,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(exp::exp_watch, m)?)?;
     m.add_function(wrap_pyfunction!(exp::exp_scan, m)?)?;
     m.add_function(wrap_pyfunction!(exp::exp_monitor, m)?)?;
+    m.add_function(wrap_pyfunction!(history::history_since, m)?)?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     // Whether this build signs DPM settings with Kerberos (the `kerberos` feature).
     m.add("KERBEROS", cfg!(feature = "kerberos"))?;

@@ -62,3 +62,24 @@ where
         })
     })
 }
+
+/// A call as a blocking Python call: `fut` runs to completion with the GIL released, then
+/// its output becomes a Python object.
+pub fn block<'py, T, F>(py: Python<'py>, fut: F) -> PyResult<Bound<'py, PyAny>>
+where
+    T: for<'a> IntoPyObject<'a> + Send,
+    F: Future<Output = PyResult<T>> + Send,
+{
+    use pyo3::IntoPyObjectExt as _;
+    wait(py, fut)??.into_bound_py_any(py)
+}
+
+/// The same call as an asyncio awaitable on the running loop (cancelling the asyncio task
+/// drops `fut`, which cancels the call).
+pub fn awaitable<'py, T, F>(py: Python<'py>, fut: F) -> PyResult<Bound<'py, PyAny>>
+where
+    T: for<'a> IntoPyObject<'a> + Send + 'static,
+    F: Future<Output = PyResult<T>> + Send + 'static,
+{
+    pyo3_async_runtimes::tokio::future_into_py(py, fut)
+}

@@ -12,7 +12,8 @@ use pyo3::exceptions::PyRuntimeError;
 use pyo3::prelude::*;
 use pyo3::types::PyTuple;
 
-use crate::backend::{Inner, PyBackend, options, seconds};
+use crate::args::{options, seconds};
+use crate::backend::{Inner, PyBackend};
 use crate::errors::IntoPy;
 use crate::runtime::{runtime, wait};
 
@@ -77,12 +78,17 @@ impl PySim {
 
     /// A DPM backend connected to the fake DPM server (`buffer`: readings a subscription
     /// holds before it drops the oldest).
-    #[pyo3(signature = (timeout=None, buffer=None))]
-    fn dpm(&self, timeout: Option<f64>, buffer: Option<usize>) -> PyResult<PyBackend> {
+    #[pyo3(signature = (timeout=None, buffer=None, drop=None))]
+    fn dpm(
+        &self,
+        timeout: Option<f64>,
+        buffer: Option<usize>,
+        drop: Option<&str>,
+    ) -> PyResult<PyBackend> {
         let mut b = DpmBackend::builder()
             .host("127.0.0.1")
             .port(self.dpm_port)
-            .subscription_options(options(buffer))
+            .subscription_options(options(buffer, drop)?)
             .env(EnvConfig::default());
         if let Some(t) = seconds(timeout)? {
             b = b.timeout(t);
@@ -94,13 +100,18 @@ impl PySim {
     }
 
     /// A gRPC backend connected to the fake DAQ server (with a token, so it may write).
-    #[pyo3(signature = (timeout=None, buffer=None))]
-    fn grpc(&self, timeout: Option<f64>, buffer: Option<usize>) -> PyResult<PyBackend> {
+    #[pyo3(signature = (timeout=None, buffer=None, drop=None))]
+    fn grpc(
+        &self,
+        timeout: Option<f64>,
+        buffer: Option<usize>,
+        drop: Option<&str>,
+    ) -> PyResult<PyBackend> {
         let mut b = GrpcBackend::builder()
             .host("127.0.0.1")
             .port(self.grpc_port)
             .token(SIM_TOKEN)
-            .subscription_options(options(buffer))
+            .subscription_options(options(buffer, drop)?)
             .env(EnvConfig::default());
         if let Some(t) = seconds(timeout)? {
             b = b.timeout(t);

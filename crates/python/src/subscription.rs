@@ -7,12 +7,12 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use futures::{FutureExt as _, StreamExt as _};
-use pacsys::{Error, Event, Subscription};
+use pacsys::{Error, Event, Stopper, Subscription};
 use pyo3::prelude::*;
 use pyo3::types::PyTuple;
 use tokio::sync::Mutex;
 
-use crate::backend::seconds;
+use crate::args::seconds;
 use crate::reading::PyReading;
 use crate::runtime::wait;
 
@@ -53,6 +53,23 @@ fn classify(event: Event, counts: &Counts) -> Option<PyReading> {
     }
 }
 
+fn lock<T>(m: &std::sync::Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+/// A stream that ended without being stopped (by its handle, its backend's `close` or
+/// `stop_streaming`) ended on its own: the server or the core gave up on it.
+fn note_end(stopper: &Stopper, ended: &std::sync::Mutex<Option<Error>>) {
+    if !stopper.is_stopped() {
+        let mut e = lock(ended);
+        if e.is_none() {
+            *e = Some(Error::connection_lost(
+                "the subscription's stream ended without being stopped",
+            ));
+        }
+    }
+}
+
 /// A live subscription. Iterate it (`for reading in sub:`) or call `next(timeout)`; each
 /// item is a `Reading` (a device the server rejects gives a reading with its error status).
 /// `dropped` counts readings lost because the consumer fell behind, `gaps` the reconnections
@@ -60,6 +77,11 @@ fn classify(event: Event, counts: &Counts) -> Option<PyReading> {
 #[pyclass(module = "pacsys_rs", frozen, name = "Subscription")]
 pub struct PySubscription {
     sub: Arc<Mutex<Option<Subscription>>>,
+    /// Ends the stream without the lock a pending `next()` holds, so `stop()` returns at
+    /// once whatever the stream is doing.
+    stopper: Stopper,
+    /// Set once the stream ended without `stop()`: the error that ended it.
+    ended: Arc<std::sync::Mutex<Option<Error>>>,
     counts: Arc<Counts>,
     drfs: Vec<String>,
     /// `dropped()` of the subscription when it was stopped.
@@ -70,6 +92,8 @@ impl PySubscription {
     pub fn new(sub: Subscription) -> PySubscription {
         PySubscription {
             drfs: sub.drfs(),
+            stopper: sub.stopper(),
+            ended: Arc::default(),
             sub: Arc::new(Mutex::new(Some(sub))),
             counts: Arc::new(Counts::default()),
             final_dropped: Arc::new(AtomicU64::new(0)),
@@ -82,12 +106,17 @@ impl PySubscription {
         timeout: Option<Duration>,
     ) -> impl std::future::Future<Output = Option<PyReading>> + Send + 'static {
         let (sub, counts) = (Arc::clone(&self.sub), Arc::clone(&self.counts));
+        let (stopper, ended) = (self.stopper.clone(), Arc::clone(&self.ended));
         async move {
             let mut guard = sub.lock().await;
             let s = guard.as_mut()?;
             let next = async {
                 loop {
-                    if let Some(reading) = classify(s.next().await?, &counts) {
+                    let Some(event) = s.next().await else {
+                        note_end(&stopper, &ended);
+                        return None;
+                    };
+                    if let Some(reading) = classify(event, &counts) {
                         return Some(reading);
                     }
                 }
@@ -105,7 +134,13 @@ impl PySubscription {
         let mut guard = self.sub.try_lock().ok()?;
         let s = guard.as_mut()?;
         loop {
-            let event = s.next().now_or_never()??;
+            let event = match s.next().now_or_never()? {
+                Some(event) => event,
+                None => {
+                    note_end(&self.stopper, &self.ended);
+                    return None;
+                }
+            };
             if let Some(reading) = classify(event, &self.counts) {
                 return Some(reading);
             }
@@ -113,6 +148,9 @@ impl PySubscription {
     }
 
     fn stop_future(&self) -> impl std::future::Future<Output = ()> + Send + 'static {
+        // First the signal (no lock: a pending `next()` wakes and lets the lock go), then
+        // the orderly stop that removes the list from the server.
+        self.stopper.stop();
         let (sub, last) = (Arc::clone(&self.sub), Arc::clone(&self.final_dropped));
         async move {
             if let Some(mut s) = sub.lock().await.take() {
@@ -173,10 +211,18 @@ impl PySubscription {
     /// Whether `stop()` was called.
     #[getter]
     fn stopped(&self) -> bool {
-        match self.sub.try_lock() {
-            Ok(g) => g.is_none(),
-            Err(_) => false,
-        }
+        self.stopper.is_stopped()
+            || match self.sub.try_lock() {
+                Ok(g) => g.is_none(),
+                Err(_) => false,
+            }
+    }
+
+    /// The error that ended the stream for good (it ended without `stop()`, its backend's
+    /// `close()` or `stop_streaming()`), else `None`.
+    #[getter]
+    fn exc(&self) -> Option<PyErr> {
+        lock(&self.ended).clone().map(crate::errors::to_py)
     }
 
     /// Readings lost because this consumer fell behind (the newest are kept).

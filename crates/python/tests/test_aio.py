@@ -14,7 +14,7 @@ def run(coro):
 
 def test_awaitable_reads_and_writes(backend):
     async def main():
-        b = aio.AsyncBackend(backend)
+        b = aio.wrap(backend)
         assert await b.read("M:OUTTMP") == 72.5
         r = await b.get("Z:ACLTST[0:1]")
         assert list(r.value) == [0.0, 0.5]
@@ -33,7 +33,7 @@ def test_awaitable_reads_and_writes(backend):
 
 def test_concurrent_calls_share_the_runtime(backend):
     async def main():
-        b = aio.AsyncBackend(backend)
+        b = aio.wrap(backend)
         values = await asyncio.gather(*(b.read("M:OUTTMP") for _ in range(50)))
         assert values == [72.5] * 50
 
@@ -42,7 +42,7 @@ def test_concurrent_calls_share_the_runtime(backend):
 
 def test_async_subscription(backend):
     async def main():
-        b = aio.AsyncBackend(backend)
+        b = aio.wrap(backend)
         async with await b.subscribe(["M:OUTTMP@p,50"]) as sub:
             n = 0
             async for reading in sub:
@@ -57,7 +57,7 @@ def test_async_subscription(backend):
 
 def test_cancellation_cancels_the_wait(backend):
     async def main():
-        b = aio.AsyncBackend(backend)
+        b = aio.wrap(backend)
         async with await b.subscribe(["M:OUTTMP@p,60000"]) as sub:  # once a minute
             assert await sub.next(5) is not None  # the first comes at once, then nothing
             task = asyncio.ensure_future(sub.next())
@@ -71,19 +71,24 @@ def test_cancellation_cancels_the_wait(backend):
     run(main())
 
 
-def test_async_device_and_module_functions(default_to):
+def test_async_device_and_module_functions(simulator):
     async def main():
-        assert await aio.read("M:OUTTMP") == 72.5
-        assert [r.value for r in await aio.get_many(["M:OUTTMP", "G:AMANDA"])] == [72.5, 42.0]
-        dev = aio.AsyncDevice("G:AMANDA")
-        assert await dev.read() == 42.0
+        aio.configure(backend="dpm", dpm_host="127.0.0.1", dpm_port=simulator.dpm_port)
+        try:
+            assert await aio.read("M:OUTTMP") == 72.5
+            assert [r.value for r in await aio.get_many(["M:OUTTMP", "G:AMANDA"])] == [72.5, 42.0]
+            dev = aio.AsyncDevice("G:AMANDA")
+            assert await dev.read() == 42.0
+        finally:
+            await aio.shutdown()
+            aio.configure(backend=None, host=None, port=None)
 
     run(main())
 
 
 def test_async_backend_context_manager(simulator):
     async def main():
-        async with aio.AsyncBackend(simulator.grpc()) as b:
+        async with aio.wrap(simulator.grpc()) as b:
             assert await b.read("M:OUTTMP") == 72.5
         with pytest.raises(pacsys.ClosedError):
             await b.read("M:OUTTMP")

@@ -115,6 +115,44 @@ impl ErrorKind {
     }
 }
 
+impl ErrorKind {
+    /// Every kind, in declaration order.
+    pub const ALL: [ErrorKind; 17] = [
+        ErrorKind::InvalidRequest,
+        ErrorKind::Unsupported,
+        ErrorKind::ReadOnly,
+        ErrorKind::Device,
+        ErrorKind::SettingRejected,
+        ErrorKind::Timeout,
+        ErrorKind::ConnectionLost,
+        ErrorKind::Refused,
+        ErrorKind::Http,
+        ErrorKind::Protocol,
+        ErrorKind::ListFailed,
+        ErrorKind::PoolExhausted,
+        ErrorKind::Auth,
+        ErrorKind::OutcomeUnknown,
+        ErrorKind::Server,
+        ErrorKind::Config,
+        ErrorKind::Closed,
+    ];
+
+    /// The kind a [`name`](ErrorKind::name) stands for (`None` for an unknown name): how a
+    /// renderer or a binding that carried the name reads it back.
+    ///
+    /// ```
+    /// use pacsys_types::ErrorKind;
+    /// assert_eq!(ErrorKind::from_name("setting_rejected"), Some(ErrorKind::SettingRejected));
+    /// assert_eq!(ErrorKind::from_name("nope"), None);
+    /// for kind in ErrorKind::ALL {
+    ///     assert_eq!(ErrorKind::from_name(kind.name()), Some(kind));
+    /// }
+    /// ```
+    pub fn from_name(name: &str) -> Option<ErrorKind> {
+        ErrorKind::ALL.into_iter().find(|k| k.name() == name)
+    }
+}
+
 impl fmt::Display for ErrorKind {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.name())

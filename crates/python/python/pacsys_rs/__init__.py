@@ -20,7 +20,7 @@ import atexit
 import threading
 import time
 from dataclasses import dataclass
-from enum import Enum, IntEnum
+from enum import Enum, Flag, IntEnum
 from typing import Any, Callable, Iterable, Iterator, Optional, Union
 
 from . import errors
@@ -34,7 +34,9 @@ from ._native import (
     default_backend,
     shutdown,
 )
+from ._native import DataRequest
 from ._native import Device as _NativeDevice
+from ._device import _Fluent
 from .errors import (
     AuthenticationError,
     ClosedError,
@@ -58,6 +60,8 @@ __all__ = [
     "__version__",
     "Backend",
     "BasicControl",
+    "BackendCapability",
+    "DataRequest",
     "Verify",
     "KerberosAuth",
     "JWTAuth",
@@ -130,6 +134,17 @@ class BasicControl(IntEnum):
         return self.name.lower()
 
 
+class BackendCapability(Flag):
+    """What a backend can do (pacsys's flags and values): ``backend.capabilities``."""
+
+    READ = 1
+    WRITE = 2
+    STREAM = 4
+    AUTH_KERBEROS = 8
+    AUTH_JWT = 16
+    BATCH = 32
+
+
 @dataclass(frozen=True)
 class Verify:
     """Read-back checking of a write (the reference's ``Verify``): the first read-back after
@@ -197,15 +212,17 @@ def dpm(
     role: Optional[str] = None,
     dispatch_mode: Optional[DispatchMode] = None,
     buffer: Optional[int] = None,
+    drop: Optional[str] = None,
 ) -> Backend:
     """A DPM backend (unset options from ``PACSYS_DPM_HOST``/``_PORT``/``PACSYS_TIMEOUT``...,
-    else the Fermilab proxy). ``buffer``: readings a subscription holds before it drops the
-    oldest."""
+    else the Fermilab proxy). ``buffer``: readings a subscription holds; ``drop``: which one a
+    full buffer loses, ``"oldest"`` (the default: the freshest data is kept) or ``"newest"``
+    (pacsys's policy)."""
     _check_kerberos(auth)
     if isinstance(auth, JWTAuth):
         raise InvalidRequestError("DPM settings use Kerberos, not a JWT", kind="invalid_request")
     realm = auth.realm if isinstance(auth, KerberosAuth) else None
-    return _native.dpm(host, port, pool_size, timeout, role, buffer, realm)
+    return _native.dpm(host, port, pool_size, timeout, role, buffer, realm, drop)
 
 
 def grpc(
@@ -215,6 +232,7 @@ def grpc(
     timeout: Optional[float] = None,
     token: Optional[str] = None,
     buffer: Optional[int] = None,
+    drop: Optional[str] = None,
 ) -> Backend:
     """A DAQ gRPC backend (token from ``auth=JWTAuth(...)``, ``token=``, else
     ``PACSYS_JWT_TOKEN``)."""
@@ -223,7 +241,7 @@ def grpc(
     _check_kerberos(auth)
     if isinstance(auth, JWTAuth):
         token = auth.token
-    return _native.grpc(host, port, token, timeout, buffer)
+    return _native.grpc(host, port, token, timeout, buffer, drop)
 
 
 #: The reference's name for the DPM backend (its DPM/HTTP transport).
@@ -324,10 +342,13 @@ ErrorCallback = Callable[[BaseException, "SubscriptionHandle"], None]
 class SubscriptionHandle:
     """A running subscription (what ``subscribe`` returns): iterate it for ``Reading``\\ s,
     use ``readings(timeout)`` for ``(reading, handle)`` pairs as the reference does, or give
-    ``subscribe`` a ``callback``. A context manager: leaving the block stops it.
+    ``subscribe`` a ``callback`` (called on a Python thread). A context manager: leaving the
+    block stops it. ``stop()`` returns at once, whatever the stream is doing.
 
-    ``dropped`` counts readings lost because the consumer fell behind, ``gaps`` the
-    reconnections after a lost connection (``gap_seconds`` their total length).
+    ``dropped`` counts readings lost to a full buffer, ``gaps`` the reconnections after a
+    lost connection (``gap_seconds`` their total length), ``exc`` the error that ended the
+    stream for good (``readings()`` raises it after the buffered readings; with a callback
+    it goes to ``on_error``).
     """
 
     def __init__(
@@ -335,11 +356,15 @@ class SubscriptionHandle:
         native: Subscription,
         callback: Optional[ReadingCallback] = None,
         on_error: Optional[ErrorCallback] = None,
+        backend: Any = None,
     ) -> None:
         self._sub = native
+        self._backend = backend
         self._thread: Optional[threading.Thread] = None
         self._callback_error: Optional[BaseException] = None
         if callback is not None:
+            if not callable(callback):
+                raise TypeError(f"callback must be callable, got {type(callback).__name__}")
             self._thread = threading.Thread(
                 target=self._dispatch,
                 args=(callback, on_error),
@@ -354,12 +379,17 @@ class SubscriptionHandle:
         for reading in self._sub:
             try:
                 callback(reading, self)
-            except BaseException as e:  # noqa: BLE001 - reported, not swallowed
+            except Exception as e:  # noqa: BLE001 - reported, not swallowed
                 self._callback_error = e
                 if on_error is not None:
                     on_error(e, self)
+        exc = self._sub.exc
+        if exc is not None and on_error is not None:
+            on_error(exc, self)
 
     def __iter__(self) -> Iterator[Reading]:
+        if self._thread is not None:
+            raise RuntimeError("Cannot iterate subscription with callback; readings are pushed to callback")
         return iter(self._sub)
 
     def next(self, timeout: Optional[float] = None) -> Optional[Reading]:
@@ -369,29 +399,39 @@ class SubscriptionHandle:
     def readings(self, timeout: Optional[float] = None) -> Iterator[tuple]:
         """``(reading, handle)`` pairs (the reference's generator) until the subscription
         ends or the total window of ``timeout`` seconds closes (``None``: no end; ``0``: only
-        what is already buffered)."""
+        what is already buffered); then raises ``exc`` if the stream ended with an error."""
+        if self._thread is not None:
+            raise RuntimeError("Cannot iterate subscription with callback; readings are pushed to callback")
         deadline = None if timeout is None else time.monotonic() + timeout
         while True:
             left = None if deadline is None else max(0.0, deadline - time.monotonic())
             reading = self._sub.next(left)
             if reading is None:
-                return
+                break
             yield reading, self
+        exc = self._sub.exc
+        if exc is not None:
+            raise exc
 
     def stop(self) -> None:
-        """Stops the subscription (and its callback thread)."""
+        """Stops the subscription (and its callback thread); returns at once."""
         self._sub.stop()
         if self._thread is not None and self._thread is not threading.current_thread():
             self._thread.join(timeout=5)
 
     @property
     def stopped(self) -> bool:
-        """Whether ``stop()`` was called."""
+        """Whether the subscription was stopped (or its backend closed)."""
         return self._sub.stopped
 
     @property
+    def exc(self) -> Optional[BaseException]:
+        """The error that ended the stream for good, else ``None``."""
+        return self._sub.exc
+
+    @property
     def dropped(self) -> int:
-        """Readings lost because the consumer fell behind."""
+        """Readings lost because the buffer was full."""
         return self._sub.dropped
 
     @property
@@ -426,9 +466,12 @@ class SubscriptionHandle:
         self.stop()
         return False
 
+    def __repr__(self) -> str:
+        return f"SubscriptionHandle({self.drfs!r}, {'stopped' if self.stopped else 'running'})"
+
 
 def _drfs(devices: Iterable[DeviceSpec]) -> list:
-    if isinstance(devices, (str, Device)):
+    if isinstance(devices, (str, _NativeDevice)):
         devices = [devices]
     return [d if isinstance(d, str) else d.drf for d in devices]
 
@@ -443,37 +486,35 @@ def subscribe(
     (the default backend when ``None``). With ``callback``, each reading is passed to
     ``callback(reading, handle)`` on a Python thread; otherwise iterate the handle."""
     b = backend if backend is not None else default_backend()
-    return SubscriptionHandle(b._subscribe(_drfs(drfs)), callback, on_error)
+    return SubscriptionHandle(b._subscribe(_drfs(drfs)), callback, on_error, b)
 
 
 # ---- devices ----
 
 
-class Device(_NativeDevice):
-    """One device (any DRF), bound to ``backend`` or to the default backend.
+class Device(_Fluent, _NativeDevice):
+    """One device (any DRF), bound to ``backend`` or to the default backend. The DRF is
+    parsed at construction (``DrfError``); devices are equal and hashed by their canonical
+    ``drf``; ``request``, ``has_event``, ``is_periodic`` describe it.
 
-    Reads: ``read()``, ``get()``, ``setting()``, ``status()``, ``analog_alarm()``,
-    ``digital_alarm()``, ``description()``. Writes: ``write(value, verify=...)``,
-    ``control(command)`` and the shortcuts ``on()``, ``off()``, ``reset()``, ...,
-    ``set_analog_alarm(dict)``, ``set_digital_alarm(dict)``.
+    Reads (each with ``field=`` and ``timeout=``): ``read()`` (``.READING@I``), ``get()``
+    (also ``prop=``), ``setting()``, ``status()``, ``analog_alarm()``, ``digital_alarm()``,
+    ``description()``. Writes: ``write(value, verify=...)``, ``control(command)`` and the
+    shortcuts ``on()``, ``off()``, ``reset()``, ..., ``set_analog_alarm(dict)``,
+    ``set_digital_alarm(dict)``. Streams: ``subscribe()``, ``await_next()``.
     """
 
-    def with_event(self, event: str) -> "Device":
-        """The same device with ``event`` (``"p,1000"``) instead of its own (a new object)."""
-        return type(self)(self._drf_with_event(event), self.backend)
-
-    def with_range(self, start: int, end: Optional[int] = None) -> "Device":
-        """The same device with the array range ``[start:end]`` (a new object)."""
-        return type(self)(self._drf_with_range(start, end), self.backend)
-
-    def with_backend(self, backend: Backend) -> "Device":
-        """The same device bound to ``backend`` (a new object)."""
-        return type(self)(self.drf, backend)
-
-    def await_next(self, timeout: Optional[float] = None) -> Reading:
+    def await_next(
+        self,
+        *,
+        prop: Optional[str] = None,
+        field: Optional[str] = None,
+        event: Optional[str] = None,
+        timeout: Optional[float] = 5.0,
+    ) -> Reading:
         """Subscribes, waits for the next reading and stops; raises ``PacsysTimeoutError``
-        when none comes within ``timeout`` seconds."""
-        with self.subscribe() as sub:
+        (a ``TimeoutError``) when none comes within ``timeout`` seconds."""
+        with self.subscribe(prop=prop, field=field, event=event) as sub:
             reading = sub.next(timeout)
         if reading is None:
             raise PacsysTimeoutError(
@@ -481,81 +522,91 @@ class Device(_NativeDevice):
             )
         return reading
 
-    def on(self, verify: Any = None) -> WriteResult:
+    def on(self, *, verify: Any = None, timeout: Optional[float] = None) -> WriteResult:
         """Sends the ON command (``verify=True`` checks the matching status)."""
-        return self.control(BasicControl.ON, verify)
+        return self.control(BasicControl.ON, verify=verify, timeout=timeout)
 
-    def off(self, verify: Any = None) -> WriteResult:
+    def off(self, *, verify: Any = None, timeout: Optional[float] = None) -> WriteResult:
         """Sends the OFF command (``verify=True`` checks the matching status)."""
-        return self.control(BasicControl.OFF, verify)
+        return self.control(BasicControl.OFF, verify=verify, timeout=timeout)
 
-    def reset(self, verify: Any = None) -> WriteResult:
+    def reset(self, *, verify: Any = None, timeout: Optional[float] = None) -> WriteResult:
         """Sends the RESET command (``verify=True`` checks the matching status)."""
-        return self.control(BasicControl.RESET, verify)
+        return self.control(BasicControl.RESET, verify=verify, timeout=timeout)
 
-    def positive(self, verify: Any = None) -> WriteResult:
+    def positive(self, *, verify: Any = None, timeout: Optional[float] = None) -> WriteResult:
         """Sends the POSITIVE command (``verify=True`` checks the matching status)."""
-        return self.control(BasicControl.POSITIVE, verify)
+        return self.control(BasicControl.POSITIVE, verify=verify, timeout=timeout)
 
-    def negative(self, verify: Any = None) -> WriteResult:
+    def negative(self, *, verify: Any = None, timeout: Optional[float] = None) -> WriteResult:
         """Sends the NEGATIVE command (``verify=True`` checks the matching status)."""
-        return self.control(BasicControl.NEGATIVE, verify)
+        return self.control(BasicControl.NEGATIVE, verify=verify, timeout=timeout)
 
-    def ramp(self, verify: Any = None) -> WriteResult:
+    def ramp(self, *, verify: Any = None, timeout: Optional[float] = None) -> WriteResult:
         """Sends the RAMP command (``verify=True`` checks the matching status)."""
-        return self.control(BasicControl.RAMP, verify)
+        return self.control(BasicControl.RAMP, verify=verify, timeout=timeout)
 
-    def dc(self, verify: Any = None) -> WriteResult:
+    def dc(self, *, verify: Any = None, timeout: Optional[float] = None) -> WriteResult:
         """Sends the DC command (``verify=True`` checks the matching status)."""
-        return self.control(BasicControl.DC, verify)
+        return self.control(BasicControl.DC, verify=verify, timeout=timeout)
 
-    def local(self, verify: Any = None) -> WriteResult:
+    def local(self, *, verify: Any = None, timeout: Optional[float] = None) -> WriteResult:
         """Sends the LOCAL command (``verify=True`` checks the matching status)."""
-        return self.control(BasicControl.LOCAL, verify)
+        return self.control(BasicControl.LOCAL, verify=verify, timeout=timeout)
 
-    def remote(self, verify: Any = None) -> WriteResult:
+    def remote(self, *, verify: Any = None, timeout: Optional[float] = None) -> WriteResult:
         """Sends the REMOTE command (``verify=True`` checks the matching status)."""
-        return self.control(BasicControl.REMOTE, verify)
+        return self.control(BasicControl.REMOTE, verify=verify, timeout=timeout)
 
-    def trip(self, verify: Any = None) -> WriteResult:
+    def trip(self, *, verify: Any = None, timeout: Optional[float] = None) -> WriteResult:
         """Sends the TRIP command (``verify=True`` checks the matching status)."""
-        return self.control(BasicControl.TRIP, verify)
+        return self.control(BasicControl.TRIP, verify=verify, timeout=timeout)
 
     def subscribe(
         self,
         callback: Optional[ReadingCallback] = None,
         on_error: Optional[ErrorCallback] = None,
+        *,
+        prop: Optional[str] = None,
+        field: Optional[str] = None,
+        event: Optional[str] = None,
     ) -> SubscriptionHandle:
-        """Subscribes to this request (give it a repeating event, e.g. ``@p,1000``)."""
-        return SubscriptionHandle(self._subscribe(), callback, on_error)
-
-    def __eq__(self, other: object) -> bool:
-        """Devices are equal when their DRFs are."""
-        return isinstance(other, _NativeDevice) and self.drf == other.drf
-
-    def __hash__(self) -> int:
-        return hash(self.drf)
+        """Subscribes to this request (or ``prop``/``field`` of the device, with ``event`` or
+        the device's own repeating event)."""
+        if callback is not None and not callable(callback):
+            raise TypeError(
+                f"callback must be callable, got {type(callback).__name__} — did you mean subscribe(event={callback!r})?"
+            )
+        drf = self._stream_drf(prop, field, event)
+        b = self.backend
+        if b is None:
+            b = default_backend()
+        elif not isinstance(b, Backend):
+            b = getattr(b, "_native", b)
+        return SubscriptionHandle(b._subscribe([drf]), callback, on_error, b)
 
 
 class ScalarDevice(Device):
     """A device whose reading is a number: ``read()`` returns a ``float``."""
 
-    def read(self) -> float:
+    def read(self, *, field: Optional[str] = None, timeout: Optional[float] = None) -> float:
         """Reads the value; raises ``TypeError`` when it is not a number."""
-        value = super().read()
-        if not isinstance(value, float):
+        value = super().read(field=field, timeout=timeout)
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
             raise TypeError(f"{self.drf} read {type(value).__name__}, not a number")
-        return value
+        return float(value)
 
 
 class ArrayDevice(Device):
     """A device whose reading is an array: ``read()`` returns a numpy ``float64`` array."""
 
-    def read(self) -> Any:
-        """Reads the value; raises ``TypeError`` when it is not an array."""
+    def read(self, *, field: Optional[str] = None, timeout: Optional[float] = None) -> Any:
+        """Reads the value; a list becomes an array, anything else raises ``TypeError``."""
         import numpy as np
 
-        value = super().read()
+        value = super().read(field=field, timeout=timeout)
+        if isinstance(value, (list, tuple)):
+            return np.asarray(value, dtype=float)
         if not isinstance(value, np.ndarray):
             raise TypeError(f"{self.drf} read {type(value).__name__}, not an array")
         return value
@@ -564,10 +615,9 @@ class ArrayDevice(Device):
 class TextDevice(Device):
     """A device whose reading is text: ``read()`` returns a ``str``."""
 
-    def read(self) -> str:
+    def read(self, *, field: Optional[str] = None, timeout: Optional[float] = None) -> str:
         """Reads the value; raises ``TypeError`` when it is not text."""
-        value = super().read()
+        value = super().read(field=field, timeout=timeout)
         if not isinstance(value, str):
             raise TypeError(f"{self.drf} read {type(value).__name__}, not text")
         return value
-

@@ -84,6 +84,26 @@ class Backend:
         """Returns the backend itself."""
     def __exit__(self, *_args: object) -> bool:
         """Closes the backend; exceptions propagate."""
+    def stop_streaming(self) -> None:
+        """Ends every subscription of this backend; the backend stays usable."""
+    def stop_streaming_async(self) -> Awaitable[None]:
+        """``stop_streaming``, awaitable."""
+    def remove(self, handle: Any) -> None:
+        """Stops a subscription of this backend (its handle's ``stop()``)."""
+    @property
+    def capabilities(self) -> Any:
+        """What the backend can do (a ``BackendCapability`` flag)."""
+    @property
+    def _capabilities(self) -> int:
+        """The bits of ``capabilities``."""
+    @property
+    def authenticated(self) -> bool:
+        """Whether settings are sent with credentials (Kerberos or a JWT)."""
+    @property
+    def principal(self) -> Optional[str]:
+        """The verified identity settings are made with (``None`` without credentials)."""
+    def read_many_async(self, devices: Iterable[DeviceLike], timeout: Optional[float] = None) -> Awaitable[List[Any]]:
+        """``read_many``, awaitable."""
     def read_async(self, device: DeviceLike, timeout: Optional[float] = None) -> Awaitable[Any]:
         """``read``, awaitable."""
     def get_async(self, device: DeviceLike, timeout: Optional[float] = None) -> Awaitable[Reading]:
@@ -242,6 +262,9 @@ class Subscription:
     def disconnects(self) -> int:
         """Times the connection was lost."""
     @property
+    def exc(self) -> Optional[BaseException]:
+        """The error that ended the stream for good (it ended without ``stop()``), else ``None``."""
+    @property
     def drfs(self) -> List[str]:
         """The requests, as given."""
     def __enter__(self) -> Subscription:
@@ -249,10 +272,41 @@ class Subscription:
     def __exit__(self, *_args: object) -> bool:
         """Stops the subscription; exceptions propagate."""
 
-class Device:
-    """One device (any DRF), bound to ``backend``, or to the default backend when none is given."""
+class DataRequest:
+    """A parsed DRF (pacsys's ``DataRequest``): its parts as text."""
 
-    def __init__(self, drf: str, backend: Optional[Backend] = None) -> None:
+    @property
+    def device(self) -> str:
+        """The device name."""
+    @property
+    def property(self) -> str:
+        """The property (``"READING"``, ``"SETTING"``, ...)."""
+    @property
+    def field(self) -> Optional[str]:
+        """The field, when one is given or implied."""
+    @property
+    def range(self) -> Optional[str]:
+        """The range (``"[0:3]"``), when one is given."""
+    @property
+    def event(self) -> str:
+        """The event (``"p,1000"``; empty for the default event)."""
+    @property
+    def extra(self) -> Optional[str]:
+        """The extra (``"LOGGER"``), when one is given."""
+    @property
+    def is_acnet(self) -> bool:
+        """Whether the device is an ACNET device (not an EPICS PV)."""
+    def to_canonical(self) -> str:
+        """The canonical DRF."""
+    def __str__(self) -> str:
+        """The canonical DRF."""
+    def __repr__(self) -> str:
+        """``DataRequest("DRF")``."""
+
+class Device:
+    """One device (any DRF), bound to ``backend``, or to the default backend when none is given; with ``_aio=True`` (``aio.AsyncDevice``) every call returns an awaitable."""
+
+    def __init__(self, drf: str, backend: Any = None, *, _aio: bool = False) -> None:
         """Parses ``drf`` (``DrfError`` when it does not parse) and binds the device."""
     @property
     def drf(self) -> str:
@@ -261,46 +315,64 @@ class Device:
     def name(self) -> str:
         """The device name (``M:OUTTMP``)."""
     @property
-    def backend(self) -> Optional[Backend]:
+    def request(self) -> DataRequest:
+        """The parsed request."""
+    @property
+    def has_event(self) -> bool:
+        """Whether the request names an event (other than the default one)."""
+    @property
+    def is_periodic(self) -> bool:
+        """Whether the request's event is periodic."""
+    @property
+    def backend(self) -> Any:
         """The backend this device is bound to (``None``: the default backend)."""
-    def read(self) -> Any:
-        """Reads the reading property once (``.READING@I``, range and field kept) and returns its value."""
-    def get(self) -> Reading:
-        """Reads the request once, as written, and returns the whole ``Reading`` (a device error raises)."""
-    def setting(self) -> Any:
-        """Reads the device's setting."""
-    @overload
-    def status(self, field: None = None) -> Dict[str, bool]:
-        """The basic status as a dict of bools (``on``, ``ready``, ``remote``, ``positive``, ``ramp``; the bits the device has)."""
-    @overload
-    def status(self, field: str) -> bool:
-        """One basic-status bit: ``field`` is ``"on"``, ``"ready"``, ``"remote"``, ``"positive"`` or ``"ramp"``."""
-    def analog_alarm(self) -> Dict[str, Any]:
-        """The analog alarm block as the reference's dict."""
-    def digital_alarm(self) -> Dict[str, Any]:
-        """The digital alarm block as the reference's dict."""
-    def description(self) -> str:
+    def read(self, *, field: Optional[str] = None, timeout: Optional[float] = None) -> Any:
+        """Reads the READING property once (``.READING@I``) and returns its value."""
+    def get(self, *, prop: Optional[str] = None, field: Optional[str] = None, timeout: Optional[float] = None) -> Reading:
+        """Reads the request (or ``prop``/``field``) once and returns the whole ``Reading`` (a device error is a reading with its status)."""
+    def setting(self, *, field: Optional[str] = None, timeout: Optional[float] = None) -> Any:
+        """Reads the SETTING property once."""
+    def status(self, *, field: Optional[str] = None, timeout: Optional[float] = None) -> Any:
+        """The basic status as a dict of bools, one bit as a ``bool`` (``field="on"``), or another STATUS field's value."""
+    def analog_alarm(self, *, field: Optional[str] = None, timeout: Optional[float] = None) -> Any:
+        """The analog alarm block as the reference's dict (or one field's value)."""
+    def digital_alarm(self, *, field: Optional[str] = None, timeout: Optional[float] = None) -> Any:
+        """The digital alarm block as the reference's dict (or one field's value)."""
+    def description(self, *, timeout: Optional[float] = None) -> Any:
         """The device's description text."""
     def write(
         self,
         value: Any,
+        *,
+        field: Optional[str] = None,
         verify: VerifyArg = None,
+        timeout: Optional[float] = None,
         tolerance: Optional[float] = None,
         retries: Optional[int] = None,
-    ) -> WriteResult:
-        """Writes the device's setting (range and field kept); ``verify``/``tolerance`` read it back; a ``BasicControl`` sends that command."""
-    def control(self, command: Union[BasicControl, str], verify: VerifyArg = None) -> WriteResult:
+    ) -> Any:
+        """Writes the device's setting; ``verify``/``tolerance`` read it back; a ``BasicControl`` sends that command."""
+    def control(self, command: Union[BasicControl, str], *, verify: VerifyArg = None, timeout: Optional[float] = None) -> Any:
         """Sends a basic-control command: a ``BasicControl`` or its name (``"on"``, ``"reset"``)."""
-    def set_analog_alarm(self, fields: Dict[str, Union[float, bool]]) -> WriteResult:
-        """Changes fields of the analog alarm block (``minimum``, ``maximum``, ``alarm_enable``, ``abort_inhibit``, ``tries_needed``)."""
-    def set_digital_alarm(self, fields: Dict[str, Union[float, bool]]) -> WriteResult:
-        """Changes fields of the digital alarm block (``nominal``, ``mask``, ``alarm_enable``, ``abort_inhibit``, ``tries_needed``)."""
-    def _subscribe(self) -> Subscription:
-        """Starts a subscription to this request (give it a repeating event, e.g. ``@p,1000``)."""
-    def _drf_with_event(self, event: str) -> str:
-        """The DRF of this device with ``event`` (``"p,1000"``) instead of its own."""
-    def _drf_with_range(self, start: int, end: Optional[int] = None) -> str:
-        """The DRF of this device with the array range ``[start:end]`` (``end`` inclusive; ``None``: to the end)."""
+    def set_analog_alarm(self, settings: Dict[str, Union[float, bool]], *, timeout: Optional[float] = None) -> Any:
+        """Changes fields of the analog alarm block (only the keys given)."""
+    def set_digital_alarm(self, settings: Dict[str, Union[float, bool]], *, timeout: Optional[float] = None) -> Any:
+        """Changes fields of the digital alarm block (only the keys given)."""
+    def _subscribe(self) -> Any:
+        """Starts a subscription to this request (the native handle)."""
+    def _stream_drf(self, prop: Optional[str] = None, field: Optional[str] = None, event: Optional[str] = None) -> str:
+        """The DRF to stream (``ValueError`` without a repeating event)."""
+    def with_event(self, event: str) -> Device:
+        """The same device with ``event``."""
+    def without_event(self) -> Device:
+        """The same device without an event."""
+    def with_range(self, start: Optional[int] = None, end: Optional[int] = None, *, at: Optional[int] = None) -> Device:
+        """The same device with a range."""
+    def without_range(self) -> Device:
+        """The same device without a range."""
+    def __eq__(self, other: object) -> bool:
+        """Equal when the canonical DRFs are."""
+    def __hash__(self) -> int:
+        """The hash of the canonical DRF."""
     def __repr__(self) -> str:
         """``Device("DRF")``."""
 
@@ -315,9 +387,9 @@ class Sim:
     @property
     def grpc_port(self) -> int:
         """The fake DAQ gRPC server's port (on 127.0.0.1)."""
-    def dpm(self, timeout: Optional[float] = None, buffer: Optional[int] = None) -> Backend:
+    def dpm(self, timeout: Optional[float] = None, buffer: Optional[int] = None, drop: Optional[str] = None) -> Backend:
         """A DPM backend connected to the fake DPM server (``buffer``: readings a subscription holds before it drops the oldest)."""
-    def grpc(self, timeout: Optional[float] = None, buffer: Optional[int] = None) -> Backend:
+    def grpc(self, timeout: Optional[float] = None, buffer: Optional[int] = None, drop: Optional[str] = None) -> Backend:
         """A gRPC backend connected to the fake DAQ server (with a token, so it may write)."""
     def close_dpm_connections(self) -> None:
         """Fault: the fake DPM server drops every open connection now (subscriptions reconnect and report a gap)."""
@@ -338,6 +410,7 @@ def dpm(
     role: Optional[str] = None,
     buffer: Optional[int] = None,
     realm: Optional[str] = None,
+    drop: Optional[str] = None,
 ) -> Backend:
     """A DPM backend (host and port from the arguments, else ``PACSYS_DPM_HOST``/``_PORT``, else the Fermilab proxy)."""
 
@@ -347,6 +420,7 @@ def grpc(
     token: Optional[str] = None,
     timeout: Optional[float] = None,
     buffer: Optional[int] = None,
+    drop: Optional[str] = None,
 ) -> Backend:
     """A DAQ gRPC backend (token from the argument, else ``PACSYS_JWT_TOKEN``)."""
 
@@ -505,3 +579,14 @@ def exp_monitor(
     backend: Backend, devices: Any, buffer_size: int = 10000, stale_after: Optional[float] = None
 ) -> _NativeMonitor:
     """Starts a ``Monitor`` of ``devices`` on ``backend``."""
+
+def history_since(
+    backend: Backend,
+    drf: str,
+    start: float,
+    window: Optional[float] = None,
+    retries: Optional[int] = None,
+    timeout: Optional[float] = None,
+    aio: bool = False,
+) -> Any:
+    """History from ``start`` (epoch seconds), then live, as one native subscription (an awaitable when ``aio``)."""

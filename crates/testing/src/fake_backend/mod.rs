@@ -944,6 +944,12 @@ impl Backend for FakeBackend {
         self.shared.registry.close();
         self.shared.end_subscriptions();
     }
+
+    /// Ends every subscription; the backend stays usable (new subscriptions start).
+    async fn stop_streaming(&self) {
+        self.shared.registry.end_all();
+        self.shared.end_subscriptions();
+    }
 }
 
 /// The error of every call once the backend is closed.

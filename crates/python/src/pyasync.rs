@@ -1,0 +1,244 @@
+//! An `AsyncBackend` subclass written in Python, seen from Rust as a [`pacsys::Backend`]:
+//! each call invokes the object's coroutine method and awaits it on the event loop of the
+//! asyncio task that made the call (never on a Rust thread), so `AsyncDevice`, the aio
+//! module functions and the write rules (verify, control, alarm fields) work over it.
+//! Results come back as the facade's types; an exception the Python code raises travels as
+//! the error's source and reaches the caller unchanged.
+
+use std::sync::Arc;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use pacsys::{Capabilities, Error, Reading, Status, Value, WriteResult};
+use pyo3::prelude::*;
+use pyo3::types::{PyList, PyTuple};
+
+use crate::convert::{value_from_py, value_to_py};
+use crate::errors::from_py;
+use crate::reading::{PyReading, PyWriteResult};
+
+/// A Python `AsyncBackend` object.
+pub struct PyAsyncBackend {
+    obj: Py<PyAny>,
+    /// Its `timeout` attribute when it has a numeric one, else 5 s.
+    timeout: Duration,
+}
+
+impl PyAsyncBackend {
+    /// Wraps `obj` (an `AsyncBackend` instance).
+    pub fn new(obj: &Bound<'_, PyAny>) -> PyAsyncBackend {
+        let timeout = obj
+            .getattr("timeout")
+            .ok()
+            .and_then(|t| t.extract::<f64>().ok())
+            .and_then(|t| Duration::try_from_secs_f64(t).ok())
+            .unwrap_or(Duration::from_secs(5));
+        PyAsyncBackend {
+            obj: obj.clone().unbind(),
+            timeout,
+        }
+    }
+
+    /// The Python object.
+    pub fn object(&self) -> &Py<PyAny> {
+        &self.obj
+    }
+
+    /// Calls `method(*args)` and awaits the coroutine it returns on the caller's event loop.
+    async fn call(
+        &self,
+        method: &'static str,
+        args: impl for<'py> FnOnce(Python<'py>) -> PyResult<Bound<'py, PyTuple>>,
+    ) -> Result<Py<PyAny>, Error> {
+        let fut = Python::attach(|py| {
+            let locals = pyo3_async_runtimes::tokio::get_current_locals(py)?;
+            let coro = self.obj.bind(py).call_method1(method, args(py)?)?;
+            pyo3_async_runtimes::into_future_with_locals(&locals, coro)
+        })
+        .map_err(from_py)?;
+        fut.await.map_err(from_py)
+    }
+
+    pub async fn get_many<S: AsRef<str> + Sync>(
+        &self,
+        drfs: &[S],
+        timeout: Option<Duration>,
+    ) -> Vec<Result<Reading, Error>> {
+        let names: Vec<String> = drfs.iter().map(|d| d.as_ref().to_owned()).collect();
+        let n = names.len();
+        let out = self
+            .call("get_many", |py| {
+                (PyList::new(py, &names)?, secs(timeout)).into_pyobject(py)
+            })
+            .await
+            .and_then(|list| {
+                Python::attach(|py| -> PyResult<Vec<Reading>> {
+                    list.bind(py)
+                        .try_iter()?
+                        .map(|r| reading_from_py(&r?))
+                        .collect()
+                })
+                .map_err(from_py)
+            });
+        match out {
+            Ok(readings) if readings.len() == n => readings.into_iter().map(Ok).collect(),
+            Ok(readings) => {
+                let e = Error::protocol(format!(
+                    "a Python backend's get_many returned {} readings for {n} DRFs",
+                    readings.len()
+                ));
+                (0..n).map(|_| Err(e.clone())).collect()
+            }
+            Err(e) => (0..n).map(|_| Err(e.clone())).collect(),
+        }
+    }
+
+    pub async fn get(&self, drf: &str, timeout: Option<Duration>) -> Result<Reading, Error> {
+        let r = self
+            .call("get", |py| (drf, secs(timeout)).into_pyobject(py))
+            .await?;
+        Python::attach(|py| reading_from_py(r.bind(py))).map_err(from_py)
+    }
+
+    pub async fn read(&self, drf: &str, timeout: Option<Duration>) -> Result<Value, Error> {
+        let v = self
+            .call("read", |py| (drf, secs(timeout)).into_pyobject(py))
+            .await?;
+        Python::attach(|py| value_from_py(v.bind(py))).map_err(from_py)
+    }
+
+    pub async fn write(
+        &self,
+        drf: &str,
+        value: Value,
+        timeout: Option<Duration>,
+    ) -> Result<WriteResult, Error> {
+        let r = self
+            .call("write", |py| {
+                (drf, value_to_py(py, &value)?, secs(timeout)).into_pyobject(py)
+            })
+            .await?;
+        Python::attach(|py| write_result_from_py(r.bind(py))).map_err(from_py)
+    }
+
+    pub async fn write_many<S: AsRef<str> + Sync>(
+        &self,
+        settings: &[(S, Value)],
+        timeout: Option<Duration>,
+    ) -> Vec<Result<WriteResult, Error>> {
+        let n = settings.len();
+        let out = self
+            .call("write_many", |py| {
+                let pairs = settings
+                    .iter()
+                    .map(|(d, v)| (d.as_ref(), value_to_py(py, v)?).into_pyobject(py))
+                    .collect::<PyResult<Vec<_>>>()?;
+                (PyList::new(py, pairs)?, secs(timeout)).into_pyobject(py)
+            })
+            .await
+            .and_then(|list| {
+                Python::attach(|py| -> PyResult<Vec<WriteResult>> {
+                    list.bind(py)
+                        .try_iter()?
+                        .map(|r| write_result_from_py(&r?))
+                        .collect()
+                })
+                .map_err(from_py)
+            });
+        match out {
+            Ok(results) if results.len() == n => results.into_iter().map(Ok).collect(),
+            Ok(results) => {
+                let e = Error::protocol(format!(
+                    "a Python backend's write_many returned {} results for {n} settings",
+                    results.len()
+                ));
+                (0..n).map(|_| Err(e.clone())).collect()
+            }
+            Err(e) => (0..n).map(|_| Err(e.clone())).collect(),
+        }
+    }
+
+    pub fn timeout(&self) -> Duration {
+        self.timeout
+    }
+
+    pub fn capabilities(&self) -> Capabilities {
+        Python::attach(|py| {
+            self.obj
+                .bind(py)
+                .getattr("capabilities")
+                .and_then(|c| c.getattr("value").unwrap_or(c).extract::<u32>())
+                .map(Capabilities::from_bits_truncate)
+                .unwrap_or_else(|_| Capabilities::empty())
+        })
+    }
+
+    pub fn principal(&self) -> Result<Option<String>, Error> {
+        Python::attach(|py| self.obj.bind(py).getattr("principal")?.extract()).map_err(from_py)
+    }
+
+    pub async fn close(&self) {
+        let _ = self.call("close", |py| Ok(PyTuple::empty(py))).await;
+    }
+
+    pub async fn stop_streaming(&self) {
+        let _ = self
+            .call("stop_streaming", |py| Ok(PyTuple::empty(py)))
+            .await;
+    }
+}
+
+fn secs(t: Option<Duration>) -> Option<f64> {
+    t.map(|d| d.as_secs_f64())
+}
+
+/// A reading a Python backend returned: a `pacsys_rs.Reading` as it is, or any object
+/// with pacsys's `Reading` fields (`drf`, `value`, `facility_code`, `error_code`,
+/// `timestamp`, `cycle`).
+pub fn reading_from_py(r: &Bound<'_, PyAny>) -> PyResult<Reading> {
+    if let Ok(ours) = r.cast::<PyReading>() {
+        return Ok(ours.get().inner.clone());
+    }
+    let drf: String = r.getattr("drf")?.extract()?;
+    let status = status_of(r)?;
+    let mut reading = Reading::new(Arc::from(drf), status);
+    let value = r.getattr("value")?;
+    if !value.is_none() {
+        reading = reading.with_value(value_from_py(&value)?);
+    }
+    if let Ok(ts) = r.getattr("timestamp")
+        && !ts.is_none()
+    {
+        let secs: f64 = ts.call_method0("timestamp")?.extract()?;
+        let t = Duration::try_from_secs_f64(secs.max(0.0))
+            .ok()
+            .and_then(|d| UNIX_EPOCH.checked_add(d))
+            .unwrap_or(SystemTime::UNIX_EPOCH);
+        reading = reading.with_timestamp(Some(t));
+    }
+    if let Ok(c) = r.getattr("cycle") {
+        reading = reading.with_cycle(c.extract::<Option<i64>>().unwrap_or(None));
+    }
+    Ok(reading)
+}
+
+/// A write result a Python backend returned (a `pacsys_rs.WriteResult`, or any object with
+/// `drf`, `facility_code`, `error_code`).
+pub fn write_result_from_py(r: &Bound<'_, PyAny>) -> PyResult<WriteResult> {
+    if let Ok(ours) = r.cast::<PyWriteResult>() {
+        return Ok(ours.get().inner.clone());
+    }
+    let drf: String = r.getattr("drf")?.extract()?;
+    Ok(WriteResult::new(drf, status_of(r)?))
+}
+
+fn status_of(r: &Bound<'_, PyAny>) -> PyResult<Status> {
+    let code = |name: &str| -> PyResult<i64> {
+        match r.getattr(name) {
+            Ok(v) if !v.is_none() => v.extract(),
+            _ => Ok(0),
+        }
+    };
+    let facility = u8::try_from(code("facility_code")?).unwrap_or(u8::MAX);
+    let error = i8::try_from(code("error_code")?).unwrap_or(i8::MIN);
+    Ok(Status::new(facility, error))
+}
