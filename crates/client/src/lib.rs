@@ -117,6 +117,6 @@ pub use pacsys_types::{
     AnalogAlarm, BasicStatus, Control, DeviceMeta, DigitalAlarm, DropPolicy, Event, Reading,
     Status, SubscriptionOptions, TimedArray, Value,
 };
-pub use subscription::{Stopper, Subscription};
+pub use subscription::{EndReason, Stopper, Subscription};
 pub use verify::{Verify, control, values_match, write_verified};
 pub use write::{WriteResult, write_alarm_fields, write_with_alarm_blocks};

@@ -61,6 +61,9 @@ pub struct Subscription {
     at_close: (u64, Vec<String>),
     /// The backend's observer, with the DRFs it reports.
     observer: Option<(Observer, Arc<[String]>)>,
+    /// The last device error the stream delivered (what a list that ends on its own
+    /// failed with).
+    last_error: Option<(Arc<str>, pacsys_types::Status)>,
     /// Staleness reporting ([`Subscription::stale_after`]).
     stale: Option<crate::stale::StaleWatch>,
 }
@@ -83,12 +86,57 @@ impl Stopper {
     pub fn is_stopped(&self) -> bool {
         self.0.closed.load(Ordering::Acquire)
     }
+
+    /// Why the stream ended on its own (see [`Subscription::end_reason`]).
+    pub fn end_reason(&self) -> Option<Error> {
+        self.0.ended()
+    }
 }
 
 #[derive(Debug, Default)]
 pub(crate) struct CloseSignal {
     closed: AtomicBool,
     waker: AtomicWaker,
+    /// Why the stream ended on its own (set once, when it ended without being closed).
+    ended: Mutex<Option<Error>>,
+}
+
+impl CloseSignal {
+    fn ended(&self) -> Option<Error> {
+        self.ended.lock().unwrap_or_else(|e| e.into_inner()).clone()
+    }
+
+    fn set_ended(&self, e: Error) {
+        let mut slot = self.ended.lock().unwrap_or_else(|e| e.into_inner());
+        if slot.is_none() {
+            *slot = Some(e);
+        }
+    }
+}
+
+/// Where the producer of a stream subscription (see
+/// [`Registry::register_stream_with_end`]) says why the stream is about to end: the error
+/// is what [`Subscription::end_reason`] reports once the stream has ended.
+#[derive(Debug, Clone, Default)]
+pub struct EndReason(Arc<Mutex<Option<Error>>>);
+
+impl EndReason {
+    /// A slot with no reason yet.
+    pub fn new() -> EndReason {
+        EndReason::default()
+    }
+
+    /// Records `e` as the reason (the first one set is kept); end the stream after it.
+    pub fn set(&self, e: Error) {
+        let mut slot = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        if slot.is_none() {
+            *slot = Some(e);
+        }
+    }
+
+    fn get(&self) -> Option<Error> {
+        self.0.lock().unwrap_or_else(|e| e.into_inner()).clone()
+    }
 }
 
 impl CloseSignal {
@@ -225,6 +273,7 @@ impl Registry {
             signal,
             at_close: (0, Vec::new()),
             observer: None,
+            last_error: None,
             stale: None,
         };
         if let Some(o) = &self.observer {
@@ -257,6 +306,26 @@ impl Registry {
         self.register(Inner::Stream(StreamSub::new(drfs, events, dropped)))
     }
 
+    /// [`Registry::register_stream`], with a slot where the producer records why it ends
+    /// the stream (an error a test double injects, a source that gave up): reported by
+    /// [`Subscription::end_reason`].
+    pub fn register_stream_with_end<D, S>(
+        &self,
+        drfs: D,
+        events: S,
+        dropped: Arc<AtomicU64>,
+        end: EndReason,
+    ) -> Subscription
+    where
+        D: IntoIterator,
+        D::Item: Into<String>,
+        S: Stream<Item = Event> + Send + 'static,
+    {
+        let mut sub = StreamSub::new(drfs, events, dropped);
+        sub.end = end;
+        self.register(Inner::Stream(sub))
+    }
+
     pub(crate) fn dpm(&self, sub: pacsys_dpm_core::Subscription) -> Subscription {
         self.register(Inner::Dpm(sub))
     }
@@ -283,6 +352,8 @@ struct StreamSub {
     /// `None` once stopped.
     events: Option<BoxStream<'static, Event>>,
     dropped: Arc<AtomicU64>,
+    /// Why the producer ended the stream, when it says.
+    end: EndReason,
 }
 
 impl StreamSub {
@@ -296,6 +367,7 @@ impl StreamSub {
             drfs: drfs.into_iter().map(Into::into).collect(),
             events: Some(Box::pin(events)),
             dropped,
+            end: EndReason::default(),
         }
     }
 }
@@ -347,6 +419,7 @@ impl Subscription {
             signal: Arc::new(CloseSignal::default()),
             at_close: (0, Vec::new()),
             observer: None,
+            last_error: None,
             stale: None,
         }
     }
@@ -384,6 +457,43 @@ impl Subscription {
         let drfs: Vec<Arc<str>> = self.drfs().into_iter().map(Arc::from).collect();
         self.stale = Some(crate::stale::StaleWatch::new(drfs, window));
         self
+    }
+
+    /// Why the stream ended on its own, once it has: the error its producer gave, else the
+    /// status of the list failure it ended with (a DPM list the server could not start),
+    /// else a lost connection. `None` while it runs and when it was stopped or its backend
+    /// closed.
+    ///
+    /// ```
+    /// use futures::StreamExt;
+    /// use pacsys::{ErrorKind, Event, Subscription};
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// // A source that gives up after one reading.
+    /// let events = futures::stream::iter([Event::Reading(pacsys::Reading::new("Z:A".into(), pacsys::Status::OK))]);
+    /// let mut sub = Subscription::from_stream(["Z:A@p,100"], events, Default::default());
+    /// assert!(sub.next().await.is_some());
+    /// assert!(sub.end_reason().is_none()); // still running as far as anyone knows
+    /// assert!(sub.next().await.is_none());
+    /// assert_eq!(sub.end_reason().map(|e| e.kind()), Some(ErrorKind::ConnectionLost));
+    /// # }
+    /// ```
+    pub fn end_reason(&self) -> Option<Error> {
+        self.signal.ended()
+    }
+
+    /// What ends a stream that ended on its own (see [`Subscription::end_reason`]).
+    fn ending(&self) -> Error {
+        if let Some(Inner::Stream(s)) = &self.inner
+            && let Some(e) = s.end.get()
+        {
+            return e;
+        }
+        match &self.last_error {
+            Some((drf, status)) => Error::list_failed(*status).with_drf(&**drf),
+            None => Error::connection_lost("the subscription's stream ended"),
+        }
     }
 
     /// A handle that ends this subscription from anywhere, without access to the
@@ -431,6 +541,7 @@ impl Subscription {
     /// # Ok(()) }
     /// ```
     pub async fn stop(&mut self) {
+        self.signal.close();
         match &mut self.inner {
             Some(Inner::Dpm(s)) => s.stop().await,
             Some(Inner::Grpc(s)) => s.stop().await,
@@ -605,6 +716,15 @@ impl Stream for Subscription {
             },
             None => Poll::Ready(None),
         };
+        match &polled {
+            Poll::Ready(Some(Event::Error { drf, status })) => {
+                this.last_error = Some((Arc::clone(drf), *status));
+            }
+            Poll::Ready(None) if this.inner.is_some() && !this.is_closed() => {
+                this.signal.set_ended(this.ending());
+            }
+            _ => {}
+        }
         let polled = match (polled, &mut this.stale) {
             (Poll::Ready(Some(event)), Some(watch)) => Poll::Ready(Some(watch.see(event))),
             (Poll::Pending, Some(watch)) => watch.poll_stale(cx).map(Some),

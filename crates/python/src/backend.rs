@@ -324,7 +324,7 @@ mod calls {
 /// (`pacsys_rs.grpc(...)`) or the in-memory fake (`pacsys_rs.testing.FakeBackend()`).
 /// Use it as a context manager, or call `close()`. Every call has an awaitable twin
 /// (`read_async`, ...) that `pacsys_rs.aio` uses.
-#[pyclass(module = "pacsys_rs", frozen, name = "Backend")]
+#[pyclass(module = "pacsys_rs", frozen, subclass, name = "Backend")]
 pub struct PyBackend {
     pub(crate) inner: Inner,
 }

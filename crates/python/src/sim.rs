@@ -7,7 +7,6 @@ use pacsys::env::EnvConfig;
 use pacsys::{AnyBackend, DpmBackend, GrpcBackend};
 use pacsys_sim::world::SimWorld;
 use pacsys_sim::{FakeDaqServer, FakeDpmServer};
-use pacsys_testing::FakeBackend;
 use pyo3::exceptions::PyRuntimeError;
 use pyo3::prelude::*;
 use pyo3::types::PyTuple;
@@ -162,10 +161,4 @@ impl PySim {
             self.dpm_port, self.grpc_port
         )
     }
-}
-
-/// An in-memory backend over the simulator's device world: no sockets, nothing waits.
-#[pyfunction]
-pub fn fake_backend() -> PyBackend {
-    PyBackend::new(Inner::Fake(Arc::new(FakeBackend::new())))
 }

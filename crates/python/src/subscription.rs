@@ -53,23 +53,6 @@ fn classify(event: Event, counts: &Counts) -> Option<PyReading> {
     }
 }
 
-fn lock<T>(m: &std::sync::Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(|p| p.into_inner())
-}
-
-/// A stream that ended without being stopped (by its handle, its backend's `close` or
-/// `stop_streaming`) ended on its own: the server or the core gave up on it.
-fn note_end(stopper: &Stopper, ended: &std::sync::Mutex<Option<Error>>) {
-    if !stopper.is_stopped() {
-        let mut e = lock(ended);
-        if e.is_none() {
-            *e = Some(Error::connection_lost(
-                "the subscription's stream ended without being stopped",
-            ));
-        }
-    }
-}
-
 /// A live subscription. Iterate it (`for reading in sub:`) or call `next(timeout)`; each
 /// item is a `Reading` (a device the server rejects gives a reading with its error status).
 /// `dropped` counts readings lost because the consumer fell behind, `gaps` the reconnections
@@ -78,10 +61,8 @@ fn note_end(stopper: &Stopper, ended: &std::sync::Mutex<Option<Error>>) {
 pub struct PySubscription {
     sub: Arc<Mutex<Option<Subscription>>>,
     /// Ends the stream without the lock a pending `next()` holds, so `stop()` returns at
-    /// once whatever the stream is doing.
+    /// once whatever the stream is doing; tells why it ended on its own.
     stopper: Stopper,
-    /// Set once the stream ended without `stop()`: the error that ended it.
-    ended: Arc<std::sync::Mutex<Option<Error>>>,
     counts: Arc<Counts>,
     drfs: Vec<String>,
     /// `dropped()` of the subscription when it was stopped.
@@ -93,7 +74,6 @@ impl PySubscription {
         PySubscription {
             drfs: sub.drfs(),
             stopper: sub.stopper(),
-            ended: Arc::default(),
             sub: Arc::new(Mutex::new(Some(sub))),
             counts: Arc::new(Counts::default()),
             final_dropped: Arc::new(AtomicU64::new(0)),
@@ -106,17 +86,12 @@ impl PySubscription {
         timeout: Option<Duration>,
     ) -> impl std::future::Future<Output = Option<PyReading>> + Send + 'static {
         let (sub, counts) = (Arc::clone(&self.sub), Arc::clone(&self.counts));
-        let (stopper, ended) = (self.stopper.clone(), Arc::clone(&self.ended));
         async move {
             let mut guard = sub.lock().await;
             let s = guard.as_mut()?;
             let next = async {
                 loop {
-                    let Some(event) = s.next().await else {
-                        note_end(&stopper, &ended);
-                        return None;
-                    };
-                    if let Some(reading) = classify(event, &counts) {
+                    if let Some(reading) = classify(s.next().await?, &counts) {
                         return Some(reading);
                     }
                 }
@@ -134,13 +109,7 @@ impl PySubscription {
         let mut guard = self.sub.try_lock().ok()?;
         let s = guard.as_mut()?;
         loop {
-            let event = match s.next().now_or_never()? {
-                Some(event) => event,
-                None => {
-                    note_end(&self.stopper, &self.ended);
-                    return None;
-                }
-            };
+            let event = s.next().now_or_never()??;
             if let Some(reading) = classify(event, &self.counts) {
                 return Some(reading);
             }
@@ -222,7 +191,7 @@ impl PySubscription {
     /// `close()` or `stop_streaming()`), else `None`.
     #[getter]
     fn exc(&self) -> Option<PyErr> {
-        lock(&self.ended).clone().map(crate::errors::to_py)
+        self.stopper.end_reason().map(crate::errors::to_py)
     }
 
     /// Readings lost because this consumer fell behind (the newest are kept).

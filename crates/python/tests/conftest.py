@@ -4,7 +4,7 @@ kind over it. Every server is stopped when its test module ends."""
 import pytest
 
 import pacsys_rs
-from pacsys_rs.testing import FakeBackend, sim
+from pacsys_rs.testing import FakeBackend, sim, world_backend
 
 
 @pytest.fixture(scope="module")
@@ -25,7 +25,7 @@ def backend(request, simulator):
 def any_backend(request, simulator):
     """Every kind of backend, the in-memory fake included."""
     if request.param == "fake":
-        b = FakeBackend()
+        b = world_backend()
     elif request.param == "dpm":
         b = simulator.dpm(timeout=5.0)
     else:

@@ -446,9 +446,6 @@ def shutdown() -> None:
 def _quiesce() -> None:
     """At interpreter exit: closes the default backend and waits briefly, GIL released, for the runtime's threads."""
 
-def fake_backend() -> Backend:
-    """An in-memory backend over the simulator's device world: no sockets, nothing waits."""
-
 # ---- pacsys_rs.exp (the experiment helpers' native side) ----
 
 class FreshResult:
@@ -590,3 +587,66 @@ def history_since(
     aio: bool = False,
 ) -> Any:
     """History from ``start`` (epoch seconds), then live, as one native subscription (an awaitable when ``aio``)."""
+
+class _FakeBackend(Backend):
+    """An in-memory ``Backend`` with pacsys's test-double methods (``pacsys_rs.testing.FakeBackend``)."""
+
+    def __init__(self, *, world: bool = False, principal: Optional[str] = None, buffer: Optional[int] = None) -> None:
+        """Knows no devices (``world=True``: the simulator's device world)."""
+    def set_reading(
+        self,
+        drf: str,
+        value: Any,
+        value_type: Any = None,
+        units: Optional[str] = None,
+        description: Optional[str] = None,
+        timestamp: Any = None,
+        cycle: Optional[int] = None,
+    ) -> None:
+        """Presets what ``drf`` reads."""
+    def set_error(self, drf: str, error_code: int, message: Optional[str] = None, facility_code: int = 1) -> None:
+        """Presets a device error for ``drf``."""
+    def set_write_result(
+        self, drf: str, success: bool = True, error_code: Optional[int] = None, message: Optional[str] = None, facility_code: int = 1
+    ) -> None:
+        """Presets the result of settings of ``drf``."""
+    def set_analog_alarm(self, drf: str, alarm_dict: Dict[str, Any]) -> None:
+        """Presets the analog alarm block ``drf`` reads."""
+    def set_digital_alarm(self, drf: str, alarm_dict: Dict[str, Any]) -> None:
+        """Presets the digital alarm block ``drf`` reads."""
+    def emit_reading(
+        self,
+        drf: str,
+        value: Any,
+        value_type: Any = None,
+        units: Optional[str] = None,
+        description: Optional[str] = None,
+        timestamp: Any = None,
+        cycle: Optional[int] = None,
+    ) -> int:
+        """Delivers a reading to every live subscription of ``drf``."""
+    def emit_error(self, exception: BaseException) -> int:
+        """Ends every live subscription with ``exception``."""
+    def emit_status(self, drf: str, error_code: int, facility_code: int = 1) -> int:
+        """Delivers a device error status to every live subscription of ``drf``."""
+    def wait_for_subscription(self, drf: str, timeout: float = 1.0) -> bool:
+        """Waits until a subscription of ``drf`` is live."""
+    def wait_for_subscription_async(self, drf: str, timeout: float = 1.0) -> Awaitable[bool]:
+        """``wait_for_subscription``, awaitable."""
+    def was_read(self, drf: str) -> bool:
+        """Whether ``drf`` was read."""
+    def was_written(self, drf: str) -> bool:
+        """Whether a setting of ``drf`` was made."""
+    def get_written_value(self, drf: str) -> Any:
+        """The value of the last setting of ``drf``."""
+    @property
+    def reads(self) -> List[str]:
+        """The DRFs read, in order."""
+    @property
+    def writes(self) -> List[Tuple[str, Any]]:
+        """The settings made, in order."""
+    @property
+    def subscription_count(self) -> int:
+        """How many subscriptions are live."""
+    def reset(self) -> None:
+        """Forgets every preset and recorded operation and ends every subscription."""

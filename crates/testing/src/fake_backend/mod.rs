@@ -108,6 +108,7 @@ pub struct FakeBackendBuilder {
     buffer: usize,
     principal: Option<String>,
     role: Option<String>,
+    learn_on_write: bool,
 }
 
 impl Default for FakeBackendBuilder {
@@ -117,6 +118,7 @@ impl Default for FakeBackendBuilder {
             timeout: DEFAULT_TIMEOUT,
             buffer: DEFAULT_BUFFER,
             principal: Some(DEFAULT_PRINCIPAL.to_owned()),
+            learn_on_write: false,
             role: None,
         }
     }
@@ -205,6 +207,30 @@ impl FakeBackendBuilder {
         self
     }
 
+    /// Whether a whole-value setting of a device neither the world nor a preset knows is
+    /// accepted, and then read back (pacsys's `FakeBackend`), instead of failing with
+    /// `DPM_NO_SUCH_DEVICE` (the default, as a real server). A ranged setting of such a
+    /// device still fails: there is no whole value to write into.
+    ///
+    /// ```
+    /// use pacsys::{Backend, Value};
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// let fake = pacsys_testing::FakeBackend::builder()
+    ///     .world(pacsys_sim::SimWorld::new())
+    ///     .learn_on_write(true)
+    ///     .build();
+    /// fake.write("G:NEW", Value::Scalar(5.0), None).await.unwrap();
+    /// assert_eq!(fake.read("G:NEW.SETTING", None).await, Ok(Value::Scalar(5.0)));
+    /// assert_eq!(fake.read("G:NEW", None).await, Ok(Value::Scalar(5.0)));
+    /// assert!(fake.write("G:OTHER[1]", Value::Scalar(1.0), None).await.is_err());
+    /// # }
+    /// ```
+    pub fn learn_on_write(mut self, learn: bool) -> Self {
+        self.learn_on_write = learn;
+        self
+    }
+
     /// Builds the backend.
     ///
     /// ```
@@ -219,6 +245,7 @@ impl FakeBackendBuilder {
                 buffer: self.buffer,
                 principal: self.principal,
                 role: self.role,
+                learn_on_write: self.learn_on_write,
                 state: Mutex::new(State::default()),
                 subs: Mutex::new(Subs::default()),
                 registry: Registry::new(),
@@ -634,6 +661,28 @@ impl FakeBackend {
         self.shared.end_subscriptions();
     }
 
+    /// Ends every live subscription with `error`, as a source that gives up would: each
+    /// stream delivers what it had queued, then ends, and its
+    /// [`Subscription::end_reason`](pacsys::Subscription::end_reason) is `error` (pacsys's
+    /// `emit_error(exception)`). Returns how many subscriptions it ended.
+    ///
+    /// ```
+    /// use futures::StreamExt;
+    /// use pacsys::{Backend, Error, ErrorKind};
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// let fake = pacsys_testing::FakeBackend::new();
+    /// let mut sub = fake.subscribe(&["M:OUTTMP@e,0f"]).await.unwrap();
+    /// assert_eq!(fake.fail_subscriptions(Error::connection_lost("boom")), 1);
+    /// assert!(sub.next().await.is_none());
+    /// assert_eq!(sub.end_reason().map(|e| e.kind()), Some(ErrorKind::ConnectionLost));
+    /// # }
+    /// ```
+    pub fn fail_subscriptions(&self, error: Error) -> usize {
+        self.shared.fail_subscriptions(&error)
+    }
+
     /// Delivers a reading of `value` (status success, timestamped now) to every live
     /// subscription; see [`FakeBackend::emit`] for which. Returns how many subscribed DRFs
     /// received it.
@@ -901,12 +950,14 @@ impl Backend for FakeBackend {
             })
             .collect();
         let tasks = self.start_timers(&feed)?;
+        let end = pacsys::subscription::EndReason::new();
         let entry = Entry {
             id,
             drfs: Arc::clone(&drfs),
             queue: Arc::clone(&queue),
             dropped: Arc::clone(&dropped),
             tasks,
+            end: end.clone(),
         };
         entry.push(&mut first);
         let names: Vec<String> = drfs.iter().map(|s| s.drf.to_string()).collect();
@@ -916,7 +967,10 @@ impl Backend for FakeBackend {
             shared: Arc::downgrade(&self.shared),
         };
         lock(&self.shared.subs).live.push(entry);
-        let sub = self.shared.registry.register_stream(names, events, dropped);
+        let sub = self
+            .shared
+            .registry
+            .register_stream_with_end(names, events, dropped, end);
         if self.shared.is_closed() {
             // Closed meanwhile: the registry ended it; do not leave it live.
             self.shared.remove_subscription(id);

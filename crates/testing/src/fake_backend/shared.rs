@@ -78,6 +78,8 @@ pub(crate) struct Shared {
     pub(super) principal: Option<String>,
     /// The role settings are made with (reported in refusals).
     pub(super) role: Option<String>,
+    /// Accept a whole-value setting of an unknown device (and read it back).
+    pub(super) learn_on_write: bool,
     pub(super) state: Mutex<State>,
     pub(super) subs: Mutex<Subs>,
     pub(super) registry: Registry,
@@ -278,7 +280,7 @@ impl Shared {
             Some(WritePreset::Status(s)) => s,
             None => Status::OK,
         };
-        self.apply(&request, &data).map_err(|s| {
+        self.apply(&request, &data, value).map_err(|s| {
             // An unknown device is a device error (DPM fails it before the setting), any
             // other refusal the setting's.
             if s == answer::status::NO_SUCH_DEVICE {
@@ -291,7 +293,7 @@ impl Shared {
     }
 
     /// Applies a setting to the world, or to the preset value of a device the world lacks.
-    fn apply(&self, request: &Request, data: &SettingData) -> Result<(), Status> {
+    fn apply(&self, request: &Request, data: &SettingData, written: &Value) -> Result<(), Status> {
         let target = Target::of(request);
         let data_write = matches!(target.property, Property::Setting | Property::Reading);
         let keys = [
@@ -318,14 +320,38 @@ impl Shared {
             return Err(answer::status::NO_SUCH_DEVICE);
         }
         let mut state = lock(&self.state);
-        let (current, meta) = keys
-            .iter()
-            .find_map(|k| match state.presets.get(k) {
-                Some(Preset::Value { value, meta }) => Some((value.clone(), meta.clone())),
-                Some(Preset::Reading(r)) => r.value.clone().map(|v| (v, r.meta.clone())),
-                _ => None,
-            })
-            .ok_or(answer::status::NO_SUCH_DEVICE)?;
+        let current = keys.iter().find_map(|k| match state.presets.get(k) {
+            Some(Preset::Value { value, meta }) => Some((value.clone(), meta.clone())),
+            Some(Preset::Reading(r)) => r.value.clone().map(|v| (v, r.meta.clone())),
+            _ => None,
+        });
+        let (current, meta) = match current {
+            Some(known) => known,
+            None if self.learn_on_write
+                && request.range().is_none()
+                && target.property == Property::Setting =>
+            {
+                // A device the test never preset: the setting becomes what it reads.
+                let meta = Arc::new(DeviceMeta {
+                    device_index: 0,
+                    name: request.device().to_owned(),
+                    description: format!("Test device {}", request.device()),
+                    units: None,
+                    format_hint: None,
+                });
+                for key in keys {
+                    state.presets.insert(
+                        key,
+                        Preset::Value {
+                            value: written.clone(),
+                            meta: Some(Arc::clone(&meta)),
+                        },
+                    );
+                }
+                return Ok(());
+            }
+            None => return Err(answer::status::NO_SUCH_DEVICE),
+        };
         let scratch = SimDevice::new(
             DeviceMeta {
                 device_index: 0,
@@ -361,6 +387,16 @@ impl Shared {
             let entry = subs.live.swap_remove(pos);
             entry.end();
         }
+    }
+
+    /// Ends every live subscription with `error` as its end reason.
+    pub(super) fn fail_subscriptions(&self, error: &pacsys::Error) -> usize {
+        let ended = std::mem::take(&mut lock(&self.subs).live);
+        for entry in &ended {
+            entry.end.set(error.clone());
+            entry.finish(false);
+        }
+        ended.len()
     }
 
     /// Ends every live subscription.

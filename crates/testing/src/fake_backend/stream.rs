@@ -32,6 +32,8 @@ pub(crate) struct Entry {
     pub(crate) queue: Arc<EventQueue>,
     pub(crate) dropped: Arc<AtomicU64>,
     pub(crate) tasks: Vec<JoinHandle<()>>,
+    /// Why the fake ended it (`FakeBackend::fail_subscriptions`).
+    pub(crate) end: pacsys::subscription::EndReason,
 }
 
 impl Entry {
@@ -42,10 +44,15 @@ impl Entry {
 
     /// Ends the stream at once and stops its timers.
     pub(crate) fn end(&self) {
+        self.finish(true);
+    }
+
+    /// Stops its timers and ends its stream, delivering what is queued unless `discard`.
+    pub(crate) fn finish(&self, discard: bool) {
         for task in &self.tasks {
             task.abort();
         }
-        self.queue.close(true);
+        self.queue.close(discard);
     }
 }
 
