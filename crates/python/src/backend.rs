@@ -548,8 +548,9 @@ impl PyBackend {
         on_error: Option<Bound<'py, PyAny>>,
     ) -> PyResult<Bound<'py, PyAny>> {
         let py = slf.py();
+        // One DRF or one device (anything with a `drf`), else a list of them.
         let single = devices.is_instance_of::<pyo3::types::PyString>()
-            || devices.is_instance_of::<crate::device::PyDevice>();
+            || devices.hasattr(pyo3::intern!(py, "drf"))?;
         let devices = if single {
             PyList::new(py, [devices])?.into_any()
         } else {

@@ -16,7 +16,7 @@ use crate::convert::{PyValue, Setting, setting_from_py};
 use crate::errors::IntoPy;
 use crate::pyasync::PyAsyncBackend;
 use crate::reading::PyWriteResult;
-use crate::runtime::{awaitable, block};
+use crate::runtime::call as go;
 use crate::subscription::PySubscription;
 
 /// The backend a device is bound to: a `pacsys_rs` backend (sync or the aio one over it),
@@ -148,19 +148,6 @@ pub struct PyDevice {
     backend: Option<Py<PyAny>>,
     /// Calls return awaitables (`AsyncDevice`).
     aio: bool,
-}
-
-/// The call as a blocking call or an awaitable, as the device is sync or async.
-fn go<'py, T, F>(py: Python<'py>, aio: bool, fut: F) -> PyResult<Bound<'py, PyAny>>
-where
-    T: for<'a> IntoPyObject<'a> + Send + 'static,
-    F: std::future::Future<Output = PyResult<T>> + Send + 'static,
-{
-    if aio {
-        awaitable(py, fut)
-    } else {
-        block(py, fut)
-    }
 }
 
 impl PyDevice {
@@ -630,7 +617,16 @@ impl PyDevice {
         let f = self::field(field, prop)?;
         let d = self.target(py, timeout)?;
         go(py, self.aio, async move {
-            value_of(d, prop, f).await.map(PyValue).py_err()
+            // Through the backend's own `read` where the facade has one (a Python backend
+            // sees `read`, as pacsys's devices call it).
+            match (prop, f) {
+                (Property::Reading, None) => d.read().await,
+                (Property::Reading, Some(f)) => d.read_field(f).await,
+                (Property::Setting, None) => d.setting().await,
+                (p, f) => value_of(d, p, f).await,
+            }
+            .map(PyValue)
+            .py_err()
         })
     }
 

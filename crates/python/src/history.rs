@@ -11,7 +11,7 @@ use pyo3::prelude::*;
 use crate::args::seconds;
 use crate::backend::PyBackend;
 use crate::errors::IntoPy;
-use crate::runtime::{awaitable, block};
+use crate::runtime::call;
 use crate::subscription::PySubscription;
 
 /// Starts `drf`'s history from `start` (seconds since the Unix epoch), then its live
@@ -43,11 +43,7 @@ pub fn history_since<'py>(
     options.timeout = seconds(timeout)?;
     let inner = Arc::new(backend.inner.clone());
     let fut = async move { since(inner, drf, start, options).await };
-    if aio {
-        awaitable(py, fut)
-    } else {
-        block(py, fut)
-    }
+    call(py, aio, fut)
 }
 
 async fn since(

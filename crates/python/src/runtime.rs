@@ -83,3 +83,16 @@ where
 {
     pyo3_async_runtimes::tokio::future_into_py(py, fut)
 }
+
+/// The call as a blocking call or, with `aio`, as an awaitable.
+pub fn call<'py, T, F>(py: Python<'py>, aio: bool, fut: F) -> PyResult<Bound<'py, PyAny>>
+where
+    T: for<'a> IntoPyObject<'a> + Send + 'static,
+    F: Future<Output = PyResult<T>> + Send + 'static,
+{
+    if aio {
+        awaitable(py, fut)
+    } else {
+        block(py, fut)
+    }
+}

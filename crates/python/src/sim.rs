@@ -75,6 +75,13 @@ impl PySim {
         self.grpc_port
     }
 
+    /// The bearer token `grpc()` backends send (`JWTAuth(s.token)` for backends of your
+    /// own).
+    #[getter]
+    fn token(&self) -> &'static str {
+        SIM_TOKEN
+    }
+
     /// A DPM backend connected to the fake DPM server (`buffer`: readings a subscription
     /// holds before it drops the oldest).
     #[pyo3(signature = (timeout=None, buffer=None, drop=None))]

@@ -387,6 +387,9 @@ class Sim:
     @property
     def grpc_port(self) -> int:
         """The fake DAQ gRPC server's port (on 127.0.0.1)."""
+    @property
+    def token(self) -> str:
+        """The bearer token ``grpc()`` backends send."""
     def dpm(self, timeout: Optional[float] = None, buffer: Optional[int] = None, drop: Optional[str] = None) -> Backend:
         """A DPM backend connected to the fake DPM server (``buffer``: readings a subscription holds before it drops the oldest)."""
     def grpc(self, timeout: Optional[float] = None, buffer: Optional[int] = None, drop: Optional[str] = None) -> Backend:

@@ -43,7 +43,24 @@ __all__ = [
 
 
 def _backend(backend: Any) -> Any:
-    return backend if backend is not None else _native.default_backend()
+    """The native backend the helpers run on: the default one, a ``pacsys_rs`` backend, or
+    the one under an ``aio`` backend made by ``aio.dpm()``/``aio.grpc()``/``aio.wrap()``.
+    These helpers block, so an ``AsyncBackend`` written in Python (whose calls are
+    coroutines on its event loop) is refused with ``UnsupportedError``."""
+    if backend is None:
+        return _native.default_backend()
+    if isinstance(backend, _native.Backend):
+        return backend
+    native = getattr(backend, "_native", None)
+    if isinstance(native, _native.Backend):
+        return native
+    from .errors import UnsupportedError
+
+    raise UnsupportedError(
+        f"pacsys_rs.exp blocks; it runs on a pacsys_rs backend (dpm(), grpc(), FakeBackend(), "
+        f"or aio.dpm()/aio.grpc()), not on a {type(backend).__name__} written in Python",
+        kind="unsupported",
+    )
 
 
 def read_fresh(
