@@ -33,10 +33,52 @@ pub enum Inner {
     Python(Arc<PyAsyncBackend>),
 }
 
+/// What `Default` stands for at a call: the process-wide default backend, or the backend a
+/// test put in its place (`pacsys_rs.testing`'s `mock_pacsys` fixture).
+pub enum Resolved {
+    /// The facade's default backend (`configure`, `PACSYS_*`).
+    Any(Arc<AnyBackend>),
+    /// A fake standing in for it.
+    Fake(Arc<FakeBackend>),
+}
+
+/// The backend standing in for the default one, if a test set one.
+static DEFAULT_OVERRIDE: std::sync::RwLock<Option<Resolved>> = std::sync::RwLock::new(None);
+
+impl Clone for Resolved {
+    fn clone(&self) -> Resolved {
+        match self {
+            Resolved::Any(b) => Resolved::Any(Arc::clone(b)),
+            Resolved::Fake(b) => Resolved::Fake(Arc::clone(b)),
+        }
+    }
+}
+
+/// Puts `inner` (a DPM, gRPC or fake backend) in the default backend's place, or (`None`)
+/// restores the real one.
+pub fn set_default_override(inner: Option<&Inner>) -> Result<(), Error> {
+    let resolved = match inner {
+        None => None,
+        Some(Inner::Any(b)) => Some(Resolved::Any(Arc::clone(b))),
+        Some(Inner::Fake(b)) => Some(Resolved::Fake(Arc::clone(b))),
+        Some(_) => {
+            return Err(Error::unsupported(
+                "",
+                "only a dpm, grpc or fake backend can stand in for the default backend",
+            ));
+        }
+    };
+    *DEFAULT_OVERRIDE.write().unwrap_or_else(|e| e.into_inner()) = resolved;
+    Ok(())
+}
+
 impl Inner {
-    /// The default backend, when this is `Default`; a failure to build it fails the call.
-    fn default_backend() -> Result<Arc<AnyBackend>, Error> {
-        pacsys::default_backend()
+    /// What `Default` stands for now; a failure to build the default backend fails the call.
+    pub fn resolve_default() -> Result<Resolved, Error> {
+        if let Some(r) = &*DEFAULT_OVERRIDE.read().unwrap_or_else(|e| e.into_inner()) {
+            return Ok(r.clone());
+        }
+        pacsys::default_backend().map(Resolved::Any)
     }
 }
 
@@ -47,8 +89,9 @@ macro_rules! dispatch {
         match $self {
             Inner::Any($b) => $body,
             Inner::Fake($b) => $body,
-            Inner::Default => match Inner::default_backend() {
-                Ok($b) => $body,
+            Inner::Default => match Inner::resolve_default() {
+                Ok(Resolved::Any($b)) => $body,
+                Ok(Resolved::Fake($b)) => $body,
                 Err($e) => $errbody,
             },
             Inner::Python($p) => $pybody,

@@ -5,9 +5,9 @@
 //! fake's.
 
 use std::sync::Arc;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::SystemTime;
 
-use pacsys::{AnalogAlarm, DeviceMeta, DigitalAlarm, Reading, Status, Value};
+use pacsys::{DeviceMeta, Reading, Status};
 use pacsys_testing::FakeBackend;
 use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::prelude::*;
@@ -15,7 +15,9 @@ use pyo3::types::{PyDict, PyList};
 
 use crate::args::seconds;
 use crate::backend::{Inner, PyBackend};
-use crate::convert::{PyValue, value_from_py};
+use crate::convert::{
+    PyValue, analog_alarm, digital_alarm, preset_value, system_time, value_type_of,
+};
 use crate::errors::from_py;
 use crate::runtime::wait;
 
@@ -26,109 +28,6 @@ const ERR_RETRY: Status = Status::new(1, -1);
 #[pyclass(module = "pacsys_rs.testing", extends = PyBackend, subclass, frozen, name = "_FakeBackend")]
 pub struct PyFakeBackend {
     fake: FakeBackend,
-}
-
-/// A time from a timezone-aware `datetime` (or epoch seconds).
-fn system_time(t: &Bound<'_, PyAny>) -> PyResult<SystemTime> {
-    let secs: f64 = match t.extract::<f64>() {
-        Ok(s) => s,
-        Err(_) => t.call_method0("timestamp")?.extract()?,
-    };
-    Duration::try_from_secs_f64(secs)
-        .ok()
-        .and_then(|d| UNIX_EPOCH.checked_add(d))
-        .ok_or_else(|| PyValueError::new_err(format!("timestamp {secs} is before 1970")))
-}
-
-fn flag(d: &Bound<'_, PyDict>, key: &str) -> PyResult<bool> {
-    Ok(match d.get_item(key)? {
-        Some(v) => v.is_truthy()?,
-        None => false,
-    })
-}
-
-fn number<T: for<'a> FromPyObject<'a, 'a> + Default>(
-    d: &Bound<'_, PyDict>,
-    key: &str,
-) -> PyResult<T>
-where
-    for<'a> <T as FromPyObject<'a, 'a>>::Error: Into<PyErr>,
-{
-    match d.get_item(key)? {
-        Some(v) => v.extract::<T>().map_err(Into::into),
-        None => Ok(T::default()),
-    }
-}
-
-/// A whole analog alarm block from pacsys's dict (missing keys: zero / false).
-fn analog_alarm(d: &Bound<'_, PyDict>) -> PyResult<Value> {
-    Ok(Value::AnalogAlarm(AnalogAlarm {
-        minimum: number(d, "minimum")?,
-        maximum: number(d, "maximum")?,
-        alarm_enable: flag(d, "alarm_enable")?,
-        alarm_status: flag(d, "alarm_status")?,
-        abort: flag(d, "abort")?,
-        abort_inhibit: flag(d, "abort_inhibit")?,
-        tries_needed: number(d, "tries_needed")?,
-        tries_now: number(d, "tries_now")?,
-    }))
-}
-
-/// A whole digital alarm block from pacsys's dict.
-fn digital_alarm(d: &Bound<'_, PyDict>) -> PyResult<Value> {
-    Ok(Value::DigitalAlarm(DigitalAlarm {
-        nominal: number(d, "nominal")?,
-        mask: number(d, "mask")?,
-        alarm_enable: flag(d, "alarm_enable")?,
-        alarm_status: flag(d, "alarm_status")?,
-        abort: flag(d, "abort")?,
-        abort_inhibit: flag(d, "abort_inhibit")?,
-        tries_needed: number(d, "tries_needed")?,
-        tries_now: number(d, "tries_now")?,
-    }))
-}
-
-/// A value to preset: anything a device reads as (a dict is an alarm block when its keys
-/// say so).
-fn preset_value(value: &Bound<'_, PyAny>, value_type: Option<&str>) -> PyResult<Value> {
-    if let Ok(d) = value.cast::<PyDict>() {
-        return match value_type {
-            Some("digAlarm") => digital_alarm(d),
-            Some("anaAlarm") | None if d.contains("minimum")? || d.contains("maximum")? => {
-                analog_alarm(d)
-            }
-            _ if d.contains("nominal")? || d.contains("mask")? => digital_alarm(d),
-            _ => analog_alarm(d),
-        };
-    }
-    let v = value_from_py(value)?;
-    if let Some(t) = value_type {
-        let ok = match (t, &v) {
-            ("scalar", Value::Scalar(_))
-            | ("scalarArr", Value::Array(_))
-            | ("raw", Value::Raw(_))
-            | ("text", Value::Text(_))
-            | ("textArr", Value::TextArray(_)) => true,
-            ("scalar" | "scalarArr" | "raw" | "text" | "textArr", _) => false,
-            _ => true,
-        };
-        if !ok {
-            return Err(PyTypeError::new_err(format!(
-                "value_type {t} does not match a {}",
-                v.kind_name()
-            )));
-        }
-    }
-    Ok(v)
-}
-
-/// The `value_type` argument as pacsys's string (`ValueType.SCALAR` or `"scalar"`).
-fn value_type_of(v: Option<&Bound<'_, PyAny>>) -> PyResult<Option<String>> {
-    let Some(v) = v.filter(|v| !v.is_none()) else {
-        return Ok(None);
-    };
-    let v = v.getattr("value").unwrap_or_else(|_| v.clone());
-    Ok(Some(v.extract()?))
 }
 
 impl PyFakeBackend {

@@ -110,11 +110,20 @@ fn grpc(
 /// variables and the defaults).
 #[pyfunction]
 fn default_backend() -> PyResult<PyBackend> {
-    let b = {
-        let _inside = runtime::runtime()?.enter();
-        pacsys::default_backend().py_err()?
-    };
-    Ok(PyBackend::new(Inner::Any(b)))
+    let _inside = runtime::runtime()?.enter();
+    Ok(PyBackend::new(match Inner::resolve_default().py_err()? {
+        backend::Resolved::Any(b) => Inner::Any(b),
+        backend::Resolved::Fake(b) => Inner::Fake(b),
+    }))
+}
+
+/// Puts `backend` (a `pacsys_rs` backend: DPM, gRPC or a `FakeBackend`) in the default
+/// backend's place for the module functions and unbound devices, or restores the real one
+/// (`None`). What `pacsys_rs.testing`'s `mock_pacsys` fixture uses.
+#[pyfunction]
+#[pyo3(signature = (backend=None))]
+fn _set_default_backend(backend: Option<&Bound<'_, PyBackend>>) -> PyResult<()> {
+    backend::set_default_override(backend.map(|b| &b.get().inner)).py_err()
 }
 
 /// Sets the default backend's configuration (arguments win over `PACSYS_*`); the next
@@ -188,6 +197,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(dpm, m)?)?;
     m.add_function(wrap_pyfunction!(grpc, m)?)?;
     m.add_function(wrap_pyfunction!(default_backend, m)?)?;
+    m.add_function(wrap_pyfunction!(_set_default_backend, m)?)?;
     m.add_function(wrap_pyfunction!(configure, m)?)?;
     m.add_function(wrap_pyfunction!(shutdown, m)?)?;
     m.add_function(wrap_pyfunction!(_quiesce, m)?)?;

@@ -2,10 +2,14 @@
 
 use std::sync::Arc;
 
-use pacsys::{Error, Value};
+use pacsys::{DeviceMeta, Error, Status, Value};
+use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
+use pyo3::types::{PyDict, PyType};
 
-use crate::convert::{datetime, epoch_seconds, value_to_py};
+use crate::convert::{
+    datetime, epoch_seconds, preset_value, system_time, value_to_py, value_type_of,
+};
 use crate::errors::to_py;
 
 /// The reference's value-type names (`ValueType` strings).
@@ -30,11 +34,17 @@ fn value_type(v: &Value) -> &'static str {
 pub struct PyReading {
     pub(crate) inner: pacsys::Reading,
     error: Option<Error>,
+    /// A message given to the constructor (pacsys's `message` field).
+    message: Option<String>,
 }
 
 impl PyReading {
     pub fn new(inner: pacsys::Reading) -> PyReading {
-        PyReading { inner, error: None }
+        PyReading {
+            inner,
+            error: None,
+            message: None,
+        }
     }
 
     /// The reading of a request that failed: the error's status (`reported_status`), and
@@ -43,12 +53,258 @@ impl PyReading {
         PyReading {
             inner: pacsys::Reading::new(Arc::from(drf), e.reported_status()),
             error: Some(e),
+            message: None,
         }
     }
 }
 
+/// The status of `facility_code`/`error_code` given from Python.
+fn status(facility_code: i64, error_code: i64) -> PyResult<Status> {
+    let facility = u8::try_from(facility_code).map_err(|_| {
+        PyValueError::new_err(format!("facility_code {facility_code} is not 0..=255"))
+    })?;
+    let error = i8::try_from(error_code)
+        .map_err(|_| PyValueError::new_err(format!("error_code {error_code} is not -128..=127")))?;
+    Ok(Status::new(facility, error))
+}
+
+/// Device metadata from pacsys's `DeviceMeta` (or a dict with its keys).
+fn meta_from_py(m: &Bound<'_, PyAny>) -> PyResult<DeviceMeta> {
+    let get = |k: &str| -> PyResult<Option<Bound<'_, PyAny>>> {
+        if let Ok(d) = m.cast::<PyDict>() {
+            return d.get_item(k);
+        }
+        Ok(m.getattr(k).ok().filter(|v| !v.is_none()))
+    };
+    let text = |k: &str| -> PyResult<Option<String>> {
+        get(k)?
+            .filter(|v| !v.is_none())
+            .map(|v| v.extract())
+            .transpose()
+    };
+    Ok(DeviceMeta {
+        device_index: get("device_index")?
+            .map(|v| v.extract())
+            .transpose()?
+            .unwrap_or(0),
+        name: text("name")?.unwrap_or_default(),
+        description: text("description")?.unwrap_or_default(),
+        units: text("units")?,
+        format_hint: get("format_hint")?
+            .filter(|v| !v.is_none())
+            .map(|v| v.extract())
+            .transpose()?,
+    })
+}
+
+fn meta_to_dict<'py>(py: Python<'py>, m: &DeviceMeta) -> PyResult<Bound<'py, PyDict>> {
+    let d = PyDict::new(py);
+    d.set_item("device_index", m.device_index)?;
+    d.set_item("name", &m.name)?;
+    d.set_item("description", &m.description)?;
+    if let Some(u) = &m.units {
+        d.set_item("units", u)?;
+    }
+    if let Some(f) = m.format_hint {
+        d.set_item("format_hint", f)?;
+    }
+    Ok(d)
+}
+
+/// A value as JSON-safe Python (arrays as lists, bytes as base64 text) and, for arrays,
+/// the numpy dtype string that restores it exactly.
+fn value_to_json<'py>(
+    py: Python<'py>,
+    v: &Value,
+) -> PyResult<(Bound<'py, PyAny>, Option<Bound<'py, PyAny>>)> {
+    Ok(match v {
+        Value::Array(xs) => (
+            xs.clone().into_pyobject(py)?.into_any(),
+            Some("<f8".into_pyobject(py)?.into_any()),
+        ),
+        Value::Raw(b) => {
+            let text = py
+                .import("base64")?
+                .call_method1("b64encode", (pyo3::types::PyBytes::new(py, b),))?
+                .call_method1("decode", ("ascii",))?;
+            (text, None)
+        }
+        Value::TimedArray(t) => {
+            let d = PyDict::new(py);
+            d.set_item("data", t.data.clone())?;
+            d.set_item("micros", t.micros.clone())?;
+            let dt = PyDict::new(py);
+            dt.set_item("data", "<f8")?;
+            dt.set_item("micros", "<i8")?;
+            (d.into_any(), Some(dt.into_any()))
+        }
+        other => (value_to_py(py, other)?, None),
+    })
+}
+
+/// A value from its JSON form and `value_type` (base64 text for raw bytes).
+fn value_from_json(v: &Bound<'_, PyAny>, value_type: Option<&str>) -> PyResult<Value> {
+    if value_type == Some("raw")
+        && let Ok(text) = v.extract::<String>()
+    {
+        let bytes = v
+            .py()
+            .import("base64")?
+            .call_method1("b64decode", (text,))?;
+        return preset_value(&bytes, value_type);
+    }
+    if value_type == Some("timedScalarArr")
+        && let Ok(d) = v.cast::<PyDict>()
+    {
+        let data: Vec<f64> = d
+            .get_item("data")?
+            .ok_or_else(|| PyValueError::new_err("a timed array needs data"))?
+            .extract()?;
+        let micros: Vec<i64> = d
+            .get_item("micros")?
+            .ok_or_else(|| PyValueError::new_err("a timed array needs micros"))?
+            .extract()?;
+        return Ok(Value::TimedArray(pacsys::TimedArray { data, micros }));
+    }
+    preset_value(v, value_type)
+}
+
+fn value_type_name(v: &Value) -> &'static str {
+    value_type(v)
+}
+
 #[pymethods]
 impl PyReading {
+    /// A reading made in Python (pacsys's fields), e.g. to state what a test expects:
+    /// `Reading(drf="M:OUTTMP", value_type="scalar", value=72.5)`. `value_type` (a string
+    /// or pacsys's `ValueType`) is required with a value.
+    #[new]
+    #[pyo3(signature = (drf, value_type=None, facility_code=0, error_code=0, value=None, message=None, timestamp=None, cycle=None, meta=None))]
+    #[allow(clippy::too_many_arguments)]
+    fn py_new(
+        drf: String,
+        value_type: Option<&Bound<'_, PyAny>>,
+        facility_code: i64,
+        error_code: i64,
+        value: Option<&Bound<'_, PyAny>>,
+        message: Option<String>,
+        timestamp: Option<&Bound<'_, PyAny>>,
+        cycle: Option<i64>,
+        meta: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<PyReading> {
+        let vt = value_type_of(value_type)?;
+        let value = value.filter(|v| !v.is_none());
+        if value.is_some() && vt.is_none() {
+            return Err(PyValueError::new_err(
+                "value_type is required when value is set",
+            ));
+        }
+        let mut r = pacsys::Reading::new(Arc::from(drf), status(facility_code, error_code)?);
+        if let Some(v) = value {
+            r = r.with_value(value_from_json(v, vt.as_deref())?);
+        }
+        if let Some(t) = timestamp.filter(|t| !t.is_none()) {
+            r = r.with_timestamp(Some(system_time(t)?));
+        }
+        r = r.with_cycle(cycle);
+        if let Some(m) = meta.filter(|m| !m.is_none()) {
+            r = r.with_meta(Some(Arc::new(meta_from_py(m)?)));
+        }
+        Ok(PyReading {
+            inner: r,
+            error: None,
+            message,
+        })
+    }
+
+    /// A JSON-safe dict (pacsys's keys); `Reading.from_dict` makes the reading again.
+    fn to_dict<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
+        let d = PyDict::new(py);
+        d.set_item("drf", &*self.inner.drf)?;
+        d.set_item("facility_code", self.facility_code())?;
+        d.set_item("error_code", self.error_code())?;
+        if let Some(v) = &self.inner.value {
+            d.set_item("value_type", value_type_name(v))?;
+            let (json, dtype) = value_to_json(py, v)?;
+            d.set_item("value", json)?;
+            if let Some(dt) = dtype {
+                d.set_item("value_dtype", dt)?;
+            }
+        }
+        if let Some(m) = self.message() {
+            d.set_item("message", m)?;
+        }
+        if let Some(t) = self.inner.timestamp {
+            d.set_item("timestamp", datetime(py, t)?.call_method0("isoformat")?)?;
+        }
+        if let Some(c) = self.inner.cycle {
+            d.set_item("cycle", c)?;
+        }
+        if let Some(m) = &self.inner.meta {
+            d.set_item("meta", meta_to_dict(py, m)?)?;
+        }
+        Ok(d)
+    }
+
+    /// The reading a `to_dict()` dict describes.
+    #[classmethod]
+    fn from_dict(_cls: &Bound<'_, PyType>, d: &Bound<'_, PyDict>) -> PyResult<PyReading> {
+        let py = d.py();
+        let get = |k: &str| d.get_item(k);
+        let drf: String = get("drf")?
+            .ok_or_else(|| PyValueError::new_err("a reading dict needs drf"))?
+            .extract()?;
+        let timestamp = match get("timestamp")? {
+            Some(t) if !t.is_none() => Some(
+                py.import("datetime")?
+                    .getattr("datetime")?
+                    .call_method1("fromisoformat", (t,))?,
+            ),
+            _ => None,
+        };
+        let int = |k: &str| -> PyResult<i64> {
+            get(k)?
+                .map(|v| v.extract())
+                .transpose()
+                .map(|v| v.unwrap_or(0))
+        };
+        PyReading::py_new(
+            drf,
+            get("value_type")?.as_ref(),
+            int("facility_code")?,
+            int("error_code")?,
+            get("value")?.as_ref(),
+            get("message")?.map(|m| m.extract()).transpose()?,
+            timestamp.as_ref(),
+            get("cycle")?.map(|c| c.extract()).transpose()?,
+            get("meta")?.as_ref(),
+        )
+    }
+
+    fn __eq__(&self, other: &Bound<'_, PyAny>) -> PyResult<Py<PyAny>> {
+        let py = other.py();
+        match other.cast::<PyReading>() {
+            Ok(o) => {
+                let o = o.get();
+                let same = self.inner == o.inner && self.message() == o.message();
+                Ok(pyo3::types::PyBool::new(py, same)
+                    .to_owned()
+                    .into_any()
+                    .unbind())
+            }
+            Err(_) => Ok(py.NotImplemented()),
+        }
+    }
+
+    fn __hash__(&self) -> u64 {
+        use std::hash::{Hash, Hasher};
+        let mut h = std::collections::hash_map::DefaultHasher::new();
+        self.inner.drf.hash(&mut h);
+        self.inner.status.hash(&mut h);
+        self.inner.cycle.hash(&mut h);
+        h.finish()
+    }
+
     /// The request as the caller wrote it.
     #[getter]
     fn drf(&self) -> &str {
@@ -93,6 +349,9 @@ impl PyReading {
     /// What went wrong (`None` for success): the error's text, or the status's.
     #[getter]
     fn message(&self) -> Option<String> {
+        if let Some(m) = &self.message {
+            return Some(m.clone());
+        }
         if let Some(e) = &self.error {
             return Some(e.to_string());
         }
@@ -209,11 +468,17 @@ impl PyReading {
 pub struct PyWriteResult {
     pub(crate) inner: pacsys::WriteResult,
     error: Option<Error>,
+    /// A message given to the constructor.
+    message: Option<String>,
 }
 
 impl PyWriteResult {
     pub fn new(inner: pacsys::WriteResult) -> PyWriteResult {
-        PyWriteResult { inner, error: None }
+        PyWriteResult {
+            inner,
+            error: None,
+            message: None,
+        }
     }
 
     /// The result of a setting that was refused or failed (in a batch).
@@ -221,12 +486,129 @@ impl PyWriteResult {
         PyWriteResult {
             inner: pacsys::WriteResult::new(drf, e.reported_status()),
             error: Some(e),
+            message: None,
         }
     }
 }
 
 #[pymethods]
 impl PyWriteResult {
+    /// A write result made in Python (pacsys's fields).
+    #[new]
+    #[pyo3(signature = (drf, facility_code=0, error_code=0, message=None, verified=None, readback=None, skipped=false, attempts=0))]
+    #[allow(clippy::too_many_arguments)]
+    fn py_new(
+        drf: String,
+        facility_code: i64,
+        error_code: i64,
+        message: Option<String>,
+        verified: Option<bool>,
+        readback: Option<&Bound<'_, PyAny>>,
+        skipped: bool,
+        attempts: u32,
+    ) -> PyResult<PyWriteResult> {
+        let mut w = pacsys::WriteResult::new(drf, status(facility_code, error_code)?);
+        w.verified = verified;
+        w.readback = readback
+            .filter(|v| !v.is_none())
+            .map(|v| preset_value(v, None))
+            .transpose()?;
+        w.skipped = skipped;
+        w.attempts = attempts;
+        Ok(PyWriteResult {
+            inner: w,
+            error: None,
+            message,
+        })
+    }
+
+    /// A JSON-safe dict (pacsys's keys); `WriteResult.from_dict` makes the result again.
+    fn to_dict<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
+        let d = PyDict::new(py);
+        d.set_item("drf", &self.inner.drf)?;
+        d.set_item("facility_code", self.facility_code())?;
+        d.set_item("error_code", self.error_code())?;
+        if let Some(m) = self.message() {
+            d.set_item("message", m)?;
+        }
+        if let Some(v) = self.inner.verified {
+            d.set_item("verified", v)?;
+        }
+        if let Some(v) = &self.inner.readback {
+            let (json, dtype) = value_to_json(py, v)?;
+            d.set_item("readback", json)?;
+            if let Some(dt) = dtype {
+                d.set_item("readback_dtype", dt)?;
+            }
+        }
+        if self.inner.skipped {
+            d.set_item("skipped", true)?;
+        }
+        d.set_item("attempts", self.inner.attempts)?;
+        Ok(d)
+    }
+
+    /// The result a `to_dict()` dict describes.
+    #[classmethod]
+    fn from_dict(_cls: &Bound<'_, PyType>, d: &Bound<'_, PyDict>) -> PyResult<PyWriteResult> {
+        let get = |k: &str| d.get_item(k);
+        let drf: String = get("drf")?
+            .ok_or_else(|| PyValueError::new_err("a write result dict needs drf"))?
+            .extract()?;
+        let int = |k: &str| -> PyResult<i64> {
+            get(k)?
+                .map(|v| v.extract())
+                .transpose()
+                .map(|v| v.unwrap_or(0))
+        };
+        PyWriteResult::py_new(
+            drf,
+            int("facility_code")?,
+            int("error_code")?,
+            get("message")?.map(|m| m.extract()).transpose()?,
+            get("verified")?.map(|v| v.extract()).transpose()?,
+            get("readback")?.as_ref(),
+            get("skipped")?
+                .map(|v| v.extract())
+                .transpose()?
+                .unwrap_or(false),
+            get("attempts")?
+                .map(|v| v.extract())
+                .transpose()?
+                .unwrap_or(0),
+        )
+    }
+
+    fn __eq__(&self, other: &Bound<'_, PyAny>) -> PyResult<Py<PyAny>> {
+        let py = other.py();
+        match other.cast::<PyWriteResult>() {
+            Ok(o) => {
+                let o = o.get();
+                let same = self.inner == o.inner && self.message() == o.message();
+                Ok(pyo3::types::PyBool::new(py, same)
+                    .to_owned()
+                    .into_any()
+                    .unbind())
+            }
+            Err(_) => Ok(py.NotImplemented()),
+        }
+    }
+
+    fn __hash__(&self) -> u64 {
+        use std::hash::{Hash, Hasher};
+        let mut h = std::collections::hash_map::DefaultHasher::new();
+        self.inner.drf.hash(&mut h);
+        self.inner.status.hash(&mut h);
+        self.inner.attempts.hash(&mut h);
+        h.finish()
+    }
+
+    /// Whether the write was skipped (`check_first` found the value already there).
+    #[getter]
+    fn skipped(&self) -> bool {
+        self.inner.skipped
+    }
+
     /// The request as the caller wrote it.
     #[getter]
     fn drf(&self) -> &str {
@@ -248,6 +630,9 @@ impl PyWriteResult {
     /// What went wrong (`None` for success).
     #[getter]
     fn message(&self) -> Option<String> {
+        if let Some(m) = &self.message {
+            return Some(m.clone());
+        }
         if let Some(e) = &self.error {
             return Some(e.to_string());
         }

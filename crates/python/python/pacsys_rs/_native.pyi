@@ -131,6 +131,28 @@ class Backend:
 
 class Reading:
     """One reading of one request: the value (or why there is none), its status, timestamp and the device's metadata."""
+    def __init__(
+        self,
+        drf: str,
+        value_type: Any = None,
+        facility_code: int = 0,
+        error_code: int = 0,
+        value: Any = None,
+        message: Optional[str] = None,
+        timestamp: Optional[datetime.datetime] = None,
+        cycle: Optional[int] = None,
+        meta: Any = None,
+    ) -> None:
+        """A reading made in Python (pacsys's fields; ``value_type`` required with a value)."""
+    def to_dict(self) -> Dict[str, Any]:
+        """A JSON-safe dict (pacsys's keys)."""
+    @classmethod
+    def from_dict(cls, d: Dict[str, Any]) -> Reading:
+        """The reading a ``to_dict()`` dict describes."""
+    def __eq__(self, other: object) -> bool:
+        """Equal when every field is."""
+    def __hash__(self) -> int:
+        """A hash of the DRF, status and cycle."""
 
     @property
     def drf(self) -> str:
@@ -194,6 +216,30 @@ class Reading:
 
 class WriteResult:
     """The result of one setting (a refused one raises from ``write``; in ``write_many`` it has ``ok=False`` and ``error``)."""
+    def __init__(
+        self,
+        drf: str,
+        facility_code: int = 0,
+        error_code: int = 0,
+        message: Optional[str] = None,
+        verified: Optional[bool] = None,
+        readback: Any = None,
+        skipped: bool = False,
+        attempts: int = 0,
+    ) -> None:
+        """A write result made in Python (pacsys's fields)."""
+    def to_dict(self) -> Dict[str, Any]:
+        """A JSON-safe dict (pacsys's keys)."""
+    @classmethod
+    def from_dict(cls, d: Dict[str, Any]) -> WriteResult:
+        """The result a ``to_dict()`` dict describes."""
+    def __eq__(self, other: object) -> bool:
+        """Equal when every field is."""
+    def __hash__(self) -> int:
+        """A hash of the DRF, status and attempts."""
+    @property
+    def skipped(self) -> bool:
+        """Whether the write was skipped (``check_first``)."""
 
     @property
     def drf(self) -> str:
@@ -426,6 +472,9 @@ def grpc(
     drop: Optional[str] = None,
 ) -> Backend:
     """A DAQ gRPC backend (token from the argument, else ``PACSYS_JWT_TOKEN``)."""
+
+def _set_default_backend(backend: Optional[Backend] = None) -> None:
+    """Puts ``backend`` in the default backend's place (``None``: restores the real one)."""
 
 def default_backend() -> Backend:
     """The process-wide default backend (built on first use from ``configure``, the ``PACSYS_*`` variables and the defaults)."""

@@ -658,6 +658,8 @@ impl FakeBackend {
     /// ```
     pub fn reset(&self) {
         *lock(&self.shared.state) = State::default();
+        // Stopped, as `stop_streaming` stops them: no end reason.
+        self.shared.registry.end_all();
         self.shared.end_subscriptions();
     }
 
