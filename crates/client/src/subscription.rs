@@ -78,13 +78,13 @@ impl Stopper {
     /// Ends the subscription: its stream yields `None` at the next poll (a pending
     /// `next()` is woken now) and its connection is released.
     pub fn stop(&self) {
-        self.0.close();
+        self.0.stop();
     }
 
     /// Whether the subscription was ended (by this handle, its backend's `close` or
     /// `stop_streaming`).
     pub fn is_stopped(&self) -> bool {
-        self.0.closed.load(Ordering::Acquire)
+        self.0.is_over()
     }
 
     /// Why the stream ended on its own (see [`Subscription::end_reason`]).
@@ -95,7 +95,10 @@ impl Stopper {
 
 #[derive(Debug, Default)]
 pub(crate) struct CloseSignal {
+    /// The backend was closed.
     closed: AtomicBool,
+    /// The subscription was stopped (its handle, a `Stopper`, `stop_streaming`).
+    stopped: AtomicBool,
     waker: AtomicWaker,
     /// Why the stream ended on its own (set once, when it ended without being closed).
     ended: Mutex<Option<Error>>,
@@ -143,6 +146,16 @@ impl CloseSignal {
     fn close(&self) {
         self.closed.store(true, Ordering::Release);
         self.waker.wake();
+    }
+
+    fn stop(&self) {
+        self.stopped.store(true, Ordering::Release);
+        self.waker.wake();
+    }
+
+    /// Closed or stopped: the stream ends at its next poll.
+    fn is_over(&self) -> bool {
+        self.closed.load(Ordering::Acquire) || self.stopped.load(Ordering::Acquire)
     }
 }
 
@@ -243,21 +256,24 @@ impl Registry {
     /// ```
     pub fn close(&self) {
         self.closed.store(true, Ordering::Release);
-        self.end_all();
-    }
-
-    /// Wraps a core subscription and registers it (ending it at once if the backend was
-    /// closed meanwhile).
-    /// Ends every live subscription (each stream ends at its next poll, releasing its
-    /// connection) but, unlike [`Registry::close`], keeps accepting new ones: what a
-    /// backend's [`stop_streaming`](crate::Backend::stop_streaming) does.
-    pub fn end_all(&self) {
         let signals = std::mem::take(&mut *self.lock());
         for signal in signals.iter().filter_map(Weak::upgrade) {
             signal.close();
         }
     }
 
+    /// Ends every live subscription (each stream ends at its next poll, releasing its
+    /// connection) but, unlike [`Registry::close`], keeps accepting new ones: what a
+    /// backend's [`stop_streaming`](crate::Backend::stop_streaming) does.
+    pub fn end_all(&self) {
+        let signals = std::mem::take(&mut *self.lock());
+        for signal in signals.iter().filter_map(Weak::upgrade) {
+            signal.stop();
+        }
+    }
+
+    /// Wraps a core subscription and registers it (ending it at once if the backend was
+    /// closed meanwhile).
     fn register(&self, inner: Inner) -> Subscription {
         let signal = Arc::new(CloseSignal::default());
         {
@@ -541,7 +557,7 @@ impl Subscription {
     /// # Ok(()) }
     /// ```
     pub async fn stop(&mut self) {
-        self.signal.close();
+        self.signal.stop();
         match &mut self.inner {
             Some(Inner::Dpm(s)) => s.stop().await,
             Some(Inner::Grpc(s)) => s.stop().await,
@@ -697,7 +713,7 @@ impl Stream for Subscription {
         let this = &mut *self;
         if this.inner.is_some() {
             this.signal.waker.register(cx.waker());
-            if this.is_closed() {
+            if this.signal.is_over() {
                 // Remember what the accessors report, then drop the core subscription:
                 // that aborts its task and releases the connection.
                 this.at_close = (this.dropped(), this.drfs());
@@ -720,7 +736,7 @@ impl Stream for Subscription {
             Poll::Ready(Some(Event::Error { drf, status })) => {
                 this.last_error = Some((Arc::clone(drf), *status));
             }
-            Poll::Ready(None) if this.inner.is_some() && !this.is_closed() => {
+            Poll::Ready(None) if this.inner.is_some() && !this.signal.is_over() => {
                 this.signal.set_ended(this.ending());
             }
             _ => {}

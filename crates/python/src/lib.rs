@@ -15,6 +15,7 @@ mod reading;
 mod runtime;
 mod sim;
 mod subscription;
+mod supervised;
 
 use std::sync::Arc;
 
@@ -210,6 +211,8 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(exp::exp_scan, m)?)?;
     m.add_function(wrap_pyfunction!(exp::exp_monitor, m)?)?;
     m.add_function(wrap_pyfunction!(history::history_since, m)?)?;
+    m.add_class::<supervised::PyServer>()?;
+    m.add_function(wrap_pyfunction!(supervised::supervised_evaluate, m)?)?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     // Whether this build signs DPM settings with Kerberos (the `kerberos` feature).
     m.add("KERBEROS", cfg!(feature = "kerberos"))?;

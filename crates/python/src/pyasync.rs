@@ -21,6 +21,9 @@ pub struct PyAsyncBackend {
     obj: Py<PyAny>,
     /// Its `timeout` attribute when it has a numeric one, else 5 s.
     timeout: Duration,
+    /// The event loop that runs its coroutines when the caller is not on one (the
+    /// supervised server's own loop); a call from asyncio uses the caller's loop.
+    home: Option<pyo3_async_runtimes::TaskLocals>,
 }
 
 impl PyAsyncBackend {
@@ -35,7 +38,15 @@ impl PyAsyncBackend {
         PyAsyncBackend {
             obj: obj.clone().unbind(),
             timeout,
+            home: None,
         }
+    }
+
+    /// Wraps `obj`, whose coroutines run on `event_loop` when the caller has no loop.
+    pub fn on_loop(obj: &Bound<'_, PyAny>, event_loop: &Bound<'_, PyAny>) -> PyAsyncBackend {
+        let mut b = PyAsyncBackend::new(obj);
+        b.home = Some(pyo3_async_runtimes::TaskLocals::new(event_loop.clone()));
+        b
     }
 
     /// The Python object.
@@ -50,7 +61,10 @@ impl PyAsyncBackend {
         args: impl for<'py> FnOnce(Python<'py>) -> PyResult<Bound<'py, PyTuple>>,
     ) -> Result<Py<PyAny>, Error> {
         let fut = Python::attach(|py| {
-            let locals = pyo3_async_runtimes::tokio::get_current_locals(py)?;
+            let locals = match &self.home {
+                Some(home) => home.clone(),
+                None => pyo3_async_runtimes::tokio::get_current_locals(py)?,
+            };
             let coro = self.obj.bind(py).call_method1(method, args(py)?)?;
             pyo3_async_runtimes::into_future_with_locals(&locals, coro)
         })

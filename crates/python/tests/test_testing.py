@@ -274,3 +274,25 @@ def test_write_result_from_python():
     bad = WriteResult(drf="G:AMANDA", facility_code=1, error_code=-1, message="refused")
     assert not bad.ok and bad.message == "refused"
     assert bad != w
+
+
+def test_the_readme_testing_section_runs_under_pytest(tmp_path):
+    """The crate README's "Testing your scripts" example, run by pytest in a fresh process
+    (the fixtures come from the installed package's entry point, nothing else)."""
+    import pathlib
+    import re
+    import subprocess
+    import sys
+
+    readme = pathlib.Path(__file__).resolve().parents[1] / "README.md"
+    section = readme.read_text().split("## Testing your scripts", 1)[1]
+    code = re.findall(r"```python\n(.*?)```", section, re.S)[0]
+    (tmp_path / "test_example.py").write_text(code)
+    done = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", str(tmp_path)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "3 passed" in done.stdout

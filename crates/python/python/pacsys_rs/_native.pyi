@@ -702,3 +702,41 @@ class _FakeBackend(Backend):
         """How many subscriptions are live."""
     def reset(self) -> None:
         """Forgets every preset and recorded operation and ends every subscription."""
+
+class _Server:
+    """The Rust supervised proxy, configured from Python (``pacsys_rs.supervised.SupervisedServer``)."""
+
+    def __init__(
+        self,
+        backend: Any,
+        host: str,
+        port: int,
+        policies: Any = None,
+        token: Optional[str] = None,
+        audit_path: Optional[str] = None,
+        event_loop: Any = None,
+        call_timeout: Optional[float] = None,
+    ) -> None:
+        """A proxy in front of ``backend`` on ``host:port``."""
+    def start(self) -> int:
+        """Binds and serves in the background; returns the bound port."""
+    def stop(self) -> None:
+        """Stops serving."""
+    def wait(self, timeout: Optional[float] = None) -> bool:
+        """Waits until stopped or ``timeout``."""
+    @property
+    def running(self) -> bool:
+        """Whether it serves now."""
+    @property
+    def port(self) -> int:
+        """The bound port."""
+    @property
+    def host(self) -> str:
+        """The address it listens on."""
+    def metrics(self) -> Dict[str, Any]:
+        """The proxy's counters."""
+
+def supervised_evaluate(
+    policies: Any, rpc_method: str, drfs: List[str], values: Optional[List[Any]] = None
+) -> Tuple[bool, Optional[str], List[int], List[Optional[str]]]:
+    """Evaluates ``policies`` on a request as the proxy would."""
