@@ -60,6 +60,17 @@ impl PyAsyncBackend {
         method: &'static str,
         args: impl for<'py> FnOnce(Python<'py>) -> PyResult<Bound<'py, PyTuple>>,
     ) -> Result<Py<PyAny>, Error> {
+        self.call_within(method, None, args).await
+    }
+
+    /// `call`, answered within `timeout` (default: the backend's): a coroutine that does not
+    /// finish in time is a timeout error for the caller (it is left to finish on its loop).
+    async fn call_within(
+        &self,
+        method: &'static str,
+        timeout: Option<Duration>,
+        args: impl for<'py> FnOnce(Python<'py>) -> PyResult<Bound<'py, PyTuple>>,
+    ) -> Result<Py<PyAny>, Error> {
         let fut = Python::attach(|py| {
             let locals = match &self.home {
                 Some(home) => home.clone(),
@@ -69,7 +80,13 @@ impl PyAsyncBackend {
             pyo3_async_runtimes::into_future_with_locals(&locals, coro)
         })
         .map_err(from_py)?;
-        fut.await.map_err(from_py)
+        let limit = timeout.unwrap_or(self.timeout);
+        match tokio::time::timeout(limit, fut).await {
+            Ok(out) => out.map_err(from_py),
+            Err(_) => {
+                Err(Error::timeout(format!("the Python backend's {method}()")).with_elapsed(limit))
+            }
+        }
     }
 
     pub async fn get_many<S: AsRef<str> + Sync>(
@@ -80,7 +97,7 @@ impl PyAsyncBackend {
         let names: Vec<String> = drfs.iter().map(|d| d.as_ref().to_owned()).collect();
         let n = names.len();
         let out = self
-            .call("get_many", |py| {
+            .call_within("get_many", timeout, |py| {
                 (PyList::new(py, &names)?, secs(timeout)).into_pyobject(py)
             })
             .await
@@ -108,14 +125,14 @@ impl PyAsyncBackend {
 
     pub async fn get(&self, drf: &str, timeout: Option<Duration>) -> Result<Reading, Error> {
         let r = self
-            .call("get", |py| (drf, secs(timeout)).into_pyobject(py))
+            .call_within("get", timeout, |py| (drf, secs(timeout)).into_pyobject(py))
             .await?;
         Python::attach(|py| reading_from_py(r.bind(py))).map_err(from_py)
     }
 
     pub async fn read(&self, drf: &str, timeout: Option<Duration>) -> Result<Value, Error> {
         let v = self
-            .call("read", |py| (drf, secs(timeout)).into_pyobject(py))
+            .call_within("read", timeout, |py| (drf, secs(timeout)).into_pyobject(py))
             .await?;
         Python::attach(|py| value_from_py(v.bind(py))).map_err(from_py)
     }
@@ -127,7 +144,7 @@ impl PyAsyncBackend {
         timeout: Option<Duration>,
     ) -> Result<WriteResult, Error> {
         let r = self
-            .call("write", |py| {
+            .call_within("write", timeout, |py| {
                 (drf, value_to_py(py, &value)?, secs(timeout)).into_pyobject(py)
             })
             .await?;
@@ -141,7 +158,7 @@ impl PyAsyncBackend {
     ) -> Vec<Result<WriteResult, Error>> {
         let n = settings.len();
         let out = self
-            .call("write_many", |py| {
+            .call_within("write_many", timeout, |py| {
                 let pairs = settings
                     .iter()
                     .map(|(d, v)| (d.as_ref(), value_to_py(py, v)?).into_pyobject(py))

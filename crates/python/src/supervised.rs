@@ -301,8 +301,11 @@ impl Policy for PyPolicy {
     }
 }
 
-/// Evaluates `policies` on a request as the proxy would (pacsys's `evaluate_policies`):
-/// `(allowed, reason, approved slot indices, per-slot denial reasons)`.
+/// What `supervised_evaluate` answers: allowed, the reason of a denial, the approved slot
+/// indices, and each slot's denial reason.
+type Evaluation = (bool, Option<String>, Vec<usize>, Vec<Option<String>>);
+
+/// Evaluates `policies` on a request as the proxy would (pacsys's `evaluate_policies`).
 #[pyfunction]
 #[pyo3(signature = (policies, rpc_method, drfs, values=None))]
 pub fn supervised_evaluate(
@@ -310,7 +313,7 @@ pub fn supervised_evaluate(
     rpc_method: &str,
     drfs: Vec<String>,
     values: Option<Vec<Option<Bound<'_, PyAny>>>>,
-) -> PyResult<(bool, Option<String>, Vec<usize>, Vec<Option<String>>)> {
+) -> PyResult<Evaluation> {
     use pacsys_supervised::context::{Slot, SlotDecision};
     let chain = PolicyChain::new(self::policies(Some(policies))?);
     let rpc = match rpc_method {

@@ -236,6 +236,14 @@ class _SyncAdapter(AsyncBackend):
         return None
 
 
+async def _cancel_pending() -> None:
+    me = asyncio.current_task()
+    tasks = [t for t in asyncio.all_tasks() if t is not me]
+    for t in tasks:
+        t.cancel()
+    await asyncio.gather(*tasks, return_exceptions=True)
+
+
 class SupervisedServer:
     """A DAQ gRPC proxy (``services.daq.DAQ``: ``Read`` and ``Set``) in front of
     ``backend``, on ``host:port`` (``port=0``: a free port, read back from ``port``), with
@@ -299,7 +307,10 @@ class SupervisedServer:
         return self._server.running
 
     def start(self) -> "SupervisedServer":
-        """Binds and serves in the background."""
+        """Binds and serves in the background (a second call while it runs does nothing; a
+        stopped server does not start again)."""
+        if self._server.running:
+            return self
         if self._loop_thread is not None and not self._loop_thread.is_alive():
             self._loop_thread.start()
         self._server.start()
@@ -309,8 +320,16 @@ class SupervisedServer:
         """Stops serving (open streams end, the audit log is flushed). Idempotent."""
         self._server.stop()
         if self._loop is not None and self._loop_thread is not None and self._loop_thread.is_alive():
+            # Calls still running in the backend (one that hung) are cancelled, then the
+            # loop ends.
+            try:
+                asyncio.run_coroutine_threadsafe(_cancel_pending(), self._loop).result(5)
+            except Exception:  # noqa: BLE001 - the loop is stopped either way
+                pass
             self._loop.call_soon_threadsafe(self._loop.stop)
             self._loop_thread.join(5)
+            if not self._loop_thread.is_alive():
+                self._loop.close()
 
     def wait(self, timeout: Optional[float] = None) -> bool:
         """Blocks until ``stop()`` (from another thread) or ``timeout``; whether it stopped."""
