@@ -488,8 +488,7 @@ impl<B: Backend + 'static> McpServer<B> {
             }
             Some(v) => {
                 if let (Some(x), Some(t)) = (v.as_f64(), reading.timestamp) {
-                    let us = jiff::Timestamp::try_from(t)
-                        .map_or(0, |t| i64::try_from(t.as_microsecond()).unwrap_or(0));
+                    let us = jiff::Timestamp::try_from(t).map_or(0, |t| t.as_microsecond());
                     samples.push((us, x));
                 }
             }
