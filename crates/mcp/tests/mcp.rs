@@ -551,3 +551,31 @@ async fn streamable_http_bounds_and_errors() {
         .await
         .unwrap();
 }
+
+#[tokio::test]
+async fn read_policies_deny_their_slots_only() {
+    let s = start(
+        "[[policy]]\ntype = \"device_access\"\nmode = \"deny\"\naction = \"read\"\npatterns = [\"G:*\"]\n",
+    )
+    .await;
+    // Spelling cannot dodge the pattern: the canonical name is judged.
+    let r = s.refused("read_device", json!({"drf": "g_amanda"})).await;
+    assert_eq!(r["reason"], "Device G:AMANDA is denied", "{r}");
+    let r = s
+        .ok("read_many", json!({"drfs": ["M:OUTTMP", "G|AMANDA"]}))
+        .await;
+    assert_eq!(r["results"][0]["value"], 72.5);
+    assert_eq!(r["results"][1]["error"]["kind"], "denied");
+    assert_eq!(r["results"][1]["error"]["name"], "DPM_PRIV");
+    let r = s
+        .refused("watch", json!({"drf": "G:AMANDA@p,100", "seconds": 0.1}))
+        .await;
+    assert_eq!(r["decision"], "denied");
+    let r = s.refused("device_info", json!({"name": "G:AMANDA"})).await;
+    assert_eq!(r["decision"], "denied");
+    assert!(!s.backend.was_read("G:AMANDA"));
+    // An unknown device: every property fails, none is present.
+    let r = s.refused("device_info", json!({"name": "Z:NOSUCH"})).await;
+    assert_eq!(r["properties"], json!([]));
+    s.stop().await;
+}
