@@ -201,7 +201,9 @@ impl Watch {
             Event::Reading(r) if r.ok() => {
                 let now = Instant::now();
                 let since = self.last_at.unwrap_or(self.started);
-                self.longest_silence = self.longest_silence.max(now - since);
+                self.longest_silence = self
+                    .longest_silence
+                    .max(now.saturating_duration_since(since));
                 self.last_at = Some(now);
                 self.readings += 1;
                 let value = r.value.as_ref();
