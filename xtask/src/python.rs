@@ -12,7 +12,9 @@ use crate::{cargo, repo_root, run_in};
 /// The test and build dependencies, pinned (the marker file records them, so a change of
 /// pins rebuilds the environment).
 /// pyarrow and pandas read the recordings back (test_recording.py), with pandas' own
-/// dependencies pinned too.
+/// dependencies pinned too. The `mcp` SDK's stdio and Streamable HTTP clients talk to
+/// `pacsys mcp` (test_mcp.py); its dependencies are pinned to the versions `pip install
+/// mcp==2.3.0` resolved on Python 3.11, so the environment is reproducible.
 const PINS: &[&str] = &[
     "maturin==1.9.4",
     "pytest==8.3.4",
@@ -23,6 +25,34 @@ const PINS: &[&str] = &[
     "pytz==2025.2",
     "tzdata==2025.2",
     "six==1.17.0",
+    "mcp==2.3.0",
+    "mcp-types==2.3.0",
+    "annotated-types==0.8.0",
+    "anyio==4.16.0",
+    "attrs==26.1.0",
+    "cffi==2.1.1",
+    "click==8.5.1",
+    "cryptography==51.0.1",
+    "h11==0.16.0",
+    "httpcore2==2.17.0",
+    "httpx2==2.17.0",
+    "idna==3.21",
+    "jsonschema==4.26.0",
+    "jsonschema-specifications==2025.9.1",
+    "opentelemetry-api==1.45.3",
+    "pycparser==3.12",
+    "pydantic==2.14.4",
+    "pydantic_core==2.50.5",
+    "PyJWT==2.15.1",
+    "python-multipart==0.0.34",
+    "referencing==0.37.0",
+    "rpds-py==2026.9.1",
+    "sse-starlette==3.7.1",
+    "starlette==1.10.0",
+    "truststore==0.10.5",
+    "typing-inspection==0.4.5",
+    "typing_extensions==4.16.0",
+    "uvicorn==0.55.0",
 ];
 
 /// Creates (once per set of pins) the environment; returns its python.

@@ -31,6 +31,9 @@ _pacsys() {
             pacsys,info)
                 cmd="pacsys__subcmd__info"
                 ;;
+            pacsys,mcp)
+                cmd="pacsys__subcmd__mcp"
+                ;;
             pacsys,monitor)
                 cmd="pacsys__subcmd__monitor"
                 ;;
@@ -55,6 +58,9 @@ _pacsys() {
             pacsys__subcmd__help,info)
                 cmd="pacsys__subcmd__help__subcmd__info"
                 ;;
+            pacsys__subcmd__help,mcp)
+                cmd="pacsys__subcmd__help__subcmd__mcp"
+                ;;
             pacsys__subcmd__help,monitor)
                 cmd="pacsys__subcmd__help__subcmd__monitor"
                 ;;
@@ -71,7 +77,7 @@ _pacsys() {
 
     case "${cmd}" in
         pacsys)
-            opts="-b -H -P -a -v -h -V --backend --host --port --timeout --sim --auth --role --realm --format --verbose --log-level --help --version get put monitor info history sim completions help"
+            opts="-b -H -P -a -v -h -V --backend --host --port --timeout --sim --auth --role --realm --format --verbose --log-level --help --version get put monitor info history sim mcp completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -293,7 +299,7 @@ _pacsys() {
             return 0
             ;;
         pacsys__subcmd__help)
-            opts="get put monitor info history sim completions help"
+            opts="get put monitor info history sim mcp completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -363,6 +369,20 @@ _pacsys() {
             return 0
             ;;
         pacsys__subcmd__help__subcmd__info)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        pacsys__subcmd__help__subcmd__mcp)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -535,6 +555,84 @@ _pacsys() {
                 return 0
             fi
             case "${prev}" in
+                --backend)
+                    COMPREPLY=($(compgen -W "dpm grpc" -- "${cur}"))
+                    return 0
+                    ;;
+                -b)
+                    COMPREPLY=($(compgen -W "dpm grpc" -- "${cur}"))
+                    return 0
+                    ;;
+                --host)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -H)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --port)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -P)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --auth)
+                    COMPREPLY=($(compgen -W "kerberos jwt" -- "${cur}"))
+                    return 0
+                    ;;
+                -a)
+                    COMPREPLY=($(compgen -W "kerberos jwt" -- "${cur}"))
+                    return 0
+                    ;;
+                --role)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --realm)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --format)
+                    COMPREPLY=($(compgen -W "text json csv parquet" -- "${cur}"))
+                    return 0
+                    ;;
+                --log-level)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        pacsys__subcmd__mcp)
+            opts="-c -b -H -P -a -v -h --config --http --backend --host --port --timeout --sim --auth --role --realm --format --verbose --log-level --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -c)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --http)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --backend)
                     COMPREPLY=($(compgen -W "dpm grpc" -- "${cur}"))
                     return 0

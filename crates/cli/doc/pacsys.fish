@@ -48,6 +48,7 @@ complete -c pacsys -n "__fish_pacsys_needs_command" -f -a "monitor" -d 'Stream d
 complete -c pacsys -n "__fish_pacsys_needs_command" -f -a "info" -d 'Show what a device is: description, units, which properties it has (acinfo)'
 complete -c pacsys -n "__fish_pacsys_needs_command" -f -a "history" -d 'Logged history of devices between two times: lines, a Parquet file or a plot'
 complete -c pacsys -n "__fish_pacsys_needs_command" -f -a "sim" -d 'Run the simulator servers (DPM and DAQ gRPC) until Ctrl-C'
+complete -c pacsys -n "__fish_pacsys_needs_command" -f -a "mcp" -d 'Serve the devices to an AI assistant over MCP (Model Context Protocol): stdio by default, Streamable HTTP with --http. Read-only unless the configuration allows writes and a policy approves each device; every setting is audited'
 complete -c pacsys -n "__fish_pacsys_needs_command" -f -a "completions" -d 'Print a shell completion script (bash, zsh, fish, elvish, powershell)'
 complete -c pacsys -n "__fish_pacsys_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c pacsys -n "__fish_pacsys_using_subcommand get" -s f -l number-format -d 'How numbers are written in text and CSV: a Python format spec such as `.3f`, `.2e`, `,d`, `#x`, `>10.2f` (JSON keeps exact numbers)' -r
@@ -208,6 +209,25 @@ complete -c pacsys -n "__fish_pacsys_using_subcommand sim" -l loop -d 'Start the
 complete -c pacsys -n "__fish_pacsys_using_subcommand sim" -l sim -d 'Start the simulator in-process on free loopback ports and talk to it over TCP'
 complete -c pacsys -n "__fish_pacsys_using_subcommand sim" -s v -l verbose -d 'Show metadata (device index, description, status, cycle) and missing properties'
 complete -c pacsys -n "__fish_pacsys_using_subcommand sim" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c pacsys -n "__fish_pacsys_using_subcommand mcp" -s c -l config -d 'The TOML configuration (write switch, policies, audit log, limits, backend); without it: the backend of the options and environment, read-only' -r -F
+complete -c pacsys -n "__fish_pacsys_using_subcommand mcp" -l http -d 'Serve Streamable HTTP on this address instead of stdio (loopback only unless the configuration sets allow_plaintext_remote)' -r
+complete -c pacsys -n "__fish_pacsys_using_subcommand mcp" -s b -l backend -d 'Transport [default: PACSYS_BACKEND, else dpm]' -r -f -a "dpm\t'DPM over TCP (DPM/HTTP, binary PC protocol)'
+grpc\t'The DAQ gRPC service'"
+complete -c pacsys -n "__fish_pacsys_using_subcommand mcp" -s H -l host -d 'Server host [default: PACSYS_DPM_HOST / PACSYS_GRPC_HOST, else the Fermilab servers]' -r
+complete -c pacsys -n "__fish_pacsys_using_subcommand mcp" -s P -l port -d 'Server port [default: PACSYS_DPM_PORT / PACSYS_GRPC_PORT, else 6802 / 50051]' -r
+complete -c pacsys -n "__fish_pacsys_using_subcommand mcp" -l timeout -d 'Total time per operation in seconds [default: PACSYS_TIMEOUT, else 5]' -r
+complete -c pacsys -n "__fish_pacsys_using_subcommand mcp" -s a -l auth -d 'How settings are authenticated: kerberos (DPM) or jwt (gRPC, token from PACSYS_JWT_TOKEN)' -r -f -a "kerberos\t'Kerberos (DPM; needs a build with the `kerberos` feature and a ticket)'
+jwt\t'A JWT bearer token from PACSYS_JWT_TOKEN (gRPC)'"
+complete -c pacsys -n "__fish_pacsys_using_subcommand mcp" -l role -d 'Role for settings (DPM only)' -r
+complete -c pacsys -n "__fish_pacsys_using_subcommand mcp" -l realm -d 'Kerberos realm of `--auth kerberos` [default: FNAL.GOV]' -r
+complete -c pacsys -n "__fish_pacsys_using_subcommand mcp" -l format -d 'Output format (`-f` is `--number-format`, as in the reference CLI)' -r -f -a "text\t'Aligned human-readable lines'
+json\t'One JSON object per line'
+csv\t'Comma-separated values with a header line'
+parquet\t'One Apache Parquet file on stdout, one row per reading and per stream event (get, monitor, history; stdout must not be a terminal). Complete once the command ends'"
+complete -c pacsys -n "__fish_pacsys_using_subcommand mcp" -l log-level -d 'Log level on stderr (error, warn, info, debug, trace, or a tracing filter)' -r
+complete -c pacsys -n "__fish_pacsys_using_subcommand mcp" -l sim -d 'Start the simulator in-process on free loopback ports and talk to it over TCP'
+complete -c pacsys -n "__fish_pacsys_using_subcommand mcp" -s v -l verbose -d 'Show metadata (device index, description, status, cycle) and missing properties'
+complete -c pacsys -n "__fish_pacsys_using_subcommand mcp" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c pacsys -n "__fish_pacsys_using_subcommand completions" -s b -l backend -d 'Transport [default: PACSYS_BACKEND, else dpm]' -r -f -a "dpm\t'DPM over TCP (DPM/HTTP, binary PC protocol)'
 grpc\t'The DAQ gRPC service'"
 complete -c pacsys -n "__fish_pacsys_using_subcommand completions" -s H -l host -d 'Server host [default: PACSYS_DPM_HOST / PACSYS_GRPC_HOST, else the Fermilab servers]' -r
@@ -225,11 +245,12 @@ complete -c pacsys -n "__fish_pacsys_using_subcommand completions" -l log-level 
 complete -c pacsys -n "__fish_pacsys_using_subcommand completions" -l sim -d 'Start the simulator in-process on free loopback ports and talk to it over TCP'
 complete -c pacsys -n "__fish_pacsys_using_subcommand completions" -s v -l verbose -d 'Show metadata (device index, description, status, cycle) and missing properties'
 complete -c pacsys -n "__fish_pacsys_using_subcommand completions" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c pacsys -n "__fish_pacsys_using_subcommand help; and not __fish_seen_subcommand_from get put monitor info history sim completions help" -f -a "get" -d 'Read devices once; one line per DRF, in request order (acget)'
-complete -c pacsys -n "__fish_pacsys_using_subcommand help; and not __fish_seen_subcommand_from get put monitor info history sim completions help" -f -a "put" -d 'Write settings: DRF VALUE pairs; numbers, arrays `1,2,3`, text, control commands, or `key=value` fields of a whole alarm block (acput)'
-complete -c pacsys -n "__fish_pacsys_using_subcommand help; and not __fish_seen_subcommand_from get put monitor info history sim completions help" -f -a "monitor" -d 'Stream devices until --count, --duration or Ctrl-C (acmonitor)'
-complete -c pacsys -n "__fish_pacsys_using_subcommand help; and not __fish_seen_subcommand_from get put monitor info history sim completions help" -f -a "info" -d 'Show what a device is: description, units, which properties it has (acinfo)'
-complete -c pacsys -n "__fish_pacsys_using_subcommand help; and not __fish_seen_subcommand_from get put monitor info history sim completions help" -f -a "history" -d 'Logged history of devices between two times: lines, a Parquet file or a plot'
-complete -c pacsys -n "__fish_pacsys_using_subcommand help; and not __fish_seen_subcommand_from get put monitor info history sim completions help" -f -a "sim" -d 'Run the simulator servers (DPM and DAQ gRPC) until Ctrl-C'
-complete -c pacsys -n "__fish_pacsys_using_subcommand help; and not __fish_seen_subcommand_from get put monitor info history sim completions help" -f -a "completions" -d 'Print a shell completion script (bash, zsh, fish, elvish, powershell)'
-complete -c pacsys -n "__fish_pacsys_using_subcommand help; and not __fish_seen_subcommand_from get put monitor info history sim completions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c pacsys -n "__fish_pacsys_using_subcommand help; and not __fish_seen_subcommand_from get put monitor info history sim mcp completions help" -f -a "get" -d 'Read devices once; one line per DRF, in request order (acget)'
+complete -c pacsys -n "__fish_pacsys_using_subcommand help; and not __fish_seen_subcommand_from get put monitor info history sim mcp completions help" -f -a "put" -d 'Write settings: DRF VALUE pairs; numbers, arrays `1,2,3`, text, control commands, or `key=value` fields of a whole alarm block (acput)'
+complete -c pacsys -n "__fish_pacsys_using_subcommand help; and not __fish_seen_subcommand_from get put monitor info history sim mcp completions help" -f -a "monitor" -d 'Stream devices until --count, --duration or Ctrl-C (acmonitor)'
+complete -c pacsys -n "__fish_pacsys_using_subcommand help; and not __fish_seen_subcommand_from get put monitor info history sim mcp completions help" -f -a "info" -d 'Show what a device is: description, units, which properties it has (acinfo)'
+complete -c pacsys -n "__fish_pacsys_using_subcommand help; and not __fish_seen_subcommand_from get put monitor info history sim mcp completions help" -f -a "history" -d 'Logged history of devices between two times: lines, a Parquet file or a plot'
+complete -c pacsys -n "__fish_pacsys_using_subcommand help; and not __fish_seen_subcommand_from get put monitor info history sim mcp completions help" -f -a "sim" -d 'Run the simulator servers (DPM and DAQ gRPC) until Ctrl-C'
+complete -c pacsys -n "__fish_pacsys_using_subcommand help; and not __fish_seen_subcommand_from get put monitor info history sim mcp completions help" -f -a "mcp" -d 'Serve the devices to an AI assistant over MCP (Model Context Protocol): stdio by default, Streamable HTTP with --http. Read-only unless the configuration allows writes and a policy approves each device; every setting is audited'
+complete -c pacsys -n "__fish_pacsys_using_subcommand help; and not __fish_seen_subcommand_from get put monitor info history sim mcp completions help" -f -a "completions" -d 'Print a shell completion script (bash, zsh, fish, elvish, powershell)'
+complete -c pacsys -n "__fish_pacsys_using_subcommand help; and not __fish_seen_subcommand_from get put monitor info history sim mcp completions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'

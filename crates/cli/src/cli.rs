@@ -185,6 +185,21 @@ Examples:
 
 Without --grpc-port the gRPC server takes any free port.")]
     Sim(SimArgs),
+    /// Serve the devices to an AI assistant over MCP (Model Context Protocol): stdio by
+    /// default, Streamable HTTP with --http. Read-only unless the configuration allows
+    /// writes and a policy approves each device; every setting is audited.
+    #[command(after_help = "\
+Examples:
+  pacsys mcp                                   stdio, the default backend, read-only
+  pacsys mcp --config mcp.toml                 writes as mcp.toml's policies allow
+  pacsys --sim mcp --config mcp.toml           the same against the built-in simulator
+  pacsys mcp --http 127.0.0.1:8765             Streamable HTTP at http://127.0.0.1:8765/mcp
+
+Register it with an assistant as the command `pacsys` with the arguments
+[\"mcp\", \"--config\", \"/path/to/mcp.toml\"]. The configuration (TOML) has the proxy's
+[backend], [audit] and [[policy]] tables, plus allow_writes (default false) and [limits];
+see the pacsys-mcp README. With --http, READY http=<url> is printed once listening.")]
+    Mcp(McpArgs),
     /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
     #[command(after_help = "\
 Examples:
@@ -384,9 +399,24 @@ impl Command {
                 terse: a.terse,
                 ..View::default()
             },
-            Command::Info(_) | Command::Sim(_) | Command::Completions(_) => View::default(),
+            Command::Info(_) | Command::Sim(_) | Command::Completions(_) | Command::Mcp(_) => {
+                View::default()
+            }
         }
     }
+}
+
+/// `mcp`.
+#[derive(Debug, Args)]
+pub struct McpArgs {
+    /// The TOML configuration (write switch, policies, audit log, limits, backend); without
+    /// it: the backend of the options and environment, read-only.
+    #[arg(short = 'c', long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Serve Streamable HTTP on this address instead of stdio (loopback only unless the
+    /// configuration sets allow_plaintext_remote).
+    #[arg(long, value_name = "ADDR:PORT")]
+    pub http: Option<std::net::SocketAddr>,
 }
 
 /// `sim`.

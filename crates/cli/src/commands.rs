@@ -287,7 +287,7 @@ impl Plan {
                     plot: a.plot.map(|p| (p, a.plot_size)),
                 })
             }
-            Command::Sim(_) | Command::Completions(_) => Err(CliError::Usage(
+            Command::Sim(_) | Command::Completions(_) | Command::Mcp(_) => Err(CliError::Usage(
                 "this command is not run through a backend".into(),
             )),
         }

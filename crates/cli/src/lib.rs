@@ -29,6 +29,7 @@ pub mod connect;
 pub mod docs;
 pub mod error;
 pub mod info;
+pub mod mcp;
 pub mod number_format;
 pub mod output;
 pub mod plot;
@@ -59,7 +60,11 @@ pub fn run(cli: Cli) -> ExitCode {
     // One-shot commands run on this thread alone: no worker threads to start, and replies
     // are decoded where they are printed. Streams and the simulator (also the in-process
     // one of `--sim`) get two workers.
-    let one_shot = !cli.global.sim && !matches!(cli.command, Command::Monitor(_) | Command::Sim(_));
+    let one_shot = !cli.global.sim
+        && !matches!(
+            cli.command,
+            Command::Monitor(_) | Command::Sim(_) | Command::Mcp(_)
+        );
     let built = if one_shot {
         tokio::runtime::Builder::new_current_thread()
             .enable_all()
@@ -95,7 +100,7 @@ fn init_logging(g: &GlobalOpts) -> Result<(), CliError> {
     // The in-process simulator warns that it accepts unauthenticated settings; keep that
     // quiet at the default level.
     let filter = if level.eq_ignore_ascii_case("warn") {
-        "warn,pacsys_sim=error".to_owned()
+        "warn,pacsys_sim=error,rmcp=error".to_owned()
     } else {
         level.to_owned()
     };
@@ -115,6 +120,9 @@ pub async fn dispatch(cli: Cli) -> Result<Outcome, CliError> {
     let renderer = Renderer::new(global.format.lines(), global.verbose).with_view(command.view());
     if let Command::Sim(args) = command {
         return run_sim(args).await;
+    }
+    if let Command::Mcp(args) = command {
+        return mcp::run(args, &global).await;
     }
     if let Command::Completions(args) = command {
         return docs::completions(args.shell, &mut std::io::stdout().lock())

@@ -184,6 +184,66 @@ pub enum BackendConfig {
     },
 }
 
+impl BackendConfig {
+    /// Builds the DPM or gRPC backend this table describes (no I/O until the first call);
+    /// `None` for `fake`, whose simulator the caller starts (it owns the server).
+    ///
+    /// ```
+    /// use pacsys_supervised::config::BackendConfig;
+    ///
+    /// assert!(BackendConfig::Fake.build()?.is_none());
+    /// # Ok::<(), pacsys::Error>(())
+    /// ```
+    pub fn build(&self) -> Result<Option<pacsys::AnyBackend>, pacsys::Error> {
+        let secs = |s: &Option<f64>| s.and_then(|s| Duration::try_from_secs_f64(s).ok());
+        Ok(Some(match self {
+            BackendConfig::Fake => return Ok(None),
+            BackendConfig::Dpm {
+                host,
+                port,
+                pool_size,
+                timeout_secs,
+            } => {
+                let mut b = pacsys::DpmBackend::builder();
+                if let Some(h) = host {
+                    b = b.host(h.clone());
+                }
+                if let Some(p) = port {
+                    b = b.port(*p);
+                }
+                if let Some(n) = pool_size {
+                    b = b.pool_size(*n);
+                }
+                if let Some(t) = secs(timeout_secs) {
+                    b = b.timeout(t);
+                }
+                pacsys::AnyBackend::from(b.build()?)
+            }
+            BackendConfig::Grpc {
+                host,
+                port,
+                token,
+                timeout_secs,
+            } => {
+                let mut b = pacsys::GrpcBackend::builder();
+                if let Some(h) = host {
+                    b = b.host(h.clone());
+                }
+                if let Some(p) = port {
+                    b = b.port(*p);
+                }
+                if let Some(t) = token {
+                    b = b.token(t.clone());
+                }
+                if let Some(t) = secs(timeout_secs) {
+                    b = b.timeout(t);
+                }
+                pacsys::AnyBackend::from(b.build()?)
+            }
+        }))
+    }
+}
+
 /// TLS files.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]

@@ -52,6 +52,7 @@ pub struct ReadmeDoctests;
 pub mod audit;
 pub mod config;
 pub mod context;
+pub mod decision;
 mod error;
 pub mod jwt;
 mod limits;
@@ -66,10 +67,11 @@ mod service;
 
 pub use audit::{AuditLog, AuditStats};
 pub use config::{JwtConfig, ProxyConfig};
+pub use decision::DENIED_STATUS;
 pub use error::{ConfigError, ProxyError};
 pub use metrics::{Metrics, MetricsSnapshot};
 pub use server::{
     DEFAULT_BIND, DEFAULT_IDLE_TIMEOUT, DEFAULT_MAX_CONNECTIONS_PER_CLIENT, DEFAULT_MAX_DRFS,
     DEFAULT_MAX_STREAMS_PER_CLIENT, RunningServer, SupervisedServer,
 };
-pub use service::{DENIED_STATUS, ReplyStream};
+pub use service::ReplyStream;

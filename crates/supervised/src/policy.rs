@@ -98,12 +98,24 @@ pub trait Policy: Send + Sync + fmt::Debug {
 #[derive(Debug, Default)]
 pub struct PolicyChain {
     policies: Vec<Box<dyn Policy>>,
+    /// Serialises setting batches (policy check, audit, write), so stateful policies
+    /// see writes in order whatever door they came through.
+    settings: tokio::sync::Mutex<()>,
 }
 
 impl PolicyChain {
     /// A chain of `policies`, run in order.
     pub fn new(policies: Vec<Box<dyn Policy>>) -> PolicyChain {
-        PolicyChain { policies }
+        PolicyChain {
+            policies,
+            settings: tokio::sync::Mutex::new(()),
+        }
+    }
+
+    /// Waits for the chain's setting lock: one setting batch at a time is judged, audited
+    /// and written ([`crate::decision::supervise_set`] holds it for the whole batch).
+    pub async fn settings_lock(&self) -> tokio::sync::MutexGuard<'_, ()> {
+        self.settings.lock().await
     }
 
     /// The policies.

@@ -364,7 +364,6 @@ impl<B: Backend + 'static> SupervisedServer<B> {
             token_for_reads: self.token_for_reads,
             audit: audit.clone(),
             metrics: Arc::clone(&metrics),
-            write_lock: tokio::sync::Mutex::new(()),
             max_drfs: self.max_drfs,
             call_timeout: self.call_timeout,
             shutdown: shutdown.clone(),

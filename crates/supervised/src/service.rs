@@ -8,9 +8,9 @@ use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 
 use futures::{Future, Stream, StreamExt};
-use pacsys::{Backend, Error as BackendError, ErrorKind, Event, Reading, Status, Subscription};
+use pacsys::{Backend, Error as BackendError, ErrorKind, Event, Reading, Subscription};
 use pacsys_drf::{Event as DrfEvent, ExtraKind};
-use pacsys_grpc_core::convert::{self, GENERIC_ERROR};
+use pacsys_grpc_core::convert;
 use pacsys_grpc_core::proto::services::daq::{self as pdaq, daq_server::Daq, reading_reply};
 use subtle::ConstantTimeEq;
 use tokio_util::sync::{CancellationToken, WaitForCancellationFutureOwned};
@@ -18,13 +18,12 @@ use tonic::{Request, Response};
 
 use crate::audit::{AuditLog, AuditRecord, value_json};
 use crate::context::{RequestContext, Rpc, Slot, SlotDecision};
+use crate::decision::{
+    DENIED_STATUS, Decision, SetOutcome, decide, denied_json, slot_status, supervise_set,
+};
 use crate::limits::{AddressSlot, PerAddress};
 use crate::metrics::Metrics;
 use crate::policy::PolicyChain;
-
-/// The status a policy-denied slot reports (DPM_PRIV, "not privileged to set"), as a real
-/// DPM reports an unauthorised setting.
-pub const DENIED_STATUS: Status = Status::DPM_PRIV;
 
 /// Everything a call needs, shared by all calls.
 #[derive(Debug)]
@@ -39,7 +38,6 @@ pub(crate) struct Shared<B> {
     pub(crate) token_for_reads: bool,
     pub(crate) audit: Option<Arc<AuditLog>>,
     pub(crate) metrics: Arc<Metrics>,
-    pub(crate) write_lock: tokio::sync::Mutex<()>,
     pub(crate) max_drfs: usize,
     pub(crate) call_timeout: Option<Duration>,
     pub(crate) shutdown: CancellationToken,
@@ -157,27 +155,6 @@ fn claimed_subject(values: &[&[u8]]) -> Option<String> {
     })
 }
 
-fn denied_json(slots: &[Slot]) -> Vec<serde_json::Value> {
-    slots
-        .iter()
-        .filter_map(|s| match s.decision() {
-            SlotDecision::Denied { policy, reason } => Some(serde_json::json!({
-                "index": s.index(),
-                "policy": policy,
-                "reason": reason,
-            })),
-            _ => None,
-        })
-        .collect()
-}
-
-fn first_denial(slots: &[Slot]) -> Option<String> {
-    slots.iter().find_map(|s| match s.decision() {
-        SlotDecision::Denied { reason, .. } => Some(reason.clone()),
-        _ => None,
-    })
-}
-
 /// A backend failure of a whole call as a gRPC status, chosen by the error's kind.
 pub(crate) fn backend_status(e: &BackendError) -> tonic::Status {
     let message = e.to_string();
@@ -193,16 +170,6 @@ pub(crate) fn backend_status(e: &BackendError) -> tonic::Status {
         | ErrorKind::PoolExhausted
         | ErrorKind::ListFailed => tonic::Status::unavailable(message),
         _ => tonic::Status::internal(format!("Backend error: {message}")),
-    }
-}
-
-/// A failed slot of a backend batch as an ACNET status and message: the status the server
-/// sent (a device error or a refused setting) with no message, else the reference's
-/// timeout or generic status with the error's message.
-fn slot_status(e: &BackendError) -> (Status, String) {
-    match e.status() {
-        Some(status) => (status, String::new()),
-        None => (e.reported_status(), e.to_string()),
     }
 }
 
@@ -231,14 +198,6 @@ fn readdressed(reply: &pdaq::ReadingReply, index: u32) -> pdaq::ReadingReply {
     pdaq::ReadingReply {
         index,
         value: reply.value.clone(),
-    }
-}
-
-fn is_non_finite(v: &pacsys::Value) -> bool {
-    match v {
-        pacsys::Value::Scalar(x) => !x.is_finite(),
-        pacsys::Value::Array(xs) => xs.iter().any(|x| !x.is_finite()),
-        _ => false,
     }
 }
 
@@ -317,7 +276,7 @@ impl<B: Backend + 'static> Daq for Service<B> {
                 return Err(self.refuse(record, "denied", e.to_string(), status).await);
             }
         };
-        let mut ctx = RequestContext::new(
+        let ctx = RequestContext::new(
             Rpc::Read,
             caller.peer,
             caller.subject.clone(),
@@ -325,20 +284,17 @@ impl<B: Backend + 'static> Daq for Service<B> {
             started,
             slots,
         );
-        if let Err(denial) = s.chain.evaluate(&mut ctx) {
-            Metrics::add(&s.metrics.denied_requests, 1);
-            let status = tonic::Status::permission_denied(denial.reason.clone());
-            return Err(self.refuse(record, "denied", denial.reason, status).await);
-        }
-        let slots = ctx.into_slots();
+        let slots = match decide(&s.chain, ctx) {
+            Decision::Refused { denial, slots } => {
+                Metrics::add(&s.metrics.denied_requests, 1);
+                record.denied = denied_json(&slots);
+                let status = tonic::Status::permission_denied(denial.reason.clone());
+                return Err(self.refuse(record, "denied", denial.reason, status).await);
+            }
+            Decision::Proceed { slots } => slots,
+        };
         let denied = slots.iter().filter(|s| s.is_denied()).count();
         record.denied = denied_json(&slots);
-        if denied == slots.len() {
-            Metrics::add(&s.metrics.denied_requests, 1);
-            let reason = first_denial(&slots).unwrap_or_default();
-            let status = tonic::Status::permission_denied(reason.clone());
-            return Err(self.refuse(record, "denied", reason, status).await);
-        }
         // A streaming read takes one of the client's stream slots for as long as it runs.
         let streaming = slots.iter().any(|sl| !sl.is_denied() && !is_one_shot(sl));
         let ticket = if streaming {
@@ -495,10 +451,7 @@ impl<B: Backend + 'static> Daq for Service<B> {
             let status = tonic::Status::permission_denied(e.to_string());
             return Err(self.refuse(record, "denied", e.to_string(), status).await);
         }
-        // One setting batch at a time: the policy check, the audit and the write happen
-        // under one lock, so stateful policies (slew rate) see writes in order.
-        let guard = s.write_lock.lock().await;
-        let mut ctx = RequestContext::new(
+        let ctx = RequestContext::new(
             Rpc::Set,
             caller.peer,
             caller.subject.clone(),
@@ -506,95 +459,34 @@ impl<B: Backend + 'static> Daq for Service<B> {
             started,
             slots,
         );
-        let non_finite: Vec<usize> = ctx
-            .slots()
-            .iter()
-            .filter(|x| x.value().is_some_and(is_non_finite))
-            .map(Slot::index)
-            .collect();
-        for i in non_finite {
-            ctx.deny(i, "gate", "Non-finite value (NaN or infinity) refused");
-        }
-        if let Err(denial) = s.chain.evaluate(&mut ctx) {
-            drop(guard);
-            Metrics::add(&s.metrics.denied_requests, 1);
-            let status = tonic::Status::permission_denied(denial.reason.clone());
-            return Err(self.refuse(record, "denied", denial.reason, status).await);
-        }
-        let slots = ctx.into_slots();
-        let denied = slots.iter().filter(|x| x.is_denied()).count();
-        record.denied = denied_json(&slots);
-        if denied == slots.len() {
-            drop(guard);
-            Metrics::add(&s.metrics.denied_requests, 1);
-            let reason = first_denial(&slots).unwrap_or_default();
-            let status = tonic::Status::permission_denied(reason.clone());
-            return Err(self.refuse(record, "denied", reason, status).await);
-        }
-        Metrics::add(&s.metrics.denied_slots, denied as u64);
-        record.decision = Some(if denied > 0 { "partial" } else { "allowed" });
         let drfs = record.drfs.clone();
-        if let Some(log) = &s.audit
-            && let Err(e) = log.record_durable(record).await
-        {
-            drop(guard);
-            tracing::error!(error = %e, "audit log failed; setting refused");
-            return Err(tonic::Status::internal(format!(
-                "Audit log failed; write blocked: {e}"
-            )));
-        }
-        let approved: Vec<&Slot> = slots.iter().filter(|x| x.is_approved()).collect();
-        let settings: Vec<(&str, pacsys::Value)> = approved
-            .iter()
-            .filter_map(|x| Some((x.canonical(), x.value()?.clone())))
-            .collect();
-        Metrics::add(&s.metrics.settings_forwarded, settings.len() as u64);
-        let results = s.backend.write_many(&settings, s.call_timeout).await;
-        let mut outcome: HashMap<usize, (Status, String)> = HashMap::new();
-        for (slot, result) in approved.iter().zip(results) {
-            let (status, message) = match &result {
-                Ok(w) => (w.status, String::new()),
-                Err(e) => slot_status(e),
-            };
-            s.chain
-                .record_write(slot, result.is_ok() && !status.is_error());
-            outcome.insert(slot.index(), (status, message));
-        }
-        drop(guard);
-        let statuses: Vec<_> = slots
-            .iter()
-            .map(|slot| match slot.decision() {
-                SlotDecision::Denied { policy, reason } => {
-                    convert::status_to_proto(DENIED_STATUS, format!("Denied by {policy}: {reason}"))
+        let audit = s.audit.as_deref();
+        let (slots, outcomes) =
+            match supervise_set(&*s.backend, &s.chain, audit, ctx, record, s.call_timeout).await {
+                SetOutcome::Refused { denial, .. } => {
+                    Metrics::add(&s.metrics.denied_requests, 1);
+                    return Err(tonic::Status::permission_denied(denial.reason));
                 }
-                _ => match outcome.get(&slot.index()) {
-                    Some((status, message)) => convert::status_to_proto(*status, message.clone()),
-                    None => convert::status_to_proto(GENERIC_ERROR, "No result from the backend"),
-                },
+                SetOutcome::AuditFailed(e) => {
+                    return Err(tonic::Status::internal(format!(
+                        "Audit log failed; write blocked: {e}"
+                    )));
+                }
+                SetOutcome::Written { slots, outcomes } => (slots, outcomes),
+            };
+        let denied = slots.iter().filter(|x| x.is_denied()).count();
+        Metrics::add(&s.metrics.denied_slots, denied as u64);
+        Metrics::add(
+            &s.metrics.settings_forwarded,
+            slots.len().saturating_sub(denied) as u64,
+        );
+        let statuses: Vec<_> = outcomes
+            .iter()
+            .map(|o| {
+                let (status, message) = o.status();
+                convert::status_to_proto(status, message)
             })
             .collect();
-        s.audit(AuditRecord {
-            id,
-            event: "result",
-            rpc: "Set",
-            peer: caller.peer.map(|p| p.to_string()),
-            result: Some("OK".into()),
-            statuses: statuses
-                .iter()
-                .enumerate()
-                .map(|(i, st)| {
-                    serde_json::json!({
-                        "index": i,
-                        "facility": st.facility_code,
-                        "error": st.status_code,
-                        "message": st.message,
-                    })
-                })
-                .collect(),
-            elapsed_ms: Some(started.elapsed().as_secs_f64() * 1e3),
-            ..AuditRecord::default()
-        })
-        .await;
         tracing::info!(rpc = "Set", peer = ?caller.peer, devices = ?drfs, denied, "settings forwarded");
         Ok(Response::new(pdaq::SettingReply { status: statuses }))
     }

@@ -14,7 +14,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use clap::Parser;
-use pacsys::{Backend, DpmBackend, GrpcBackend};
+use pacsys::{Backend, DpmBackend};
 use pacsys_supervised::config::BackendConfig;
 use pacsys_supervised::{ProxyConfig, ProxyError, SupervisedServer};
 
@@ -29,10 +29,6 @@ struct Args {
     /// Override the listening address of the file (e.g. 127.0.0.1:0 for any free port).
     #[arg(long)]
     bind: Option<std::net::SocketAddr>,
-}
-
-fn secs(s: Option<f64>) -> Option<Duration> {
-    s.and_then(|s| Duration::try_from_secs_f64(s).ok())
 }
 
 async fn serve<B: Backend + 'static>(
@@ -135,49 +131,12 @@ async fn run(args: Args) -> Result<(), ProxyError> {
                 .into())
             }
         }
-        BackendConfig::Dpm {
-            host,
-            port,
-            pool_size,
-            timeout_secs,
-        } => {
-            let mut b = DpmBackend::builder();
-            if let Some(h) = host {
-                b = b.host(h);
+        other => match other.build()? {
+            Some(backend) => serve(Arc::new(backend), &config).await,
+            None => {
+                Err(pacsys_supervised::ConfigError::Invalid("unknown backend kind".into()).into())
             }
-            if let Some(p) = port {
-                b = b.port(p);
-            }
-            if let Some(n) = pool_size {
-                b = b.pool_size(n);
-            }
-            if let Some(t) = secs(timeout_secs) {
-                b = b.timeout(t);
-            }
-            serve(Arc::new(b.build()?), &config).await
-        }
-        BackendConfig::Grpc {
-            host,
-            port,
-            token,
-            timeout_secs,
-        } => {
-            let mut b = GrpcBackend::builder();
-            if let Some(h) = host {
-                b = b.host(h);
-            }
-            if let Some(p) = port {
-                b = b.port(p);
-            }
-            if let Some(t) = token {
-                b = b.token(t);
-            }
-            if let Some(t) = secs(timeout_secs) {
-                b = b.timeout(t);
-            }
-            serve(Arc::new(b.build()?), &config).await
-        }
-        _ => Err(pacsys_supervised::ConfigError::Invalid("unknown backend kind".into()).into()),
+        },
     }
 }
 
