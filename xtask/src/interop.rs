@@ -2,7 +2,8 @@
 //! our code: its DRF3 parser against ours on 20,000 mutated inputs, its DPM client against
 //! our simulator over loopback TCP, its gRPC client against our fake DAQ server, our gRPC
 //! client against its own gRPC proxy (`SupervisedServer`), and its gRPC client through our
-//! supervised proxy (`pacsys-proxy`).
+//! supervised proxy (`pacsys-proxy`) and through `pacsys_rs.supervised.SupervisedServer`
+//! started from Python.
 //!
 //! The virtual environment lives under `target/interop-venv` and is reused between runs.
 //! pacsys depends on `gssapi`, which builds against `libkrb5-dev`; `.ci/run` installs it.
@@ -56,7 +57,36 @@ pub fn run() -> Result<(), String> {
     replay_reference(&root, &python, &cargo, &sim_path)?;
     supervised_proxy(&root, &python, &cargo)?;
     our_proxy(&root, &python, &cargo)?;
+    python_supervised(&root, &python)?;
     eprintln!("xtask interop: all interop checks passed");
+    Ok(())
+}
+
+/// pacsys 0.3.0's gRPC client reads, streams and is refused a setting through a
+/// `pacsys_rs.supervised.SupervisedServer` started from Python (the pacsys_rs test
+/// environment) over an `AsyncFakeBackend` and over an `AsyncBackend` written in Python.
+fn python_supervised(root: &Path, python: &Path) -> Result<(), String> {
+    let ours = crate::python::build(root)?;
+    let server = root.join("xtask/interop/pacsys_rs_supervised_server.py");
+    let server = server.to_string_lossy().into_owned();
+    let script = root.join("xtask/interop/supervised_server_reference.py");
+    for kind in ["async_fake", "python"] {
+        let mut srv = Simulator::start(&ours, &[&server, kind, GRPC_TOKEN])?;
+        let port = srv.port("grpc")?;
+        let outcome = run_in(
+            root,
+            &python.to_string_lossy(),
+            &[
+                &script.to_string_lossy(),
+                &port.to_string(),
+                GRPC_TOKEN,
+                kind,
+            ],
+            &[],
+        );
+        srv.stop();
+        outcome?;
+    }
     Ok(())
 }
 

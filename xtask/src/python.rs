@@ -85,7 +85,7 @@ fn venv(root: &Path) -> Result<PathBuf, String> {
 }
 
 /// Builds the extension (release) and installs it into the environment.
-fn build(root: &Path) -> Result<PathBuf, String> {
+pub(crate) fn build(root: &Path) -> Result<PathBuf, String> {
     let python = venv(root)?;
     let bin = python
         .parent()

@@ -162,11 +162,7 @@ impl Backend for Inner {
         dispatch!(
             self,
             |b| b.subscribe(drfs).await,
-            py | _p
-                | Err(Error::unsupported(
-                    "",
-                    "a subscription of an AsyncBackend written in Python is made with its own subscribe()",
-                )),
+            py | p | p.subscribe(drfs).await,
             err | e | Err(e)
         )
     }

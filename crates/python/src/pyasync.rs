@@ -8,7 +8,10 @@
 use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use pacsys::{Capabilities, Error, Reading, Status, Value, WriteResult};
+use std::sync::atomic::AtomicU64;
+
+use pacsys::subscription::{EndReason, Registry};
+use pacsys::{Capabilities, Error, Event, Reading, Status, Subscription, Value, WriteResult};
 use pyo3::prelude::*;
 use pyo3::types::{PyList, PyTuple};
 
@@ -24,6 +27,8 @@ pub struct PyAsyncBackend {
     /// The event loop that runs its coroutines when the caller is not on one (the
     /// supervised server's own loop); a call from asyncio uses the caller's loop.
     home: Option<pyo3_async_runtimes::TaskLocals>,
+    /// Its subscriptions as the facade sees them (ended by `stop_streaming` and `close`).
+    subscriptions: Registry,
 }
 
 impl PyAsyncBackend {
@@ -39,6 +44,7 @@ impl PyAsyncBackend {
             obj: obj.clone().unbind(),
             timeout,
             home: None,
+            subscriptions: Registry::new(),
         }
     }
 
@@ -72,10 +78,7 @@ impl PyAsyncBackend {
         args: impl for<'py> FnOnce(Python<'py>) -> PyResult<Bound<'py, PyTuple>>,
     ) -> Result<Py<PyAny>, Error> {
         let fut = Python::attach(|py| {
-            let locals = match &self.home {
-                Some(home) => home.clone(),
-                None => pyo3_async_runtimes::tokio::get_current_locals(py)?,
-            };
+            let locals = self.locals(py)?;
             let coro = self.obj.bind(py).call_method1(method, args(py)?)?;
             pyo3_async_runtimes::into_future_with_locals(&locals, coro)
         })
@@ -87,6 +90,75 @@ impl PyAsyncBackend {
                 Err(Error::timeout(format!("the Python backend's {method}()")).with_elapsed(limit))
             }
         }
+    }
+
+    /// The event loop its coroutines run on for this call.
+    fn locals(&self, py: Python<'_>) -> PyResult<pyo3_async_runtimes::TaskLocals> {
+        match &self.home {
+            Some(home) => Ok(home.clone()),
+            None => pyo3_async_runtimes::tokio::get_current_locals(py),
+        }
+    }
+
+    /// Subscribes with the object's own `subscribe(drfs)` and streams what its handle's
+    /// `readings()` yields, as facade events (awaited on the same loop). The stream ends
+    /// when the handle's readings end; an exception they raise is the end reason. Stopping
+    /// the subscription stops the handle.
+    pub async fn subscribe<S: AsRef<str> + Sync>(&self, drfs: &[S]) -> Result<Subscription, Error> {
+        let names: Vec<String> = drfs.iter().map(|d| d.as_ref().to_owned()).collect();
+        let handle = self
+            .call("subscribe", |py| {
+                (PyList::new(py, &names)?,).into_pyobject(py)
+            })
+            .await?;
+        let stream = Python::attach(|py| -> PyResult<PyStream> {
+            let agen = handle.bind(py).call_method0("readings")?.unbind();
+            Ok(PyStream {
+                agen,
+                handle,
+                locals: self.locals(py)?,
+            })
+        })
+        .map_err(from_py)?;
+        let end = EndReason::new();
+        let ends = end.clone();
+        let events = futures::stream::unfold((stream, ends), |(st, ends)| async move {
+            let next = Python::attach(|py| {
+                let coro = st.agen.bind(py).call_method0("__anext__")?;
+                pyo3_async_runtimes::into_future_with_locals(&st.locals, coro)
+            });
+            let item = match next {
+                Ok(fut) => fut.await,
+                Err(e) => Err(e),
+            };
+            let reading = item.and_then(|item| {
+                Python::attach(|py| {
+                    let item = item.bind(py);
+                    match item.cast::<PyTuple>() {
+                        Ok(t) => reading_from_py(&t.get_item(0)?),
+                        Err(_) => reading_from_py(item),
+                    }
+                })
+            });
+            match reading {
+                Ok(r) => Some((Event::Reading(r), (st, ends))),
+                Err(e) => {
+                    let finished = Python::attach(|py| {
+                        e.is_instance_of::<pyo3::exceptions::PyStopAsyncIteration>(py)
+                    });
+                    if !finished {
+                        ends.set(from_py(e));
+                    }
+                    None
+                }
+            }
+        });
+        Ok(self.subscriptions.register_stream_with_end(
+            names,
+            events,
+            Arc::new(AtomicU64::new(0)),
+            end,
+        ))
     }
 
     pub async fn get_many<S: AsRef<str> + Sync>(
@@ -208,13 +280,42 @@ impl PyAsyncBackend {
     }
 
     pub async fn close(&self) {
+        self.subscriptions.close();
         let _ = self.call("close", |py| Ok(PyTuple::empty(py))).await;
     }
 
     pub async fn stop_streaming(&self) {
+        self.subscriptions.end_all();
         let _ = self
             .call("stop_streaming", |py| Ok(PyTuple::empty(py)))
             .await;
+    }
+}
+
+/// A Python subscription handle being read from Rust; dropping it stops the handle (on
+/// its loop).
+struct PyStream {
+    agen: Py<PyAny>,
+    handle: Py<PyAny>,
+    locals: pyo3_async_runtimes::TaskLocals,
+}
+
+impl Drop for PyStream {
+    fn drop(&mut self) {
+        Python::attach(|py| {
+            let stop = || -> PyResult<()> {
+                let coro = self.handle.bind(py).call_method0("stop")?;
+                if coro.hasattr("__await__")? {
+                    py.import("asyncio")?.call_method1(
+                        "run_coroutine_threadsafe",
+                        (coro, self.locals.event_loop(py)),
+                    )?;
+                }
+                Ok(())
+            };
+            // A handle that cannot be stopped is ended by its own backend's close.
+            let _ = stop();
+        });
     }
 }
 

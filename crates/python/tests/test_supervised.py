@@ -375,3 +375,49 @@ def test_run_serves_until_sigterm(tmp_path):
         if proc.poll() is None:
             proc.kill()
             proc.wait()
+
+
+class Streaming(PyAsyncBackend):
+    """A Python backend whose subscriptions stream from an async generator."""
+
+    def __init__(self):
+        super().__init__()
+        self.handles = []
+
+    async def subscribe(self, drfs, callback=None, on_error=None):
+        backend = self
+
+        class Handle:
+            stopped = False
+
+            async def readings(self, timeout=None):
+                n = 0
+                while not self.stopped:
+                    for d in drfs:
+                        yield pacsys.Reading(drf=d, value_type="scalar", value=float(n)), self
+                    n += 1
+                    await asyncio.sleep(0.02)
+
+            async def stop(self):
+                self.stopped = True
+
+        h = Handle()
+        backend.handles.append(h)
+        return h
+
+
+def test_a_python_backend_streams_through_the_server_and_its_handle_is_stopped():
+    b = Streaming()
+    with SupervisedServer(b, port=0) as srv, client(srv) as c:
+        with c.subscribe(["M:OUTTMP@p,100"]) as sub:
+            values = []
+            for r, _ in sub.readings(timeout=5):
+                values.append(r.value)
+                if len(values) == 3:
+                    break
+        assert values == [0.0, 1.0, 2.0]
+        for _ in range(300):  # the client's cancel reaches the Python handle
+            if b.handles and b.handles[0].stopped:
+                break
+            time.sleep(0.01)
+        assert b.handles[0].stopped
