@@ -339,18 +339,18 @@ pub fn supervised_evaluate(
         };
         slots.push(slot.map_err(|e| PyValueError::new_err(format!("{drf}: {e}")))?);
     }
-    let mut ctx = RequestContext::new(rpc, None, None, false, std::time::Instant::now(), slots);
-    if let Err(d) = chain.evaluate(&mut ctx) {
-        return Ok((
-            false,
-            Some(format!("{}: {}", d.policy, d.reason)),
-            Vec::new(),
-            Vec::new(),
-        ));
+    let ctx = RequestContext::new(rpc, None, None, false, std::time::Instant::now(), slots);
+    // The proxy's own decision procedure (gate of values, chain, whole-request refusal).
+    let decision = pacsys_supervised::decision::decide(&chain, ctx);
+    if let pacsys_supervised::decision::Decision::Refused { denial, slots } = &decision
+        && slots.is_empty()
+    {
+        let reason = format!("{}: {}", denial.policy, denial.reason);
+        return Ok((false, Some(reason), Vec::new(), Vec::new()));
     }
     let mut approved = Vec::new();
     let mut reasons = Vec::new();
-    for (i, s) in ctx.slots().iter().enumerate() {
+    for (i, s) in decision.slots().iter().enumerate() {
         if s.is_approved() {
             approved.push(i);
         }

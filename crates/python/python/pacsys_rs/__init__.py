@@ -522,45 +522,6 @@ class Device(_Fluent, _NativeDevice):
             )
         return reading
 
-    def on(self, *, verify: Any = None, timeout: Optional[float] = None) -> WriteResult:
-        """Sends the ON command (``verify=True`` checks the matching status)."""
-        return self.control(BasicControl.ON, verify=verify, timeout=timeout)
-
-    def off(self, *, verify: Any = None, timeout: Optional[float] = None) -> WriteResult:
-        """Sends the OFF command (``verify=True`` checks the matching status)."""
-        return self.control(BasicControl.OFF, verify=verify, timeout=timeout)
-
-    def reset(self, *, verify: Any = None, timeout: Optional[float] = None) -> WriteResult:
-        """Sends the RESET command (``verify=True`` checks the matching status)."""
-        return self.control(BasicControl.RESET, verify=verify, timeout=timeout)
-
-    def positive(self, *, verify: Any = None, timeout: Optional[float] = None) -> WriteResult:
-        """Sends the POSITIVE command (``verify=True`` checks the matching status)."""
-        return self.control(BasicControl.POSITIVE, verify=verify, timeout=timeout)
-
-    def negative(self, *, verify: Any = None, timeout: Optional[float] = None) -> WriteResult:
-        """Sends the NEGATIVE command (``verify=True`` checks the matching status)."""
-        return self.control(BasicControl.NEGATIVE, verify=verify, timeout=timeout)
-
-    def ramp(self, *, verify: Any = None, timeout: Optional[float] = None) -> WriteResult:
-        """Sends the RAMP command (``verify=True`` checks the matching status)."""
-        return self.control(BasicControl.RAMP, verify=verify, timeout=timeout)
-
-    def dc(self, *, verify: Any = None, timeout: Optional[float] = None) -> WriteResult:
-        """Sends the DC command (``verify=True`` checks the matching status)."""
-        return self.control(BasicControl.DC, verify=verify, timeout=timeout)
-
-    def local(self, *, verify: Any = None, timeout: Optional[float] = None) -> WriteResult:
-        """Sends the LOCAL command (``verify=True`` checks the matching status)."""
-        return self.control(BasicControl.LOCAL, verify=verify, timeout=timeout)
-
-    def remote(self, *, verify: Any = None, timeout: Optional[float] = None) -> WriteResult:
-        """Sends the REMOTE command (``verify=True`` checks the matching status)."""
-        return self.control(BasicControl.REMOTE, verify=verify, timeout=timeout)
-
-    def trip(self, *, verify: Any = None, timeout: Optional[float] = None) -> WriteResult:
-        """Sends the TRIP command (``verify=True`` checks the matching status)."""
-        return self.control(BasicControl.TRIP, verify=verify, timeout=timeout)
 
     def subscribe(
         self,

@@ -8,9 +8,34 @@ from typing import Any, Optional, TypeVar
 T = TypeVar("T")
 
 
+def _shortcut(command: str) -> Any:
+    def send(self: Any, *, verify: Any = None, timeout: Optional[float] = None) -> Any:
+        return self.control(command, verify=verify, timeout=timeout)
+
+    send.__name__ = command
+    send.__doc__ = (
+        f"Sends the {command.upper()} command (``verify=True`` checks the matching status bit); "
+        "awaitable on an ``AsyncDevice``."
+    )
+    return send
+
+
 class _Fluent:
     """``with_event``, ``without_event``, ``with_range``, ``without_range``,
-    ``with_backend``: each returns a new device of the same class."""
+    ``with_backend``: each returns a new device of the same class; and the ten basic-control
+    shortcuts (``on()``, ``off()``, ...), blocking on a ``Device``, awaitable on an
+    ``AsyncDevice`` (they return what ``control`` returns)."""
+
+    on = _shortcut("on")
+    off = _shortcut("off")
+    reset = _shortcut("reset")
+    positive = _shortcut("positive")
+    negative = _shortcut("negative")
+    ramp = _shortcut("ramp")
+    dc = _shortcut("dc")
+    local = _shortcut("local")
+    remote = _shortcut("remote")
+    trip = _shortcut("trip")
 
     def _like(self: Any, drf: str, backend: Any = None) -> Any:
         return type(self)(drf, backend if backend is not None else self.backend)

@@ -485,45 +485,6 @@ class AsyncDevice(_Fluent, _NativeDevice):
         b = self.backend
         return b if b is not None else _get_global_async_backend()
 
-    async def on(self, *, verify: Any = None, timeout: Optional[float] = None) -> WriteResult:
-        """Sends ON."""
-        return await self.control("on", verify=verify, timeout=timeout)
-
-    async def off(self, *, verify: Any = None, timeout: Optional[float] = None) -> WriteResult:
-        """Sends OFF."""
-        return await self.control("off", verify=verify, timeout=timeout)
-
-    async def reset(self, *, verify: Any = None, timeout: Optional[float] = None) -> WriteResult:
-        """Sends RESET."""
-        return await self.control("reset", verify=verify, timeout=timeout)
-
-    async def positive(self, *, verify: Any = None, timeout: Optional[float] = None) -> WriteResult:
-        """Sends POSITIVE."""
-        return await self.control("positive", verify=verify, timeout=timeout)
-
-    async def negative(self, *, verify: Any = None, timeout: Optional[float] = None) -> WriteResult:
-        """Sends NEGATIVE."""
-        return await self.control("negative", verify=verify, timeout=timeout)
-
-    async def ramp(self, *, verify: Any = None, timeout: Optional[float] = None) -> WriteResult:
-        """Sends RAMP."""
-        return await self.control("ramp", verify=verify, timeout=timeout)
-
-    async def dc(self, *, verify: Any = None, timeout: Optional[float] = None) -> WriteResult:
-        """Sends DC."""
-        return await self.control("dc", verify=verify, timeout=timeout)
-
-    async def local(self, *, verify: Any = None, timeout: Optional[float] = None) -> WriteResult:
-        """Sends LOCAL."""
-        return await self.control("local", verify=verify, timeout=timeout)
-
-    async def remote(self, *, verify: Any = None, timeout: Optional[float] = None) -> WriteResult:
-        """Sends REMOTE."""
-        return await self.control("remote", verify=verify, timeout=timeout)
-
-    async def trip(self, *, verify: Any = None, timeout: Optional[float] = None) -> WriteResult:
-        """Sends TRIP."""
-        return await self.control("trip", verify=verify, timeout=timeout)
 
     async def subscribe(
         self,

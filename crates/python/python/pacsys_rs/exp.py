@@ -27,6 +27,7 @@ from datetime import datetime, timedelta, timezone
 from typing import Any, Callable, Iterable, Optional
 
 from . import _native
+from ._backends import native_backend
 from ._native import ChannelData, FreshResult, ScanResult
 
 __all__ = [
@@ -42,25 +43,7 @@ __all__ = [
 ]
 
 
-def _backend(backend: Any) -> Any:
-    """The native backend the helpers run on: the default one, a ``pacsys_rs`` backend, or
-    the one under an ``aio`` backend made by ``aio.dpm()``/``aio.grpc()``/``aio.wrap()``.
-    These helpers block, so an ``AsyncBackend`` written in Python (whose calls are
-    coroutines on its event loop) is refused with ``UnsupportedError``."""
-    if backend is None:
-        return _native.default_backend()
-    if isinstance(backend, _native.Backend):
-        return backend
-    native = getattr(backend, "_native", None)
-    if isinstance(native, _native.Backend):
-        return native
-    from .errors import UnsupportedError
-
-    raise UnsupportedError(
-        f"pacsys_rs.exp blocks; it runs on a pacsys_rs backend (dpm(), grpc(), FakeBackend(), "
-        f"or aio.dpm()/aio.grpc()), not on a {type(backend).__name__} written in Python",
-        kind="unsupported",
-    )
+_backend = native_backend
 
 
 def read_fresh(

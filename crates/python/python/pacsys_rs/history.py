@@ -20,6 +20,7 @@ import datetime as _dt
 from typing import Any, Optional, Union
 
 from . import _native
+from ._backends import native_backend as _native_backend
 
 __all__ = ["since", "since_async"]
 
@@ -34,17 +35,6 @@ def _epoch(start: Start) -> float:
     if isinstance(start, bool) or not isinstance(start, (int, float)):
         raise TypeError(f"start is a datetime or seconds since the epoch, not {type(start).__name__}")
     return float(start)
-
-
-def _native_backend(backend: Any) -> Any:
-    if backend is None:
-        return _native.default_backend()
-    if isinstance(backend, _native.Backend):
-        return backend
-    native = getattr(backend, "_native", None)
-    if isinstance(native, _native.Backend):
-        return native
-    raise TypeError(f"history.since needs a pacsys_rs backend, not {type(backend).__name__}")
 
 
 def since(
