@@ -138,7 +138,7 @@ def test_callback_feeder_async():
         handle = await subscribed(fb, callback=cb)
         fb.emit_reading("M:OUTTMP", 10.0)
         fb.emit_reading("M:OUTTMP", 20.0)
-        for _ in range(200):
+        for _ in range(1000):
             if len(collected) == 2:
                 break
             await asyncio.sleep(0.01)
@@ -164,7 +164,7 @@ def test_callback_feeder_sync():
 
         handle = await subscribed(fb, callback=cb)
         fb.emit_reading("M:OUTTMP", 5.0)
-        for _ in range(200):
+        for _ in range(1000):
             if collected:
                 break
             await asyncio.sleep(0.01)
@@ -188,12 +188,12 @@ def test_on_error_gets_callback_exceptions_and_the_stream_error():
 
         handle = await subscribed(fb, callback=cb, on_error=on_error)
         fb.emit_reading("M:OUTTMP", 1.0)
-        for _ in range(200):
+        for _ in range(1000):
             if errors:
                 break
             await asyncio.sleep(0.01)
         fb.emit_error(ConnectionError("link down"))
-        for _ in range(200):
+        for _ in range(1000):
             if len(errors) == 2:
                 break
             await asyncio.sleep(0.01)
@@ -228,7 +228,7 @@ def test_a_callback_may_stop_its_own_handle():
         handle = await subscribed(fb, callback=cb)
         fb.emit_reading("M:OUTTMP", 1.0)
         fb.emit_reading("M:OUTTMP", 2.0)
-        for _ in range(200):
+        for _ in range(1000):
             if handle.stopped and seen:
                 break
             await asyncio.sleep(0.01)

@@ -162,7 +162,7 @@ def test_emit_reading_and_wait_for_subscription_sync():
     handle = fb.subscribe(["M:OUTTMP@e,0f"], callback=lambda r, h: seen.append(r.value))
     assert fb.wait_for_subscription("M:OUTTMP", 2)
     assert fb.emit_reading("M:OUTTMP", 9.5) == 1
-    for _ in range(200):
+    for _ in range(1000):
         if seen:
             break
         import time
