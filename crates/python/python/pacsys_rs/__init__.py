@@ -37,6 +37,7 @@ from ._native import (
 from ._native import DataRequest
 from ._native import Device as _NativeDevice
 from ._device import _Fluent
+from ._handle import _Counts
 from .errors import (
     AuthenticationError,
     ClosedError,
@@ -339,7 +340,7 @@ ReadingCallback = Callable[[Reading, "SubscriptionHandle"], None]
 ErrorCallback = Callable[[BaseException, "SubscriptionHandle"], None]
 
 
-class SubscriptionHandle:
+class SubscriptionHandle(_Counts):
     """A running subscription (what ``subscribe`` returns): iterate it for ``Reading``\\ s,
     use ``readings(timeout)`` for ``(reading, handle)`` pairs as the reference does, or give
     ``subscribe`` a ``callback`` (called on a Python thread). A context manager: leaving the
@@ -425,39 +426,9 @@ class SubscriptionHandle:
         return self._sub.stopped
 
     @property
-    def exc(self) -> Optional[BaseException]:
-        """The error that ended the stream for good, else ``None``."""
-        return self._sub.exc
-
-    @property
-    def dropped(self) -> int:
-        """Readings lost because the buffer was full."""
-        return self._sub.dropped
-
-    @property
-    def gaps(self) -> int:
-        """Reconnections after a lost connection."""
-        return self._sub.gaps
-
-    @property
-    def disconnects(self) -> int:
-        """Times the connection was lost."""
-        return self._sub.disconnects
-
-    @property
-    def gap_seconds(self) -> float:
-        """Total length of the gaps, in seconds."""
-        return self._sub.gap_seconds
-
-    @property
     def callback_error(self) -> Optional[BaseException]:
         """The last exception a callback raised, if any."""
         return self._callback_error
-
-    @property
-    def drfs(self) -> list:
-        """The requests."""
-        return self._sub.drfs
 
     def __enter__(self) -> "SubscriptionHandle":
         return self
@@ -521,7 +492,6 @@ class Device(_Fluent, _NativeDevice):
                 f"{self.drf}: no reading within {timeout} s", kind="timeout", drf=self.drf, elapsed=timeout
             )
         return reading
-
 
     def subscribe(
         self,

@@ -33,6 +33,7 @@ from . import _native
 from ._native import Backend, Reading, WriteResult
 from ._native import Device as _NativeDevice
 from ._device import _Fluent
+from ._handle import _Counts
 
 __all__ = [
     "AsyncBackend",
@@ -311,7 +312,7 @@ async def _call_on_error(on_error: Any, exc: BaseException, handle: Any) -> None
         logger.error("Error in on_error callback: %s", err)
 
 
-class AsyncSubscriptionHandle:
+class AsyncSubscriptionHandle(_Counts):
     """A running subscription (pacsys's ``AsyncSubscriptionHandle``): ``readings(timeout)``
     yields ``(reading, handle)`` pairs within one total window (``0``: what is buffered;
     ``None``: until it ends); ``async for reading in handle`` yields readings; ``exc`` is the
@@ -370,30 +371,10 @@ class AsyncSubscriptionHandle:
         """Whether the subscription was stopped (or its backend closed)."""
         return self._stopping or self._sub.stopped
 
-    @property
-    def exc(self) -> Optional[BaseException]:
-        """The error that ended the stream for good, else ``None``."""
-        return self._sub.exc
 
-    @property
-    def dropped(self) -> int:
-        """Readings lost because the buffer was full."""
-        return self._sub.dropped
 
-    @property
-    def gaps(self) -> int:
-        """Reconnections after a lost connection."""
-        return self._sub.gaps
 
-    @property
-    def gap_seconds(self) -> float:
-        """Total length of the gaps, in seconds."""
-        return self._sub.gap_seconds
 
-    @property
-    def drfs(self) -> list:
-        """The requests."""
-        return self._sub.drfs
 
     async def readings(
         self, timeout: Optional[float] = None
