@@ -322,16 +322,7 @@ impl PyDevice {
         field: Option<&str>,
         timeout: Option<f64>,
     ) -> PyResult<Bound<'py, PyAny>> {
-        if field.is_some() {
-            return self.read_prop(py, Property::Analog, field, timeout);
-        }
-        let d = self.target(py, timeout)?;
-        go(py, self.aio, async move {
-            d.analog_alarm()
-                .await
-                .map(|a| PyValue(Value::AnalogAlarm(a)))
-                .py_err()
-        })
+        self.alarm(py, Property::Analog, field, timeout)
     }
 
     /// The digital alarm block as the reference's dict (or one field's value).
@@ -342,16 +333,7 @@ impl PyDevice {
         field: Option<&str>,
         timeout: Option<f64>,
     ) -> PyResult<Bound<'py, PyAny>> {
-        if field.is_some() {
-            return self.read_prop(py, Property::Digital, field, timeout);
-        }
-        let d = self.target(py, timeout)?;
-        go(py, self.aio, async move {
-            d.digital_alarm()
-                .await
-                .map(|a| PyValue(Value::DigitalAlarm(a)))
-                .py_err()
-        })
+        self.alarm(py, Property::Digital, field, timeout)
     }
 
     /// The device's description text.
@@ -607,6 +589,28 @@ impl PyDevice {
 }
 
 impl PyDevice {
+    /// An alarm block (`prop` ANALOG or DIGITAL) as the reference's dict, or one field.
+    fn alarm<'py>(
+        &self,
+        py: Python<'py>,
+        prop: Property,
+        field: Option<&str>,
+        timeout: Option<f64>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        if field.is_some() {
+            return self.read_prop(py, prop, field, timeout);
+        }
+        let d = self.target(py, timeout)?;
+        go(py, self.aio, async move {
+            match prop {
+                Property::Digital => d.digital_alarm().await.map(Value::DigitalAlarm),
+                _ => d.analog_alarm().await.map(Value::AnalogAlarm),
+            }
+            .map(PyValue)
+            .py_err()
+        })
+    }
+
     fn read_prop<'py>(
         &self,
         py: Python<'py>,

@@ -29,7 +29,7 @@ import time
 import weakref
 from typing import Any, AsyncIterator, Callable, Iterable, Optional
 
-from . import _native
+from . import _UNSET, _native
 from ._native import Backend, Reading, WriteResult
 from ._native import Device as _NativeDevice
 from ._device import _Fluent
@@ -547,12 +547,6 @@ AsyncTextDevice = _typed("AsyncTextDevice", _as_text, "text (``str``)")
 # ---- the global async backend ----
 
 
-class _Unset:
-    def __repr__(self) -> str:
-        return "<unset>"
-
-
-_UNSET: Any = _Unset()
 _VALID_BACKENDS = ("dpm", "grpc")
 _config: dict = {}
 _global: Optional[AsyncBackend] = None
