@@ -5,6 +5,15 @@
     python bench_reference.py GRPC_PORT array N REPS -> "median_ms <ms> type <class> len <n>"
       (over gRPC: DPM refuses a 40,000-element reply as DPM_REPLY_OVERFLOW)
     python bench_reference.py PORT rss N SECS        -> "rss_mb_at_100k <MB> rss_mb_at_end <MB> readings <n>"
+    python bench_reference.py PORT callback N SECS   -> "cpu_pct <% of a core> per_s <callbacks/s> offered_per_s <n>"
+      (N devices at @p,100 into a callback that reads `value` and `timestamp`; the whole
+      process's CPU time over SECS after a 2 s warm-up)
+    python bench_reference.py PORT read1 0 REPS      -> "p50_us <us> p90_us <us>"
+      (one `read("M:OUTTMP")` on a warm backend, REPS times)
+    python bench_reference.py PORT connect N REPS    -> "median_ms <ms>"
+      (a new backend, `get_many` of N devices, closed: connection set-up included)
+    python bench_reference.py PORT get_arrays N REPS -> "median_ms <ms>" (pacsys_rs only:
+      `get_many(..., as_arrays=True)`, the columnar form)
     python bench_reference.py 0 drf REPS CORPUS_JSON -> "median_input_ns <ns> inputs <n> rejected <n> non_ascii <n>"
       (the reference DRF parser, timed as our drf_bench example times ours: each accepted
       corpus input parsed REPS times in a row, best of three rounds, median over inputs)
@@ -61,9 +70,49 @@ def drf_median(reps, corpus):
     )
 
 
+def callbacks(backend, n, secs):
+    """N devices at @p,100 into a callback reading `value` and `timestamp`; prints the
+    process's CPU (all threads) as a percentage of one core over `secs`."""
+    drfs = [f"Z:BENCH{i:04d}@p,100" for i in range(n)]
+    seen = [0]
+
+    def on_reading(reading, _handle):
+        reading.value
+        reading.timestamp
+        seen[0] += 1
+
+    with backend.subscribe(drfs, callback=on_reading):
+        time.sleep(2.0)
+        count0, wall0, cpu0 = seen[0], time.perf_counter(), time.process_time()
+        time.sleep(secs)
+        count1, wall1, cpu1 = seen[0], time.perf_counter(), time.process_time()
+    wall = wall1 - wall0
+    print(
+        f"cpu_pct {(cpu1 - cpu0) / wall * 100:.2f} per_s {(count1 - count0) / wall:.0f} "
+        f"offered_per_s {n * 10}"
+    )
+
+
+def connect(make, n, reps):
+    """A new backend, `get_many` of n devices, closed; median over reps."""
+    drfs = [f"Z:BENCH{i % 10000:04d}" for i in range(n)]
+    times = []
+    for _ in range(max(1, reps)):
+        t = time.perf_counter()
+        with make() as backend:
+            readings = backend.get_many(drfs)
+        times.append(time.perf_counter() - t)
+        if not all(r.ok for r in readings):
+            raise SystemExit("a read failed")
+    print(f"median_ms {statistics.median(times) * 1e3:.3f}")
+
+
 def main(port, mode, n, x):
     if mode == "drf":
         drf_median(n, x)
+        return
+    if mode == "connect":
+        connect(lambda: pacsys.dpm_http(host="127.0.0.1", port=port, timeout=60.0), n, int(x))
         return
     if mode == "array":
         make = lambda: pacsys.grpc(host="127.0.0.1", port=port, timeout=60.0)  # noqa: E731
@@ -98,6 +147,29 @@ def main(port, mode, n, x):
                 dropped = sub.dropped
                 dropped = dropped() if callable(dropped) else dropped
                 print(f"per_s {count / max(elapsed, 1e-9):.0f} dropped {dropped}")
+        elif mode == "get_arrays":
+            drfs = [f"Z:BENCH{i % 10000:04d}" for i in range(n)]
+            backend.get_many(drfs, as_arrays=True)
+            times = []
+            for _ in range(max(1, int(x))):
+                t = time.perf_counter()
+                columns = backend.get_many(drfs, as_arrays=True)
+                times.append(time.perf_counter() - t)
+                if not columns.ok.all():
+                    raise SystemExit("a read failed")
+            print(f"median_ms {statistics.median(times) * 1e3:.3f}")
+        elif mode == "callback":
+            callbacks(backend, n, float(x))
+        elif mode == "read1":
+            backend.read("M:OUTTMP")
+            times = []
+            for _ in range(max(1, int(x))):
+                t = time.perf_counter()
+                backend.read("M:OUTTMP")
+                times.append(time.perf_counter() - t)
+            times.sort()
+            p50, p90 = times[len(times) // 2], times[len(times) * 9 // 10]
+            print(f"p50_us {p50 * 1e6:.1f} p90_us {p90 * 1e6:.1f}")
         elif mode == "array":
             try:
                 backend.read("Z:BIGARR")

@@ -339,8 +339,13 @@ impl DpmBackendBuilder {
     /// ```
     pub fn build(self) -> Result<DpmBackend, Error> {
         let env = match self.env {
-            Some(env) => env,
+            Some(ref env) => env.clone(),
             None => EnvConfig::from_env()?,
+        };
+        // What `DpmBackend::sibling` builds again: these settings, the environment as read now.
+        let recipe = DpmBackendBuilder {
+            env: Some(env.clone()),
+            ..self.clone()
         };
         let config = EnvConfig {
             dpm_host: self.host,
@@ -382,6 +387,7 @@ impl DpmBackendBuilder {
             client = client.kerberos(pacsys_dpm_core::KerberosConfig::default().realm(realm));
         }
         Ok(DpmBackend {
+            recipe,
             client: client.build(),
             timeout,
             subscriptions: Registry::with_observer(self.observer.clone()),
@@ -422,6 +428,8 @@ impl DpmBackendBuilder {
 /// ```
 #[derive(Debug)]
 pub struct DpmBackend {
+    /// The settings it was built from (for [`DpmBackend::sibling`]).
+    recipe: DpmBackendBuilder,
     client: DpmClient,
     timeout: Duration,
     subscriptions: Registry,
@@ -444,6 +452,25 @@ impl DpmBackend {
     /// ```
     pub fn builder() -> DpmBackendBuilder {
         DpmBackendBuilder::default()
+    }
+
+    /// A backend with the same settings (the environment as it was read when this one was
+    /// built) and connections of its own: nothing is shared with this one. A caller that
+    /// drives its reads from a runtime of its own (a blocking caller's current-thread
+    /// runtime, as `pacsys_rs` does for its blocking reads) uses one so that the pooled
+    /// connections live on that runtime.
+    ///
+    /// ```
+    /// let backend = pacsys::DpmBackend::builder()
+    ///     .host("localhost")
+    ///     .port(6810)
+    ///     .env(Default::default())
+    ///     .build()?;
+    /// assert_eq!(backend.sibling()?.addr(), "localhost:6810");
+    /// # Ok::<(), pacsys::Error>(())
+    /// ```
+    pub fn sibling(&self) -> Result<DpmBackend, Error> {
+        self.recipe.clone().build()
     }
 
     /// `host:port` of the DPM/HTTP proxy.

@@ -334,7 +334,17 @@ pub(crate) fn feed_burst(
 pub(crate) struct ReadCommand {
     pub requests: Vec<Result<ReadPlan, Error>>,
     pub deadline: Instant,
-    pub reply: oneshot::Sender<ReadDone>,
+    pub reply: oneshot::Sender<ReadReply>,
+}
+
+/// A pooled connection's answer to a [`ReadCommand`].
+pub(crate) enum ReadReply {
+    /// The read ran.
+    Done(ReadDone),
+    /// The connection ended before it took the command (it died while idle, or its
+    /// watchdog fired first): nothing was sent, the requests come back for another
+    /// connection.
+    NotSent(Vec<Result<ReadPlan, Error>>),
 }
 
 /// Why a connection's task ended, kept for the operations that come after it (the codec's
@@ -417,7 +427,10 @@ impl ReadConnection {
             return ReadOutcome::NotSent(e.0.requests, fatal_error(&self.fatal));
         }
         match rx.await {
-            Ok(done) => ReadOutcome::Done(done),
+            Ok(ReadReply::Done(done)) => ReadOutcome::Done(done),
+            Ok(ReadReply::NotSent(requests)) => {
+                ReadOutcome::NotSent(requests, fatal_error(&self.fatal))
+            }
             // The task ended without answering (the session always reports ReadDone, so
             // this is not expected): report why the connection ended, never hang or panic.
             Err(_) => ReadOutcome::Ended(fatal_error(&self.fatal).unwrap_or_else(|| {
@@ -428,14 +441,41 @@ impl ReadConnection {
     }
 }
 
+/// Hands the commands still queued when a connection's task ends back unsent, so the pool
+/// retries them on another connection (nothing of theirs reached the server).
+fn refuse_queued(rx: &mut mpsc::Receiver<ReadCommand>) {
+    rx.close();
+    while let Ok(cmd) = rx.try_recv() {
+        let _ = cmd.reply.send(ReadReply::NotSent(cmd.requests));
+    }
+}
+
 /// The task owning one pooled connection: serves reads one at a time, consumes whatever
 /// arrives while idle (heartbeats, late replies), and exits when the handle is dropped, the
 /// connection fails, or a read leaves it unusable (spec 6.3 step 7).
+///
+/// What arrived is always handled before a new command and before the watchdog: a task
+/// that was not polled for a while (its runtime is driven only during blocking calls, as
+/// `pacsys_rs`'s direct reads are) first sees the heartbeats, or the close, that came
+/// meanwhile. A command queued when the task ends is handed back unsent.
 async fn read_task(
-    mut framed: Socket,
+    framed: Socket,
     list_id: i32,
     liveness: Option<Duration>,
     mut rx: mpsc::Receiver<ReadCommand>,
+    counters: Tally,
+    fatal: Fatal,
+) {
+    serve_reads(framed, list_id, liveness, &mut rx, counters, fatal).await;
+    refuse_queued(&mut rx);
+}
+
+/// The loop of [`read_task`]; returns when the connection is to close.
+async fn serve_reads(
+    mut framed: Socket,
+    list_id: i32,
+    liveness: Option<Duration>,
+    rx: &mut mpsc::Receiver<ReadCommand>,
     counters: Tally,
     fatal: Fatal,
 ) {
@@ -446,7 +486,7 @@ async fn read_task(
     // One timer for the connection's life, moved to each new deadline (never one per frame).
     let timer = sleep_until(Instant::now());
     tokio::pin!(timer);
-    let mut pending: Option<oneshot::Sender<ReadDone>> = None;
+    let mut pending: Option<oneshot::Sender<ReadReply>> = None;
     loop {
         let wake = session.poll_timeout().map(Instant::from_std);
         if let Some(at) = wake
@@ -456,6 +496,12 @@ async fn read_task(
         }
         let mut failed = None;
         tokio::select! {
+            biased;
+            item = framed.next() => {
+                if let Input::Failed(e) = feed_burst(&mut framed, &mut session, item, &counters) {
+                    failed = Some(e);
+                }
+            }
             cmd = rx.recv(), if pending.is_none() => match cmd {
                 Some(cmd) => {
                     trace!(n = cmd.requests.len(), "read");
@@ -464,52 +510,67 @@ async fn read_task(
                 }
                 None => return,
             },
-            item = framed.next() => {
-                if let Input::Failed(e) = feed_burst(&mut framed, &mut session, item, &counters) {
-                    failed = Some(e);
-                }
-            }
             _ = timer.as_mut(), if wake.is_some() => {
                 session.handle_timeout(Instant::now().into_std());
             }
         }
+        if let Some(e) = &failed {
+            fail(&fatal, &mut session, e);
+        }
+        // Answers first: a finished read's caller is woken before the stop and clear that
+        // follow it are written.
+        let mut close = failed.is_some() | deliver(&mut session, &mut pending, &fatal);
         if failed.is_none()
             && let Err(e) = flush_session(&mut framed, &mut session, &counters).await
         {
-            failed = Some(e);
-        }
-        if let Some(e) = &failed {
-            debug!(error = %e, "read connection failed");
-            set_fatal(&fatal, e);
-            session.transport_failed(e);
-        }
-        let mut close = failed.is_some();
-        while let Some(event) = session.poll_event() {
-            match event {
-                SessionEvent::ReadDone(done) => {
-                    close |= !done.reusable;
-                    if let Some(tx) = pending.take() {
-                        let _ = tx.send(done);
-                    }
-                }
-                SessionEvent::Dead { silent_for } => {
-                    debug!(?silent_for, "pooled connection silent; closing");
-                    close = true;
-                    // Ends a read in progress; its ReadDone follows in this loop.
-                    let e = Error::connection_lost(format!(
-                        "no frame for {} (watchdog)",
-                        pacsys_types::error::human_duration(silent_for)
-                    ))
-                    .with_transport(Wire::Dpm);
-                    set_fatal(&fatal, &e);
-                    session.transport_failed(&e);
-                }
-                _ => {}
-            }
+            fail(&fatal, &mut session, &e);
+            close = true;
+            deliver(&mut session, &mut pending, &fatal);
         }
         if close && pending.is_none() {
             // Late replies could be taken for the next read's: close (spec 6.3 step 7).
             return;
         }
     }
+}
+
+/// Records why the connection failed and ends the read in progress with it.
+fn fail(fatal: &Fatal, session: &mut Session, e: &Error) {
+    debug!(error = %e, "read connection failed");
+    set_fatal(fatal, e);
+    session.transport_failed(e);
+}
+
+/// Hands the session's events to the read's caller; true when the connection is to close
+/// (a read left it unusable, or the watchdog found it silent).
+fn deliver(
+    session: &mut Session,
+    pending: &mut Option<oneshot::Sender<ReadReply>>,
+    fatal: &Fatal,
+) -> bool {
+    let mut close = false;
+    while let Some(event) = session.poll_event() {
+        match event {
+            SessionEvent::ReadDone(done) => {
+                close |= !done.reusable;
+                if let Some(tx) = pending.take() {
+                    let _ = tx.send(ReadReply::Done(done));
+                }
+            }
+            SessionEvent::Dead { silent_for } => {
+                debug!(?silent_for, "pooled connection silent; closing");
+                close = true;
+                // Ends a read in progress; its ReadDone follows in this loop.
+                let e = Error::connection_lost(format!(
+                    "no frame for {} (watchdog)",
+                    pacsys_types::error::human_duration(silent_for)
+                ))
+                .with_transport(Wire::Dpm);
+                set_fatal(fatal, &e);
+                session.transport_failed(&e);
+            }
+            _ => {}
+        }
+    }
+    close
 }

@@ -7,7 +7,7 @@ use std::time::Duration;
 use pacsys::Verify;
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
-use pyo3::types::{PyDict, PyTuple};
+use pyo3::types::{PyDict, PyList, PyTuple};
 
 use crate::convert::{Setting, setting_from_py};
 use crate::errors::IntoPy;
@@ -49,6 +49,13 @@ pub fn seconds(timeout: Option<f64>) -> PyResult<Option<Duration>> {
 
 /// The DRFs of a list of strings or devices.
 pub fn drf_list(items: &Bound<'_, PyAny>) -> PyResult<Vec<String>> {
+    if let Ok(list) = items.cast::<PyList>() {
+        let mut out = Vec::with_capacity(list.len());
+        for item in list.iter() {
+            out.push(drf_of(&item)?);
+        }
+        return Ok(out);
+    }
     let mut out = Vec::new();
     for item in items.try_iter()? {
         out.push(drf_of(&item?)?);
@@ -56,22 +63,28 @@ pub fn drf_list(items: &Bound<'_, PyAny>) -> PyResult<Vec<String>> {
     Ok(out)
 }
 
+/// A device argument: a DRF string, or a device (anything with a `drf` attribute).
+#[derive(FromPyObject)]
+enum DeviceArg {
+    Text(String),
+    Device {
+        #[pyo3(attribute("drf"))]
+        drf: String,
+    },
+}
+
 /// The DRF of a string or a device (anything with a `drf` attribute).
 pub fn drf_of(item: &Bound<'_, PyAny>) -> PyResult<String> {
-    if let Ok(s) = item.extract::<String>() {
-        return Ok(s);
+    match item.extract::<DeviceArg>() {
+        Ok(DeviceArg::Text(drf) | DeviceArg::Device { drf }) => Ok(drf),
+        Err(_) => Err(pyo3::exceptions::PyTypeError::new_err(format!(
+            "expected a DRF string or a device, got {}",
+            item.get_type()
+                .name()
+                .map(|n| n.to_string())
+                .unwrap_or_default()
+        ))),
     }
-    item.getattr(pyo3::intern!(item.py(), "drf"))
-        .and_then(|d| d.extract())
-        .map_err(|_| {
-            pyo3::exceptions::PyTypeError::new_err(format!(
-                "expected a DRF string or a device, got {}",
-                item.get_type()
-                    .name()
-                    .map(|n| n.to_string())
-                    .unwrap_or_default()
-            ))
-        })
 }
 
 /// `(drf, value)` pairs from a list of pairs or a dict.

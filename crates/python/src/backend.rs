@@ -13,7 +13,9 @@ use pyo3::prelude::*;
 use pyo3::types::{PyList, PyTuple};
 
 use crate::args::{drf_list, drf_of, seconds, settings_of, verify_of};
+use crate::columns::Columns;
 use crate::convert::{PyValue, Setting, setting_from_py};
+use crate::direct::block_read;
 use crate::errors::{IntoPy, to_py};
 use crate::pyasync::PyAsyncBackend;
 use crate::reading::{PyReading, PyWriteResult};
@@ -304,6 +306,15 @@ mod calls {
         Ok(drfs.iter().zip(results).map(|(d, r)| slot(d, r)).collect())
     }
 
+    pub async fn get_many_arrays(
+        b: Inner,
+        drfs: Vec<String>,
+        t: Option<Duration>,
+    ) -> PyResult<Columns> {
+        let results = b.get_many(&drfs, t).await;
+        Ok(Columns::new(drfs, results))
+    }
+
     pub async fn read_many(
         b: Inner,
         drfs: Vec<String>,
@@ -385,10 +396,8 @@ impl PyBackend {
         device: &Bound<'py, PyAny>,
         timeout: Option<f64>,
     ) -> PyResult<Bound<'py, PyAny>> {
-        block(
-            py,
-            calls::read(self.inner.clone(), drf_of(device)?, seconds(timeout)?),
-        )
+        let (what, t) = (drf_of(device)?, seconds(timeout)?);
+        block_read(py, &self.inner, |b| calls::read(b, what, t))
     }
 
     /// `read`, awaitable.
@@ -414,10 +423,8 @@ impl PyBackend {
         device: &Bound<'py, PyAny>,
         timeout: Option<f64>,
     ) -> PyResult<Bound<'py, PyAny>> {
-        block(
-            py,
-            calls::get(self.inner.clone(), drf_of(device)?, seconds(timeout)?),
-        )
+        let (what, t) = (drf_of(device)?, seconds(timeout)?);
+        block_read(py, &self.inner, |b| calls::get(b, what, t))
     }
 
     /// `get`, awaitable.
@@ -436,31 +443,39 @@ impl PyBackend {
 
     /// Reads many devices at once (one total `timeout`): one `Reading` per device, in
     /// order; a failed device never fails the others (its reading carries the error).
-    #[pyo3(signature = (devices, timeout=None))]
+    /// With `as_arrays=True`, one `ReadingArrays` instead: the batch as numpy columns, no
+    /// Python object per device.
+    #[pyo3(signature = (devices, timeout=None, *, as_arrays=false))]
     fn get_many<'py>(
         &self,
         py: Python<'py>,
         devices: &Bound<'py, PyAny>,
         timeout: Option<f64>,
+        as_arrays: bool,
     ) -> PyResult<Bound<'py, PyAny>> {
-        block(
-            py,
-            calls::get_many(self.inner.clone(), drf_list(devices)?, seconds(timeout)?),
-        )
+        let (what, t) = (drf_list(devices)?, seconds(timeout)?);
+        if as_arrays {
+            block_read(py, &self.inner, |b| calls::get_many_arrays(b, what, t))
+        } else {
+            block_read(py, &self.inner, |b| calls::get_many(b, what, t))
+        }
     }
 
     /// `get_many`, awaitable.
-    #[pyo3(signature = (devices, timeout=None))]
+    #[pyo3(signature = (devices, timeout=None, *, as_arrays=false))]
     fn get_many_async<'py>(
         &self,
         py: Python<'py>,
         devices: &Bound<'py, PyAny>,
         timeout: Option<f64>,
+        as_arrays: bool,
     ) -> PyResult<Bound<'py, PyAny>> {
-        awaitable(
-            py,
-            calls::get_many(self.inner.clone(), drf_list(devices)?, seconds(timeout)?),
-        )
+        let (what, t) = (drf_list(devices)?, seconds(timeout)?);
+        if as_arrays {
+            awaitable(py, calls::get_many_arrays(self.inner.clone(), what, t))
+        } else {
+            awaitable(py, calls::get_many(self.inner.clone(), what, t))
+        }
     }
 
     /// Reads many devices and returns their values; raises the first failure.
@@ -471,10 +486,8 @@ impl PyBackend {
         devices: &Bound<'py, PyAny>,
         timeout: Option<f64>,
     ) -> PyResult<Bound<'py, PyAny>> {
-        block(
-            py,
-            calls::read_many(self.inner.clone(), drf_list(devices)?, seconds(timeout)?),
-        )
+        let (what, t) = (drf_list(devices)?, seconds(timeout)?);
+        block_read(py, &self.inner, |b| calls::read_many(b, what, t))
     }
 
     /// `read_many`, awaitable.
@@ -631,11 +644,14 @@ impl PyBackend {
 
     /// Closes the backend: later calls raise `ClosedError`, open subscriptions end.
     fn close<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        block(py, calls::close(self.inner.clone()))
+        let out = block(py, calls::close(self.inner.clone()));
+        crate::direct::forget(py, &self.inner);
+        out
     }
 
     /// `close`, awaitable.
     fn close_async<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        crate::direct::forget(py, &self.inner);
         awaitable(py, calls::close(self.inner.clone()))
     }
 

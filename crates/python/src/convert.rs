@@ -8,6 +8,7 @@ use numpy::{PyArray1, PyReadonlyArray1};
 use pacsys::{AnalogAlarm, Control, DigitalAlarm, Value};
 use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::prelude::*;
+use pyo3::sync::PyOnceLock;
 use pyo3::types::{PyBool, PyBytes, PyDict, PyList, PyString};
 
 /// A value on its way to Python (converted when it gets there, with the GIL).
@@ -186,12 +187,36 @@ pub fn epoch_seconds(t: SystemTime) -> f64 {
     }
 }
 
+/// `datetime.datetime.fromtimestamp` and `datetime.timezone.utc`, looked up once.
+static FROM_TIMESTAMP: PyOnceLock<(Py<PyAny>, Py<PyAny>)> = PyOnceLock::new();
+
+/// The last instant turned into a `datetime`, and that `datetime`: readings of one event
+/// share their timestamp (a periodic stream's every device at each tick), so a stream
+/// makes one `datetime` per instant, not one per reading. A `datetime` is immutable;
+/// sharing it is safe.
+static LAST_DATETIME: std::sync::Mutex<Option<(SystemTime, Py<PyAny>)>> =
+    std::sync::Mutex::new(None);
+
 /// A timezone-aware UTC `datetime`.
 pub fn datetime<'py>(py: Python<'py>, t: SystemTime) -> PyResult<Bound<'py, PyAny>> {
-    let dt = py.import("datetime")?;
-    let utc = dt.getattr("timezone")?.getattr("utc")?;
-    dt.getattr("datetime")?
-        .call_method1("fromtimestamp", (epoch_seconds(t), utc))
+    let last = || LAST_DATETIME.lock().unwrap_or_else(|e| e.into_inner());
+    if let Some((at, dt)) = &*last()
+        && *at == t
+    {
+        return Ok(dt.bind(py).clone());
+    }
+    let (from_timestamp, utc) = FROM_TIMESTAMP.get_or_try_init(py, || {
+        let dt = py.import("datetime")?;
+        let utc = dt.getattr("timezone")?.getattr("utc")?.unbind();
+        let from = dt.getattr("datetime")?.getattr("fromtimestamp")?.unbind();
+        Ok::<_, PyErr>((from, utc))
+    })?;
+    let dt = from_timestamp
+        .bind(py)
+        .call1((epoch_seconds(t), utc.bind(py)))?;
+    // Not held across the call above: Python code may run there.
+    *last() = Some((t, dt.clone().unbind()));
+    Ok(dt)
 }
 
 fn flag(d: &Bound<'_, PyDict>, key: &str) -> PyResult<bool> {

@@ -3,6 +3,7 @@
 //! one. The same native class is `pacsys_rs.Device` (blocking calls) and the base of
 //! `pacsys_rs.aio.AsyncDevice` (every call an awaitable): each call is one Rust future.
 
+use std::future::Future;
 use std::sync::Arc;
 
 use pacsys::{Control, Device, Field, Property, Value};
@@ -13,6 +14,7 @@ use pyo3::types::PyDict;
 use crate::args::{seconds, verify_of};
 use crate::backend::{Inner, PyBackend, reading_or_raise};
 use crate::convert::{PyValue, Setting, setting_from_py};
+use crate::direct::block_read;
 use crate::errors::IntoPy;
 use crate::pyasync::PyAsyncBackend;
 use crate::reading::PyWriteResult;
@@ -167,6 +169,25 @@ impl PyDevice {
             d = d.with_timeout(t);
         }
         Ok(d)
+    }
+
+    /// A read-only call: an awaitable on an async device; on a sync one a blocking call,
+    /// through the backend's twin on the direct runtime where it has one (`crate::direct`).
+    fn read_call<'py, T, F>(
+        &self,
+        py: Python<'py>,
+        d: Device<Inner>,
+        make: impl FnOnce(Device<Inner>) -> F,
+    ) -> PyResult<Bound<'py, PyAny>>
+    where
+        T: for<'a> IntoPyObject<'a> + Send + 'static,
+        F: Future<Output = PyResult<T>> + Send + 'static,
+    {
+        if self.aio {
+            return go(py, true, make(d));
+        }
+        let inner = d.backend().map_or(Inner::Default, |b| (**b).clone());
+        block_read(py, &inner, |b| make(d.with_backend(Arc::new(b))))
     }
 
     /// A device of the same kind (sync or async, same backend) for another DRF.
@@ -362,14 +383,14 @@ impl PyDevice {
             None if field.is_some() => {
                 Err(PyValueError::new_err("field requires prop to be specified"))
             }
-            None => go(py, self.aio, async move {
+            None => self.read_call(py, d, |d| async move {
                 let r = d.get().await;
                 reading_or_raise(d.drf(), r)
             }),
             Some(p) => {
                 let p = property(p)?;
                 let f = self::field(field, p)?;
-                go(py, self.aio, async move {
+                self.read_call(py, d, move |d| async move {
                     let r = d.get_property(p, f).await;
                     reading_or_raise(d.drf(), r)
                 })
@@ -620,7 +641,7 @@ impl PyDevice {
     ) -> PyResult<Bound<'py, PyAny>> {
         let f = self::field(field, prop)?;
         let d = self.target(py, timeout)?;
-        go(py, self.aio, async move {
+        self.read_call(py, d, move |d| async move {
             // Through the backend's own `read` where the facade has one (a Python backend
             // sees `read`, as pacsys's devices call it).
             match (prop, f) {

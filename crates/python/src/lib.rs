@@ -4,8 +4,10 @@
 
 mod args;
 mod backend;
+mod columns;
 mod convert;
 mod device;
+mod direct;
 mod errors;
 mod exp;
 mod fake;
@@ -189,6 +191,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     runtime::init_async()?;
     m.add_class::<backend::PyBackend>()?;
     m.add_class::<reading::PyReading>()?;
+    m.add_class::<columns::PyReadingArrays>()?;
     m.add_class::<reading::PyWriteResult>()?;
     m.add_class::<subscription::PySubscription>()?;
     m.add_class::<device::PyDevice>()?;

@@ -1,5 +1,11 @@
-//! The one tokio runtime every call runs on (sync calls block on it with the GIL released;
-//! asyncio awaitables are driven by it), and the blocking wait that still sees Ctrl-C.
+//! The tokio runtimes calls run on, and the blocking wait that still sees Ctrl-C.
+//!
+//! * The shared runtime (two workers): streams, writes, asyncio awaitables, and every
+//!   blocking call except the reads below.
+//! * The direct runtime (current-thread, no threads of its own): blocking DPM reads
+//!   (`crate::direct`). It runs only inside a blocking call, on the calling Python thread,
+//!   so such a read writes its request and takes its reply on that thread: no wake-up
+//!   crosses threads.
 
 use std::future::Future;
 use std::sync::OnceLock;
@@ -10,6 +16,7 @@ use pyo3::prelude::*;
 use tokio::runtime::Runtime;
 
 static RUNTIME: OnceLock<Result<Runtime, String>> = OnceLock::new();
+static DIRECT: OnceLock<Result<Runtime, String>> = OnceLock::new();
 
 /// How often a blocking wait looks for a pending signal (Ctrl-C).
 const SIGNAL_POLL: Duration = Duration::from_millis(100);
@@ -24,6 +31,22 @@ pub fn runtime() -> PyResult<&'static Runtime> {
             .build()
             .map_err(|e| format!("cannot start the tokio runtime of pacsys_rs: {e}"))?;
         Ok(rt)
+    });
+    match rt {
+        Ok(rt) => Ok(rt),
+        Err(e) => Err(PyRuntimeError::new_err(e.clone())),
+    }
+}
+
+/// The direct runtime (current-thread), started on first use: driven only by the blocking
+/// calls that run on it, one thread at a time (another thread's call waits its turn while
+/// its own I/O is driven by the thread holding the runtime).
+pub fn direct_runtime() -> PyResult<&'static Runtime> {
+    let rt = DIRECT.get_or_init(|| {
+        tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .map_err(|e| format!("cannot start the direct tokio runtime of pacsys_rs: {e}"))
     });
     match rt {
         Ok(rt) => Ok(rt),
@@ -47,7 +70,15 @@ where
     T: Send,
     F: Future<Output = T> + Send,
 {
-    let rt = runtime()?;
+    wait_on(runtime()?, py, fut)
+}
+
+/// [`wait`] on `rt`.
+pub fn wait_on<T, F>(rt: &Runtime, py: Python<'_>, fut: F) -> PyResult<T>
+where
+    T: Send,
+    F: Future<Output = T> + Send,
+{
     py.detach(|| {
         rt.block_on(async move {
             tokio::pin!(fut);

@@ -53,6 +53,9 @@ fn classify(event: Event, counts: &Counts) -> Option<PyReading> {
     }
 }
 
+/// The most events a callback dispatcher takes from the stream at once.
+const DISPATCH_BATCH: usize = 4096;
+
 /// A live subscription. Iterate it (`for reading in sub:`) or call `next(timeout)`; each
 /// item is a `Reading` (a device the server rejects gives a reading with its error status).
 /// `dropped` counts readings lost because the consumer fell behind, `gaps` the reconnections
@@ -116,6 +119,29 @@ impl PySubscription {
         }
     }
 
+    /// Every event waiting now, or (when none is) the next one: the batch a callback
+    /// dispatcher delivers under one GIL acquisition. Empty when the stream ended.
+    fn batch_future(&self) -> impl std::future::Future<Output = Vec<Event>> + Send + 'static {
+        let sub = Arc::clone(&self.sub);
+        async move {
+            let mut guard = sub.lock().await;
+            let Some(s) = guard.as_mut() else {
+                return Vec::new();
+            };
+            let Some(first) = s.next().await else {
+                return Vec::new();
+            };
+            let mut batch = vec![first];
+            while batch.len() < DISPATCH_BATCH {
+                match s.next().now_or_never() {
+                    Some(Some(event)) => batch.push(event),
+                    _ => break,
+                }
+            }
+            batch
+        }
+    }
+
     fn stop_future(&self) -> impl std::future::Future<Output = ()> + Send + 'static {
         // First the signal (no lock: a pending `next()` wakes and lets the lock go), then
         // the orderly stop that removes the list from the server.
@@ -152,6 +178,48 @@ impl PySubscription {
     ) -> PyResult<Bound<'py, PyAny>> {
         let fut = self.next_future(seconds(timeout)?);
         pyo3_async_runtimes::tokio::future_into_py(py, async move { Ok(fut.await) })
+    }
+
+    /// Calls `callback(reading, handle)` for every reading until the stream ends (returns
+    /// `None`; `exc` says why, if it failed). Runs on the calling thread: it waits with the
+    /// GIL released and delivers what arrived meanwhile in one go under the GIL. An
+    /// `Exception` a callback raises goes to `handle._callback_error` and to
+    /// `on_error(exc, handle)`, and delivery goes on; any other exception ends it.
+    #[pyo3(signature = (callback, handle, on_error=None))]
+    fn _dispatch(
+        &self,
+        py: Python<'_>,
+        callback: &Bound<'_, PyAny>,
+        handle: &Bound<'_, PyAny>,
+        on_error: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<()> {
+        let exception = py.get_type::<pyo3::exceptions::PyException>();
+        let error_attr = pyo3::intern!(py, "_callback_error");
+        loop {
+            let batch = wait(py, self.batch_future())?;
+            if batch.is_empty() {
+                return Ok(());
+            }
+            for event in batch {
+                let Some(reading) = classify(event, &self.counts) else {
+                    continue;
+                };
+                let reading = Bound::new(py, reading)?;
+                if let Err(e) = callback.call1((reading, handle)) {
+                    if !e.is_instance(py, &exception) {
+                        return Err(e);
+                    }
+                    let value = e.value(py);
+                    if let Some(tb) = e.traceback(py) {
+                        value.setattr(pyo3::intern!(py, "__traceback__"), tb)?;
+                    }
+                    handle.setattr(error_attr, value)?;
+                    if let Some(on_error) = on_error {
+                        on_error.call1((value, handle))?;
+                    }
+                }
+            }
+        }
     }
 
     fn __iter__(slf: Py<Self>) -> Py<Self> {

@@ -28,6 +28,7 @@ from . import _native
 from ._native import (
     Backend,
     Reading,
+    ReadingArrays,
     Subscription,
     WriteResult,
     __version__,
@@ -72,6 +73,7 @@ __all__ = [
     "ArrayDevice",
     "TextDevice",
     "Reading",
+    "ReadingArrays",
     "WriteResult",
     "Subscription",
     "SubscriptionHandle",
@@ -314,9 +316,16 @@ def get(device: DeviceSpec, timeout: Optional[float] = None) -> Reading:
     return _backend_of(device).get(device, timeout)
 
 
-def get_many(devices: Iterable[DeviceSpec], timeout: Optional[float] = None) -> list:
-    """Reads many devices at once; one ``Reading`` per device, in order."""
-    return default_backend().get_many(list(devices), timeout)
+def get_many(devices: Iterable[DeviceSpec], timeout: Optional[float] = None, *, as_arrays: bool = False) -> Any:
+    """Reads many devices at once; one ``Reading`` per device, in order. With
+    ``as_arrays=True``, one ``ReadingArrays``: the batch as numpy columns (``values``,
+    ``timestamps`` as ``datetime64[ns]``, ``facility_codes``, ``error_codes``, ``ok``,
+    ``errors``; ``to_dataframe()``), with no Python object per device.
+
+    >>> arrays = get_many(["M:OUTTMP", "G:AMANDA"], as_arrays=True)  # doctest: +SKIP
+    >>> arrays.values[arrays.ok].mean()  # doctest: +SKIP
+    """
+    return default_backend().get_many(list(devices), timeout, as_arrays=as_arrays)
 
 
 def read_many(devices: Iterable[DeviceSpec], timeout: Optional[float] = None) -> list:
@@ -375,15 +384,10 @@ class SubscriptionHandle(_Counts):
             self._thread.start()
 
     def _dispatch(self, callback: ReadingCallback, on_error: Optional[ErrorCallback]) -> None:
-        # A Python thread waits (GIL released inside `next`) and calls back with the GIL
-        # held; the Rust threads that deliver data never take the GIL.
-        for reading in self._sub:
-            try:
-                callback(reading, self)
-            except Exception as e:  # noqa: BLE001 - reported, not swallowed
-                self._callback_error = e
-                if on_error is not None:
-                    on_error(e, self)
+        # This Python thread waits (GIL released) and calls back, a batch of readings per
+        # GIL acquisition; the Rust threads that deliver data never take the GIL. A
+        # callback's Exception goes to `_callback_error` and `on_error`.
+        self._sub._dispatch(callback, self, on_error)
         exc = self._sub.exc
         if exc is not None and on_error is not None:
             on_error(exc, self)

@@ -11,6 +11,7 @@ from typing import (
     Iterable,
     Iterator,
     List,
+    Literal,
     Optional,
     Protocol,
     Tuple,
@@ -47,8 +48,12 @@ class Backend:
         """Reads one device once and returns its value (raises on any failure)."""
     def get(self, device: DeviceLike, timeout: Optional[float] = None) -> Reading:
         """Reads one device once; a device error is a ``Reading`` with its status (check ``reading.ok``), anything else raises."""
-    def get_many(self, devices: Iterable[DeviceLike], timeout: Optional[float] = None) -> List[Reading]:
+    @overload
+    def get_many(self, devices: Iterable[DeviceLike], timeout: Optional[float] = None, *, as_arrays: Literal[False] = False) -> List[Reading]:
         """Reads many devices at once (one total ``timeout``): one ``Reading`` per device, in order; a failed one carries its error."""
+    @overload
+    def get_many(self, devices: Iterable[DeviceLike], timeout: Optional[float] = None, *, as_arrays: Literal[True]) -> ReadingArrays:
+        """The batch as numpy columns (``ReadingArrays``), no Python object per device."""
     def read_many(self, devices: Iterable[DeviceLike], timeout: Optional[float] = None) -> List[Any]:
         """Reads many devices and returns their values; raises the first failure."""
     def write(
@@ -108,7 +113,7 @@ class Backend:
         """``read``, awaitable."""
     def get_async(self, device: DeviceLike, timeout: Optional[float] = None) -> Awaitable[Reading]:
         """``get``, awaitable."""
-    def get_many_async(self, devices: Iterable[DeviceLike], timeout: Optional[float] = None) -> Awaitable[List[Reading]]:
+    def get_many_async(self, devices: Iterable[DeviceLike], timeout: Optional[float] = None, *, as_arrays: bool = False) -> Awaitable[Any]:
         """``get_many``, awaitable."""
     def write_async(
         self,
@@ -128,6 +133,40 @@ class Backend:
         """``close``, awaitable."""
     def __repr__(self) -> str:
         """``Backend(dpm, host:port)``, ``Backend(grpc, host:port)`` or ``Backend(fake)``."""
+
+class ReadingArrays:
+    """A batch read as columns (``get_many(..., as_arrays=True)``), one row per device in the order asked."""
+
+    @property
+    def drfs(self) -> List[str]:
+        """The requests, in order."""
+    @property
+    def values(self) -> Any:
+        """``float64`` values (NaN where a row has none, or it is not a number: see ``value(i)``)."""
+    @property
+    def timestamps(self) -> Any:
+        """``datetime64[ns]`` timestamps, UTC (NaT where there is none)."""
+    @property
+    def facility_codes(self) -> Any:
+        """``int16`` ACNET facility codes."""
+    @property
+    def error_codes(self) -> Any:
+        """``int16`` ACNET error codes (0 success, > 0 warning, < 0 error)."""
+    @property
+    def ok(self) -> Any:
+        """``bool``: the row read a value with a success status."""
+    @property
+    def errors(self) -> Dict[int, BaseException]:
+        """``{row: exception}`` for the rows that failed."""
+    def value(self, i: int) -> Any:
+        """The whole value of row ``i`` (any type), or ``None``."""
+    def reading(self, i: int) -> Reading:
+        """Row ``i`` as a ``Reading``."""
+    def to_dict(self) -> Dict[str, Any]:
+        """The columns by name (``drf``, ``value``, ``timestamp``, ``facility_code``, ``error_code``, ``ok``)."""
+    def to_dataframe(self) -> Any:
+        """A pandas DataFrame of the columns (``timestamp`` as ``datetime64[ns, UTC]``)."""
+    def __len__(self) -> int: ...
 
 class Reading:
     """One reading of one request: the value (or why there is none), its status, timestamp and the device's metadata."""
@@ -284,6 +323,8 @@ class Subscription:
         """The next reading, waiting at most ``timeout`` seconds (forever when ``None``); ``None`` when it ended or the time passed."""
     def next_async(self, timeout: Optional[float] = None) -> Awaitable[Optional[Reading]]:
         """``next``, awaitable."""
+    def _dispatch(self, callback: Callable[[Reading, Any], Any], handle: Any, on_error: Optional[Callable[[BaseException, Any], Any]] = None) -> None:
+        """Calls ``callback(reading, handle)`` for every reading until the stream ends, a batch per GIL acquisition; a callback's ``Exception`` goes to ``handle._callback_error`` and ``on_error``."""
     def __iter__(self) -> Subscription:
         """Returns the subscription itself."""
     def __next__(self) -> Reading:
