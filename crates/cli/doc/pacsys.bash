@@ -37,6 +37,9 @@ _pacsys() {
             pacsys,monitor)
                 cmd="pacsys__subcmd__monitor"
                 ;;
+            pacsys,plot)
+                cmd="pacsys__subcmd__plot"
+                ;;
             pacsys,put)
                 cmd="pacsys__subcmd__put"
                 ;;
@@ -64,6 +67,9 @@ _pacsys() {
             pacsys__subcmd__help,monitor)
                 cmd="pacsys__subcmd__help__subcmd__monitor"
                 ;;
+            pacsys__subcmd__help,plot)
+                cmd="pacsys__subcmd__help__subcmd__plot"
+                ;;
             pacsys__subcmd__help,put)
                 cmd="pacsys__subcmd__help__subcmd__put"
                 ;;
@@ -77,7 +83,7 @@ _pacsys() {
 
     case "${cmd}" in
         pacsys)
-            opts="-b -H -P -a -v -h -V --backend --host --port --timeout --sim --auth --role --realm --format --verbose --log-level --help --version get put monitor info history sim mcp completions help"
+            opts="-b -H -P -a -v -h -V --backend --host --port --timeout --sim --auth --role --realm --format --verbose --log-level --help --version get put monitor info history plot sim mcp completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -209,12 +215,16 @@ _pacsys() {
             return 0
             ;;
         pacsys__subcmd__get)
-            opts="-t -f -s -r -b -H -P -a -v -h --terse --number-format --timestamp-format --range --backend --host --port --timeout --sim --auth --role --realm --format --verbose --log-level --help"
+            opts="-t -f -s -r -b -H -P -a -v -h --file --terse --number-format --timestamp-format --range --backend --host --port --timeout --sim --auth --role --realm --format --verbose --log-level --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --number-format)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -299,7 +309,7 @@ _pacsys() {
             return 0
             ;;
         pacsys__subcmd__help)
-            opts="get put monitor info history sim mcp completions help"
+            opts="get put monitor info history plot sim mcp completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -397,6 +407,20 @@ _pacsys() {
             return 0
             ;;
         pacsys__subcmd__help__subcmd__monitor)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        pacsys__subcmd__help__subcmd__plot)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -756,6 +780,84 @@ _pacsys() {
                     return 0
                     ;;
                 -r)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --backend)
+                    COMPREPLY=($(compgen -W "dpm grpc" -- "${cur}"))
+                    return 0
+                    ;;
+                -b)
+                    COMPREPLY=($(compgen -W "dpm grpc" -- "${cur}"))
+                    return 0
+                    ;;
+                --host)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -H)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --port)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -P)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --auth)
+                    COMPREPLY=($(compgen -W "kerberos jwt" -- "${cur}"))
+                    return 0
+                    ;;
+                -a)
+                    COMPREPLY=($(compgen -W "kerberos jwt" -- "${cur}"))
+                    return 0
+                    ;;
+                --role)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --realm)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --format)
+                    COMPREPLY=($(compgen -W "text json csv parquet" -- "${cur}"))
+                    return 0
+                    ;;
+                --log-level)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        pacsys__subcmd__plot)
+            opts="-o -b -H -P -a -v -h --output --size --backend --host --port --timeout --sim --auth --role --realm --format --verbose --log-level --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --output)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -o)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --size)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -19,6 +19,9 @@ Examples:
   pacsys get M:OUTTMP --format json              read the real device (DPM proxy from PACSYS_DPM_HOST)
   pacsys sim --dpm-port 0 --grpc-port 0          run the simulator servers
 
+Log lines of the library (reconnection attempts and such) reach stderr only with -v,
+--log-level or RUST_LOG; otherwise each event is the one `pacsys: ...` line of the command.
+
 Environment: PACSYS_BACKEND, PACSYS_DPM_HOST, PACSYS_DPM_PORT, PACSYS_GRPC_HOST,
 PACSYS_GRPC_PORT, PACSYS_TIMEOUT, PACSYS_POOL_SIZE, PACSYS_JWT_TOKEN (options win).
 Exit codes: 0 success, 1 a device or the connection failed, 2 usage error, 130 interrupted.";
@@ -66,12 +69,15 @@ pub struct GlobalOpts {
     /// Output format (`-f` is `--number-format`, as in the reference CLI).
     #[arg(long, global = true, value_enum, default_value_t = OutputFormat::Text)]
     pub format: OutputFormat,
-    /// Show metadata (device index, description, status, cycle) and missing properties.
+    /// Show metadata (device index, description, status, cycle) and missing properties,
+    /// and the library's warnings on stderr.
     #[arg(short = 'v', long, global = true)]
     pub verbose: bool,
-    /// Log level on stderr (error, warn, info, debug, trace, or a tracing filter).
-    #[arg(long, global = true, default_value = "warn", value_name = "LEVEL")]
-    pub log_level: String,
+    /// The library's log lines on stderr at this level (error, warn, info, debug, trace, or
+    /// a tracing filter) [default: none, or RUST_LOG's filter; warn with -v]. Without it the
+    /// command's own lines alone say what happens (one line per stream event).
+    #[arg(long, global = true, value_name = "LEVEL")]
+    pub log_level: Option<String>,
 }
 
 /// `--format`.
@@ -128,7 +134,8 @@ Examples:
   pacsys get M:OUTTMP 'Z:ACLTST[0:4]' --format json
   pacsys get M:OUTTMP -t -f .2f                  bare value with two decimals
   pacsys get Z:ACLTST -r=-5: -f .3e              the last five elements
-  pacsys --sim get Z:BENCH0000 Z:BENCH0001 --format csv --verbose")]
+  pacsys --sim get Z:BENCH0000 Z:BENCH0001 --format csv --verbose
+  pacsys get --file drfs.txt --format json       one DRF per line (`--file -` reads stdin)")]
     Get(GetArgs),
     /// Write settings: DRF VALUE pairs; numbers, arrays `1,2,3`, text, control commands, or
     /// `key=value` fields of a whole alarm block (acput).
@@ -150,8 +157,16 @@ Examples:
   pacsys --sim monitor Z:SINE@p,100 Z:RAMP@p,100 --chart       live chart on the terminal
   pacsys monitor M:OUTTMP@p,1000 --record run.parquet        record to a Parquet dataset
   pacsys monitor M:OUTTMP@p,1000 --duration 1m --format parquet > run.parquet
+  pacsys plot run.parquet                                    draw a recording into run.png
 
-A DRF without an event is monitored at @p,1000 (a note says so on stderr). On a terminal
+A DRF without an event is monitored at @p,1000 (a note says so on stderr).
+
+Stream events (disconnected, reconnected, dropped, stale, fresh, gap: a recording's kind
+names) are one `pacsys: ...` line each on stderr. With --format json each is also a JSON line
+of its own on stdout, e.g. {\"event\":\"reconnected\",\"received\":\"...\",\"duration_s\":1.5},
+with what the event carries (drf, reason, count, duration_s, timestamp and until of a gap);
+readings and failures get \"event\":\"reading\" or \"error\". --format csv adds an `event`
+column (the event's number in `value`, its reason in `error`). On a terminal
 (text format) a live table shows value, rate, last update, drops and gaps; elsewhere one
 line per reading. Ctrl-C prints a summary and exits 130.
 
@@ -177,6 +192,13 @@ Examples:
 
 Times: now, relative (-1h, -10m, -30s, -2d), RFC 3339, or epoch milliseconds.")]
     History(HistoryArgs),
+    /// Draw a recording (`monitor --record`, `--format parquet`, `history --output`) into a
+    /// PNG or SVG image, with its disconnections and gaps shaded and failures marked.
+    #[command(after_help = "\
+Examples:
+  pacsys plot run.parquet                        writes run.png beside it
+  pacsys plot run.parquet --output run.svg --size 1600x800")]
+    Plot(PlotArgs),
     /// Run the simulator servers (DPM and DAQ gRPC) until Ctrl-C.
     #[command(after_help = "\
 Examples:
@@ -250,8 +272,12 @@ impl ViewArgs {
 #[derive(Debug, Args)]
 pub struct GetArgs {
     /// Data request strings (DRF3), e.g. `M:OUTTMP`, `Z:ACLTST[0:4]`, `M:OUTTMP.SETTING`.
-    #[arg(required = true, value_name = "DRF")]
+    #[arg(required_unless_present = "file", value_name = "DRF")]
     pub drfs: Vec<String>,
+    /// Also read the DRFs listed in this file (`-` for stdin): one per line, blank lines and
+    /// `#` comments skipped.
+    #[arg(long, value_name = "FILE")]
+    pub file: Option<PathBuf>,
     /// Display options.
     #[command(flatten)]
     pub view: ViewArgs,
@@ -374,6 +400,20 @@ pub struct HistoryArgs {
     pub view: ViewArgs,
 }
 
+/// `plot`.
+#[derive(Debug, Args)]
+pub struct PlotArgs {
+    /// The recording: a dataset folder or one Parquet file.
+    #[arg(value_name = "RECORDING")]
+    pub recording: PathBuf,
+    /// The image to write (.png or .svg) [default: the recording's name with .png].
+    #[arg(short = 'o', long, value_name = "FILE.png|FILE.svg")]
+    pub output: Option<PathBuf>,
+    /// The image's size in pixels.
+    #[arg(long, value_name = "WxH", default_value = "1200x600", value_parser = parse_size)]
+    pub size: (u32, u32),
+}
+
 /// `WxH` pixels, e.g. `1200x600` (each 200 to 10,000).
 fn parse_size(text: &str) -> Result<(u32, u32), String> {
     let bad = || format!("{text:?}: give the size as WIDTHxHEIGHT in pixels, e.g. 1200x600");
@@ -399,9 +439,11 @@ impl Command {
                 terse: a.terse,
                 ..View::default()
             },
-            Command::Info(_) | Command::Sim(_) | Command::Completions(_) | Command::Mcp(_) => {
-                View::default()
-            }
+            Command::Info(_)
+            | Command::Sim(_)
+            | Command::Completions(_)
+            | Command::Mcp(_)
+            | Command::Plot(_) => View::default(),
         }
     }
 }

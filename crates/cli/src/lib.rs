@@ -8,12 +8,19 @@
 //! pacsys info M:OUTTMP
 //! pacsys history M:OUTTMP --start -1h --format csv
 //! pacsys sim --dpm-port 0 --grpc-port 0
+//! pacsys plot run.parquet --output run.svg
 //! ```
 //!
 //! The binary is a thin `main` over this library: [`cli`] holds the clap definitions,
 //! [`output`], [`table`] and [`info`] render results without I/O (unit-tested),
-//! [`commands`] runs each subcommand generically over [`pacsys::Backend`], [`connect`](mod@connect)
-//! chooses and builds the backend (and the in-process simulator of `--sim`).
+//! [`commands`] holds one file per subcommand (its options checked, then the library
+//! called, generically over [`pacsys::Backend`]), [`events`] writes stream events per
+//! format, [`connect`](mod@connect) chooses and builds the backend (and the in-process
+//! simulator of `--sim`).
+//!
+//! Logging: the library's log lines reach stderr only with `-v`, `--log-level` or
+//! `RUST_LOG`; otherwise every stream event is the one `pacsys: ...` line the command
+//! prints (the servers `sim` and `mcp` log warnings by default).
 //!
 //! Exit codes: 0 success, 1 any device or connection failure, 2 usage error (including a
 //! DRF that does not parse, shown with a caret under the bad byte), 130 after Ctrl-C.
@@ -28,6 +35,7 @@ pub mod commands;
 pub mod connect;
 pub mod docs;
 pub mod error;
+pub mod events;
 pub mod info;
 pub mod mcp;
 pub mod number_format;
@@ -54,7 +62,8 @@ use pacsys::Backend as _;
 /// Runs a parsed command line to completion and returns the process exit code. Errors
 /// are printed on stderr as `pacsys: <message>`.
 pub fn run(cli: Cli) -> ExitCode {
-    if let Err(e) = init_logging(&cli.global) {
+    let server = matches!(cli.command, Command::Sim(_) | Command::Mcp(_));
+    if let Err(e) = init_logging(&cli.global, server) {
         return report(&e);
     }
     // One-shot commands run on this thread alone: no worker threads to start, and replies
@@ -95,17 +104,33 @@ fn report(e: &CliError) -> ExitCode {
     ExitCode::from(e.exit_code())
 }
 
-fn init_logging(g: &GlobalOpts) -> Result<(), CliError> {
-    let level = g.log_level.trim();
+/// The tracing filter of the library's log lines on stderr: `--log-level`, else RUST_LOG,
+/// else `warn` with `-v` (and for the servers `sim` and `mcp`, which have no other
+/// diagnostics), else none: the commands print one line per event themselves, and a log
+/// line would only repeat it.
+fn log_filter(given: Option<&str>, rust_log: Option<&str>, verbose: bool, server: bool) -> String {
     // The in-process simulator warns that it accepts unauthenticated settings; keep that
-    // quiet at the default level.
-    let filter = if level.eq_ignore_ascii_case("warn") {
-        "warn,pacsys_sim=error,rmcp=error".to_owned()
-    } else {
-        level.to_owned()
-    };
+    // quiet at the warn level.
+    const WARN: &str = "warn,pacsys_sim=error,rmcp=error";
+    match (given.map(str::trim), rust_log.map(str::trim)) {
+        (Some(level), _) if level.eq_ignore_ascii_case("warn") => WARN.to_owned(),
+        (Some(level), _) => level.to_owned(),
+        (None, Some(env)) if !env.is_empty() => env.to_owned(),
+        _ if verbose || server => WARN.to_owned(),
+        _ => "off".to_owned(),
+    }
+}
+
+fn init_logging(g: &GlobalOpts, server: bool) -> Result<(), CliError> {
+    let rust_log = std::env::var("RUST_LOG").ok();
+    let filter = log_filter(
+        g.log_level.as_deref(),
+        rust_log.as_deref(),
+        g.verbose,
+        server,
+    );
     let filter = tracing_subscriber::EnvFilter::try_new(&filter)
-        .map_err(|e| CliError::Usage(format!("bad --log-level {level:?}: {e}")))?;
+        .map_err(|e| CliError::Usage(format!("bad --log-level or RUST_LOG {filter:?}: {e}")))?;
     // A second initialisation (tests calling `run` twice) is harmless.
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)
@@ -123,6 +148,9 @@ pub async fn dispatch(cli: Cli) -> Result<Outcome, CliError> {
     }
     if let Command::Mcp(args) = command {
         return mcp::run(args, &global).await;
+    }
+    if let Command::Plot(args) = command {
+        return commands::plot::run(args);
     }
     if let Command::Completions(args) = command {
         return docs::completions(args.shell, &mut std::io::stdout().lock())
@@ -170,4 +198,27 @@ async fn run_sim(args: SimArgs) -> Result<Outcome, CliError> {
     interrupt.recv().await;
     running.shutdown().await;
     Ok(Outcome::Success)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::log_filter;
+
+    #[test]
+    fn library_logs_are_off_unless_asked_for() {
+        assert_eq!(log_filter(None, None, false, false), "off");
+        assert_eq!(log_filter(None, Some(""), false, false), "off");
+        assert!(log_filter(None, None, true, false).starts_with("warn,"));
+        assert!(log_filter(None, None, false, true).starts_with("warn,"));
+        assert_eq!(
+            log_filter(None, Some("pacsys=debug"), false, false),
+            "pacsys=debug"
+        );
+        // The option wins over RUST_LOG.
+        assert_eq!(
+            log_filter(Some("info"), Some("trace"), false, false),
+            "info"
+        );
+        assert!(log_filter(Some("WARN"), None, false, false).starts_with("warn,"));
+    }
 }

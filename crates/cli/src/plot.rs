@@ -85,7 +85,34 @@ pub struct PlotStats {
     pub points: usize,
     /// Error marks drawn.
     pub errors: usize,
+    /// Outages shaded.
+    pub outages: usize,
 }
+
+/// What an [`Outage`] was.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OutageKind {
+    /// The connection was lost (from the disconnection to the reconnection).
+    Disconnected,
+    /// Readings that could not be recovered (a recording's `gap`).
+    Gap,
+}
+
+/// A span of time without data, shaded across the plot.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Outage {
+    /// Its start, microseconds since the Unix epoch.
+    pub from: i64,
+    /// Its end, microseconds since the Unix epoch.
+    pub to: i64,
+    /// What it was.
+    pub kind: OutageKind,
+}
+
+/// The shade of disconnections.
+const DISCONNECTED_GREY: RGBColor = RGBColor(150, 150, 150);
+/// The shade of gaps.
+const GAP_AMBER: RGBColor = RGBColor(240, 180, 60);
 
 /// The image formats, chosen by the file extension.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -119,7 +146,7 @@ pub enum PlotError {
     /// The file name ends in neither `.png` nor `.svg`.
     #[error("{}: a plot file must end in .png or .svg", .0.display())]
     Extension(PathBuf),
-    /// No series has a sample or an error to draw.
+    /// No series has a sample or an error to draw, and there is no outage.
     #[error("nothing to plot: no samples")]
     Empty,
     /// Drawing or writing the file failed.
@@ -147,12 +174,23 @@ fn register_font() {
 
 /// Draws `series` into `path` (PNG or SVG by its extension), `size` pixels wide and high.
 pub fn draw(path: &Path, series: &[Series], size: (u32, u32)) -> Result<PlotStats, PlotError> {
+    draw_with_outages(path, series, &[], size)
+}
+
+/// [`draw`], with `outages` shaded across the plot (disconnections grey, gaps amber).
+pub fn draw_with_outages(
+    path: &Path,
+    series: &[Series],
+    outages: &[Outage],
+    size: (u32, u32),
+) -> Result<PlotStats, PlotError> {
     let kind = ImageKind::of(path)?;
     let stats = PlotStats {
         points: series.iter().map(|s| s.points.len()).sum(),
         errors: series.iter().map(|s| s.errors.len()).sum(),
+        outages: outages.len(),
     };
-    if stats.points + stats.errors == 0 {
+    if stats.points + stats.errors + stats.outages == 0 {
         return Err(PlotError::Empty);
     }
     register_font();
@@ -164,12 +202,12 @@ pub fn draw(path: &Path, series: &[Series], size: (u32, u32)) -> Result<PlotStat
     match kind {
         ImageKind::Png => {
             let root = BitMapBackend::new(path, size).into_drawing_area();
-            chart(&root, series).map_err(failed)?;
+            chart(&root, series, outages).map_err(failed)?;
             root.present().map_err(|e| failed(e.to_string()))?;
         }
         ImageKind::Svg => {
             let root = SVGBackend::new(path, size).into_drawing_area();
-            chart(&root, series).map_err(failed)?;
+            chart(&root, series, outages).map_err(failed)?;
             root.present().map_err(|e| failed(e.to_string()))?;
         }
     }
@@ -178,10 +216,11 @@ pub fn draw(path: &Path, series: &[Series], size: (u32, u32)) -> Result<PlotStat
 
 /// The axes' extent: (first µs, last µs) and (low, high) values, padded so nothing sits on
 /// the frame.
-fn extent(series: &[Series]) -> ((i64, i64), (f64, f64)) {
+fn extent(series: &[Series], outages: &[Outage]) -> ((i64, i64), (f64, f64)) {
     let times = series
         .iter()
-        .flat_map(|s| s.points.iter().map(|p| p.0).chain(s.errors.iter().copied()));
+        .flat_map(|s| s.points.iter().map(|p| p.0).chain(s.errors.iter().copied()))
+        .chain(outages.iter().flat_map(|o| [o.from, o.to]));
     let (t0, t1) = times.fold((i64::MAX, i64::MIN), |(a, b), t| (a.min(t), b.max(t)));
     let values = series
         .iter()
@@ -221,10 +260,11 @@ fn time_label(t0_micros: i64, seconds: f64, with_date: bool) -> String {
 fn chart<DB: DrawingBackend>(
     root: &DrawingArea<DB, Shift>,
     series: &[Series],
+    outages: &[Outage],
 ) -> Result<(), String> {
     let err = |e: DrawingAreaErrorKind<DB::ErrorType>| e.to_string();
     root.fill(&WHITE).map_err(err)?;
-    let ((t0, t1), (lo, hi)) = extent(series);
+    let ((t0, t1), (lo, hi)) = extent(series, outages);
     let span = (t1 - t0) as f64 / 1e6;
     let with_date = span > 86_400.0;
     let mut units: Vec<&str> = series.iter().filter_map(|s| s.units.as_deref()).collect();
@@ -257,6 +297,28 @@ fn chart<DB: DrawingBackend>(
         .draw()
         .map_err(err)?;
     let at = |micros: i64| (micros - t0) as f64 / 1e6;
+    for (kind, colour, name) in [
+        (OutageKind::Disconnected, DISCONNECTED_GREY, "disconnected"),
+        (OutageKind::Gap, GAP_AMBER, "gaps"),
+    ] {
+        let spans: Vec<&Outage> = outages.iter().filter(|o| o.kind == kind).collect();
+        if spans.is_empty() {
+            continue;
+        }
+        // At least a pixel or so wide, so an instant outage still shows.
+        let min_width = span / 400.0;
+        let shade = colour.mix(0.35).filled();
+        let drawn = chart
+            .draw_series(spans.iter().map(|o| {
+                let (a, z) = (at(o.from), at(o.to.max(o.from)));
+                let z = if z - a < min_width { a + min_width } else { z };
+                Rectangle::new([(a, lo), (z, hi)], shade)
+            }))
+            .map_err(err)?;
+        drawn
+            .label(format!("{name} ({})", spans.len()))
+            .legend(move |(x, y)| Rectangle::new([(x, y - 5), (x + 18, y + 5)], shade));
+    }
     for (i, s) in series.iter().enumerate() {
         let colour = PALETTE[i % PALETTE.len()];
         let mut points = s.points.clone();
@@ -352,7 +414,8 @@ mod tests {
             stats,
             PlotStats {
                 points: 1200,
-                errors: 1
+                errors: 1,
+                outages: 0,
             }
         );
         let bytes = std::fs::read(&path).expect("written");

@@ -451,3 +451,72 @@ fn a_recording_replays_through_pacsys_sim_in_order_on_both_transports() {
         assert_eq!(unknown.code, Some(1), "{backend}: {unknown:?}");
     }
 }
+
+/// `pacsys plot` draws a recording made by `monitor --record`: every DRF in the legend.
+#[test]
+fn plot_draws_a_recording() {
+    let dir = Temp::new("plot-rec.parquet");
+    ok(&[
+        "--sim",
+        "monitor",
+        "Z:SINE@p,100",
+        "Z:RAMP@p,100",
+        "-n",
+        "5",
+        "--lines",
+        "--record",
+        dir.arg(),
+    ]);
+    let svg = Temp::new("plot.svg");
+    let r = ok(&[
+        "plot",
+        dir.arg(),
+        "--output",
+        svg.arg(),
+        "--size",
+        "800x400",
+    ]);
+    assert!(r.stderr.contains("pacsys: plotted 10 samples"), "{r:?}");
+    let text = std::fs::read_to_string(svg.path()).expect("the image");
+    for drf in ["Z:SINE@p,100", "Z:RAMP@p,100"] {
+        assert!(text.contains(drf), "{drf} in the legend");
+    }
+    // A file that is not a recording, or an image kind it cannot draw, is an error.
+    let r = run(pacsys(&["plot", svg.arg(), "--output", "x.png"]));
+    assert_eq!(r.code, Some(1), "{r:?}");
+    let r = run(pacsys(&["plot", dir.arg(), "--output", "x.jpg"]));
+    assert_eq!(r.code, Some(2), "{r:?}");
+}
+
+/// `get --file` reads a DRF list beside the arguments, in order.
+#[test]
+fn get_reads_a_drf_list_from_a_file() {
+    let list = Temp::new("drfs.txt");
+    std::fs::write(list.path(), "# devices\nG:AMANDA\n\n  Z:NOPE  \n").expect("written");
+    let r = run(pacsys(&[
+        "--sim",
+        "get",
+        "M:OUTTMP",
+        "--file",
+        list.arg(),
+        "--format",
+        "json",
+    ]));
+    assert_eq!(r.code, Some(1), "Z:NOPE fails: {r:?}");
+    let drfs: Vec<String> = r
+        .stdout
+        .lines()
+        .map(|l| {
+            let v: serde_json::Value = serde_json::from_str(l).expect("JSON");
+            v["drf"].as_str().unwrap_or_default().to_owned()
+        })
+        .collect();
+    assert_eq!(drfs, ["M:OUTTMP", "G:AMANDA", "Z:NOPE"], "{r:?}");
+    let r = run(pacsys(&[
+        "--sim",
+        "get",
+        "--file",
+        "/nonexistent-pacsys/x.txt",
+    ]));
+    assert_eq!(r.code, Some(2), "{r:?}");
+}

@@ -503,7 +503,10 @@ fn monitor_count_gives_exactly_n_readings_per_drf() {
     assert_eq!(r.stdout.lines().count(), 3, "{r:?}");
     // A bare DRF gets @p,1000 and a note saying so.
     let r = ok(&["--sim", "monitor", "G:AMANDA", "-n", "1", "--format", "csv"]);
-    assert!(r.stderr.contains("monitoring G:AMANDA@p,1000"), "{r:?}");
+    assert!(
+        r.stderr.contains("monitoring G:AMANDA.READING@p,1000"),
+        "{r:?}"
+    );
     assert!(r.stdout.starts_with("drf,value"), "{r:?}");
 }
 

@@ -284,18 +284,15 @@ pub async fn read_fresh<B: Backend, S: AsRef<str>>(
         .collect())
 }
 
-/// `drf` with `event` when it has none.
+/// `drf` with `event` when it has none (the one rule of [`crate::default_event`]).
 fn with_default_event(drf: &str, event: Option<&str>) -> Result<String, Error> {
-    let Some(event) = event else {
-        return Ok(drf.to_owned());
-    };
-    let req = pacsys_drf::Request::parse(drf).map_err(|e| Error::invalid_drf(drf, e))?;
-    if !matches!(req.event(), pacsys_drf::Event::Default) {
-        return Ok(drf.to_owned());
+    match event {
+        Some(event) => {
+            Ok(crate::default_event::with_default_event(drf, event)?
+                .unwrap_or_else(|| drf.to_owned()))
+        }
+        None => Ok(drf.to_owned()),
     }
-    req.with_event(event)
-        .map(|r| r.to_canonical())
-        .map_err(|e| Error::invalid_drf(drf, e))
 }
 
 /// Waits until `condition` holds for a reading of `drf` (which needs a repeating event, e.g.

@@ -5,7 +5,7 @@
 //! How it works:
 //! * The live subscription starts first, so its readings cover everything from the moment
 //!   the call was made; they wait in its buffer while the history is fetched.
-//! * The history from `start` to that moment is fetched in windows of
+//! * The history from `start` to that moment is fetched in [`windows`] of at most
 //!   [`SinceOptions::window`] (`<-LOGGER:from:to` reads). A window whose read fails (a
 //!   dropped connection, a timeout) is read again, up to [`SinceOptions::retries`] times,
 //!   so a cut retrieval resumes where it stopped and loses nothing. A window that still
@@ -115,6 +115,82 @@ where
     Ok(Subscription::from_stream([drf], events, Default::default()))
 }
 
+/// The windows `[a, z]` (milliseconds since the epoch, both inclusive) a logger read of
+/// `from..=to` is split into: consecutive, covering every millisecond once, of equal length
+/// to the millisecond (no tiny last window), as few as keep each one's span `z - a` within `max` (taken as at
+/// least 1 ms). None when `to < from`. Lazy: a long range in short windows costs nothing
+/// up front. [`since`] reads its history this way, and so does `pacsys history` (one
+/// `<-LOGGER:a:z` read per window).
+///
+/// ```
+/// use std::time::Duration;
+/// use pacsys::history::windows;
+///
+/// let w: Vec<_> = windows(0, 9_999, Duration::from_secs(4)).collect();
+/// assert_eq!(w, [(0, 3_333), (3_334, 6_666), (6_667, 9_999)]);
+/// // An hour in windows of an hour is one read.
+/// assert_eq!(windows(0, 3_600_000, Duration::from_secs(3_600)).len(), 1);
+/// assert_eq!(windows(5, 5, Duration::from_secs(1)).collect::<Vec<_>>(), [(5, 5)]);
+/// assert_eq!(windows(6, 5, Duration::from_secs(1)).len(), 0);
+/// ```
+pub fn windows(from: i64, to: i64, max: Duration) -> Windows {
+    let max_ms = i128::try_from(max.as_millis()).unwrap_or(i128::MAX).max(1);
+    let (from, to) = (i128::from(from), i128::from(to));
+    if to < from {
+        return Windows {
+            next: from,
+            base: 1,
+            long: 0,
+            left: 0,
+        };
+    }
+    // i128, so that no span overflows.
+    let span = (to - from).max(1);
+    let count = (span + max_ms - 1) / max_ms;
+    let covered = to - from + 1;
+    // `count` windows: the first `covered % count` one millisecond longer than the rest.
+    Windows {
+        next: from,
+        base: covered / count,
+        long: covered % count,
+        left: count,
+    }
+}
+
+/// The windows of [`windows`], in time order.
+#[derive(Debug, Clone)]
+pub struct Windows {
+    next: i128,
+    base: i128,
+    long: i128,
+    left: i128,
+}
+
+impl Iterator for Windows {
+    type Item = (i64, i64);
+
+    fn next(&mut self) -> Option<(i64, i64)> {
+        if self.left <= 0 {
+            return None;
+        }
+        let len = self.base + i128::from(self.long > 0);
+        let a = self.next;
+        let z = a + len - 1;
+        self.next = z + 1;
+        self.long -= i128::from(self.long > 0);
+        self.left -= 1;
+        // Both lie within the i64 range given.
+        Some((i64::try_from(a).ok()?, i64::try_from(z).ok()?))
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        let n = usize::try_from(self.left).unwrap_or(usize::MAX);
+        (n, usize::try_from(self.left).ok())
+    }
+}
+
+impl ExactSizeIterator for Windows {}
+
 /// Milliseconds since the epoch (negative before it).
 fn millis(t: SystemTime) -> i64 {
     match t.duration_since(UNIX_EPOCH) {
@@ -172,13 +248,8 @@ impl<B: Backend + Send + Sync + 'static> Seam<B> {
     /// Sends the logged readings window by window; returns the last timestamp sent, or
     /// `None` when the consumer went away.
     async fn history(&self) -> Option<Option<SystemTime>> {
-        let window_ms = i64::try_from(self.options.window.as_millis())
-            .unwrap_or(i64::MAX)
-            .max(1);
         let mut last: Option<SystemTime> = None;
-        let mut from = self.from;
-        while from <= self.to {
-            let to = from.saturating_add(window_ms - 1).min(self.to);
+        for (from, to) in windows(self.from, self.to, self.options.window) {
             let drf = format!("{}<-LOGGER:{from}:{to}", self.base);
             let mut attempt = 0;
             let outcome = loop {
@@ -215,7 +286,6 @@ impl<B: Backend + Send + Sync + 'static> Seam<B> {
                     self.tx.send(gap).await.ok()?;
                 }
             }
-            from = to.saturating_add(1);
         }
         Some(last)
     }
@@ -231,4 +301,71 @@ fn retryable(e: &Error) -> bool {
             | ErrorKind::Refused
             | ErrorKind::PoolExhausted
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Checks `windows(from, to, max)` against its contract.
+    fn check(from: i64, to: i64, max_ms: u64) {
+        let w: Vec<(i64, i64)> = windows(from, to, Duration::from_millis(max_ms)).collect();
+        assert_eq!(
+            w.len(),
+            windows(from, to, Duration::from_millis(max_ms)).len()
+        );
+        if to < from {
+            assert!(w.is_empty());
+            return;
+        }
+        assert_eq!(w.first().map(|p| p.0), Some(from));
+        assert_eq!(w.last().map(|p| p.1), Some(to));
+        for pair in w.windows(2) {
+            assert_eq!(pair[0].1 + 1, pair[1].0, "consecutive: {w:?}");
+        }
+        let lens: Vec<i128> = w
+            .iter()
+            .map(|&(a, z)| i128::from(z) - i128::from(a))
+            .collect();
+        let (lo, hi) = (lens.iter().min(), lens.iter().max());
+        assert!(hi.zip(lo).is_some_and(|(h, l)| h - l <= 1), "equal: {w:?}");
+        assert!(
+            lens.iter().all(|&l| l <= i128::from(max_ms.max(1))),
+            "{w:?}"
+        );
+        // As few as that allows.
+        let span = (i128::from(to) - i128::from(from)).max(1);
+        let max = i128::from(max_ms.max(1));
+        assert_eq!(w.len() as i128, (span + max - 1) / max);
+    }
+
+    #[test]
+    fn windows_cover_the_range_once_in_equal_pieces() {
+        for (from, to, max) in [
+            (0, 0, 1),
+            (0, 1, 1),
+            (0, 9, 4),
+            (0, 10, 4),
+            (-5, 5, 3),
+            (1_700_000_000_000, 1_700_003_600_000, 600_000),
+            (1_700_000_000_000, 1_700_003_600_001, 600_000),
+            (0, 1_000, 0),
+            (10, 9, 5),
+        ] {
+            check(from, to, max);
+        }
+    }
+
+    #[test]
+    fn windows_of_the_whole_range_do_not_overflow() {
+        let all: Vec<_> = windows(i64::MIN, i64::MAX, Duration::MAX).collect();
+        assert_eq!(all, [(i64::MIN, i64::MAX)]);
+        let mut w = windows(i64::MIN, i64::MAX, Duration::from_millis(1 << 63));
+        assert_eq!(w.next(), Some((i64::MIN, -1)));
+        assert_eq!(w.next(), Some((0, i64::MAX)));
+        assert_eq!(w.next(), None);
+        // Billions of windows cost nothing until taken.
+        let w = windows(0, i64::MAX, Duration::from_millis(1));
+        assert_eq!(w.len(), usize::try_from(i64::MAX).unwrap_or(usize::MAX));
+    }
 }

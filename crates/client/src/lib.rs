@@ -84,6 +84,7 @@ mod any;
 mod backend;
 pub mod blocking;
 mod capabilities;
+pub mod default_event;
 mod device;
 pub mod dpm;
 pub mod env;

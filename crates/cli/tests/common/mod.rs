@@ -96,7 +96,13 @@ pub fn sim() -> Sim {
 
 /// `pacsys sim` with `extra` options.
 pub fn sim_with(extra: &[&str]) -> Sim {
-    let mut args = vec!["sim", "--dpm-port", "0", "--grpc-port", "0"];
+    sim_at("0", extra)
+}
+
+/// `pacsys sim` with its DPM server on `dpm_port` (`"0"`: any free port) and `extra`
+/// options.
+pub fn sim_at(dpm_port: &str, extra: &[&str]) -> Sim {
+    let mut args = vec!["sim", "--dpm-port", dpm_port, "--grpc-port", "0"];
     args.extend(extra);
     let mut child = Guard(
         pacsys(&args)

@@ -208,6 +208,9 @@ impl FakeDpmServerBuilder {
         // small accept queue of 16.
         let socket = TcpSocket::new_v4()?;
         socket.set_keepalive(true)?;
+        // A server restarted on its port binds again while the old connections linger in
+        // TIME_WAIT (as tokio's TcpListener::bind and production servers do).
+        socket.set_reuseaddr(true)?;
         socket.bind(SocketAddr::from((Ipv4Addr::LOCALHOST, self.port)))?;
         let listener = socket.listen(ACCEPT_QUEUE)?;
         let addr = listener.local_addr()?;

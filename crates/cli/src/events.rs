@@ -1,0 +1,429 @@
+//! What `monitor` writes on stdout for each stream event, by format, behind one trait
+//! ([`StreamFormat`]; [`stream_format`] picks the implementation).
+//!
+//! Every event is named as a recording's `kind` column names it ([`kind`]): `reading`,
+//! `error`, `disconnected`, `reconnected`, `dropped`, `stale`, `fresh`, `gap`.
+//!
+//! * **json**: readings and failures as `get` writes them plus `"event":"reading"` or
+//!   `"event":"error"`; every other event an [`EventLine`] of its own:
+//!   `{"event":"reconnected","received":"2026-01-02T03:04:05.678Z","duration_s":1.5}`,
+//!   with the fields the event has (`drf`, `reason`, `count`, `duration_s`, `timestamp`
+//!   and `until` for a gap's span).
+//! * **csv**: the `get` columns plus a last `event` column; an event's row has its `drf`,
+//!   its number in `value` (seconds of a reconnection's gap or of silence, `units` `s`; a
+//!   drop's count), the time received in `timestamp`, and its reason (a gap's span too) in
+//!   `error`.
+//! * **text**, and `--terse` in any format: readings only; the events are the one
+//!   `pacsys: ...` line each on stderr, as in every format.
+
+use std::time::SystemTime;
+
+use pacsys::{Error, Event, Reading};
+use serde::Serialize;
+use serde_json::Value as Json;
+
+use crate::output::{Format, Renderer, csv_line};
+use crate::times;
+use crate::view::View;
+
+/// The name of an event, as a recording's `kind` column writes it (pacsys-record).
+///
+/// ```
+/// use pacsys::Event;
+/// assert_eq!(pacsys_cli::events::kind(&Event::Dropped { count: 3 }), "dropped");
+/// ```
+pub fn kind(event: &Event) -> &'static str {
+    match event {
+        Event::Reading(_) => "reading",
+        Event::Error { .. } => "error",
+        Event::Disconnected { .. } => "disconnected",
+        Event::Reconnected { .. } => "reconnected",
+        Event::Dropped { .. } => "dropped",
+        Event::Stale { .. } => "stale",
+        Event::Fresh { .. } => "fresh",
+        Event::Gap { .. } => "gap",
+        // An event this build does not know yet.
+        _ => "other",
+    }
+}
+
+/// One stream event (anything but a reading or a failure) as a JSON line. Fields that do
+/// not apply to the event are left out.
+#[derive(Debug, Serialize)]
+pub struct EventLine<'a> {
+    /// The event's [`kind`].
+    pub event: &'static str,
+    /// The request it is about (stale, fresh, gap).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub drf: Option<&'a str>,
+    /// When it arrived (as `--timestamp-format` writes times).
+    pub received: Json,
+    /// Why (disconnected, gap).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<&'a str>,
+    /// Readings dropped (dropped).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub count: Option<u64>,
+    /// Seconds: the gap of a reconnection, the silence of stale and fresh.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub duration_s: Option<f64>,
+    /// The start of a gap's lost span.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub timestamp: Option<Json>,
+    /// The end of a gap's lost span.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub until: Option<Json>,
+}
+
+impl<'a> EventLine<'a> {
+    /// The line of `event` received at `received`; `None` for a reading or a failure,
+    /// which have lines of their own.
+    ///
+    /// ```
+    /// use std::time::{Duration, UNIX_EPOCH};
+    /// use pacsys::Event;
+    /// use pacsys_cli::events::EventLine;
+    /// use pacsys_cli::view::View;
+    ///
+    /// let at = UNIX_EPOCH + Duration::from_secs(1_700_000_000);
+    /// let e = Event::Reconnected { gap: Duration::from_millis(1500) };
+    /// let line = EventLine::of(&e, at, &View::default()).map(|l| serde_json::to_string(&l));
+    /// assert_eq!(
+    ///     line.transpose()?.as_deref(),
+    ///     Some(r#"{"event":"reconnected","received":"2023-11-14T22:13:20Z","duration_s":1.5}"#)
+    /// );
+    /// # Ok::<(), serde_json::Error>(())
+    /// ```
+    pub fn of(event: &'a Event, received: SystemTime, view: &View) -> Option<EventLine<'a>> {
+        let time = |t: SystemTime| times::timestamp(t).map_or(Json::Null, |t| view.time_json(t));
+        let mut line = EventLine {
+            event: kind(event),
+            drf: None,
+            received: time(received),
+            reason: None,
+            count: None,
+            duration_s: None,
+            timestamp: None,
+            until: None,
+        };
+        match event {
+            Event::Reading(_) | Event::Error { .. } => return None,
+            Event::Disconnected { reason } => line.reason = Some(reason),
+            Event::Reconnected { gap } => line.duration_s = Some(gap.as_secs_f64()),
+            Event::Dropped { count } => line.count = Some(*count),
+            Event::Stale { drf, silent_for } | Event::Fresh { drf, silent_for } => {
+                line.drf = Some(drf);
+                line.duration_s = Some(silent_for.as_secs_f64());
+            }
+            Event::Gap {
+                drf,
+                from,
+                to,
+                reason,
+            } => {
+                line.drf = Some(drf);
+                line.reason = Some(reason);
+                line.timestamp = Some(time(*from));
+                line.until = Some(time(*to));
+            }
+            _ => {}
+        }
+        Some(line)
+    }
+}
+
+/// How `monitor` writes each event on stdout in one format (see the [module docs](self)).
+pub trait StreamFormat: Send {
+    /// The header line, if the format has one.
+    fn header(&self) -> Option<String>;
+    /// A reading of `drf` (a reading with an error status is a failure).
+    fn reading(&self, drf: &str, r: &Reading) -> String;
+    /// A failed request.
+    fn failure(&self, drf: &str, e: &Error) -> String;
+    /// Any other event received at `received`; `None` when the format leaves it to the
+    /// stderr line.
+    fn event(&self, event: &Event, received: SystemTime) -> Option<String>;
+}
+
+/// The [`StreamFormat`] of `r`'s format and view.
+pub fn stream_format(r: Renderer) -> Box<dyn StreamFormat> {
+    match (r.format(), r.view().terse) {
+        (Format::Json, false) => Box::new(JsonStream(r)),
+        (Format::Csv, false) => Box::new(CsvStream(r)),
+        _ => Box::new(TextStream(r)),
+    }
+}
+
+/// Text (and `--terse`): readings and failures as `get` writes them; events on stderr only.
+struct TextStream(Renderer);
+
+impl StreamFormat for TextStream {
+    fn header(&self) -> Option<String> {
+        self.0.header()
+    }
+
+    fn reading(&self, drf: &str, r: &Reading) -> String {
+        self.0.reading(drf, r)
+    }
+
+    fn failure(&self, drf: &str, e: &Error) -> String {
+        self.0.failure(drf, e)
+    }
+
+    fn event(&self, _: &Event, _: SystemTime) -> Option<String> {
+        None
+    }
+}
+
+/// JSON lines, each with its `event`.
+struct JsonStream(Renderer);
+
+/// `line` (one JSON object) with `"event":<name>` added as its last field.
+fn with_event(mut line: String, name: &str) -> String {
+    if line.ends_with('}') {
+        line.pop();
+        if !line.ends_with('{') {
+            line.push(',');
+        }
+        line.push_str("\"event\":\"");
+        line.push_str(name);
+        line.push_str("\"}");
+    }
+    line
+}
+
+impl StreamFormat for JsonStream {
+    fn header(&self) -> Option<String> {
+        None
+    }
+
+    fn reading(&self, drf: &str, r: &Reading) -> String {
+        let name = if r.ok() { "reading" } else { "error" };
+        with_event(self.0.reading(drf, r), name)
+    }
+
+    fn failure(&self, drf: &str, e: &Error) -> String {
+        with_event(self.0.failure(drf, e), "error")
+    }
+
+    fn event(&self, event: &Event, received: SystemTime) -> Option<String> {
+        let line = EventLine::of(event, received, self.0.view())?;
+        serde_json::to_string(&line).ok()
+    }
+}
+
+/// CSV with a last `event` column.
+struct CsvStream(Renderer);
+
+impl CsvStream {
+    /// The number of columns before `event`.
+    fn columns(&self) -> usize {
+        if self.0.verbose() { 10 } else { 6 }
+    }
+}
+
+impl StreamFormat for CsvStream {
+    fn header(&self) -> Option<String> {
+        self.0.header().map(|h| h + ",event")
+    }
+
+    fn reading(&self, drf: &str, r: &Reading) -> String {
+        let name = if r.ok() { "reading" } else { "error" };
+        self.0.reading(drf, r) + "," + name
+    }
+
+    fn failure(&self, drf: &str, e: &Error) -> String {
+        self.0.failure(drf, e) + ",error"
+    }
+
+    fn event(&self, event: &Event, received: SystemTime) -> Option<String> {
+        let view = self.0.view();
+        let time = |t: SystemTime| times::timestamp(t).map(|t| view.time_csv(t));
+        let seconds = |d: std::time::Duration| view.number(d.as_secs_f64());
+        let (drf, value, units, detail) = match event {
+            Event::Reading(_) | Event::Error { .. } => return None,
+            Event::Disconnected { reason } => ("", String::new(), "", reason.clone()),
+            Event::Reconnected { gap } => ("", seconds(*gap), "s", String::new()),
+            Event::Dropped { count } => ("", count.to_string(), "", String::new()),
+            Event::Stale { drf, silent_for } | Event::Fresh { drf, silent_for } => {
+                (&**drf, seconds(*silent_for), "s", String::new())
+            }
+            Event::Gap {
+                drf,
+                from,
+                to,
+                reason,
+            } => {
+                let span = format!(
+                    "from {} until {}: {reason}",
+                    time(*from).unwrap_or_default(),
+                    time(*to).unwrap_or_default()
+                );
+                (&**drf, String::new(), "", span)
+            }
+            other => ("", String::new(), "", other.to_string()),
+        };
+        let mut fields = vec![String::new(); self.columns() + 1];
+        fields[0] = drf.to_owned();
+        fields[1] = value;
+        fields[2] = units.to_owned();
+        fields[3] = time(received).unwrap_or_default();
+        fields[5] = detail;
+        if let Some(last) = fields.last_mut() {
+            kind(event).clone_into(last);
+        }
+        Some(csv_line(&fields))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+    use std::time::{Duration, UNIX_EPOCH};
+
+    use pacsys::{Status, Value};
+
+    use super::*;
+
+    fn at(s: u64) -> SystemTime {
+        UNIX_EPOCH + Duration::from_secs(s)
+    }
+
+    fn every_event() -> Vec<Event> {
+        let drf: Arc<str> = Arc::from("M:OUTTMP@p,1000");
+        vec![
+            Event::Reading(
+                Reading::new(Arc::clone(&drf), Status::OK).with_value(Value::Scalar(72.5)),
+            ),
+            Event::Error {
+                drf: Arc::clone(&drf),
+                status: Status::DPM_NO_SUCH_DEVICE,
+            },
+            Event::Disconnected {
+                reason: "connection reset".into(),
+            },
+            Event::Reconnected {
+                gap: Duration::from_millis(2500),
+            },
+            Event::Dropped { count: 7 },
+            Event::Stale {
+                drf: Arc::clone(&drf),
+                silent_for: Duration::from_secs(3),
+            },
+            Event::Fresh {
+                drf: Arc::clone(&drf),
+                silent_for: Duration::from_secs(4),
+            },
+            Event::Gap {
+                drf,
+                from: at(1_700_000_000),
+                to: at(1_700_000_600),
+                reason: "timeout".into(),
+            },
+        ]
+    }
+
+    #[test]
+    fn json_lines_name_each_event_with_its_fields() {
+        let f = stream_format(Renderer::new(Format::Json, false));
+        let mut names = Vec::new();
+        for e in every_event() {
+            let line = match &e {
+                Event::Reading(r) => f.reading(&r.drf, r),
+                Event::Error { drf, status } => f.failure(drf, &Error::device(&**drf, *status)),
+                other => f.event(other, at(1_700_000_001)).unwrap(),
+            };
+            let j: Json = serde_json::from_str(&line).unwrap();
+            names.push(j["event"].as_str().unwrap().to_owned());
+            match &e {
+                Event::Reading(_) => assert_eq!(j["value"], 72.5),
+                Event::Error { .. } => assert_eq!(j["error"]["name"], "DPM_NO_SUCH_DEVICE"),
+                Event::Disconnected { .. } => assert_eq!(j["reason"], "connection reset"),
+                Event::Reconnected { .. } => assert_eq!(j["duration_s"], 2.5),
+                Event::Dropped { .. } => assert_eq!(j["count"], 7),
+                Event::Stale { .. } => assert_eq!(j["drf"], "M:OUTTMP@p,1000"),
+                Event::Fresh { .. } => assert_eq!(j["duration_s"], 4.0),
+                Event::Gap { .. } => {
+                    assert_eq!(j["timestamp"], "2023-11-14T22:13:20Z");
+                    assert_eq!(j["until"], "2023-11-14T22:23:20Z");
+                    assert_eq!(j["reason"], "timeout");
+                }
+                other => panic!("not a test event: {other:?}"),
+            }
+            if !e.is_reading() && !matches!(e, Event::Error { .. }) {
+                assert_eq!(j["received"], "2023-11-14T22:13:21Z", "{line}");
+            }
+        }
+        assert_eq!(
+            names,
+            [
+                "reading",
+                "error",
+                "disconnected",
+                "reconnected",
+                "dropped",
+                "stale",
+                "fresh",
+                "gap"
+            ]
+        );
+    }
+
+    /// The fields of one CSV record (RFC 4180 quoting).
+    fn csv_fields(line: &str) -> Vec<String> {
+        let (mut fields, mut field, mut quoted) = (Vec::new(), String::new(), false);
+        let mut chars = line.chars().peekable();
+        while let Some(c) = chars.next() {
+            match (c, quoted) {
+                ('"', true) if chars.peek() == Some(&'"') => {
+                    field.push('"');
+                    chars.next();
+                }
+                ('"', _) => quoted = !quoted,
+                (',', false) => fields.push(std::mem::take(&mut field)),
+                (c, _) => field.push(c),
+            }
+        }
+        fields.push(field);
+        fields
+    }
+
+    #[test]
+    fn csv_rows_keep_the_column_count_with_the_event_last() {
+        for verbose in [false, true] {
+            let f = stream_format(Renderer::new(Format::Csv, verbose));
+            let header = f.header().unwrap();
+            assert!(header.ends_with(",event"), "{header}");
+            let columns = header.split(',').count();
+            for e in every_event() {
+                let line = match &e {
+                    Event::Reading(r) => f.reading(&r.drf, r),
+                    Event::Error { drf, status } => f.failure(drf, &Error::device(&**drf, *status)),
+                    other => f.event(other, at(1_700_000_001)).unwrap(),
+                };
+                let fields = csv_fields(&line);
+                assert_eq!(fields.len(), columns, "{line}");
+                assert_eq!(fields.last().map(String::as_str), Some(kind(&e)), "{line}");
+            }
+        }
+        let f = stream_format(Renderer::new(Format::Csv, false));
+        let dropped = f.event(&Event::Dropped { count: 7 }, at(0)).unwrap();
+        assert_eq!(dropped, ",7,,1970-01-01T00:00:00Z,,,dropped");
+    }
+
+    #[test]
+    fn text_and_terse_leave_events_to_stderr() {
+        for r in [
+            Renderer::new(Format::Text, false),
+            Renderer::new(Format::Json, false).with_view(View {
+                terse: true,
+                ..View::default()
+            }),
+        ] {
+            let f = stream_format(r);
+            for e in every_event() {
+                assert_eq!(f.event(&e, at(0)), None);
+            }
+        }
+    }
+}
