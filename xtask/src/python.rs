@@ -180,9 +180,12 @@ pub fn test() -> Result<(), String> {
 
 /// `cargo xtask bench-py`: pacsys 0.3.0 and pacsys_rs, from Python, one after the other
 /// against the same release-built `pacsys-sim`, running the same script
-/// (xtask/interop/bench_reference.py): `get_many` of 10,000 devices, one stream of 10,000
-/// devices at `@p,10` delivered to a Python loop, a 40,000-element array read, and the
-/// resident memory of pacsys_rs over 1,000,000 streamed readings.
+/// (xtask/interop/bench_reference.py): `get_many` of 10,000 devices (and pacsys_rs's
+/// columnar form, beside the Rust facade's own `get_many`), one warm single read (beside
+/// the facade's), 1,000 devices at `@p,100` into a Python callback (the process's CPU),
+/// connect-and-read of 100 devices on a new backend, one stream of 10,000 devices at
+/// `@p,10` delivered to a Python loop, a 40,000-element array read, and the resident
+/// memory of pacsys_rs over 1,000,000 streamed readings.
 pub fn bench() -> Result<(), String> {
     let root = repo_root();
     let ours = build(&root)?.to_string_lossy().into_owned();
@@ -198,9 +201,15 @@ pub fn bench() -> Result<(), String> {
             "pacsys-sim",
             "--bin",
             "pacsys-sim",
+            "-p",
+            "pacsys",
+            "--example",
+            "facade_bench",
         ],
         &[],
     )?;
+    let facade = target_dir(&root).join("release/examples/facade_bench");
+    let facade = facade.to_string_lossy().into_owned();
     let sim_path = target_dir(&root).join("release/pacsys-sim");
     let mut sim = Simulator::start(&sim_path, &["--dpm-port", "0", "--grpc-port", "0"])?;
     let port = sim.port("dpm")?.to_string();
@@ -227,6 +236,52 @@ pub fn bench() -> Result<(), String> {
         )?;
         rows.push(format!(
             "get_many 10,000         pacsys {py:>9.1} ms    pacsys_rs {rs:>8.1} ms    {:>6.1}x faster",
+            py / rs
+        ));
+        let arrays = figure(
+            &run(&ours, &our_script, &["get_arrays", "10000", "11"])?,
+            "median_ms",
+        )?;
+        let rust = figure(
+            &output(&root, &facade, &[&port, "get_many", "10000", "11"])?,
+            "median_ms",
+        )?;
+        rows.push(format!(
+            "  as_arrays=True        pacsys_rs {arrays:>6.1} ms    {:>6.1}x pacsys    {:.2}x the Rust facade's {rust:.1} ms",
+            py / arrays,
+            arrays / rust
+        ));
+        let py_out = run(&reference, &reference_script, &["read1", "0", "3000"])?;
+        let rs_out = run(&ours, &our_script, &["read1", "0", "3000"])?;
+        let rust_out = output(&root, &facade, &[&port, "read1", "0", "3000"])?;
+        let (py, rs) = (figure(&py_out, "p50_us")?, figure(&rs_out, "p50_us")?);
+        rows.push(format!(
+            "read(M:OUTTMP) warm p50 pacsys {py:>9.1} us    pacsys_rs {rs:>8.1} us    {:>6.1}x faster (p90 {} / {} us; Rust facade p50 {} us)",
+            py / rs,
+            figure(&py_out, "p90_us")?,
+            figure(&rs_out, "p90_us")?,
+            figure(&rust_out, "p50_us")?,
+        ));
+        let py_out = run(&reference, &reference_script, &["callback", "1000", "10"])?;
+        let rs_out = run(&ours, &our_script, &["callback", "1000", "10"])?;
+        rows.push(format!(
+            "callback 1,000 @p,100   pacsys {:>7.2} % CPU   pacsys_rs {:>6.2} % CPU   ({:.0} / {:.0} callbacks/s of {:.0})",
+            figure(&py_out, "cpu_pct")?,
+            figure(&rs_out, "cpu_pct")?,
+            figure(&py_out, "per_s")?,
+            figure(&rs_out, "per_s")?,
+            figure(&rs_out, "offered_per_s")?,
+        ));
+        let py = figure(
+            &run(&reference, &reference_script, &["connect", "100", "11"])?,
+            "median_ms",
+        )?;
+        let rs = figure(
+            &run(&ours, &our_script, &["connect", "100", "11"])?,
+            "median_ms",
+        )?;
+        rows.push(format!(
+            "connect + read 100      pacsys {py:>9.2} ms    pacsys_rs {rs:>8.2} ms    {:>6.1}x faster",
             py / rs
         ));
         let py_out = run(&reference, &reference_script, &["stream", "10000", "5"])?;

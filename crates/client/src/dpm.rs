@@ -510,7 +510,9 @@ impl DpmBackend {
         &self.client
     }
 
-    fn is_closed(&self) -> bool {
+    /// Whether [`Backend::close`] was called (every call then fails with
+    /// [`ErrorKind::Closed`](crate::ErrorKind::Closed)).
+    pub fn is_closed(&self) -> bool {
         self.subscriptions.is_closed()
     }
 }

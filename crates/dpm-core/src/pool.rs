@@ -86,6 +86,15 @@ impl Pool {
                         .with_transport(Transport::Dpm));
                     }
                 };
+            // A runtime driven only during calls (a blocking caller's current-thread
+            // runtime) has not looked at its sockets since the last call: one turn of its
+            // scheduler polls them, so an idle connection's task sees what arrived (a
+            // close, heartbeats) before this read is handed to it.
+            if tokio::runtime::Handle::current().runtime_flavor()
+                == tokio::runtime::RuntimeFlavor::CurrentThread
+            {
+                tokio::task::yield_now().await;
+            }
             // One retry on a fresh connection when an idle one turned out dead before the
             // read was sent: nothing was sent, so nothing can be duplicated.
             let mut died: Option<Error> = None;

@@ -542,3 +542,98 @@ async fn every_list_names_its_owner_before_anything_else() {
     );
     server.shutdown().await;
 }
+
+/// A client whose runtime runs only during its reads (a blocking caller's current-thread
+/// runtime, as pacsys_rs's direct reads): the server runs on a runtime of its own.
+struct Driven {
+    server_rt: tokio::runtime::Runtime,
+    client_rt: tokio::runtime::Runtime,
+    server: Option<FakeDpmServer>,
+}
+
+impl Driven {
+    fn start(heartbeat: Duration) -> Driven {
+        let server_rt = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(1)
+            .enable_all()
+            .build()
+            .unwrap();
+        let server = server_rt
+            .block_on(FakeDpmServer::builder().heartbeat(heartbeat).start())
+            .unwrap();
+        let client_rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        Driven {
+            server_rt,
+            client_rt,
+            server: Some(server),
+        }
+    }
+
+    fn server(&self) -> &FakeDpmServer {
+        self.server.as_ref().unwrap()
+    }
+
+    fn read(&self, c: &DpmClient, drf: &str) -> Option<f64> {
+        scalar(&self.client_rt.block_on(bounded(c.read(drf, T))))
+    }
+}
+
+impl Drop for Driven {
+    fn drop(&mut self) {
+        if let Some(s) = self.server.take() {
+            self.server_rt.block_on(s.shutdown());
+        }
+    }
+}
+
+/// A pooled connection the server closed while its runtime was not running: the next read
+/// finds the close first, and goes out on a fresh connection instead of failing.
+#[test]
+fn a_connection_closed_while_its_runtime_slept_is_replaced_before_the_read() {
+    let d = Driven::start(Duration::from_secs(2));
+    let c = d.client_rt.block_on(async {
+        DpmClient::builder()
+            .host("127.0.0.1")
+            .port(d.server().port())
+            .build()
+    });
+    for round in 1..=3u64 {
+        assert_eq!(d.read(&c, "M:OUTTMP"), Some(72.5), "round {round}");
+        d.server().close_connections();
+        let closed = std::time::Instant::now();
+        while d.server().stats().open_connections > 0 {
+            assert!(
+                closed.elapsed() < T,
+                "the server did not close its connection"
+            );
+            std::thread::sleep(Duration::from_millis(2));
+        }
+        // Let the close reach the client's socket.
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    assert_eq!(d.read(&c, "G:AMANDA"), Some(42.0));
+    assert_eq!(d.server().stats().connections, 4);
+}
+
+/// Heartbeats that arrived while the runtime was not running count before the watchdog:
+/// a connection idle (undriven) for longer than the watchdog, whose server kept sending
+/// heartbeats, is used again rather than declared dead.
+#[test]
+fn heartbeats_that_waited_in_the_socket_keep_the_connection() {
+    let d = Driven::start(Duration::from_millis(20));
+    let c = d.client_rt.block_on(async {
+        DpmClient::builder()
+            .host("127.0.0.1")
+            .port(d.server().port())
+            .pooled_watchdog(Some(Duration::from_millis(150)))
+            .build()
+    });
+    for _ in 0..5 {
+        assert_eq!(d.read(&c, "M:OUTTMP"), Some(72.5));
+        std::thread::sleep(Duration::from_millis(300));
+    }
+    assert_eq!(d.server().stats().connections, 1);
+}

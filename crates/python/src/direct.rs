@@ -37,6 +37,10 @@ fn twin_of(main: &Arc<AnyBackend>) -> Option<Arc<AnyBackend>> {
     let AnyBackend::Dpm(dpm) = &**main else {
         return None;
     };
+    if dpm.is_closed() {
+        // The backend itself answers: `ClosedError`.
+        return None;
+    }
     let mut all = twins();
     // Twins of dropped backends go (their connections end at this call's drive).
     all.retain(|(of, _)| of.strong_count() > 0);

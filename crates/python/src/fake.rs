@@ -7,7 +7,7 @@
 use std::sync::Arc;
 use std::time::SystemTime;
 
-use pacsys::{DeviceMeta, Reading, Status};
+use pacsys::{DeviceMeta, Reading, Status, Value};
 use pacsys_testing::FakeBackend;
 use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::prelude::*;
@@ -196,6 +196,24 @@ impl PyFakeBackend {
     ) -> PyResult<usize> {
         let r = Self::reading(drf, value, value_type, units, description, timestamp, cycle)?;
         Ok(self.fake.emit(drf, pacsys::Event::Reading(r)))
+    }
+
+    /// Delivers one reading per number of `values`, in order, to every live subscription of
+    /// `drf`, with the GIL released (a test streams many readings without a Python call
+    /// each); reading `i` carries `cycle=i`. Returns how many deliveries were made.
+    fn emit_readings(&self, py: Python<'_>, drf: &str, values: Vec<f64>) -> usize {
+        let drf_arc: Arc<str> = Arc::from(drf);
+        py.detach(|| {
+            let mut delivered = 0;
+            for (i, v) in values.into_iter().enumerate() {
+                let r = Reading::new(Arc::clone(&drf_arc), Status::OK)
+                    .with_value(Value::Scalar(v))
+                    .with_timestamp(Some(SystemTime::now()))
+                    .with_cycle(i64::try_from(i).ok());
+                delivered += self.fake.emit(drf, pacsys::Event::Reading(r));
+            }
+            delivered
+        })
     }
 
     /// Ends every live subscription with `exception` (pacsys's `emit_error`): each handle

@@ -718,6 +718,8 @@ class _FakeBackend(Backend):
         cycle: Optional[int] = None,
     ) -> int:
         """Delivers a reading to every live subscription of ``drf``."""
+    def emit_readings(self, drf: str, values: Iterable[float]) -> int:
+        """Delivers one reading per number, in order (reading ``i`` has ``cycle=i``), with the GIL released."""
     def emit_error(self, exception: BaseException) -> int:
         """Ends every live subscription with ``exception``."""
     def emit_status(self, drf: str, error_code: int, facility_code: int = 1) -> int:
