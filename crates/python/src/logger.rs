@@ -26,7 +26,7 @@ use crate::runtime::{runtime, wait};
 /// Where the events go.
 enum Sink {
     /// The pacsys-record dataset (crash-safe part files).
-    Parquet(Recorder),
+    Parquet(Box<Recorder>),
     /// pacsys's CSV columns, flushed to the file every flush interval.
     Csv(CsvLog),
     /// Readings kept for the Python writer (`take`).
@@ -90,7 +90,7 @@ async fn drain(mut sub: Subscription, sink: Sink, interval: Duration, shared: &S
             });
             let recorded = recorder.record(events).await;
             shared.rows.store(recorder.stats().rows, Ordering::Relaxed);
-            let finished = recorder.finish();
+            let finished = (*recorder).finish();
             if let Err(e) = recorded.and(finished) {
                 let io = matches!(e, pacsys_record::RecordError::Io { .. });
                 shared.fail(e.to_string(), io);
@@ -271,15 +271,12 @@ pub fn exp_logger(
             let options = RecordOptions::default()
                 .group_interval(interval)
                 .overwrite(overwrite);
-            Sink::Parquet(
-                Recorder::create(need_path()?, options).map_err(|e| match e {
-                    pacsys_record::RecordError::Io { .. }
-                    | pacsys_record::RecordError::Exists { .. } => {
-                        PyOSError::new_err(e.to_string())
-                    }
-                    other => PyRuntimeError::new_err(other.to_string()),
-                })?,
-            )
+            let recorder = Recorder::create(need_path()?, options).map_err(|e| match e {
+                pacsys_record::RecordError::Io { .. }
+                | pacsys_record::RecordError::Exists { .. } => PyOSError::new_err(e.to_string()),
+                other => PyRuntimeError::new_err(other.to_string()),
+            })?;
+            Sink::Parquet(Box::new(recorder))
         }
         "csv" => {
             let p = need_path()?;
