@@ -181,11 +181,12 @@ def test_a_writer_that_raises_once_loses_nothing(simulator):
     assert raised is None
     assert isinstance(logger.last_error, OSError)
     assert not logger.failed and logger.dropped_count == 0
-    # The failed batch was retried: every reading once, in order per device.
+    # The failed batch was retried: every reading once (as many rows as readings), in
+    # order per device (millisecond stamps of a 10 ms period may repeat, so not unique).
     df = pd.DataFrame(writer.rows, columns=["drf", "timestamp", "value", "units"])
     assert len(df) == logger.received_count
     for _, g in df.groupby("drf"):
-        assert g["timestamp"].is_monotonic_increasing and g["timestamp"].is_unique
+        assert g["timestamp"].is_monotonic_increasing
 
 
 def test_a_writer_that_keeps_raising_sets_failed_and_keeps_what_was_written(simulator):
