@@ -58,6 +58,8 @@ commands:
                           build): get_many 1,000 / 10,000 and streaming, with ratios
   python                  build the Python package (crates/python) with maturin into the pinned
                           environment target/python-venv and run its pytest suite
+  bench-logger            DataLogger from Python, pacsys_rs (Parquet, CSV) vs pacsys 0.3.0 (CSV),
+                          1,000 devices at @p,1 (1 M readings/s offered) on one pacsys-sim
   bench-py                pacsys 0.3.0 vs pacsys_rs from Python on the same simulator: get_many
                           10,000, a 10,000-device stream, a 40,000-element array, memory
   help                    this text
@@ -78,6 +80,7 @@ fn main() -> ExitCode {
         Some("bench-vs-pacsys") => bench_vs_pacsys::run(),
         Some("python") => python::test(),
         Some("bench-py") => python::bench(),
+        Some("bench-logger") => python::bench_logger(),
         Some("help") | Some("--help") | Some("-h") | None => {
             print!("{USAGE}");
             Ok(())

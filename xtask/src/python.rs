@@ -323,3 +323,64 @@ pub fn bench() -> Result<(), String> {
     }
     result
 }
+
+/// `cargo xtask bench-logger`: pacsys's `DataLogger` from Python on one release-built
+/// `pacsys-sim`, 1,000 devices at `@p,1` (1,000,000 readings/s offered) for 5 s each:
+/// pacsys_rs with `ParquetWriter` and `CsvWriter` (written in Rust, GIL free), pacsys
+/// 0.3.0 with its `CsvWriter` (xtask/interop/bench_logger.py).
+pub fn bench_logger() -> Result<(), String> {
+    let root = repo_root();
+    let ours = build(&root)?.to_string_lossy().into_owned();
+    let reference = interop::venv(&root)?.to_string_lossy().into_owned();
+    run_in(
+        &root,
+        &cargo(),
+        &[
+            "build",
+            "--release",
+            "--locked",
+            "-p",
+            "pacsys-sim",
+            "--bin",
+            "pacsys-sim",
+        ],
+        &[],
+    )?;
+    let sim_path = target_dir(&root).join("release/pacsys-sim");
+    let mut sim = Simulator::start(&sim_path, &["--dpm-port", "0", "--grpc-port", "0"])?;
+    let port = sim.port("dpm")?.to_string();
+    let script = root.join("xtask/interop/bench_logger.py");
+    let script = script.to_string_lossy().into_owned();
+    let scratch = target_dir(&root).join("bench-logger");
+    let mut rows = Vec::new();
+    let result = (|| -> Result<(), String> {
+        std::fs::create_dir_all(&scratch).map_err(|e| format!("{}: {e}", scratch.display()))?;
+        let runs = [
+            (&ours, "pacsys_rs", "parquet"),
+            (&ours, "pacsys_rs", "csv"),
+            (&reference, "pacsys", "csv"),
+        ];
+        for (python, client, writer) in runs {
+            let out = scratch.join(format!("{client}-{writer}"));
+            let out = out.to_string_lossy().into_owned();
+            let line = output(
+                &root,
+                python,
+                &[&script, &port, client, writer, "1000", "5", &out],
+            )?;
+            rows.push(format!(
+                "{client:<10} {writer:<8} {:>9.0} readings/s written, {} dropped, {:.2} CPU s",
+                figure(&line, "written_per_s")?,
+                figure(&line, "dropped")?,
+                figure(&line, "cpu_s")?,
+            ));
+        }
+        Ok(())
+    })();
+    sim.stop();
+    println!("\nbench-logger (DataLogger, 1,000 devices at @p,1 for 5 s, same pacsys-sim):");
+    for row in &rows {
+        println!("  {row}");
+    }
+    result
+}

@@ -225,6 +225,29 @@ impl PyScanResult {
     fn restore_error(&self) -> Option<String> {
         self.inner.restore_error.as_ref().map(ToString::to_string)
     }
+
+    /// A pandas DataFrame, one row per set value: `set_value` and each read device's value
+    /// (pacsys's columns; a step the scan did not reach has only `set_value`).
+    fn to_dataframe<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        let pandas = py.import("pandas").map_err(|_| {
+            pyo3::exceptions::PyImportError::new_err(
+                "pandas is required for to_dataframe(). Install with: pip install pacsys-rs[pandas]",
+            )
+        })?;
+        let rows = pyo3::types::PyList::empty(py);
+        for (i, sv) in self.set_values.iter().enumerate() {
+            let row = pyo3::types::PyDict::new(py);
+            row.set_item("set_value", sv)?;
+            if let Some(step) = self.inner.readings.get(i) {
+                for (drf, reading) in step_pairs(&self.read_devices, step) {
+                    let value = Bound::new(py, reading)?.getattr("value")?;
+                    row.set_item(drf, value)?;
+                }
+            }
+            rows.append(row)?;
+        }
+        pandas.getattr("DataFrame")?.call1((rows,))
+    }
 }
 
 /// One scan step as (device, reading) pairs; a failed read is a reading carrying its error.

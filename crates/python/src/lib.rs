@@ -6,14 +6,17 @@ mod args;
 mod backend;
 mod columns;
 mod convert;
+mod csv_log;
 mod device;
 mod direct;
 mod errors;
 mod exp;
 mod fake;
 mod history;
+mod logger;
 mod pyasync;
 mod reading;
+mod recording;
 mod runtime;
 mod sim;
 mod subscription;
@@ -216,6 +219,9 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(history::history_since, m)?)?;
     m.add_class::<supervised::PyServer>()?;
     m.add_function(wrap_pyfunction!(supervised::supervised_evaluate, m)?)?;
+    m.add_class::<logger::PyLogger>()?;
+    m.add_function(wrap_pyfunction!(logger::exp_logger, m)?)?;
+    m.add_function(wrap_pyfunction!(recording::recording_columns, m)?)?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     // Whether this build signs DPM settings with Kerberos (the `kerberos` feature).
     m.add("KERBEROS", cfg!(feature = "kerberos"))?;

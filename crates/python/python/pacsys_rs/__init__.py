@@ -60,6 +60,7 @@ from .errors import (
 
 __all__ = [
     "__version__",
+    "read_recording",
     "Backend",
     "BasicControl",
     "BackendCapability",
@@ -556,3 +557,12 @@ class TextDevice(Device):
         if not isinstance(value, str):
             raise TypeError(f"{self.drf} read {type(value).__name__}, not text")
         return value
+
+
+def read_recording(path: Any, *, arrow: bool = False) -> Any:
+    """A recording (a ``pacsys_rs.exp.ParquetWriter`` or ``pacsys monitor --record`` dataset,
+    or one Parquet file) as a pandas DataFrame, read in Rust; ``arrow=True``: the pyarrow
+    Table. See ``pacsys_rs.exp.read_recording``."""
+    from .exp import read_recording as read
+
+    return read(path, arrow=arrow)

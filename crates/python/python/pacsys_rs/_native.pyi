@@ -598,6 +598,8 @@ class ScanResult:
     @property
     def restore_error(self) -> Optional[str]:
         """Why restoring failed, if it did."""
+    def to_dataframe(self) -> Any:
+        """A pandas DataFrame: ``set_value`` and each read device's value per step."""
 
 class ChannelData:
     """One device's collected readings (``pacsys_rs.exp.Monitor``)."""
@@ -783,3 +785,42 @@ def supervised_evaluate(
     policies: Any, rpc_method: str, drfs: List[str], values: Optional[List[Any]] = None
 ) -> Tuple[bool, Optional[str], List[int], List[Optional[str]]]:
     """Evaluates ``policies`` on a request as the proxy would."""
+
+class _NativeLogger:
+    """A running ``DataLogger`` log: the subscription drained on a thread of its own."""
+
+    def take(self) -> List[Reading]:
+        """The readings received since the last call (a Python writer's batch)."""
+    def stop(self) -> None:
+        """Ends the subscription and waits until everything received is written."""
+    @property
+    def running(self) -> bool:
+        """Whether it still logs."""
+    @property
+    def readings(self) -> int:
+        """Readings received (device errors included)."""
+    @property
+    def dropped(self) -> int:
+        """Readings the subscription dropped because its buffer was full."""
+    @property
+    def rows(self) -> int:
+        """Rows written by a Rust writer."""
+    @property
+    def writer_error(self) -> Optional[BaseException]:
+        """The Rust writer's failure (``OSError`` for a file system error)."""
+    @property
+    def stream_error(self) -> Optional[BaseException]:
+        """Why the subscription ended on its own."""
+
+def exp_logger(
+    backend: Backend,
+    devices: Any,
+    kind: str,
+    path: Optional[str] = None,
+    flush_interval: float = 5.0,
+    overwrite: bool = False,
+) -> _NativeLogger:
+    """Starts logging ``devices`` into ``kind`` (``"parquet"``, ``"csv"`` or ``"python"``)."""
+
+def recording_columns(path: str) -> List[Tuple[str, Tuple[Any, ...]]]:
+    """A recording's columns, in its column order, for ``read_recording``."""
