@@ -1,7 +1,7 @@
 //! What `monitor` writes on stdout for each stream event, by format, behind one trait
 //! ([`StreamFormat`]; [`stream_format`] picks the implementation).
 //!
-//! Every event is named as a recording's `kind` column names it ([`kind`]): `reading`,
+//! Every event is named as a recording's `kind` column names it ([`Event::kind`]): `reading`,
 //! `error`, `disconnected`, `reconnected`, `dropped`, `stale`, `fresh`, `gap`.
 //!
 //! * **json**: readings and failures as `get` writes them plus `"event":"reading"` or
@@ -26,32 +26,11 @@ use crate::output::{Format, Renderer, csv_line};
 use crate::times;
 use crate::view::View;
 
-/// The name of an event, as a recording's `kind` column writes it (pacsys-record).
-///
-/// ```
-/// use pacsys::Event;
-/// assert_eq!(pacsys_cli::events::kind(&Event::Dropped { count: 3 }), "dropped");
-/// ```
-pub fn kind(event: &Event) -> &'static str {
-    match event {
-        Event::Reading(_) => "reading",
-        Event::Error { .. } => "error",
-        Event::Disconnected { .. } => "disconnected",
-        Event::Reconnected { .. } => "reconnected",
-        Event::Dropped { .. } => "dropped",
-        Event::Stale { .. } => "stale",
-        Event::Fresh { .. } => "fresh",
-        Event::Gap { .. } => "gap",
-        // An event this build does not know yet.
-        _ => "other",
-    }
-}
-
 /// One stream event (anything but a reading or a failure) as a JSON line. Fields that do
 /// not apply to the event are left out.
 #[derive(Debug, Serialize)]
 pub struct EventLine<'a> {
-    /// The event's [`kind`].
+    /// The event's [`Event::kind`].
     pub event: &'static str,
     /// The request it is about (stale, fresh, gap).
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -97,7 +76,7 @@ impl<'a> EventLine<'a> {
     pub fn of(event: &'a Event, received: SystemTime, view: &View) -> Option<EventLine<'a>> {
         let time = |t: SystemTime| times::timestamp(t).map_or(Json::Null, |t| view.time_json(t));
         let mut line = EventLine {
-            event: kind(event),
+            event: event.kind(),
             drf: None,
             received: time(received),
             reason: None,
@@ -270,7 +249,7 @@ impl StreamFormat for CsvStream {
         fields[3] = time(received).unwrap_or_default();
         fields[5] = detail;
         if let Some(last) = fields.last_mut() {
-            kind(event).clone_into(last);
+            event.kind().clone_into(last);
         }
         Some(csv_line(&fields))
     }
@@ -403,7 +382,7 @@ mod tests {
                 };
                 let fields = csv_fields(&line);
                 assert_eq!(fields.len(), columns, "{line}");
-                assert_eq!(fields.last().map(String::as_str), Some(kind(&e)), "{line}");
+                assert_eq!(fields.last().map(String::as_str), Some(e.kind()), "{line}");
             }
         }
         let f = stream_format(Renderer::new(Format::Csv, false));

@@ -343,10 +343,10 @@ impl DpmBackendBuilder {
             None => EnvConfig::from_env()?,
         };
         // What `DpmBackend::sibling` builds again: these settings, the environment as read now.
-        let recipe = DpmBackendBuilder {
+        let recipe = Box::new(DpmBackendBuilder {
             env: Some(env.clone()),
             ..self.clone()
-        };
+        });
         let config = EnvConfig {
             dpm_host: self.host,
             dpm_port: self.port,
@@ -429,7 +429,7 @@ impl DpmBackendBuilder {
 #[derive(Debug)]
 pub struct DpmBackend {
     /// The settings it was built from (for [`DpmBackend::sibling`]).
-    recipe: DpmBackendBuilder,
+    recipe: Box<DpmBackendBuilder>,
     client: DpmClient,
     timeout: Duration,
     subscriptions: Registry,
@@ -470,7 +470,7 @@ impl DpmBackend {
     /// # Ok::<(), pacsys::Error>(())
     /// ```
     pub fn sibling(&self) -> Result<DpmBackend, Error> {
-        self.recipe.clone().build()
+        DpmBackendBuilder::clone(&self.recipe).build()
     }
 
     /// `host:port` of the DPM/HTTP proxy.

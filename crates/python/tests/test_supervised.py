@@ -352,12 +352,22 @@ def test_run_serves_until_sigterm(tmp_path):
     script.write_text(
         textwrap.dedent(
             """
-            import sys
+            import threading
+            import time
             from pacsys_rs.testing import FakeBackend
             from pacsys_rs.supervised import SupervisedServer
             srv = SupervisedServer(FakeBackend(world=True), port=0)
-            srv.start()
-            print(srv.port, flush=True)
+
+            def announce():
+                # run() installs its SIGTERM handler before it starts serving: once it
+                # serves, the test may send the signal.
+                for _ in range(2000):
+                    if srv.running:
+                        print(srv.port, flush=True)
+                        return
+                    time.sleep(0.005)
+
+            threading.Thread(target=announce, daemon=True).start()
             srv.run()
             print("stopped", flush=True)
             """

@@ -82,6 +82,27 @@ pub enum Event {
 }
 
 impl Event {
+    /// The event's name, as a recording's `kind` column (pacsys-record) and the command
+    /// line's JSON and CSV lines (`event`) write it: `reading`, `error`, `disconnected`,
+    /// `reconnected`, `dropped`, `stale`, `fresh`, `gap`.
+    ///
+    /// ```
+    /// use pacsys_types::Event;
+    /// assert_eq!(Event::Dropped { count: 3 }.kind(), "dropped");
+    /// ```
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Event::Reading(_) => "reading",
+            Event::Error { .. } => "error",
+            Event::Disconnected { .. } => "disconnected",
+            Event::Reconnected { .. } => "reconnected",
+            Event::Dropped { .. } => "dropped",
+            Event::Stale { .. } => "stale",
+            Event::Fresh { .. } => "fresh",
+            Event::Gap { .. } => "gap",
+        }
+    }
+
     /// Whether this is a [`Event::Reading`].
     pub fn is_reading(&self) -> bool {
         matches!(self, Event::Reading(_))
