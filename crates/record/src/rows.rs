@@ -16,6 +16,7 @@ use std::hash::{BuildHasherDefault, Hasher};
 use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
+use bytes::Bytes;
 use pacsys_types::{DeviceMeta, Event, Reading, Status, Value};
 use parquet::column::writer::{ColumnWriter, ColumnWriterImpl};
 use parquet::data_type::{ByteArray, ByteArrayType, DataType, Int32Type};
@@ -261,10 +262,10 @@ struct Dict {
 
 impl Dict {
     /// Adds a distinct value, sent with the chunk `column` belongs to; returns its key.
-    fn add(&mut self, value: &str, column: &mut Keys) -> i32 {
+    fn add(&mut self, value: ByteArray, column: &mut Keys) -> i32 {
         let key = self.len;
         self.len += 1;
-        column.new.push(bytes(value));
+        column.new.push(value);
         key
     }
 
@@ -275,7 +276,9 @@ impl Dict {
         match self.statics.get(&addr) {
             Some(&key) => key,
             None => {
-                let key = self.add(value, column);
+                // Not copied: the encoder's copies of a static string cost no reference
+                // counting.
+                let key = self.add(Bytes::from_static(value.as_bytes()).into(), column);
                 self.statics.insert(addr, key);
                 key
             }
@@ -317,7 +320,7 @@ impl Dicts {
         match self.drf_keys.get(&addr) {
             Some(&(key, _)) => key,
             None => {
-                let key = self.drf.add(drf, column);
+                let key = self.drf.add(bytes(drf), column);
                 self.drf_keys.insert(addr, (key, drf.clone()));
                 key
             }
@@ -332,11 +335,11 @@ impl Dicts {
             Some(&(keys, _)) => keys,
             None => {
                 let keys = MetaKeys {
-                    device: self.device.add(&meta.name, &mut c.device),
+                    device: self.device.add(bytes(&meta.name), &mut c.device),
                     units: meta
                         .units
                         .as_deref()
-                        .map(|u| self.units.add(u, &mut c.units)),
+                        .map(|u| self.units.add(bytes(u), &mut c.units)),
                 };
                 self.meta_keys.insert(addr, (keys, meta.clone()));
                 keys

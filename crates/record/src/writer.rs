@@ -51,9 +51,9 @@ const FAR: Duration = Duration::from_secs(100 * 365 * 86_400);
 /// recording: every part already renamed into place is complete; lost are the rows of the
 /// open group, i.e. the last `group_interval` of events or the last `group_rows` rows,
 /// whichever is smaller, **plus**, in the moments after a group closes, that group until its
-/// part is renamed into place. The encoder encodes a group's rows while the group fills, so
-/// completing its part takes only its last chunk of rows, the footer and a sync to disk:
-/// milliseconds. If the encoder falls behind, at most 64 chunks of 16,384 rows (1,048,576
+/// part is renamed into place. The encoder encodes a group's rows (into memory) while the
+/// group fills, so completing its part takes only its last chunk of rows, writing the
+/// encoded group and the footer, and a sync to disk: milliseconds. If the encoder falls behind, at most 64 chunks of 16,384 rows (1,048,576
 /// rows) wait for it before [`Recorder::write`] blocks, so a crash never loses more than the
 /// open group plus about 1.07 million rows (the queue and the chunk being encoded).
 ///
