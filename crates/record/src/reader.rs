@@ -403,7 +403,21 @@ pub(crate) struct ReadColumn<P: DataType> {
     values: Vec<P::T>,
     def: Vec<i16>,
     rep: Vec<i16>,
+    /// How the batch's rows map to `values`.
+    layout: Layout,
+    /// Per row, for [`Layout::Slots`].
     rows: Vec<Slot>,
+}
+
+/// How the rows of a decoded batch map to its values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Layout {
+    /// Row `i` is `values[i]` (a single-value column without nulls in the batch).
+    Dense,
+    /// Every row is null (or the column is absent).
+    Null,
+    /// Row `i` is `rows[i]`.
+    Slots,
 }
 
 impl<P: DataType> Default for ReadColumn<P> {
@@ -415,6 +429,7 @@ impl<P: DataType> Default for ReadColumn<P> {
             values: Vec::new(),
             def: Vec::new(),
             rep: Vec::new(),
+            layout: Layout::Null,
             rows: Vec::new(),
         }
     }
@@ -423,14 +438,21 @@ impl<P: DataType> Default for ReadColumn<P> {
 impl<P: DataType> ReadColumn<P> {
     /// Row `i`'s value (`None`: null, or the column is absent).
     fn get(&self, i: usize) -> Option<&P::T> {
-        match self.rows.get(i) {
-            Some(Slot::Value(v)) => self.values.get(*v),
-            _ => None,
+        match self.layout {
+            Layout::Dense => self.values.get(i),
+            Layout::Null => None,
+            Layout::Slots => match self.rows.get(i) {
+                Some(Slot::Value(v)) => self.values.get(*v),
+                _ => None,
+            },
         }
     }
 
     /// Row `i`'s list: `None` when null, `Some(None)` when an item is null.
     fn list(&self, i: usize) -> Option<Option<&[P::T]>> {
+        if self.layout != Layout::Slots {
+            return None;
+        }
         match self.rows.get(i) {
             Some(Slot::Items(a, b)) => Some(self.values.get(*a..*b)),
             Some(Slot::NullItem) => Some(None),
@@ -445,6 +467,7 @@ impl<P: DataType> ReadColumn<P> {
         self.def.clear();
         self.rep.clear();
         self.rows.clear();
+        self.layout = Layout::Null;
         let Some(reader) = &mut self.reader else {
             return Ok(0);
         };
@@ -455,9 +478,21 @@ impl<P: DataType> ReadColumn<P> {
             &mut self.values,
         )?;
         let short = || ParquetError::General("fewer values than levels".into());
-        if self.max_def == 0 {
-            self.rows.extend((0..records).map(Slot::Value));
-        } else if !list {
+        if !list && (self.max_def == 0 || self.values.len() >= levels) {
+            // Every row has a value: no map needed (most columns a row's kind uses).
+            if self.values.len() < records {
+                return Err(short());
+            }
+            self.layout = Layout::Dense;
+            return Ok(records);
+        }
+        let null_below = if list { self.empty_def } else { self.max_def };
+        if self.values.is_empty() && self.def.iter().take(levels).all(|&d| d < null_below) {
+            // Every row is null (most columns a row's kind does not use).
+            return Ok(records);
+        }
+        self.layout = Layout::Slots;
+        if !list {
             let mut next = 0;
             for &d in self.def.iter().take(levels) {
                 self.rows.push(if d == self.max_def {
