@@ -1,7 +1,8 @@
 //! The recorder alone: encodes MILLIONS million synthetic scalar readings (10,000 DRFs round
 //! robin, each with its device metadata, timestamps 1 µs apart) through a [`Recorder`] into a
 //! temporary dataset, then prints events/s, the CPU per million events (the whole process:
-//! the thread appending and the encoder thread), and the bytes per reading on disk.
+//! the thread appending and the encoder thread), the bytes per reading on disk, and how fast
+//! [`pacsys_record::Recording::events`] reads it back.
 //!
 //! `cargo run --release -p pacsys-record --example record_throughput [-- MILLIONS]`
 
@@ -101,6 +102,19 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         "on disk            {} bytes, {:.2} bytes/reading",
         stats.bytes,
         stats.bytes as f64 / stats.readings.max(1) as f64
+    );
+    // Reading it back, one batch at a time (what `read_events` and the replay do).
+    let t0 = Instant::now();
+    let mut read = 0u64;
+    for event in pacsys_record::Recording::open(&dir)?.events() {
+        event?;
+        read += 1;
+    }
+    let elapsed = t0.elapsed();
+    println!(
+        "read back          {read} events in {:.2} s, {:.0} events/s",
+        elapsed.as_secs_f64(),
+        read as f64 / elapsed.as_secs_f64()
     );
     std::fs::remove_dir_all(&dir)?;
     Ok(())

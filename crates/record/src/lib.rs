@@ -14,9 +14,11 @@
 //! [`Recorder::to_writer`] writes one Parquet file to any writer, valid once finished.
 //!
 //! Parquet encoding runs on a thread of the recorder's own, chunk by chunk as a group fills,
-//! so the task taking events from the subscription only copies each into Arrow column
-//! builders (it keeps up with a million readings a second; see the `record_ceiling`
-//! example).
+//! so the task taking events from the subscription only copies each into column buffers
+//! (it keeps up with a million readings a second; see the `record_ceiling` example).
+//!
+//! The files are written and read with the `parquet` crate's column writers and readers,
+//! without Arrow; every column is defined once, in the table of the `schema` module.
 
 #![deny(missing_docs)]
 #![forbid(unsafe_code)]
@@ -33,6 +35,7 @@ use pacsys_types::Event;
 #[doc = include_str!("../README.md")]
 pub struct ReadmeDoctests;
 
+mod dataset;
 mod reader;
 mod rows;
 mod schema;
@@ -89,22 +92,14 @@ pub enum RecordError {
         /// The operating system's error.
         source: std::io::Error,
     },
-    /// Parquet encoding or decoding failed: reading, the file is not Parquet (or is
-    /// truncated); writing, the writer failed.
+    /// Parquet encoding or decoding failed: reading, the file is not Parquet, is truncated
+    /// or its data does not decode; writing, the writer failed.
     #[error("{}: {source}", path.as_deref().map_or("<writer>".into(), |p| p.display().to_string()))]
     Parquet {
         /// The file (`None` for the writer of [`Recorder::to_writer`]).
         path: Option<PathBuf>,
         /// The Parquet library's error.
         source: parquet::errors::ParquetError,
-    },
-    /// An Arrow error (decoding a file's data, or building a row group).
-    #[error("{}: {source}", path.as_deref().map_or("<recorder>".into(), |p| p.display().to_string()))]
-    Arrow {
-        /// The file being read, if reading.
-        path: Option<PathBuf>,
-        /// The Arrow library's error.
-        source: arrow_schema::ArrowError,
     },
     /// The file is Parquet but not a recording: a column is missing or has another type.
     #[error("{}: column {column:?} {reason}", path.display())]

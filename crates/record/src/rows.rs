@@ -1,31 +1,28 @@
-//! Events to Arrow columns: the producer side of a recording.
+//! Events to column buffers (the producer side of a recording), and the buffers into
+//! Parquet column writers (the encoder's side).
 //!
 //! Each event appends to the columns it uses; the columns it does not use are padded with
-//! nulls only when they are next written (or when the group is finished), in one bulk
-//! `append_nulls`, so a scalar reading touches a dozen builders, not 37, and allocates
-//! nothing per row.
+//! nulls (a definition level of 0) only when they are next written or when the chunk is
+//! encoded, so a scalar reading touches a dozen buffers, not 37, and allocates nothing per
+//! row.
 //!
 //! The strings that repeat (the DRF, the device name and units, the kind, the value type,
-//! the status name) are kept as Arrow dictionaries keyed by the address of the shared string
-//! (`Arc<str>`, `Arc<DeviceMeta>`, `&'static str`): a row costs one hash of a pointer, not a
-//! copy and a hash of the text, and the Parquet encoder, which dictionary-encodes these
-//! columns anyway, hashes each distinct string once per group instead of once per row.
+//! the status name) are stored as keys into the group's distinct values, found by the
+//! address of the shared string (`Arc<str>`, `Arc<DeviceMeta>`, `&'static str`): a row costs
+//! one hash of a pointer, not a copy and a hash of the text.
 
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
 use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use arrow_array::builder::{
-    ArrayBuilder, BinaryBuilder, BooleanBuilder, Float64Builder, Int16Builder, Int32Builder,
-    Int64Builder, ListBuilder, StringBuilder, TimestampNanosecondBuilder, UInt64Builder,
-};
-use arrow_array::types::Int32Type;
-use arrow_array::{ArrayRef, DictionaryArray, Int32Array, RecordBatch, new_null_array};
-use arrow_schema::ArrowError;
+use bytes::Bytes;
 use pacsys_types::{DeviceMeta, Event, Reading, Status, Value};
+use parquet::column::writer::{ColumnWriter, ColumnWriterImpl};
+use parquet::data_type::{ByteArray, ByteArrayType, DataType, Int32Type};
+use parquet::errors::ParquetError;
 
-use crate::schema::{UTC, kind, write_schema};
+use crate::schema::{COLUMNS, Columns, Kind, Mode, Nulls, Visitor, kind};
 
 /// Nanoseconds since the Unix epoch, saturating at the ends of the `i64` range (years 1677
 /// and 2262).
@@ -41,117 +38,195 @@ pub(crate) fn duration_nanos(d: Duration) -> i64 {
     i64::try_from(d.as_nanos()).unwrap_or(i64::MAX)
 }
 
-/// Builders that can be padded with nulls up to a row.
-trait Pad: ArrayBuilder {
-    fn nulls(&mut self, n: usize);
+/// An unsigned 64-bit value as Parquet stores it (the bits of an `INT64` annotated
+/// unsigned).
+#[inline]
+pub(crate) fn u64_bits(v: u64) -> i64 {
+    i64::from_ne_bytes(v.to_ne_bytes())
+}
 
-    /// Appends nulls until the builder holds `row` rows.
+/// Text as a Parquet byte array.
+fn bytes(s: &str) -> ByteArray {
+    ByteArray::from(s.as_bytes().to_vec())
+}
+
+/// A column of single values: the values present, and a definition level per row (1: a
+/// value, 0: null).
+#[derive(Debug, Default)]
+pub(crate) struct Flat<T> {
+    values: Vec<T>,
+    def: Vec<i16>,
+}
+
+impl<T> Flat<T> {
+    /// Nulls until the column holds `row` rows.
     #[inline]
     fn pad_to(&mut self, row: usize) {
-        let missing = row - self.len();
-        if missing > 0 {
-            self.nulls(missing);
+        if self.def.len() < row {
+            self.def.resize(row, 0);
         }
+    }
+
+    /// Sets row `row` (the rows before it that are not set are null).
+    #[inline]
+    pub(crate) fn set(&mut self, row: usize, value: T) {
+        self.pad_to(row);
+        self.def.push(1);
+        self.values.push(value);
     }
 }
 
-macro_rules! pad_impl {
-    ($($t:ty),*) => {$(
-        impl Pad for $t {
-            #[inline]
-            fn nulls(&mut self, n: usize) {
-                self.append_nulls(n);
+/// A column of repeated strings: keys into the group's distinct values, and the values
+/// that this chunk uses first (the encoder adds them to its copy of the group's values).
+#[derive(Debug, Default)]
+pub(crate) struct Keys {
+    keys: Flat<i32>,
+    new: Vec<ByteArray>,
+}
+
+/// A column of lists: the items, a definition level per item or per null or empty list
+/// (0: null list, 1: empty list, 3: an item), and repetition levels (0: a row's first).
+#[derive(Debug, Default)]
+pub(crate) struct List<T> {
+    values: Vec<T>,
+    def: Vec<i16>,
+    rep: Vec<i16>,
+    rows: usize,
+}
+
+impl<T> List<T> {
+    fn pad_to(&mut self, row: usize) {
+        while self.rows < row {
+            self.def.push(0);
+            self.rep.push(0);
+            self.rows += 1;
+        }
+    }
+
+    /// Sets row `row` to the list of `items`.
+    pub(crate) fn set(&mut self, row: usize, items: impl IntoIterator<Item = T>) {
+        self.pad_to(row);
+        let first = self.def.len();
+        for item in items {
+            self.def.push(3);
+            self.rep.push(1);
+            self.values.push(item);
+        }
+        match self.rep.get_mut(first) {
+            Some(rep) => *rep = 0,
+            None => {
+                self.def.push(1);
+                self.rep.push(0);
             }
         }
-    )*};
-}
-
-/// An empty builder for the next group, with room for `rows` rows when this one was used:
-/// growing a builder of a million rows copies megabytes on the thread taking events from
-/// the subscription, long enough to make it drop readings.
-trait Successor {
-    fn successor(&self, rows: usize) -> Self;
-}
-
-macro_rules! successor_primitive {
-    ($($t:ty),*) => {$(
-        impl Successor for $t {
-            fn successor(&self, rows: usize) -> Self {
-                if self.len() == 0 { <$t>::new() } else { <$t>::with_capacity(rows) }
-            }
-        }
-    )*};
-}
-
-successor_primitive!(
-    BooleanBuilder,
-    Float64Builder,
-    Int16Builder,
-    Int32Builder,
-    Int64Builder,
-    TimestampNanosecondBuilder,
-    UInt64Builder
-);
-
-macro_rules! successor_bytes {
-    ($($t:ty),*) => {$(
-        impl Successor for $t {
-            fn successor(&self, rows: usize) -> Self {
-                if self.len() == 0 {
-                    return <$t>::new();
-                }
-                let bytes = self.values_slice().len() as u128 * rows as u128 / self.len() as u128;
-                <$t>::with_capacity(rows, usize::try_from(bytes).unwrap_or(0))
-            }
-        }
-    )*};
-}
-
-successor_bytes!(StringBuilder, BinaryBuilder);
-
-impl Successor for ListBuilder<Float64Builder> {
-    fn successor(&self, _rows: usize) -> Self {
-        ListBuilder::new(Float64Builder::new())
+        self.rows += 1;
     }
 }
 
-impl Successor for ListBuilder<StringBuilder> {
-    fn successor(&self, _rows: usize) -> Self {
-        ListBuilder::new(StringBuilder::new())
+/// A chunk's buffer of one column, written into its Parquet column writer.
+pub(crate) trait ColumnBuf<P: DataType>: Default + Send {
+    /// Values and levels held (`None` when the column is unused).
+    fn used(&self) -> Option<(usize, usize)>;
+
+    /// Makes room for `values` values and `levels` levels.
+    fn reserve(&mut self, values: usize, levels: usize);
+
+    /// Writes the column's `rows` rows (padding it with nulls), `required` when every row
+    /// has a value; `dict` is the encoder's copy of the group's distinct values of this
+    /// column (for [`Keys`]).
+    fn write(
+        &mut self,
+        rows: usize,
+        required: bool,
+        writer: &mut ColumnWriterImpl<'_, P>,
+        dict: &mut Vec<ByteArray>,
+    ) -> Result<(), ParquetError>;
+}
+
+impl<P: DataType> ColumnBuf<P> for Flat<P::T> {
+    fn used(&self) -> Option<(usize, usize)> {
+        (!self.def.is_empty()).then_some((self.values.len(), self.def.len()))
     }
-}
 
-/// Finishing a column of `rows` rows (padded with nulls).
-trait FinishColumn {
-    fn finish_column(&mut self, rows: usize) -> Result<ArrayRef, ArrowError>;
-}
+    fn reserve(&mut self, values: usize, levels: usize) {
+        self.values.reserve(values);
+        self.def.reserve(levels);
+    }
 
-impl<B: Pad> FinishColumn for B {
-    fn finish_column(&mut self, rows: usize) -> Result<ArrayRef, ArrowError> {
-        if self.len() == 0 {
-            // Unused in this group: all null, in zeroed memory the kernel maps on demand (the
-            // Parquet encoder reads only the validity bitmap of such a column).
-            let empty = self.finish();
-            return Ok(new_null_array(empty.data_type(), rows));
-        }
+    fn write(
+        &mut self,
+        rows: usize,
+        required: bool,
+        writer: &mut ColumnWriterImpl<'_, P>,
+        _: &mut Vec<ByteArray>,
+    ) -> Result<(), ParquetError> {
         self.pad_to(rows);
-        Ok(self.finish())
+        let def = (!required).then_some(&self.def[..]);
+        writer.write_batch(&self.values, def, None).map(drop)
     }
 }
 
-pad_impl!(
-    BinaryBuilder,
-    BooleanBuilder,
-    Float64Builder,
-    Int16Builder,
-    Int32Builder,
-    Int64Builder,
-    StringBuilder,
-    TimestampNanosecondBuilder,
-    UInt64Builder,
-    ListBuilder<Float64Builder>,
-    ListBuilder<StringBuilder>
-);
+impl ColumnBuf<ByteArrayType> for Keys {
+    fn used(&self) -> Option<(usize, usize)> {
+        ColumnBuf::<Int32Type>::used(&self.keys)
+    }
+
+    fn reserve(&mut self, values: usize, levels: usize) {
+        ColumnBuf::<Int32Type>::reserve(&mut self.keys, values, levels);
+    }
+
+    fn write(
+        &mut self,
+        rows: usize,
+        required: bool,
+        writer: &mut ColumnWriterImpl<'_, ByteArrayType>,
+        dict: &mut Vec<ByteArray>,
+    ) -> Result<(), ParquetError> {
+        dict.append(&mut self.new);
+        let values = self
+            .keys
+            .values
+            .iter()
+            .map(|&key| usize::try_from(key).ok().and_then(|k| dict.get(k)).cloned())
+            .collect::<Option<Vec<ByteArray>>>()
+            .ok_or_else(|| ParquetError::General("a dictionary key out of range".into()))?;
+        self.keys.pad_to(rows);
+        let def = (!required).then_some(&self.keys.def[..]);
+        writer.write_batch(&values, def, None).map(drop)
+    }
+}
+
+impl<P: DataType> ColumnBuf<P> for List<P::T> {
+    fn used(&self) -> Option<(usize, usize)> {
+        (self.rows > 0).then_some((self.values.len(), self.def.len()))
+    }
+
+    fn reserve(&mut self, values: usize, levels: usize) {
+        self.values.reserve(values);
+        self.def.reserve(levels);
+        self.rep.reserve(levels);
+    }
+
+    fn write(
+        &mut self,
+        rows: usize,
+        _: bool,
+        writer: &mut ColumnWriterImpl<'_, P>,
+        _: &mut Vec<ByteArray>,
+    ) -> Result<(), ParquetError> {
+        self.pad_to(rows);
+        writer
+            .write_batch(&self.values, Some(&self.def), Some(&self.rep))
+            .map(drop)
+    }
+}
+
+/// The recorder's side of [`Columns`]: each column's buffer ([`Kind::Buf`]).
+pub(crate) struct Build;
+
+impl Mode for Build {
+    type Of<K: Kind> = K::Buf;
+}
 
 /// A hasher for pointer keys: one multiply (the keys are addresses, not attacker data).
 #[derive(Default)]
@@ -177,42 +252,33 @@ impl Hasher for PtrHasher {
 
 type PtrMap<V> = HashMap<usize, V, BuildHasherDefault<PtrHasher>>;
 
-/// The distinct strings of one dictionary column of a group; the rows hold keys into it.
-/// The strings go to the encoder with the first chunk that uses them.
+/// The distinct values of one repeated-string column in a group: how many (the next key),
+/// and the keys of static strings by address.
+#[derive(Default)]
 struct Dict {
-    /// Distinct values so far (the next key).
     len: i32,
-    /// Values added since the last chunk was sent.
-    pending: Vec<String>,
-    /// Static strings (kind, value type, status name) by address.
     statics: PtrMap<i32>,
 }
 
 impl Dict {
-    fn new() -> Dict {
-        Dict {
-            len: 0,
-            pending: Vec::new(),
-            statics: PtrMap::default(),
-        }
-    }
-
-    /// Adds a distinct value; returns its key.
-    fn add(&mut self, value: &str) -> i32 {
+    /// Adds a distinct value, sent with the chunk `column` belongs to; returns its key.
+    fn add(&mut self, value: ByteArray, column: &mut Keys) -> i32 {
         let key = self.len;
         self.len += 1;
-        self.pending.push(value.to_owned());
+        column.new.push(value);
         key
     }
 
     /// The key of a static string.
     #[inline]
-    fn static_key(&mut self, value: &'static str) -> i32 {
+    fn static_key(&mut self, value: &'static str, column: &mut Keys) -> i32 {
         let addr = value.as_ptr() as usize;
         match self.statics.get(&addr) {
             Some(&key) => key,
             None => {
-                let key = self.add(value);
+                // Not copied: the encoder's copies of a static string cost no reference
+                // counting.
+                let key = self.add(Bytes::from_static(value.as_bytes()).into(), column);
                 self.statics.insert(addr, key);
                 key
             }
@@ -220,8 +286,9 @@ impl Dict {
     }
 }
 
-/// The dictionaries of a group, shared by all its chunks (so the Parquet encoder hashes each
-/// distinct string once per group).
+/// The distinct values of a group, shared by all its chunks (so the Parquet encoder's
+/// dictionary sees each once per row, never a copy per row on this side).
+#[derive(Default)]
 struct Dicts {
     kind: Dict,
     drf: Dict,
@@ -240,25 +307,20 @@ struct Dicts {
 impl Dicts {
     fn with_capacity(drfs: usize, metas: usize) -> Dicts {
         Dicts {
-            kind: Dict::new(),
-            drf: Dict::new(),
-            value_type: Dict::new(),
-            status_name: Dict::new(),
-            units: Dict::new(),
-            device: Dict::new(),
             drf_keys: PtrMap::with_capacity_and_hasher(drfs, Default::default()),
             meta_keys: PtrMap::with_capacity_and_hasher(metas, Default::default()),
+            ..Dicts::default()
         }
     }
 
     /// The key of a DRF.
     #[inline]
-    fn drf(&mut self, drf: &Arc<str>) -> i32 {
+    fn drf(&mut self, drf: &Arc<str>, column: &mut Keys) -> i32 {
         let addr = Arc::as_ptr(drf) as *const u8 as usize;
         match self.drf_keys.get(&addr) {
             Some(&(key, _)) => key,
             None => {
-                let key = self.drf.add(drf);
+                let key = self.drf.add(bytes(drf), column);
                 self.drf_keys.insert(addr, (key, drf.clone()));
                 key
             }
@@ -267,83 +329,23 @@ impl Dicts {
 
     /// The keys of a device's metadata.
     #[inline]
-    fn meta(&mut self, meta: &Arc<DeviceMeta>) -> MetaKeys {
+    fn meta(&mut self, meta: &Arc<DeviceMeta>, c: &mut Columns<Build>) -> MetaKeys {
         let addr = Arc::as_ptr(meta) as usize;
         match self.meta_keys.get(&addr) {
             Some(&(keys, _)) => keys,
             None => {
                 let keys = MetaKeys {
-                    device: self.device.add(&meta.name),
-                    units: meta.units.as_deref().map(|u| self.units.add(u)),
+                    device: self.device.add(bytes(&meta.name), &mut c.device),
+                    units: meta
+                        .units
+                        .as_deref()
+                        .map(|u| self.units.add(bytes(u), &mut c.units)),
                 };
                 self.meta_keys.insert(addr, (keys, meta.clone()));
                 keys
             }
         }
     }
-
-    /// The values added since the last call, per dictionary column (kind, drf, value_type,
-    /// status_name, units, device).
-    fn take_pending(&mut self) -> [Vec<String>; 6] {
-        [
-            std::mem::take(&mut self.kind.pending),
-            std::mem::take(&mut self.drf.pending),
-            std::mem::take(&mut self.value_type.pending),
-            std::mem::take(&mut self.status_name.pending),
-            std::mem::take(&mut self.units.pending),
-            std::mem::take(&mut self.device.pending),
-        ]
-    }
-}
-
-/// The encoder's copy of a group's dictionaries: the values sent with the chunks so far,
-/// as arrays shared by every chunk until a new value arrives (so the Parquet encoder, which
-/// caches its dictionary lookups per values array, hashes each string about once a group).
-pub(crate) struct GroupDicts {
-    builders: [StringBuilder; 6],
-    arrays: [ArrayRef; 6],
-}
-
-impl Default for GroupDicts {
-    fn default() -> Self {
-        let empty = || Arc::new(StringBuilder::new().finish()) as ArrayRef;
-        GroupDicts {
-            builders: Default::default(),
-            arrays: [empty(), empty(), empty(), empty(), empty(), empty()],
-        }
-    }
-}
-
-impl GroupDicts {
-    fn extend(&mut self, new: &[Vec<String>; 6]) {
-        for ((builder, array), values) in self.builders.iter_mut().zip(&mut self.arrays).zip(new) {
-            if !values.is_empty() {
-                for v in values {
-                    builder.append_value(v);
-                }
-                *array = Arc::new(builder.finish_cloned());
-            }
-        }
-    }
-}
-
-/// A column of dictionary keys: the row's string is `values[key]`.
-fn dictionary(
-    keys: &mut Int32Builder,
-    rows: usize,
-    values: &ArrayRef,
-) -> Result<ArrayRef, ArrowError> {
-    let keys = if keys.len() == 0 {
-        let _ = keys.finish();
-        Int32Array::new_null(rows)
-    } else {
-        keys.pad_to(rows);
-        keys.finish()
-    };
-    Ok(Arc::new(DictionaryArray::<Int32Type>::try_new(
-        keys,
-        values.clone(),
-    )?))
 }
 
 /// The dictionary keys of one device's metadata.
@@ -353,10 +355,9 @@ struct MetaKeys {
     units: Option<i32>,
 }
 
-/// Rows per chunk: the builders of a chunk are sized once and never grow (growing a builder
-/// of a million rows copies megabytes on the thread taking events from the subscription),
-/// and each chunk is a short piece of work for the encoder (a few milliseconds), so waking
-/// it never holds the recorder's thread off a core for long.
+/// Rows per chunk: each chunk is a short piece of work for the encoder (a few
+/// milliseconds), so waking it never holds the recorder's thread off a core for long, and
+/// the buffers of the next chunk are sized once from this one.
 pub(crate) const CHUNK: usize = 16_384;
 
 /// The open row group on the recorder's thread: its dictionaries and the chunk being
@@ -369,22 +370,6 @@ pub(crate) struct Rows {
     n: usize,
 }
 
-/// A chunk on its way to the encoder, with the dictionary values its keys may need that
-/// earlier chunks of its group did not carry.
-pub(crate) struct ChunkMsg {
-    chunk: Chunk,
-    new_values: [Vec<String>; 6],
-}
-
-impl ChunkMsg {
-    /// The chunk as a batch of [`write_schema`], its dictionaries `dicts` (the group's,
-    /// extended with this chunk's new values).
-    pub(crate) fn into_batch(mut self, dicts: &mut GroupDicts) -> Result<RecordBatch, ArrowError> {
-        dicts.extend(&self.new_values);
-        self.chunk.finish(&dicts.arrays)
-    }
-}
-
 impl Default for Rows {
     fn default() -> Self {
         Rows::new()
@@ -394,8 +379,8 @@ impl Default for Rows {
 impl Rows {
     pub(crate) fn new() -> Rows {
         Rows {
-            dicts: Dicts::with_capacity(0, 0),
-            open: Chunk::new(),
+            dicts: Dicts::default(),
+            open: Chunk::default(),
             n: 0,
         }
     }
@@ -411,15 +396,12 @@ impl Rows {
     }
 
     /// The chunk being filled, if it has rows, replaced by an empty one sized for a chunk.
-    pub(crate) fn take_chunk(&mut self) -> Option<ChunkMsg> {
+    pub(crate) fn take_chunk(&mut self) -> Option<Chunk> {
         if self.open.n == 0 {
             return None;
         }
         let next = self.open.successor(CHUNK);
-        Some(ChunkMsg {
-            chunk: std::mem::replace(&mut self.open, next),
-            new_values: self.dicts.take_pending(),
-        })
+        Some(std::mem::replace(&mut self.open, next))
     }
 
     /// Starts the next group (after the last chunk was taken): new dictionaries.
@@ -437,55 +419,20 @@ impl Rows {
     }
 }
 
-/// Up to [`CHUNK`] rows: one builder per column of [`schema`] (dictionary keys for the
-/// repeated strings).
-struct Chunk {
+/// Up to about [`CHUNK`] rows (one event is never split): a buffer per column, and the
+/// values of the group's dictionaries this chunk uses first.
+#[derive(Default)]
+pub(crate) struct Chunk {
     /// Rows appended so far.
     n: usize,
-    seq: UInt64Builder,
-    received: TimestampNanosecondBuilder,
-    kind: Int32Builder,
-    drf: Int32Builder,
-    timestamp: TimestampNanosecondBuilder,
-    value: Float64Builder,
-    values: ListBuilder<Float64Builder>,
-    text: StringBuilder,
-    texts: ListBuilder<StringBuilder>,
-    raw: BinaryBuilder,
-    value_type: Int32Builder,
-    facility: Int16Builder,
-    error_code: Int16Builder,
-    status_name: Int32Builder,
-    cycle: Int64Builder,
-    units: Int32Builder,
-    device: Int32Builder,
-    device_index: Int32Builder,
-    count: UInt64Builder,
-    duration_ns: Int64Builder,
-    until: TimestampNanosecondBuilder,
-    reason: StringBuilder,
-    on: BooleanBuilder,
-    ready: BooleanBuilder,
-    remote: BooleanBuilder,
-    positive: BooleanBuilder,
-    ramp: BooleanBuilder,
-    alarm_min: Float64Builder,
-    alarm_max: Float64Builder,
-    alarm_nominal: Int64Builder,
-    alarm_mask: Int64Builder,
-    alarm_enable: BooleanBuilder,
-    alarm_in_alarm: BooleanBuilder,
-    alarm_abort: BooleanBuilder,
-    alarm_abort_inhibit: BooleanBuilder,
-    alarm_tries_needed: Int32Builder,
-    alarm_tries_now: Int32Builder,
+    c: Columns<Build>,
 }
 
-/// Sets column `$col` of row `$row` (padding the rows before it with nulls).
+/// Sets column `$col` of row `$row` (the rows before it that are not set are null).
 macro_rules! put {
     ($self:ident, $row:ident, $col:ident, $v:expr) => {{
-        $self.$col.pad_to($row);
-        $self.$col.append_value($v);
+        let v = $v;
+        $self.c.$col.set($row, v);
     }};
 }
 
@@ -498,104 +445,35 @@ macro_rules! put_opt {
     };
 }
 
-/// Calls `$m!` with every column of a chunk, in schema order.
-macro_rules! all_columns {
-    ($m:ident) => {
-        $m!(
-            seq,
-            received,
-            kind,
-            drf,
-            timestamp,
-            value,
-            values,
-            text,
-            texts,
-            raw,
-            value_type,
-            facility,
-            error_code,
-            status_name,
-            cycle,
-            units,
-            device,
-            device_index,
-            count,
-            duration_ns,
-            until,
-            reason,
-            on,
-            ready,
-            remote,
-            positive,
-            ramp,
-            alarm_min,
-            alarm_max,
-            alarm_nominal,
-            alarm_mask,
-            alarm_enable,
-            alarm_in_alarm,
-            alarm_abort,
-            alarm_abort_inhibit,
-            alarm_tries_needed,
-            alarm_tries_now
-        )
-    };
-}
-
 impl Chunk {
-    fn new() -> Chunk {
-        Chunk {
-            n: 0,
-            seq: UInt64Builder::new(),
-            received: TimestampNanosecondBuilder::new(),
-            kind: Int32Builder::new(),
-            drf: Int32Builder::new(),
-            timestamp: TimestampNanosecondBuilder::new(),
-            value: Float64Builder::new(),
-            values: ListBuilder::new(Float64Builder::new()),
-            text: StringBuilder::new(),
-            texts: ListBuilder::new(StringBuilder::new()),
-            raw: BinaryBuilder::new(),
-            value_type: Int32Builder::new(),
-            facility: Int16Builder::new(),
-            error_code: Int16Builder::new(),
-            status_name: Int32Builder::new(),
-            cycle: Int64Builder::new(),
-            units: Int32Builder::new(),
-            device: Int32Builder::new(),
-            device_index: Int32Builder::new(),
-            count: UInt64Builder::new(),
-            duration_ns: Int64Builder::new(),
-            until: TimestampNanosecondBuilder::new(),
-            reason: StringBuilder::new(),
-            on: BooleanBuilder::new(),
-            ready: BooleanBuilder::new(),
-            remote: BooleanBuilder::new(),
-            positive: BooleanBuilder::new(),
-            ramp: BooleanBuilder::new(),
-            alarm_min: Float64Builder::new(),
-            alarm_max: Float64Builder::new(),
-            alarm_nominal: Int64Builder::new(),
-            alarm_mask: Int64Builder::new(),
-            alarm_enable: BooleanBuilder::new(),
-            alarm_in_alarm: BooleanBuilder::new(),
-            alarm_abort: BooleanBuilder::new(),
-            alarm_abort_inhibit: BooleanBuilder::new(),
-            alarm_tries_needed: Int32Builder::new(),
-            alarm_tries_now: Int32Builder::new(),
-        }
+    /// Empty buffers for the next chunk, with room for `rows` rows in the columns this one
+    /// used (only the single-value columns: lists and keys' values grow as needed).
+    fn successor(&mut self, rows: usize) -> Chunk {
+        let mut used = Used {
+            rows,
+            chunk_rows: self.n.max(1),
+            sizes: Vec::with_capacity(COLUMNS.len()),
+        };
+        let Ok(()) = self.c.visit(&mut used);
+        let mut next = Chunk::default();
+        let Ok(()) = next.c.visit(&mut Reserve(used.sizes.into_iter()));
+        next
     }
 
-    /// Empty builders for the next chunk, with room for `rows` rows in the columns this one
-    /// used.
-    fn successor(&self, rows: usize) -> Chunk {
-        macro_rules! next {
-            ($($col:ident),*) => {
-                Chunk { n: 0, $( $col: self.$col.successor(rows), )* }
-            };
-        }
-        all_columns!(next)
+    /// Writes the chunk's rows into the group's column writers (`writers[i]` for
+    /// [`COLUMNS`]`[i]`), `dicts` the encoder's copy of the group's distinct values per
+    /// column.
+    pub(crate) fn write(
+        mut self,
+        writers: &mut [ColumnWriter<'_>],
+        dicts: &mut [Vec<ByteArray>],
+    ) -> Result<(), ParquetError> {
+        let mut write = Write {
+            writers,
+            dicts,
+            rows: self.n,
+        };
+        self.c.visit(&mut write)
     }
 
     fn push(&mut self, d: &mut Dicts, seq: &mut u64, received: i64, event: &Event) -> (u64, u64) {
@@ -606,13 +484,13 @@ impl Chunk {
             }
             Event::Error { drf, status } => {
                 let row = self.begin(d, seq, received, kind::ERROR);
-                put!(self, row, drf, d.drf(drf));
+                put!(self, row, drf, d.drf(drf, &mut self.c.drf));
                 self.status(d, row, *status);
                 (1, 0)
             }
             Event::Disconnected { reason } => {
                 let row = self.begin(d, seq, received, kind::DISCONNECTED);
-                put!(self, row, reason, reason);
+                put!(self, row, reason, bytes(reason));
                 (1, 0)
             }
             Event::Reconnected { gap } => {
@@ -622,7 +500,7 @@ impl Chunk {
             }
             Event::Dropped { count } => {
                 let row = self.begin(d, seq, received, kind::DROPPED);
-                put!(self, row, count, *count);
+                put!(self, row, count, u64_bits(*count));
                 (1, 0)
             }
             Event::Stale { drf, silent_for } | Event::Fresh { drf, silent_for } => {
@@ -632,7 +510,7 @@ impl Chunk {
                     kind::FRESH
                 };
                 let row = self.begin(d, seq, received, k);
-                put!(self, row, drf, d.drf(drf));
+                put!(self, row, drf, d.drf(drf, &mut self.c.drf));
                 put!(self, row, duration_ns, duration_nanos(*silent_for));
                 (1, 0)
             }
@@ -643,17 +521,17 @@ impl Chunk {
                 reason,
             } => {
                 let row = self.begin(d, seq, received, kind::GAP);
-                put!(self, row, drf, d.drf(drf));
+                put!(self, row, drf, d.drf(drf, &mut self.c.drf));
                 put!(self, row, timestamp, nanos(*from));
                 put!(self, row, until, nanos(*to));
-                put!(self, row, reason, reason);
+                put!(self, row, reason, bytes(reason));
                 (1, 0)
             }
             // A kind added to pacsys-types after this crate: kept as text, so nothing is lost
             // silently; reading it back reports the unknown kind.
             other => {
                 let row = self.begin(d, seq, received, "other");
-                put!(self, row, reason, other.to_string());
+                put!(self, row, reason, bytes(&other.to_string()));
                 (1, 0)
             }
         }
@@ -663,9 +541,9 @@ impl Chunk {
     #[inline]
     fn begin(&mut self, d: &mut Dicts, seq: &mut u64, received: i64, kind: &'static str) -> usize {
         let row = self.n;
-        self.seq.append_value(*seq);
-        self.received.append_value(received);
-        self.kind.append_value(d.kind.static_key(kind));
+        put!(self, row, seq, u64_bits(*seq));
+        put!(self, row, received, received);
+        put!(self, row, kind, d.kind.static_key(kind, &mut self.c.kind));
         *seq += 1;
         self.n += 1;
         row
@@ -673,12 +551,17 @@ impl Chunk {
 
     #[inline]
     fn status(&mut self, d: &mut Dicts, row: usize, status: Status) {
-        put!(self, row, facility, i16::from(status.facility()));
-        put!(self, row, error_code, i16::from(status.error()));
+        put!(self, row, facility, i32::from(status.facility()));
+        put!(self, row, error_code, i32::from(status.error()));
         if !status.is_ok()
             && let Some(name) = status.name()
         {
-            put!(self, row, status_name, d.status_name.static_key(name));
+            put!(
+                self,
+                row,
+                status_name,
+                d.status_name.static_key(name, &mut self.c.status_name)
+            );
         }
     }
 
@@ -694,12 +577,12 @@ impl Chunk {
         ts: Option<i64>,
     ) -> usize {
         let row = self.begin(d, seq, received, kind::READING);
-        put!(self, row, drf, d.drf(&r.drf));
+        put!(self, row, drf, d.drf(&r.drf, &mut self.c.drf));
         put_opt!(self, row, timestamp, ts);
         self.status(d, row, r.status);
         put_opt!(self, row, cycle, r.cycle);
         if let Some(meta) = &r.meta {
-            let keys = d.meta(meta);
+            let keys = d.meta(meta, &mut self.c);
             put!(self, row, device, keys.device);
             put_opt!(self, row, units, keys.units);
             put!(self, row, device_index, meta.device_index);
@@ -721,7 +604,12 @@ impl Chunk {
                 let point = t.micros.get(i).map(|&us| us.saturating_mul(1000)).or(ts);
                 let row = self.reading_common(d, seq, received, r, point);
                 put!(self, row, value, x);
-                put!(self, row, value_type, d.value_type.static_key("scalar"));
+                put!(
+                    self,
+                    row,
+                    value_type,
+                    d.value_type.static_key("scalar", &mut self.c.value_type)
+                );
             }
             return t.data.len() as u64;
         }
@@ -730,28 +618,18 @@ impl Chunk {
             self,
             row,
             value_type,
-            d.value_type.static_key(value.kind_name())
+            d.value_type
+                .static_key(value.kind_name(), &mut self.c.value_type)
         );
         match value {
             Value::Scalar(x) => put!(self, row, value, *x),
-            Value::Array(xs) => {
-                self.values.pad_to(row);
-                self.values.values().append_slice(xs);
-                self.values.append(true);
-            }
-            Value::Raw(bytes) => put!(self, row, raw, bytes),
-            Value::Text(s) => put!(self, row, text, s),
-            Value::TextArray(ss) => {
-                self.texts.pad_to(row);
-                for s in ss {
-                    self.texts.values().append_value(s);
-                }
-                self.texts.append(true);
-            }
+            Value::Array(xs) => self.c.values.set(row, xs.iter().copied()),
+            Value::Raw(raw) => put!(self, row, raw, ByteArray::from(raw.clone())),
+            Value::Text(s) => put!(self, row, text, bytes(s)),
+            Value::TextArray(ss) => self.c.texts.set(row, ss.iter().map(|s| bytes(s))),
             Value::TimedArray(_) => {
                 // Empty (the non-empty ones were expanded above): an empty list.
-                self.values.pad_to(row);
-                self.values.append(true);
+                self.c.values.set(row, std::iter::empty());
             }
             Value::AnalogAlarm(a) => {
                 put!(self, row, alarm_min, a.minimum);
@@ -805,97 +683,91 @@ impl Chunk {
         put!(self, row, alarm_abort, abort);
         put!(self, row, alarm_abort_inhibit, inhibit);
     }
+}
 
-    /// The chunk as one batch of [`write_schema`], its dictionary columns keyed into `dicts`
-    /// (kind, drf, value_type, status_name, units, device).
-    fn finish(&mut self, dicts: &[ArrayRef; 6]) -> Result<RecordBatch, ArrowError> {
-        let n = self.n;
-        self.n = 0;
-        let [kind, drf, value_type, status_name, units, device] = dicts;
-        let columns = vec![
-            self.seq.finish_column(n)?,
-            zoned(self.received.finish_column(n)?),
-            dictionary(&mut self.kind, n, kind)?,
-            dictionary(&mut self.drf, n, drf)?,
-            zoned(self.timestamp.finish_column(n)?),
-            self.value.finish_column(n)?,
-            self.values.finish_column(n)?,
-            self.text.finish_column(n)?,
-            self.texts.finish_column(n)?,
-            self.raw.finish_column(n)?,
-            dictionary(&mut self.value_type, n, value_type)?,
-            self.facility.finish_column(n)?,
-            self.error_code.finish_column(n)?,
-            dictionary(&mut self.status_name, n, status_name)?,
-            self.cycle.finish_column(n)?,
-            dictionary(&mut self.units, n, units)?,
-            dictionary(&mut self.device, n, device)?,
-            self.device_index.finish_column(n)?,
-            self.count.finish_column(n)?,
-            self.duration_ns.finish_column(n)?,
-            zoned(self.until.finish_column(n)?),
-            self.reason.finish_column(n)?,
-            self.on.finish_column(n)?,
-            self.ready.finish_column(n)?,
-            self.remote.finish_column(n)?,
-            self.positive.finish_column(n)?,
-            self.ramp.finish_column(n)?,
-            self.alarm_min.finish_column(n)?,
-            self.alarm_max.finish_column(n)?,
-            self.alarm_nominal.finish_column(n)?,
-            self.alarm_mask.finish_column(n)?,
-            self.alarm_enable.finish_column(n)?,
-            self.alarm_in_alarm.finish_column(n)?,
-            self.alarm_abort.finish_column(n)?,
-            self.alarm_abort_inhibit.finish_column(n)?,
-            self.alarm_tries_needed.finish_column(n)?,
-            self.alarm_tries_now.finish_column(n)?,
-        ];
-        RecordBatch::try_new(write_schema(), columns)
+impl Keys {
+    /// Sets row `row` to the value of `key`.
+    #[inline]
+    pub(crate) fn set(&mut self, row: usize, key: i32) {
+        self.keys.set(row, key);
     }
 }
 
-/// A timestamp column with its time zone (the builders make naive ones).
-fn zoned(column: ArrayRef) -> ArrayRef {
-    match column
-        .as_any()
-        .downcast_ref::<arrow_array::TimestampNanosecondArray>()
-    {
-        Some(a) => Arc::new(a.clone().with_timezone(UTC)),
-        None => column,
+/// Collects the sizes of a chunk's used columns, scaled to `rows` rows.
+struct Used {
+    rows: usize,
+    chunk_rows: usize,
+    sizes: Vec<Option<(usize, usize)>>,
+}
+
+impl Visitor<Build> for Used {
+    type Error = std::convert::Infallible;
+
+    fn visit<K: Kind>(&mut self, _: usize, column: &mut K::Buf) -> Result<(), Self::Error> {
+        let scale = |n: usize| n.saturating_mul(self.rows) / self.chunk_rows;
+        let used = ColumnBuf::<K::P>::used(column).map(|(v, l)| (scale(v), scale(l)));
+        self.sizes.push(used);
+        Ok(())
+    }
+}
+
+/// Makes room in each column for the sizes [`Used`] found.
+struct Reserve(std::vec::IntoIter<Option<(usize, usize)>>);
+
+impl Visitor<Build> for Reserve {
+    type Error = std::convert::Infallible;
+
+    fn visit<K: Kind>(&mut self, _: usize, column: &mut K::Buf) -> Result<(), Self::Error> {
+        if let Some(Some((values, levels))) = self.0.next() {
+            ColumnBuf::<K::P>::reserve(column, values, levels);
+        }
+        Ok(())
+    }
+}
+
+/// Writes each column of a chunk into its column writer.
+struct Write<'w, 'a> {
+    writers: &'w mut [ColumnWriter<'a>],
+    dicts: &'w mut [Vec<ByteArray>],
+    rows: usize,
+}
+
+impl Visitor<Build> for Write<'_, '_> {
+    type Error = ParquetError;
+
+    fn visit<K: Kind>(&mut self, index: usize, column: &mut K::Buf) -> Result<(), ParquetError> {
+        let mismatch = || ParquetError::General(format!("no column writer for column {index}"));
+        let writer = self
+            .writers
+            .get_mut(index)
+            .and_then(K::P::get_column_writer_mut)
+            .ok_or_else(mismatch)?;
+        let dict = self.dicts.get_mut(index).ok_or_else(mismatch)?;
+        let required = COLUMNS
+            .get(index)
+            .is_some_and(|c| c.nulls == Nulls::Required);
+        column.write(self.rows, required, writer, dict)
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use arrow_array::Array;
     use pacsys_types::TimedArray;
 
-    /// Every chunk of a group as batches, as the encoder makes them.
-    fn batches(rows: &mut Rows, full: Vec<ChunkMsg>) -> Vec<RecordBatch> {
-        let mut dicts = GroupDicts::default();
-        full.into_iter()
-            .chain(rows.take_chunk())
-            .map(|c| c.into_batch(&mut dicts).expect("batch"))
-            .collect()
-    }
-
-    fn one_batch(mut rows: Rows) -> RecordBatch {
-        let mut batches = batches(&mut rows, Vec::new());
-        assert_eq!(batches.len(), 1);
-        batches.remove(0)
+    fn scalar(drf: &Arc<str>, x: f64) -> Event {
+        Event::Reading(Reading::new(drf.clone(), Status::OK).with_value(Value::Scalar(x)))
     }
 
     #[test]
-    fn groups_are_cut_into_chunks_sharing_dictionaries() {
+    fn groups_are_cut_into_chunks_that_send_each_distinct_value_once() {
         let mut rows = Rows::new();
         let mut seq = 0;
-        let mut full = Vec::new();
+        let mut chunks = Vec::new();
         let drfs: Vec<Arc<str>> = (0..4).map(|i| Arc::from(format!("D:{i}"))).collect();
         for i in 0..2 * CHUNK + 10 {
             if rows.chunk_full() {
-                full.extend(rows.take_chunk());
+                chunks.extend(rows.take_chunk());
             }
             // D:3 only shows up in the last chunk.
             let drf = if i == 2 * CHUNK + 5 {
@@ -903,53 +775,67 @@ mod tests {
             } else {
                 &drfs[i % 3]
             };
-            let r = Reading::new(drf.clone(), Status::OK).with_value(Value::Scalar(1.0));
-            rows.push(&mut seq, i as i64, &Event::Reading(r));
+            rows.push(&mut seq, i as i64, &scalar(drf, 1.0));
         }
         rows.push(&mut seq, 0, &Event::Dropped { count: 1 });
         assert_eq!(rows.len(), 2 * CHUNK + 11);
-        let batches = batches(&mut rows, full);
+        chunks.extend(rows.take_chunk());
         assert_eq!(
-            batches
-                .iter()
-                .map(RecordBatch::num_rows)
-                .collect::<Vec<_>>(),
+            chunks.iter().map(|c| c.n).collect::<Vec<_>>(),
             [CHUNK, CHUNK, 11]
         );
-        let values = |b: &RecordBatch| {
-            let drf = b.column_by_name("drf").expect("drf");
-            let dict = drf
-                .as_any()
-                .downcast_ref::<DictionaryArray<Int32Type>>()
-                .expect("dict");
-            dict.values().clone()
+        let new = |c: &Chunk| {
+            c.c.drf
+                .new
+                .iter()
+                .map(|b| b.as_utf8().unwrap().to_owned())
+                .collect::<Vec<_>>()
         };
-        // The first two chunks share one values array; the third brought a new value.
-        assert!(Arc::ptr_eq(&values(&batches[0]), &values(&batches[1])));
-        assert_eq!(values(&batches[1]).len(), 3);
-        assert_eq!(values(&batches[2]).len(), 4);
+        assert_eq!(new(&chunks[0]), ["D:0", "D:1", "D:2"]);
+        assert!(new(&chunks[1]).is_empty());
+        assert_eq!(new(&chunks[2]), ["D:3"]);
+        assert_eq!(chunks[2].c.drf.keys.values.get(5), Some(&3));
+        // The second chunk was sized from the first: no growing while it fills.
+        assert!(chunks[1].c.value.values.capacity() >= CHUNK);
         // The next group starts its keys over.
         rows.next_group();
-        let r = Reading::new(drfs[3].clone(), Status::OK);
-        rows.push(&mut seq, 0, &Event::Reading(r));
-        assert_eq!(values(&one_batch(rows)).len(), 1);
+        rows.push(&mut seq, 0, &scalar(&drfs[3], 2.0));
+        let chunk = rows.take_chunk().expect("a chunk");
+        assert_eq!(new(&chunk), ["D:3"]);
+        assert_eq!(chunk.c.drf.keys.values, [0]);
     }
 
     #[test]
-    fn scalar_rows_pad_unused_columns_with_nulls() {
+    fn unused_columns_are_null_and_lists_have_their_levels() {
         let mut rows = Rows::new();
         let mut seq = 10;
-        let r = Reading::new(Arc::from("M:OUTTMP"), Status::OK).with_value(Value::Scalar(1.5));
-        rows.push(&mut seq, 5, &Event::Reading(r));
+        let drf: Arc<str> = Arc::from("M:OUTTMP");
+        rows.push(&mut seq, 5, &scalar(&drf, 1.5));
         rows.push(&mut seq, 6, &Event::Dropped { count: 3 });
-        assert_eq!((seq, rows.len()), (12, 2));
-        let batch = one_batch(rows);
-        assert_eq!(batch.num_rows(), 2);
-        let value = batch.column_by_name("value").expect("value");
-        assert_eq!((value.null_count(), value.is_null(1)), (1, true));
-        let count = batch.column_by_name("count").expect("count");
-        assert_eq!((count.null_count(), count.is_null(0)), (1, true));
-        assert_eq!(batch.column_by_name("on").map(|c| c.null_count()), Some(2));
+        let arrays = [vec![], vec![1.0, 2.0]];
+        for xs in arrays {
+            let r = Reading::new(drf.clone(), Status::OK).with_value(Value::Array(xs));
+            rows.push(&mut seq, 7, &Event::Reading(r));
+        }
+        assert_eq!((seq, rows.len()), (14, 4));
+        let mut chunk = rows.take_chunk().expect("a chunk");
+        let c = &mut chunk.c;
+        assert_eq!(c.seq.values, [10, 11, 12, 13]);
+        assert_eq!(
+            (&c.value.values[..], &c.value.def[..]),
+            (&[1.5][..], &[1][..])
+        );
+        c.value.pad_to(4);
+        assert_eq!(c.value.def, [1, 0, 0, 0]);
+        assert_eq!(
+            (&c.count.values[..], &c.count.def[..]),
+            (&[3][..], &[0, 1][..])
+        );
+        // Null, null, empty, [1, 2].
+        assert_eq!(c.values.def, [0, 0, 1, 3, 3]);
+        assert_eq!(c.values.rep, [0, 0, 0, 0, 1]);
+        assert_eq!(c.values.values, [1.0, 2.0]);
+        assert!(ColumnBuf::<parquet::data_type::BoolType>::used(&c.on).is_none());
     }
 
     #[test]
@@ -964,19 +850,13 @@ mod tests {
             .with_value(Value::TimedArray(t))
             .with_timestamp(Some(UNIX_EPOCH + Duration::from_secs(9)));
         assert_eq!(rows.push(&mut seq, 0, &Event::Reading(r)), (3, 3));
-        let batch = one_batch(rows);
-        let ts = batch
-            .column_by_name("timestamp")
-            .and_then(|c| {
-                c.as_any()
-                    .downcast_ref::<arrow_array::TimestampNanosecondArray>()
-            })
-            .expect("timestamp");
-        assert_eq!(ts.values().to_vec(), vec![1000, 2000, 9_000_000_000]);
+        let chunk = rows.take_chunk().expect("a chunk");
+        assert_eq!(chunk.c.timestamp.values, [1000, 2000, 9_000_000_000]);
+        assert_eq!(chunk.c.value.values, [1.0, 2.0, 3.0]);
     }
 
     #[test]
-    fn times_saturate() {
+    fn times_saturate_and_unsigned_values_keep_their_bits() {
         assert_eq!(nanos(UNIX_EPOCH + Duration::from_nanos(5)), 5);
         assert_eq!(nanos(UNIX_EPOCH - Duration::from_nanos(5)), -5);
         assert_eq!(
@@ -984,5 +864,7 @@ mod tests {
             i64::MAX
         );
         assert_eq!(duration_nanos(Duration::MAX), i64::MAX);
+        assert_eq!(u64_bits(u64::MAX), -1);
+        assert_eq!(u64_bits(5), 5);
     }
 }

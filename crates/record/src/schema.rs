@@ -1,49 +1,261 @@
-//! The recording's Arrow schema: one row per event, one column per field of any event kind.
+//! The recording's columns, defined once: [`table!`] lists every column with its kind, and
+//! the Parquet schema, the recorder's column buffers and the reader's are derived from it.
 
 use std::sync::{Arc, OnceLock};
 
-use arrow_schema::{DataType, Field, Schema, SchemaRef, TimeUnit};
+use parquet::basic::{LogicalType, Repetition, TimeUnit, TimestampType, Type as PhysicalType};
+use parquet::data_type::{BoolType, ByteArrayType, DataType, DoubleType, Int32Type, Int64Type};
+use parquet::schema::types::{SchemaDescPtr, SchemaDescriptor, Type, TypePtr};
 
-/// Column names, in schema order (see [`schema`](crate::schema()) for their meaning).
-pub(crate) mod col {
-    pub const SEQ: &str = "seq";
-    pub const RECEIVED: &str = "received";
-    pub const KIND: &str = "kind";
-    pub const DRF: &str = "drf";
-    pub const TIMESTAMP: &str = "timestamp";
-    pub const VALUE: &str = "value";
-    pub const VALUES: &str = "values";
-    pub const TEXT: &str = "text";
-    pub const TEXTS: &str = "texts";
-    pub const RAW: &str = "raw";
-    pub const VALUE_TYPE: &str = "value_type";
-    pub const FACILITY: &str = "facility";
-    pub const ERROR_CODE: &str = "error_code";
-    pub const STATUS_NAME: &str = "status_name";
-    pub const CYCLE: &str = "cycle";
-    pub const UNITS: &str = "units";
-    pub const DEVICE: &str = "device";
-    pub const DEVICE_INDEX: &str = "device_index";
-    pub const COUNT: &str = "count";
-    pub const DURATION_NS: &str = "duration_ns";
-    pub const UNTIL: &str = "until";
-    pub const REASON: &str = "reason";
-    pub const ON: &str = "on";
-    pub const READY: &str = "ready";
-    pub const REMOTE: &str = "remote";
-    pub const POSITIVE: &str = "positive";
-    pub const RAMP: &str = "ramp";
-    pub const ALARM_MIN: &str = "alarm_min";
-    pub const ALARM_MAX: &str = "alarm_max";
-    pub const ALARM_NOMINAL: &str = "alarm_nominal";
-    pub const ALARM_MASK: &str = "alarm_mask";
-    pub const ALARM_ENABLE: &str = "alarm_enable";
-    pub const ALARM_IN_ALARM: &str = "alarm_in_alarm";
-    pub const ALARM_ABORT: &str = "alarm_abort";
-    pub const ALARM_ABORT_INHIBIT: &str = "alarm_abort_inhibit";
-    pub const ALARM_TRIES_NEEDED: &str = "alarm_tries_needed";
-    pub const ALARM_TRIES_NOW: &str = "alarm_tries_now";
+/// Calls `$m!` with the table of columns, in schema order: `name: Kind, Required|Optional,
+/// Delta|Auto` (the encoding: delta for the columns that grow steadily, where a dictionary
+/// would only be tried and abandoned; otherwise the writer's default, dictionary). The
+/// name is the Parquet column's and the field's of [`Columns`](crate::schema::Columns).
+macro_rules! table {
+    ($m:ident) => {
+        $m! {
+            seq: U64, Required, Delta;
+            received: Timestamp, Required, Delta;
+            kind: Dict, Required, Auto;
+            drf: Dict, Optional, Auto;
+            timestamp: Timestamp, Optional, Delta;
+            value: F64, Optional, Auto;
+            values: F64List, Optional, Auto;
+            text: Str, Optional, Auto;
+            texts: StrList, Optional, Auto;
+            raw: Bytes, Optional, Auto;
+            value_type: Dict, Optional, Auto;
+            facility: I16, Optional, Auto;
+            error_code: I16, Optional, Auto;
+            status_name: Dict, Optional, Auto;
+            cycle: I64, Optional, Auto;
+            units: Dict, Optional, Auto;
+            device: Dict, Optional, Auto;
+            device_index: I32, Optional, Auto;
+            count: U64, Optional, Auto;
+            duration_ns: I64, Optional, Auto;
+            until: Timestamp, Optional, Auto;
+            reason: Str, Optional, Auto;
+            on: Bool, Optional, Auto;
+            ready: Bool, Optional, Auto;
+            remote: Bool, Optional, Auto;
+            positive: Bool, Optional, Auto;
+            ramp: Bool, Optional, Auto;
+            alarm_min: F64, Optional, Auto;
+            alarm_max: F64, Optional, Auto;
+            alarm_nominal: I64, Optional, Auto;
+            alarm_mask: I64, Optional, Auto;
+            alarm_enable: Bool, Optional, Auto;
+            alarm_in_alarm: Bool, Optional, Auto;
+            alarm_abort: Bool, Optional, Auto;
+            alarm_abort_inhibit: Bool, Optional, Auto;
+            alarm_tries_needed: I32, Optional, Auto;
+            alarm_tries_now: I32, Optional, Auto;
+        }
+    };
 }
+
+/// How a column is stored in Parquet. Implemented by the kinds named in [`table!`].
+pub(crate) trait Kind: 'static {
+    /// The Parquet physical type of the column's values (of its items, for a list).
+    type P: DataType;
+    /// The recorder's buffer of the column for a chunk of rows.
+    type Buf: crate::rows::ColumnBuf<Self::P>;
+    /// Whether the column is a list of values (a standard three-level Parquet LIST).
+    const LIST: bool = false;
+    /// Whether min/max statistics are kept (not for the repeated strings: a comparison of
+    /// text per row that tells little).
+    const STATS: bool = true;
+    /// The logical type of the values (of the items, for a list).
+    fn logical() -> Option<LogicalType> {
+        None
+    }
+}
+
+/// Marks the kinds of [`table!`] and gives each its Parquet types and recorder buffer.
+macro_rules! kinds {
+    ($($(#[$doc:meta])* $kind:ident: $p:ty, $buf:ty $(, $konst:ident = $v:expr)* $(=> $logical:expr)?;)*) => {$(
+        $(#[$doc])*
+        pub(crate) struct $kind;
+        impl Kind for $kind {
+            type P = $p;
+            type Buf = $buf;
+            $(const $konst: bool = $v;)*
+            $(fn logical() -> Option<LogicalType> {
+                Some($logical)
+            })?
+        }
+    )*};
+}
+
+use crate::rows::{Flat, Keys, List};
+
+kinds! {
+    /// An unsigned 64-bit integer.
+    U64: Int64Type, Flat<i64> => LogicalType::integer(64, false);
+    /// Nanoseconds since the Unix epoch, UTC.
+    Timestamp: Int64Type, Flat<i64> => timestamp();
+    /// A signed 16-bit integer.
+    I16: Int32Type, Flat<i32> => LogicalType::integer(16, true);
+    /// A signed 32-bit integer.
+    I32: Int32Type, Flat<i32>;
+    /// A signed 64-bit integer.
+    I64: Int64Type, Flat<i64>;
+    /// A double.
+    F64: DoubleType, Flat<f64>;
+    /// A boolean.
+    Bool: BoolType, Flat<bool>;
+    /// A UTF-8 string.
+    Str: ByteArrayType, Flat<parquet::data_type::ByteArray> => LogicalType::String;
+    /// A UTF-8 string that repeats (a DRF, a device name): keys into the group's distinct
+    /// values on the recorder's side.
+    Dict: ByteArrayType, Keys, STATS = false => LogicalType::String;
+    /// Bytes.
+    Bytes: ByteArrayType, Flat<parquet::data_type::ByteArray>;
+    /// A list of doubles.
+    F64List: DoubleType, List<f64>, LIST = true;
+    /// A list of UTF-8 strings.
+    StrList: ByteArrayType, List<parquet::data_type::ByteArray>, LIST = true => LogicalType::String;
+}
+
+fn timestamp() -> LogicalType {
+    LogicalType::Timestamp(TimestampType {
+        is_adjusted_to_u_t_c: true,
+        unit: TimeUnit::NANOS,
+    })
+}
+
+/// Whether a column may be null.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Nulls {
+    /// Every row has a value.
+    Required,
+    /// Null where the row's kind does not use the column.
+    Optional,
+}
+
+/// A column's encoding.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Encoding {
+    /// Delta encoding (a steadily growing integer: a few bits a row).
+    Delta,
+    /// The writer's default: dictionary encoding, falling back to plain.
+    Auto,
+}
+
+/// One column of the table.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Column {
+    /// Its name.
+    pub name: &'static str,
+    /// Whether it may be null.
+    pub nulls: Nulls,
+    /// Its encoding.
+    pub encoding: Encoding,
+    /// Whether min/max statistics are kept.
+    pub stats: bool,
+    /// Whether it is a list.
+    pub list: bool,
+    /// Its Parquet type (of the items, for a list).
+    pub physical: fn() -> PhysicalType,
+    /// Its logical type (of the items, for a list).
+    pub logical: fn() -> Option<LogicalType>,
+}
+
+impl Column {
+    /// The column as a field of the file's schema.
+    fn parquet_type(&self) -> Result<Type, parquet::errors::ParquetError> {
+        let leaf = |name: &str, repetition| {
+            Type::primitive_type_builder(name, (self.physical)())
+                .with_repetition(repetition)
+                .with_logical_type((self.logical)())
+                .build()
+        };
+        let repetition = match self.nulls {
+            Nulls::Required => Repetition::REQUIRED,
+            Nulls::Optional => Repetition::OPTIONAL,
+        };
+        if !self.list {
+            return leaf(self.name, repetition);
+        }
+        // The standard three-level list, with nullable items named `item` as Arrow names
+        // them (pyarrow reads `list<item: double>`).
+        let item = leaf("item", Repetition::OPTIONAL)?;
+        let list = Type::group_type_builder("list")
+            .with_repetition(Repetition::REPEATED)
+            .with_fields(vec![Arc::new(item)])
+            .build()?;
+        Type::group_type_builder(self.name)
+            .with_repetition(repetition)
+            .with_logical_type(Some(LogicalType::List))
+            .with_fields(vec![Arc::new(list)])
+            .build()
+    }
+}
+
+/// The columns in schema order, with a field of type `Of<Kind>` per column (see [`Mode`]);
+/// [`COLUMNS`] describes them, and [`col`] names them.
+macro_rules! define {
+    ($($name:ident: $kind:ident, $nulls:ident, $enc:ident;)*) => {
+        /// Every column of the table, in schema order.
+        pub(crate) const COLUMNS: &[Column] = &[$(Column {
+            name: stringify!($name),
+            nulls: Nulls::$nulls,
+            encoding: Encoding::$enc,
+            stats: <$kind as Kind>::STATS,
+            list: <$kind as Kind>::LIST,
+            physical: <<$kind as Kind>::P as DataType>::get_physical_type,
+            logical: <$kind as Kind>::logical,
+        }),*];
+
+        /// The column names.
+        #[allow(non_upper_case_globals, dead_code)]
+        pub(crate) mod col {
+            $(pub const $name: &str = stringify!($name);)*
+        }
+
+        /// One value of `M::Of<Kind>` per column: the recorder's buffers of a chunk, or the
+        /// reader's of a batch.
+        pub(crate) struct Columns<M: Mode> {
+            $(pub $name: M::Of<$kind>,)*
+        }
+
+        impl<M: Mode> Default for Columns<M> {
+            fn default() -> Self {
+                Columns { $($name: Default::default(),)* }
+            }
+        }
+
+        impl<M: Mode> Columns<M> {
+            /// Calls `v` with every column, in schema order, with its index.
+            pub(crate) fn visit<V: Visitor<M>>(&mut self, v: &mut V) -> Result<(), V::Error> {
+                let mut index = 0;
+                $(
+                    v.visit::<$kind>(index, &mut self.$name)?;
+                    index += 1;
+                )*
+                let _ = index;
+                Ok(())
+            }
+        }
+    };
+}
+
+/// What a [`Columns`] holds per column.
+pub(crate) trait Mode {
+    /// The value for a column of kind `K`.
+    type Of<K: Kind>: Default + Send;
+}
+
+/// An operation on every column of a [`Columns`].
+pub(crate) trait Visitor<M: Mode> {
+    /// Why it failed.
+    type Error;
+    /// Operates on column `index` (of [`COLUMNS`]), of kind `K`.
+    fn visit<K: Kind>(&mut self, index: usize, column: &mut M::Of<K>) -> Result<(), Self::Error>;
+}
+
+table!(define);
 
 /// The values of the `kind` column.
 pub(crate) mod kind {
@@ -57,17 +269,11 @@ pub(crate) mod kind {
     pub const GAP: &str = "gap";
 }
 
-/// The time zone of the timestamp columns.
-pub(crate) const UTC: &str = "UTC";
-
-pub(crate) fn timestamp_type() -> DataType {
-    DataType::Timestamp(TimeUnit::Nanosecond, Some(UTC.into()))
-}
-
-/// The Arrow schema every recording is written with.
+/// The Parquet schema every recording is written with (and that [`Recording`] expects).
 ///
 /// One row per event (a logger [`TimedArray`](pacsys_types::TimedArray) gives one row per
-/// point). Columns that do not apply to a row's `kind` are null. In order:
+/// point). Columns that do not apply to a row's `kind` are null. In order (the types as
+/// pyarrow and pandas read them):
 ///
 /// | column | type | meaning |
 /// |---|---|---|
@@ -99,70 +305,65 @@ pub(crate) fn timestamp_type() -> DataType {
 /// | `alarm_enable`, `alarm_in_alarm`, `alarm_abort`, `alarm_abort_inhibit` | Boolean? | alarm state (both kinds) |
 /// | `alarm_tries_needed`, `alarm_tries_now` | Int32? | alarm counts (both kinds) |
 ///
+/// In Parquet terms: UInt64 is `INT64 (Int(64, unsigned))`, Int16 `INT32 (Int(16,
+/// signed))`, a timestamp `INT64 (Timestamp(UTC, nanoseconds))`, Utf8 `BYTE_ARRAY
+/// (String)`, and a list the standard three-level `LIST` with nullable items named `item`.
+///
 /// ```
 /// let schema = pacsys_record::schema();
-/// assert_eq!(schema.field(0).name(), "seq");
-/// assert_eq!(schema.fields().len(), 37);
+/// let fields = schema.root_schema().get_fields();
+/// assert_eq!(fields[0].name(), "seq");
+/// assert_eq!(fields.len(), 37);
 /// ```
-pub fn schema() -> SchemaRef {
-    static SCHEMA: OnceLock<SchemaRef> = OnceLock::new();
-    SCHEMA.get_or_init(|| build(DataType::Utf8)).clone()
+pub fn schema() -> SchemaDescPtr {
+    static SCHEMA: OnceLock<SchemaDescPtr> = OnceLock::new();
+    SCHEMA
+        .get_or_init(|| Arc::new(SchemaDescriptor::new(root_type())))
+        .clone()
 }
 
-/// The schema of the batches the recorder builds: [`schema`] with the repeated strings
-/// (`kind`, `drf`, `value_type`, `status_name`, `units`, `device`) as Arrow dictionaries.
-/// The files are written without Arrow's schema metadata, so they hold plain Parquet
-/// strings (dictionary-encoded, as any string column) and every reader sees [`schema`].
-pub(crate) fn write_schema() -> SchemaRef {
-    static SCHEMA: OnceLock<SchemaRef> = OnceLock::new();
-    let dict = DataType::Dictionary(Box::new(DataType::Int32), Box::new(DataType::Utf8));
-    SCHEMA.get_or_init(|| build(dict)).clone()
+/// The schema's root: a group of every column of [`COLUMNS`].
+#[allow(clippy::expect_used)]
+pub(crate) fn root_type() -> TypePtr {
+    static ROOT: OnceLock<TypePtr> = OnceLock::new();
+    ROOT.get_or_init(|| {
+        let fields = COLUMNS
+            .iter()
+            .map(|c| c.parquet_type().map(Arc::new))
+            .collect::<Result<Vec<_>, _>>()
+            // Built from the constants above, never from input (a unit test builds it).
+            .expect("the recording's schema is well formed");
+        Arc::new(
+            Type::group_type_builder("schema")
+                .with_fields(fields)
+                .build()
+                .expect("a group without a logical type is well formed"),
+        )
+    })
+    .clone()
 }
 
-/// The schema, with `repeated` as the type of the repeated-string columns.
-fn build(repeated: DataType) -> SchemaRef {
-    use col::*;
-    let ts = timestamp_type;
-    let f = |name: &str, t: DataType| Field::new(name, t, true);
-    let rep = || repeated.clone();
-    let list = |t: DataType| DataType::List(Arc::new(Field::new("item", t, true)));
-    Arc::new(Schema::new(vec![
-        Field::new(SEQ, DataType::UInt64, false),
-        Field::new(RECEIVED, ts(), false),
-        Field::new(KIND, rep(), false),
-        f(DRF, rep()),
-        f(TIMESTAMP, ts()),
-        f(VALUE, DataType::Float64),
-        f(VALUES, list(DataType::Float64)),
-        f(TEXT, DataType::Utf8),
-        f(TEXTS, list(DataType::Utf8)),
-        f(RAW, DataType::Binary),
-        f(VALUE_TYPE, rep()),
-        f(FACILITY, DataType::Int16),
-        f(ERROR_CODE, DataType::Int16),
-        f(STATUS_NAME, rep()),
-        f(CYCLE, DataType::Int64),
-        f(UNITS, rep()),
-        f(DEVICE, rep()),
-        f(DEVICE_INDEX, DataType::Int32),
-        f(COUNT, DataType::UInt64),
-        f(DURATION_NS, DataType::Int64),
-        f(UNTIL, ts()),
-        f(REASON, DataType::Utf8),
-        f(ON, DataType::Boolean),
-        f(READY, DataType::Boolean),
-        f(REMOTE, DataType::Boolean),
-        f(POSITIVE, DataType::Boolean),
-        f(RAMP, DataType::Boolean),
-        f(ALARM_MIN, DataType::Float64),
-        f(ALARM_MAX, DataType::Float64),
-        f(ALARM_NOMINAL, DataType::Int64),
-        f(ALARM_MASK, DataType::Int64),
-        f(ALARM_ENABLE, DataType::Boolean),
-        f(ALARM_IN_ALARM, DataType::Boolean),
-        f(ALARM_ABORT, DataType::Boolean),
-        f(ALARM_ABORT_INHIBIT, DataType::Boolean),
-        f(ALARM_TRIES_NEEDED, DataType::Int32),
-        f(ALARM_TRIES_NOW, DataType::Int32),
-    ]))
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_column_builds_and_the_schema_has_them_all() {
+        for c in COLUMNS {
+            assert!(c.parquet_type().is_ok(), "{}", c.name);
+        }
+        let schema = schema();
+        assert_eq!(schema.num_columns(), COLUMNS.len());
+        assert_eq!(schema.root_schema().get_fields().len(), 37);
+        let names: Vec<&str> = schema
+            .root_schema()
+            .get_fields()
+            .iter()
+            .map(|f| f.name())
+            .collect();
+        assert_eq!(names, COLUMNS.iter().map(|c| c.name).collect::<Vec<_>>());
+        assert_eq!(schema.column(6).path().string(), "values.list.item");
+        assert_eq!(schema.column(6).max_def_level(), 3);
+        assert_eq!(schema.column(6).max_rep_level(), 1);
+    }
 }

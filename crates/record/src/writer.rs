@@ -9,19 +9,20 @@ use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
 use std::thread::JoinHandle;
 use std::time::{Duration, SystemTime};
 
-use arrow_array::RecordBatch;
+use bytes::Bytes;
 use futures::{FutureExt, Stream, StreamExt};
 use pacsys_types::Event;
-use parquet::arrow::ArrowWriter;
-use parquet::arrow::arrow_writer::ArrowWriterOptions;
 use parquet::basic::{Compression, Encoding};
-use parquet::file::properties::{EnabledStatistics, WriterProperties};
-use parquet::schema::types::ColumnPath;
+use parquet::column::writer::{ColumnCloseResult, ColumnWriter, get_column_writer};
+use parquet::errors::ParquetError;
+use parquet::file::properties::{EnabledStatistics, WriterProperties, WriterPropertiesPtr};
+use parquet::file::writer::{SerializedFileWriter, SerializedPageWriter, TrackedWrite};
 use tokio::time::Instant;
 
 use crate::RecordError;
-use crate::rows::{ChunkMsg, GroupDicts, Rows, nanos};
-use crate::schema::{col, write_schema};
+use crate::dataset;
+use crate::rows::{Chunk, Rows, nanos};
+use crate::schema::{COLUMNS, Encoding as ColumnEncoding, root_type};
 
 /// Chunks (of 16,384 rows) waiting for the encoder: about a group at a million rows a
 /// second. When it is this far behind, [`Recorder::write`] blocks until it catches up
@@ -31,7 +32,7 @@ const QUEUE: usize = 64;
 /// What the recorder's thread sends the encoder.
 enum Msg {
     /// Rows of the open group.
-    Chunk(Box<ChunkMsg>),
+    Chunk(Box<Chunk>),
     /// The group is closed: complete its part file (or row group).
     EndGroup,
 }
@@ -50,9 +51,9 @@ const FAR: Duration = Duration::from_secs(100 * 365 * 86_400);
 /// recording: every part already renamed into place is complete; lost are the rows of the
 /// open group, i.e. the last `group_interval` of events or the last `group_rows` rows,
 /// whichever is smaller, **plus**, in the moments after a group closes, that group until its
-/// part is renamed into place. The encoder encodes a group's rows while the group fills, so
-/// completing its part takes only its last chunk of rows, the footer and a sync to disk:
-/// milliseconds. If the encoder falls behind, at most 64 chunks of 16,384 rows (1,048,576
+/// part is renamed into place. The encoder encodes a group's rows (into memory) while the
+/// group fills, so completing its part takes only its last chunk of rows, writing the
+/// encoded group and the footer, and a sync to disk: milliseconds. If the encoder falls behind, at most 64 chunks of 16,384 rows (1,048,576
 /// rows) wait for it before [`Recorder::write`] blocks, so a crash never loses more than the
 /// open group plus about 1.07 million rows (the queue and the chunk being encoded).
 ///
@@ -148,7 +149,7 @@ struct Shared {
 ///   Row groups are written as the stream goes, but the file is valid only after
 ///   [`finish`](Recorder::finish) (or a drop) writes its footer.
 ///
-/// Appending an event only copies it into Arrow column builders; Parquet encoding (snappy,
+/// Appending an event only copies it into column buffers; Parquet encoding (snappy,
 /// dictionary encoding) and file writing run on a thread of the recorder's own, fed chunks
 /// of 16,384 rows over a bounded queue as the group fills. When the encoder falls behind,
 /// [`write`](Recorder::write) blocks until it catches up: nothing is dropped.
@@ -217,11 +218,7 @@ impl Recorder {
     pub fn create(path: impl AsRef<Path>, options: RecordOptions) -> Result<Recorder, RecordError> {
         let dir = path.as_ref().to_path_buf();
         prepare_dir(&dir, options.overwrite)?;
-        let sink = Sink::Dataset {
-            dir,
-            next_part: 0,
-            open: None,
-        };
+        let sink = Sink::Dataset { dir, next_part: 0 };
         Recorder::start(sink, options)
     }
 
@@ -234,8 +231,8 @@ impl Recorder {
         options: RecordOptions,
     ) -> Result<Recorder, RecordError> {
         let writer: Box<dyn Write + Send> = Box::new(writer);
-        let writer =
-            new_writer(writer).map_err(|source| RecordError::Parquet { path: None, source })?;
+        let writer = new_writer(writer, &properties())
+            .map_err(|source| RecordError::Parquet { path: None, source })?;
         Recorder::start(Sink::Writer(Some(Box::new(writer))), options)
     }
 
@@ -329,7 +326,7 @@ impl Recorder {
         if self.rows.len() == 0 {
             return Ok(());
         }
-        // The builders go to the encoder as they are: building the Arrow arrays of a chunk
+        // The buffers go to the encoder as they are: encoding them
         // is the encoder's work, not the subscription consumer's.
         if let Some(chunk) = self.rows.take_chunk() {
             self.send(Msg::Chunk(Box::new(chunk)))?;
@@ -434,141 +431,158 @@ impl Drop for Recorder {
 
 /// Where the encoder writes.
 enum Sink {
-    /// One part file per group in `dir`; `open` is the part being written (its temporary
-    /// path and writer).
-    Dataset {
-        dir: PathBuf,
-        next_part: u64,
-        open: Option<(PathBuf, Box<PartWriter>)>,
-    },
+    /// One part file per group in `dir`.
+    Dataset { dir: PathBuf, next_part: u64 },
     /// One file, one row group per group (`None` once closed).
-    Writer(Option<Box<ArrowWriter<Box<dyn Write + Send>>>>),
+    Writer(Option<Box<SerializedFileWriter<Box<dyn Write + Send>>>>),
 }
 
-/// The writer settings: snappy; dictionary encoding (the default) except for the three
-/// columns that grow steadily (`seq`, `received`, `timestamp`), where delta encoding stores a
-/// row in a few bits and a dictionary would only be tried and abandoned; statistics (min,
-/// max, null count) per column chunk, except for the repeated strings; row groups exactly as
-/// the recorder closes them.
-fn properties() -> WriterProperties {
+/// The writer settings, from [`COLUMNS`]: snappy; dictionary encoding (the default) except
+/// for the columns marked delta (`seq`, `received`, `timestamp`), where delta encoding
+/// stores a row in a few bits and a dictionary would only be tried and abandoned;
+/// statistics (min, max, null count) per column chunk, except for the repeated strings (a
+/// comparison of text per row that tells little: every DRF of a group lies between its
+/// first and last in alphabetical order).
+fn properties() -> WriterPropertiesPtr {
     let mut props = WriterProperties::builder()
         .set_compression(Compression::SNAPPY)
         .set_statistics_enabled(EnabledStatistics::Chunk)
-        .set_max_row_group_row_count(None)
         .set_created_by(format!("pacsys-record {}", env!("CARGO_PKG_VERSION")));
-    // Min/max of strings cost a comparison of text per row and tell little (every DRF of a
-    // group lies between its first and last in alphabetical order): not kept for them.
-    for name in [
-        col::KIND,
-        col::DRF,
-        col::VALUE_TYPE,
-        col::STATUS_NAME,
-        col::UNITS,
-        col::DEVICE,
-    ] {
-        props =
-            props.set_column_statistics_enabled(ColumnPath::from(name), EnabledStatistics::None);
+    let schema = crate::schema();
+    for (column, descr) in COLUMNS.iter().zip(schema.columns()) {
+        let path = descr.path().clone();
+        if !column.stats {
+            props = props.set_column_statistics_enabled(path.clone(), EnabledStatistics::None);
+        }
+        if column.encoding == ColumnEncoding::Delta {
+            props = props
+                .set_column_dictionary_enabled(path.clone(), false)
+                .set_column_encoding(path, Encoding::DELTA_BINARY_PACKED);
+        }
     }
-    for name in [col::SEQ, col::RECEIVED, col::TIMESTAMP] {
-        let path = ColumnPath::from(name);
-        props = props
-            .set_column_dictionary_enabled(path.clone(), false)
-            .set_column_encoding(path, Encoding::DELTA_BINARY_PACKED);
-    }
-    props.build()
+    Arc::new(props.build())
 }
 
-/// A Parquet writer of recording batches into `w`. Without Arrow's schema metadata: the
-/// batches hold dictionaries (see [`write_schema`]) but the file's columns are plain
-/// strings, which every reader (this crate's, pyarrow's, polars') reads as [`schema`].
-///
-/// [`schema`]: crate::schema()
-fn new_writer<W: Write + Send>(w: W) -> Result<ArrowWriter<W>, parquet::errors::ParquetError> {
-    let options = ArrowWriterOptions::new()
-        .with_properties(properties())
-        .with_skip_arrow_metadata(true);
-    ArrowWriter::try_new_with_options(w, write_schema(), options)
+/// A Parquet file writer of the recording's schema into `w`.
+fn new_writer<W: Write + Send>(
+    w: W,
+    props: &WriterPropertiesPtr,
+) -> Result<SerializedFileWriter<W>, ParquetError> {
+    SerializedFileWriter::new(w, root_type(), props.clone())
 }
 
-/// The name of part `n` of a dataset, and its temporary name while written.
-pub(crate) fn part_names(n: u64) -> (String, String) {
-    let name = format!("part-{n:06}.parquet");
-    let tmp = format!(".{name}.tmp");
-    (name, tmp)
-}
+/// A group's column chunks, encoded (in schema order), ready to be appended to a file.
+type Group = Vec<(Bytes, ColumnCloseResult)>;
 
-/// The encoder thread: writes every group it receives, then completes the output.
+/// The encoder thread: encodes every group it receives, then completes the output.
 fn encode(rx: Receiver<Msg>, mut sink: Sink, shared: &Shared) -> Result<(), RecordError> {
-    let mut dicts = GroupDicts::default();
-    for msg in rx {
+    let props = properties();
+    loop {
+        let first = match rx.recv() {
+            Ok(Msg::Chunk(chunk)) => *chunk,
+            Ok(Msg::EndGroup) => continue,
+            Err(_) => break,
+        };
+        let (group, more) =
+            encode_group(first, &rx, &props).map_err(|source| RecordError::Parquet {
+                path: sink.path(),
+                source,
+            })?;
+        sink.write_group(group, &props, shared)?;
+        if !more {
+            break;
+        }
+    }
+    sink.finish(&props, shared)
+}
+
+/// Encodes one group, chunk by chunk as they arrive, into a column chunk in memory per
+/// column; returns them and whether the group ended (`false`: the recorder hung up first).
+fn encode_group(
+    first: Chunk,
+    rx: &Receiver<Msg>,
+    props: &WriterPropertiesPtr,
+) -> Result<(Group, bool), ParquetError> {
+    let schema = crate::schema();
+    let mut buffers: Vec<TrackedWrite<Vec<u8>>> = (0..schema.num_columns())
+        .map(|_| TrackedWrite::new(Vec::new()))
+        .collect();
+    let mut writers: Vec<ColumnWriter<'_>> = buffers
+        .iter_mut()
+        .zip(schema.columns())
+        .map(|(buffer, descr)| {
+            let pages = Box::new(SerializedPageWriter::new(buffer));
+            get_column_writer(descr.clone(), props.clone(), pages)
+        })
+        .collect();
+    let mut dicts = vec![Vec::new(); writers.len()];
+    first.write(&mut writers, &mut dicts)?;
+    let mut ended = false;
+    for msg in rx.iter() {
         match msg {
-            Msg::Chunk(chunk) => {
-                let batch = chunk
-                    .into_batch(&mut dicts)
-                    .map_err(|source| RecordError::Arrow { path: None, source })?;
-                sink.write(&batch)?;
-            }
+            Msg::Chunk(chunk) => chunk.write(&mut writers, &mut dicts)?,
             Msg::EndGroup => {
-                sink.end_group(shared)?;
-                dicts = GroupDicts::default();
+                ended = true;
+                break;
             }
         }
     }
-    sink.finish(shared)
+    let closed = writers
+        .into_iter()
+        .map(ColumnWriter::close)
+        .collect::<Result<Vec<_>, _>>()?;
+    let chunks = buffers
+        .into_iter()
+        .map(|b| b.into_inner().map(Bytes::from))
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok((chunks.into_iter().zip(closed).collect(), ended))
+}
+
+/// Appends an encoded group to a file as one row group.
+fn append_group<W: Write + Send>(
+    writer: &mut SerializedFileWriter<W>,
+    group: Group,
+) -> Result<(), ParquetError> {
+    let mut row_group = writer.next_row_group()?;
+    for (bytes, close) in group {
+        row_group.append_column(&bytes, close)?;
+    }
+    row_group.close().map(drop)
 }
 
 impl Sink {
-    /// Writes one chunk of the open group: into the open part (created at the group's first
-    /// chunk) or the file's open row group.
-    fn write(&mut self, batch: &RecordBatch) -> Result<(), RecordError> {
+    /// The file being written (the next part's temporary file for a dataset).
+    fn path(&self) -> Option<PathBuf> {
         match self {
-            Sink::Dataset {
-                dir,
-                next_part,
-                open,
-            } => {
-                let (tmp, writer) = match open {
-                    Some(open) => open,
-                    None => open.insert(create_part(dir, *next_part)?),
-                };
-                writer.write(batch).map_err(|source| RecordError::Parquet {
-                    path: Some(tmp.clone()),
-                    source,
-                })
-            }
-            Sink::Writer(writer) => {
-                let Some(writer) = writer else {
-                    return Err(RecordError::Closed);
-                };
-                writer
-                    .write(batch)
-                    .map_err(|source| RecordError::Parquet { path: None, source })
-            }
+            Sink::Dataset { dir, next_part } => Some(dir.join(dataset::temp_name(*next_part))),
+            Sink::Writer(_) => None,
         }
     }
 
-    /// Completes the open group: its part file (synced, then renamed into place) or its row
-    /// group.
-    fn end_group(&mut self, shared: &Shared) -> Result<(), RecordError> {
+    /// Writes a group: as the next part file (synced, then renamed into place) or as the
+    /// file's next row group.
+    fn write_group(
+        &mut self,
+        group: Group,
+        props: &WriterPropertiesPtr,
+        shared: &Shared,
+    ) -> Result<(), RecordError> {
         match self {
-            Sink::Dataset {
-                dir,
-                next_part,
-                open,
-            } => {
-                if let Some((tmp, writer)) = open.take() {
-                    let bytes = complete_part(dir, *next_part, &tmp, *writer)?;
-                    *next_part += 1;
-                    shared.bytes.fetch_add(bytes, Ordering::Relaxed);
-                }
+            Sink::Dataset { dir, next_part } => {
+                let bytes = write_part(dir, *next_part, Some(group), props)?;
+                *next_part += 1;
+                shared.bytes.fetch_add(bytes, Ordering::Relaxed);
             }
             Sink::Writer(writer) => {
                 let Some(writer) = writer else {
                     return Err(RecordError::Closed);
                 };
-                writer
-                    .flush()
-                    .map_err(|source| RecordError::Parquet { path: None, source })?;
+                let parquet = |source| RecordError::Parquet { path: None, source };
+                append_group(writer, group).map_err(parquet)?;
+                writer.flush().map_err(|source| RecordError::Io {
+                    path: PathBuf::from("<writer>"),
+                    source,
+                })?;
                 shared
                     .bytes
                     .store(writer.bytes_written() as u64, Ordering::Relaxed);
@@ -579,13 +593,13 @@ impl Sink {
 
     /// Completes the output: an empty dataset gets one empty part (so readers find the
     /// schema); a file gets its footer.
-    fn finish(&mut self, shared: &Shared) -> Result<(), RecordError> {
-        self.end_group(shared)?;
+    fn finish(&mut self, props: &WriterPropertiesPtr, shared: &Shared) -> Result<(), RecordError> {
         match self {
-            Sink::Dataset { next_part, .. } => {
+            Sink::Dataset { dir, next_part } => {
                 if *next_part == 0 {
-                    self.write(&RecordBatch::new_empty(write_schema()))?;
-                    self.end_group(shared)?;
+                    let bytes = write_part(dir, 0, None, props)?;
+                    *next_part = 1;
+                    shared.bytes.fetch_add(bytes, Ordering::Relaxed);
                 }
             }
             Sink::Writer(writer) => {
@@ -595,13 +609,10 @@ impl Sink {
                     shared
                         .bytes
                         .store(writer.bytes_written() as u64, Ordering::Relaxed);
-                    writer
-                        .inner_mut()
-                        .flush()
-                        .map_err(|source| RecordError::Io {
-                            path: PathBuf::from("<writer>"),
-                            source,
-                        })?;
+                    writer.flush().map_err(|source| RecordError::Io {
+                        path: PathBuf::from("<writer>"),
+                        source,
+                    })?;
                 }
             }
         }
@@ -611,8 +622,7 @@ impl Sink {
 
 impl Drop for Sink {
     fn drop(&mut self) {
-        // A writer dropped on an error path: try to leave a valid file behind. (A dataset's
-        // unfinished part stays under its hidden temporary name, as after a crash.)
+        // A writer dropped on an error path: try to leave a valid file behind.
         if let Sink::Writer(writer) = self
             && let Some(writer) = writer.take()
         {
@@ -621,57 +631,47 @@ impl Drop for Sink {
     }
 }
 
-/// The writer of one part file.
-type PartWriter = ArrowWriter<BufWriter<File>>;
-
-/// Starts part `n` of the dataset in `dir`, under its temporary name.
-fn create_part(dir: &Path, n: u64) -> Result<(PathBuf, Box<PartWriter>), RecordError> {
-    let tmp = dir.join(part_names(n).1);
-    let file = File::create(&tmp).map_err(|source| RecordError::Io {
-        path: tmp.clone(),
-        source,
-    })?;
-    let writer = new_writer(BufWriter::new(file)).map_err(|source| RecordError::Parquet {
-        path: Some(tmp.clone()),
-        source,
-    })?;
-    Ok((tmp, Box::new(writer)))
-}
-
-/// Completes part `n`: its footer, a sync to disk, then the rename from `tmp` to its name.
-/// Returns its size.
-fn complete_part(dir: &Path, n: u64, tmp: &Path, writer: PartWriter) -> Result<u64, RecordError> {
+/// Writes part `n` of the dataset in `dir` (holding `group`, or no row group): under its
+/// temporary name, then its footer, a sync to disk and the rename to its name. Returns its
+/// size.
+fn write_part(
+    dir: &Path,
+    n: u64,
+    group: Option<Group>,
+    props: &WriterPropertiesPtr,
+) -> Result<u64, RecordError> {
+    let tmp = dir.join(dataset::temp_name(n));
     let io = |path: &Path| {
         let path = path.to_path_buf();
         move |source| RecordError::Io { path, source }
     };
+    let parquet = |source| RecordError::Parquet {
+        path: Some(tmp.clone()),
+        source,
+    };
+    let file = File::create(&tmp).map_err(io(&tmp))?;
+    let mut writer = new_writer(BufWriter::new(file), props).map_err(parquet)?;
+    if let Some(group) = group {
+        append_group(&mut writer, group).map_err(parquet)?;
+    }
     let file = writer
         .into_inner()
-        .map_err(|source| RecordError::Parquet {
-            path: Some(tmp.to_path_buf()),
-            source,
-        })?
+        .map_err(parquet)?
         .into_inner()
         .map_err(|e| RecordError::Io {
-            path: tmp.to_path_buf(),
+            path: tmp.clone(),
             source: e.into_error(),
         })?;
-    file.sync_data().map_err(io(tmp))?;
-    let bytes = file.metadata().map_err(io(tmp))?.len();
+    file.sync_data().map_err(io(&tmp))?;
+    let bytes = file.metadata().map_err(io(&tmp))?.len();
     drop(file);
-    let path = dir.join(part_names(n).0);
-    fs::rename(tmp, &path).map_err(io(&path))?;
+    let path = dir.join(dataset::part_name(n));
+    fs::rename(&tmp, &path).map_err(io(&path))?;
     // Make the rename itself durable (best effort: not every platform opens directories).
     if let Ok(d) = File::open(dir) {
         let _ = d.sync_all();
     }
     Ok(bytes)
-}
-
-/// Whether `name` is a file a recording writes (a part or a temporary part).
-pub(crate) fn is_recording_file(name: &str) -> bool {
-    (name.starts_with("part-") && name.ends_with(".parquet"))
-        || (name.starts_with(".part-") && name.ends_with(".tmp"))
 }
 
 /// Makes `dir` an empty directory to record into, refusing to replace anything unless
@@ -697,10 +697,11 @@ fn prepare_dir(dir: &Path, overwrite: bool) -> Result<(), RecordError> {
                 return Err(exists());
             }
             // Only ever delete what a recording wrote.
-            if let Some(foreign) = entries
-                .iter()
-                .find(|e| !e.file_name().to_str().is_some_and(is_recording_file))
-            {
+            if let Some(foreign) = entries.iter().find(|e| {
+                !e.file_name()
+                    .to_str()
+                    .is_some_and(dataset::is_recording_file)
+            }) {
                 return Err(RecordError::Foreign {
                     path: dir.to_path_buf(),
                     entry: foreign.file_name().to_string_lossy().into_owned(),
@@ -727,21 +728,6 @@ fn prepare_dir(dir: &Path, overwrite: bool) -> Result<(), RecordError> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn part_names_are_hidden_while_written() {
-        assert_eq!(
-            part_names(12),
-            (
-                "part-000012.parquet".to_owned(),
-                ".part-000012.parquet.tmp".to_owned()
-            )
-        );
-        assert!(is_recording_file("part-000012.parquet"));
-        assert!(is_recording_file(".part-000012.parquet.tmp"));
-        assert!(!is_recording_file("notes.txt"));
-        assert!(!is_recording_file(".part-1.parquet"));
-    }
 
     #[test]
     fn options_clamp_and_default() {

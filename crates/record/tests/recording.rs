@@ -554,27 +554,57 @@ fn garbage_gives_typed_errors_naming_the_file() {
     );
 }
 
-/// Writes `batch` as a Parquet file at `path`.
-fn write_parquet(path: &Path, batch: &arrow_array::RecordBatch) {
+/// A column of a foreign Parquet file: its values, and its definition levels when optional.
+enum Data {
+    I64(Vec<i64>, Option<Vec<i16>>),
+    Str(Vec<&'static str>, Option<Vec<i16>>),
+}
+
+/// Writes a Parquet file of one row group at `path`: the schema `message` (Parquet's
+/// message syntax), one [`Data`] per column.
+fn write_parquet(path: &Path, message: &str, columns: Vec<Data>) {
+    use parquet::data_type::{ByteArray, ByteArrayType, Int64Type};
+    use parquet::file::writer::SerializedFileWriter;
+    let schema = Arc::new(parquet::schema::parser::parse_message_type(message).expect("schema"));
     let file = fs::File::create(path).expect("create");
-    let mut writer =
-        parquet::arrow::ArrowWriter::try_new(file, batch.schema(), None).expect("writer");
-    writer.write(batch).expect("write");
+    let mut writer = SerializedFileWriter::new(file, schema, Default::default()).expect("writer");
+    let mut group = writer.next_row_group().expect("row group");
+    for data in columns {
+        let mut column = group.next_column().expect("column").expect("a column");
+        match data {
+            Data::I64(values, def) => {
+                column
+                    .typed::<Int64Type>()
+                    .write_batch(&values, def.as_deref(), None)
+                    .expect("write");
+            }
+            Data::Str(values, def) => {
+                let values: Vec<ByteArray> = values.into_iter().map(ByteArray::from).collect();
+                column
+                    .typed::<ByteArrayType>()
+                    .write_batch(&values, def.as_deref(), None)
+                    .expect("write");
+            }
+        }
+        column.close().expect("close column");
+    }
+    group.close().expect("close group");
     writer.close().expect("close");
 }
 
+/// The first columns of a recording, as a message.
+const HEAD: &str = "required int64 seq (INTEGER(64, false)); \
+    required int64 received (TIMESTAMP(NANOS, true));";
+
 #[test]
 fn parquet_that_is_not_a_recording_gives_schema_and_row_errors() {
-    use arrow_array::{
-        ArrayRef, Int64Array, RecordBatch, StringArray, TimestampNanosecondArray, UInt64Array,
-    };
-
     // Another table altogether.
     let file = TempPath::new("other");
-    let other =
-        RecordBatch::try_from_iter([("x", Arc::new(Int64Array::from(vec![1, 2])) as ArrayRef)])
-            .expect("batch");
-    write_parquet(&file.0, &other);
+    write_parquet(
+        &file.0,
+        "message m { required int64 x; }",
+        vec![Data::I64(vec![1, 2], None)],
+    );
     let err = read_events(&file.0).expect_err("not a recording");
     assert!(
         matches!(&err, RecordError::Schema { column, .. } if column == "seq"),
@@ -582,42 +612,37 @@ fn parquet_that_is_not_a_recording_gives_schema_and_row_errors() {
     );
 
     // The right columns with a wrong type.
-    let seq = Arc::new(UInt64Array::from(vec![0])) as ArrayRef;
-    let received =
-        Arc::new(TimestampNanosecondArray::from(vec![5]).with_timezone("UTC")) as ArrayRef;
-    let wrong = RecordBatch::try_from_iter([
-        ("seq", seq.clone()),
-        ("received", received.clone()),
-        ("kind", Arc::new(Int64Array::from(vec![1])) as ArrayRef),
-    ])
-    .expect("batch");
-    write_parquet(&file.0, &wrong);
+    write_parquet(
+        &file.0,
+        &format!("message m {{ {HEAD} required int64 kind; }}"),
+        vec![
+            Data::I64(vec![0], None),
+            Data::I64(vec![5], None),
+            Data::I64(vec![1], None),
+        ],
+    );
     let err = read_events(&file.0).expect_err("wrong type");
     assert!(
-        matches!(&err, RecordError::Schema { column, .. } if column == "kind"),
+        matches!(&err, RecordError::Schema { column, reason, .. }
+            if column == "kind" && reason.contains("BYTE_ARRAY")),
         "{err}"
     );
 
     // An unknown kind, and a reading without its drf: errors naming the row and column.
     for (kind, column) in [("bogus", "kind"), ("reading", "drf"), ("dropped", "count")] {
-        let batch = RecordBatch::try_from_iter([
-            ("seq", Arc::new(UInt64Array::from(vec![0, 1])) as ArrayRef),
-            (
-                "received",
-                Arc::new(TimestampNanosecondArray::from(vec![5, 6]).with_timezone("UTC"))
-                    as ArrayRef,
+        write_parquet(
+            &file.0,
+            &format!(
+                "message m {{ {HEAD} required binary kind (STRING); \
+                 optional binary reason (STRING); }}"
             ),
-            (
-                "kind",
-                Arc::new(StringArray::from(vec!["disconnected", kind])) as ArrayRef,
-            ),
-            (
-                "reason",
-                Arc::new(StringArray::from(vec![Some("x"), None])) as ArrayRef,
-            ),
-        ])
-        .expect("batch");
-        write_parquet(&file.0, &batch);
+            vec![
+                Data::I64(vec![0, 1], None),
+                Data::I64(vec![5, 6], None),
+                Data::Str(vec!["disconnected", kind], None),
+                Data::Str(vec!["x"], Some(vec![1, 0])),
+            ],
+        );
         let err = read_events(&file.0).expect_err("bad row");
         assert!(
             matches!(&err, RecordError::Corrupt { row: 1, column: c, .. } if c == column),
@@ -629,46 +654,84 @@ fn parquet_that_is_not_a_recording_gives_schema_and_row_errors() {
 
 #[test]
 fn pyarrow_style_files_without_the_optional_columns_read() -> Result<(), RecordError> {
-    use arrow_array::{ArrayRef, RecordBatch, StringArray, TimestampNanosecondArray, UInt64Array};
+    // Nullable columns everywhere, and a timestamp without time zone.
     let file = TempPath::new("minimal");
-    let batch = RecordBatch::try_from_iter([
-        ("seq", Arc::new(UInt64Array::from(vec![0])) as ArrayRef),
-        (
-            "received",
-            Arc::new(TimestampNanosecondArray::from(vec![5])) as ArrayRef,
-        ),
-        (
-            "kind",
-            Arc::new(StringArray::from(vec!["dropped"])) as ArrayRef,
-        ),
-        ("count", Arc::new(UInt64Array::from(vec![9])) as ArrayRef),
-    ])
-    .expect("batch");
-    write_parquet(&file.0, &batch);
+    write_parquet(
+        &file.0,
+        "message m { optional int64 seq (INTEGER(64, false)); \
+            optional int64 received (TIMESTAMP(NANOS, false)); \
+            optional binary kind (STRING); optional int64 count (INTEGER(64, false)); }",
+        vec![
+            Data::I64(vec![0], Some(vec![1])),
+            Data::I64(vec![5], Some(vec![1])),
+            Data::Str(vec!["dropped"], Some(vec![1])),
+            Data::I64(vec![9], Some(vec![1])),
+        ],
+    );
     let back = read_events(&file.0)?;
     assert_eq!(events_of(&back), [Event::Dropped { count: 9 }]);
     assert_eq!(back[0].received, at(5));
     Ok(())
 }
 
+/// The documented schema (README, `schema()`), in Parquet's message syntax.
+const DOCUMENTED: &str = "message schema {
+    required int64 seq (INTEGER(64, false));
+    required int64 received (TIMESTAMP(NANOS, true));
+    required binary kind (STRING);
+    optional binary drf (STRING);
+    optional int64 timestamp (TIMESTAMP(NANOS, true));
+    optional double value;
+    optional group values (LIST) { repeated group list { optional double item; } }
+    optional binary text (STRING);
+    optional group texts (LIST) { repeated group list { optional binary item (STRING); } }
+    optional binary raw;
+    optional binary value_type (STRING);
+    optional int32 facility (INTEGER(16, true));
+    optional int32 error_code (INTEGER(16, true));
+    optional binary status_name (STRING);
+    optional int64 cycle;
+    optional binary units (STRING);
+    optional binary device (STRING);
+    optional int32 device_index;
+    optional int64 count (INTEGER(64, false));
+    optional int64 duration_ns;
+    optional int64 until (TIMESTAMP(NANOS, true));
+    optional binary reason (STRING);
+    optional boolean on;
+    optional boolean ready;
+    optional boolean remote;
+    optional boolean positive;
+    optional boolean ramp;
+    optional double alarm_min;
+    optional double alarm_max;
+    optional int64 alarm_nominal;
+    optional int64 alarm_mask;
+    optional boolean alarm_enable;
+    optional boolean alarm_in_alarm;
+    optional boolean alarm_abort;
+    optional boolean alarm_abort_inhibit;
+    optional int32 alarm_tries_needed;
+    optional int32 alarm_tries_now;
+}";
+
 #[test]
 fn the_files_have_the_documented_schema() -> Result<(), Box<dyn std::error::Error>> {
+    use parquet::file::reader::{FileReader, SerializedFileReader};
     let dir = TempPath::new("schema");
     let mut recorder = Recorder::create(&dir.0, RecordOptions::default())?;
     recorder.write(&scalar("A", 1.0))?;
     recorder.finish()?;
     let file = fs::File::open(dir.0.join("part-000000.parquet"))?;
-    let builder = parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder::try_new(file)?;
-    let found = builder.schema();
-    let expected = pacsys_record::schema();
-    assert_eq!(found.fields().len(), expected.fields().len());
-    for (f, e) in found.fields().iter().zip(expected.fields()) {
-        assert_eq!(
-            (f.name(), f.data_type(), f.is_nullable()),
-            (e.name(), e.data_type(), e.is_nullable())
-        );
-    }
-    assert_eq!(builder.metadata().num_row_groups(), 1);
+    let reader = SerializedFileReader::new(file)?;
+    let found = reader.metadata().file_metadata().schema_descr();
+    let documented = parquet::schema::parser::parse_message_type(DOCUMENTED)?;
+    assert_eq!(found.root_schema().get_fields(), documented.get_fields());
+    assert_eq!(
+        pacsys_record::schema().root_schema().get_fields(),
+        documented.get_fields()
+    );
+    assert_eq!(reader.metadata().num_row_groups(), 1);
     Ok(())
 }
 
