@@ -14,6 +14,9 @@
       (a new backend, `get_many` of N devices, closed: connection set-up included)
     python bench_reference.py PORT get_arrays N REPS -> "median_ms <ms>" (pacsys_rs only:
       `get_many(..., as_arrays=True)`, the columnar form)
+    python bench_reference.py 0 floor 0 REPS         -> "p50_us <us> p90_us <us>"
+      (no client library: a plain blocking socket's round trip, 79 bytes out and 170 back
+      as in one DPM read, to an echo process on loopback; the machine's floor for `read1`)
     python bench_reference.py 0 drf REPS CORPUS_JSON -> "median_input_ns <ns> inputs <n> rejected <n> non_ascii <n>"
       (the reference DRF parser, timed as our drf_bench example times ours: each accepted
       corpus input parsed REPS times in a row, best of three rounds, median over inputs)
@@ -107,7 +110,51 @@ def connect(make, n, reps):
     print(f"median_ms {statistics.median(times) * 1e3:.3f}")
 
 
+def tcp_floor(reps):
+    """The round trip of a plain blocking socket to a child process that answers each
+    79-byte request with 170 bytes (a DPM read's sizes): the floor a client's `read1`
+    stands on, on this machine, with nothing of either library in it."""
+    import socket
+    import subprocess
+
+    echo = (
+        "import socket,sys\n"
+        "s=socket.socket();s.bind(('127.0.0.1',0));s.listen(1)\n"
+        "print(s.getsockname()[1],flush=True)\n"
+        "c,_=s.accept();c.setsockopt(socket.IPPROTO_TCP,socket.TCP_NODELAY,1)\n"
+        "n=0\n"
+        "while True:\n"
+        "    d=c.recv(4096)\n"
+        "    if not d: break\n"
+        "    n+=len(d)\n"
+        "    while n>=79:\n"
+        "        n-=79;c.sendall(b'y'*170)\n"
+    )
+    child = subprocess.Popen([sys.executable, "-c", echo], stdout=subprocess.PIPE, text=True)
+    try:
+        port = int(child.stdout.readline())
+        c = socket.create_connection(("127.0.0.1", port))
+        c.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        times = []
+        for _ in range(max(1, reps) + 100):
+            t = time.perf_counter()
+            c.sendall(b"x" * 79)
+            got = 0
+            while got < 170:
+                got += len(c.recv(4096))
+            times.append(time.perf_counter() - t)
+        c.close()
+    finally:
+        child.kill()
+        child.wait()
+    times = sorted(times[100:])
+    print(f"p50_us {times[len(times) // 2] * 1e6:.1f} p90_us {times[len(times) * 9 // 10] * 1e6:.1f}")
+
+
 def main(port, mode, n, x):
+    if mode == "floor":
+        tcp_floor(int(x))
+        return
     if mode == "drf":
         drf_median(n, x)
         return

@@ -4,6 +4,7 @@
 //! builds a pandas DataFrame with the recording's column names without an object per cell
 //! of a number.
 
+use pacsys_types::event::kind;
 use std::collections::HashMap;
 use std::path::PathBuf;
 use std::time::{SystemTime, UNIX_EPOCH};
@@ -277,19 +278,25 @@ impl Columns {
             Event::Reading(r) => self.row(
                 seq,
                 received,
-                "reading",
+                kind::READING,
                 Some(&r.drf),
                 Some(r.status),
                 Some(r),
                 none,
             ),
-            Event::Error { drf, status } => {
-                self.row(seq, received, "error", Some(drf), Some(*status), None, none)
-            }
+            Event::Error { drf, status } => self.row(
+                seq,
+                received,
+                kind::ERROR,
+                Some(drf),
+                Some(*status),
+                None,
+                none,
+            ),
             Event::Disconnected { reason } => self.row(
                 seq,
                 received,
-                "disconnected",
+                kind::DISCONNECTED,
                 None,
                 None,
                 None,
@@ -301,7 +308,7 @@ impl Columns {
             Event::Reconnected { gap } => self.row(
                 seq,
                 received,
-                "reconnected",
+                kind::RECONNECTED,
                 None,
                 None,
                 None,
@@ -313,7 +320,7 @@ impl Columns {
             Event::Dropped { count } => self.row(
                 seq,
                 received,
-                "dropped",
+                kind::DROPPED,
                 None,
                 None,
                 None,
@@ -324,9 +331,9 @@ impl Columns {
             ),
             Event::Stale { drf, silent_for } | Event::Fresh { drf, silent_for } => {
                 let kind = if matches!(event, Event::Stale { .. }) {
-                    "stale"
+                    kind::STALE
                 } else {
-                    "fresh"
+                    kind::FRESH
                 };
                 self.row(
                     seq,
@@ -349,7 +356,7 @@ impl Columns {
             } => self.row(
                 seq,
                 received,
-                "gap",
+                kind::GAP,
                 Some(drf),
                 None,
                 None,

@@ -258,16 +258,7 @@ pub(crate) trait Visitor<M: Mode> {
 table!(define);
 
 /// The values of the `kind` column.
-pub(crate) mod kind {
-    pub const READING: &str = "reading";
-    pub const ERROR: &str = "error";
-    pub const DISCONNECTED: &str = "disconnected";
-    pub const RECONNECTED: &str = "reconnected";
-    pub const DROPPED: &str = "dropped";
-    pub const STALE: &str = "stale";
-    pub const FRESH: &str = "fresh";
-    pub const GAP: &str = "gap";
-}
+pub(crate) use pacsys_types::event::kind;
 
 /// The Parquet schema every recording is written with (and that [`Recording`] expects).
 ///

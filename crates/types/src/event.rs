@@ -81,6 +81,26 @@ pub enum Event {
     },
 }
 
+/// The events' names ([`Event::kind`]), as constants a reader of recordings can match on.
+pub mod kind {
+    /// [`Event::Reading`](super::Event::Reading).
+    pub const READING: &str = "reading";
+    /// [`Event::Error`](super::Event::Error).
+    pub const ERROR: &str = "error";
+    /// [`Event::Disconnected`](super::Event::Disconnected).
+    pub const DISCONNECTED: &str = "disconnected";
+    /// [`Event::Reconnected`](super::Event::Reconnected).
+    pub const RECONNECTED: &str = "reconnected";
+    /// [`Event::Dropped`](super::Event::Dropped).
+    pub const DROPPED: &str = "dropped";
+    /// [`Event::Stale`](super::Event::Stale).
+    pub const STALE: &str = "stale";
+    /// [`Event::Fresh`](super::Event::Fresh).
+    pub const FRESH: &str = "fresh";
+    /// [`Event::Gap`](super::Event::Gap).
+    pub const GAP: &str = "gap";
+}
+
 impl Event {
     /// The event's name, as a recording's `kind` column (pacsys-record) and the command
     /// line's JSON and CSV lines (`event`) write it: `reading`, `error`, `disconnected`,
@@ -92,14 +112,14 @@ impl Event {
     /// ```
     pub fn kind(&self) -> &'static str {
         match self {
-            Event::Reading(_) => "reading",
-            Event::Error { .. } => "error",
-            Event::Disconnected { .. } => "disconnected",
-            Event::Reconnected { .. } => "reconnected",
-            Event::Dropped { .. } => "dropped",
-            Event::Stale { .. } => "stale",
-            Event::Fresh { .. } => "fresh",
-            Event::Gap { .. } => "gap",
+            Event::Reading(_) => kind::READING,
+            Event::Error { .. } => kind::ERROR,
+            Event::Disconnected { .. } => kind::DISCONNECTED,
+            Event::Reconnected { .. } => kind::RECONNECTED,
+            Event::Dropped { .. } => kind::DROPPED,
+            Event::Stale { .. } => kind::STALE,
+            Event::Fresh { .. } => kind::FRESH,
+            Event::Gap { .. } => kind::GAP,
         }
     }
 
