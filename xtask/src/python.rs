@@ -254,7 +254,11 @@ pub fn bench() -> Result<(), String> {
         let py_out = run(&reference, &reference_script, &["read1", "0", "3000"])?;
         let rs_out = run(&ours, &our_script, &["read1", "0", "3000"])?;
         let rust_out = output(&root, &facade, &[&port, "read1", "0", "3000"])?;
-        let floor_out = output(&root, &reference, &[&reference_script, "0", "floor", "0", "3000"])?;
+        let floor_out = output(
+            &root,
+            &reference,
+            &[&reference_script, "0", "floor", "0", "3000"],
+        )?;
         let (py, rs) = (figure(&py_out, "p50_us")?, figure(&rs_out, "p50_us")?);
         rows.push(format!(
             "read(M:OUTTMP) warm p50 pacsys {py:>9.1} us    pacsys_rs {rs:>8.1} us    {:>6.1}x faster (p90 {} / {} us; Rust facade p50 {} us; a plain socket's round trip p50 {} us)",
