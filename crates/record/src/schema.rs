@@ -260,7 +260,7 @@ table!(define);
 /// The values of the `kind` column.
 pub(crate) use pacsys_types::event::kind;
 
-/// The Parquet schema every recording is written with (and that [`Recording`] expects).
+/// The Parquet schema every recording is written with (and that [`Recording`](crate::Recording) expects).
 ///
 /// One row per event (a logger [`TimedArray`](pacsys_types::TimedArray) gives one row per
 /// point). Columns that do not apply to a row's `kind` are null. In order (the types as
