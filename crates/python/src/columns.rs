@@ -12,10 +12,9 @@ use pyo3::exceptions::PyIndexError;
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyList};
 
-use crate::backend::slot;
 use crate::convert::value_to_py;
 use crate::errors::to_py;
-use crate::reading::PyReading;
+use crate::reading::{PyReading, slot};
 
 /// numpy's "not a time".
 const NAT: i64 = i64::MIN;

@@ -12,12 +12,13 @@ use pyo3::prelude::*;
 use pyo3::types::PyDict;
 
 use crate::args::{seconds, verify_of};
-use crate::backend::{Inner, PyBackend, reading_or_raise};
+use crate::backend::PyBackend;
 use crate::convert::{PyValue, Setting, setting_from_py};
 use crate::direct::block_read;
 use crate::errors::IntoPy;
+use crate::inner::Inner;
 use crate::pyasync::PyAsyncBackend;
-use crate::reading::PyWriteResult;
+use crate::reading::{PyWriteResult, reading_or_raise};
 use crate::runtime::call as go;
 use crate::subscription::PySubscription;
 

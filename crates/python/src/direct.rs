@@ -20,7 +20,7 @@ use std::sync::{Arc, Mutex, Weak};
 use pacsys::{AnyBackend, DpmBackend};
 use pyo3::prelude::*;
 
-use crate::backend::{Inner, Resolved};
+use crate::inner::{Inner, Resolved};
 use crate::runtime::{block, direct_runtime, wait_on};
 
 /// The twins, by the backend they stand in for (few entries: one per DPM backend that made

@@ -13,6 +13,7 @@ mod errors;
 mod exp;
 mod fake;
 mod history;
+mod inner;
 mod logger;
 mod pyasync;
 mod reading;

@@ -695,3 +695,20 @@ impl PyWriteResult {
         )
     }
 }
+
+/// A reading for one slot of a batch: the reading, or (for a failure) a reading with the
+/// error's status that keeps the error.
+pub fn slot(drf: &str, r: Result<pacsys::Reading, Error>) -> PyReading {
+    match r {
+        Ok(reading) => PyReading::new(reading),
+        Err(e) => PyReading::failed(drf, e),
+    }
+}
+
+/// The rule of `get`: a device error is a `Reading` with its status, anything else raises.
+pub fn reading_or_raise(drf: &str, r: Result<pacsys::Reading, Error>) -> PyResult<PyReading> {
+    match r {
+        Err(e) if e.kind() != pacsys::ErrorKind::Device => Err(to_py(e)),
+        other => Ok(slot(drf, other)),
+    }
+}

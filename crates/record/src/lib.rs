@@ -35,6 +35,7 @@ use pacsys_types::Event;
 #[doc = include_str!("../README.md")]
 pub struct ReadmeDoctests;
 
+mod buffers;
 mod dataset;
 mod reader;
 mod rows;

@@ -60,7 +60,7 @@ pub(crate) trait Kind: 'static {
     /// The Parquet physical type of the column's values (of its items, for a list).
     type P: DataType;
     /// The recorder's buffer of the column for a chunk of rows.
-    type Buf: crate::rows::ColumnBuf<Self::P>;
+    type Buf: crate::buffers::ColumnBuf<Self::P>;
     /// Whether the column is a list of values (a standard three-level Parquet LIST).
     const LIST: bool = false;
     /// Whether min/max statistics are kept (not for the repeated strings: a comparison of
@@ -88,7 +88,7 @@ macro_rules! kinds {
     )*};
 }
 
-use crate::rows::{Flat, Keys, List};
+use crate::buffers::{Flat, Keys, List};
 
 kinds! {
     /// An unsigned 64-bit integer.
