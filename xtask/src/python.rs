@@ -178,6 +178,28 @@ pub fn test() -> Result<(), String> {
     run_in(&root, &python, &args, &envs)
 }
 
+/// What the Python benchmarks share: pacsys_rs built into the pinned environment (its
+/// python), pacsys 0.3.0's environment (its python), and a release-built `pacsys-sim`
+/// started on free ports (built with `extra`, more `cargo build` targets).
+fn bench_setup(root: &Path, extra: &[&str]) -> Result<(String, String, Simulator), String> {
+    let ours = build(root)?.to_string_lossy().into_owned();
+    let reference = interop::venv(root)?.to_string_lossy().into_owned();
+    let mut args = vec![
+        "build",
+        "--release",
+        "--locked",
+        "-p",
+        "pacsys-sim",
+        "--bin",
+        "pacsys-sim",
+    ];
+    args.extend_from_slice(extra);
+    run_in(root, &cargo(), &args, &[])?;
+    let sim_path = target_dir(root).join("release/pacsys-sim");
+    let sim = Simulator::start(&sim_path, &["--dpm-port", "0", "--grpc-port", "0"])?;
+    Ok((ours, reference, sim))
+}
+
 /// `cargo xtask bench-py`: pacsys 0.3.0 and pacsys_rs, from Python, one after the other
 /// against the same release-built `pacsys-sim`, running the same script
 /// (xtask/interop/bench_reference.py): `get_many` of 10,000 devices (and pacsys_rs's
@@ -188,30 +210,10 @@ pub fn test() -> Result<(), String> {
 /// memory of pacsys_rs over 1,000,000 streamed readings.
 pub fn bench() -> Result<(), String> {
     let root = repo_root();
-    let ours = build(&root)?.to_string_lossy().into_owned();
-    let reference = interop::venv(&root)?.to_string_lossy().into_owned();
-    run_in(
-        &root,
-        &cargo(),
-        &[
-            "build",
-            "--release",
-            "--locked",
-            "-p",
-            "pacsys-sim",
-            "--bin",
-            "pacsys-sim",
-            "-p",
-            "pacsys",
-            "--example",
-            "facade_bench",
-        ],
-        &[],
-    )?;
+    let (ours, reference, mut sim) =
+        bench_setup(&root, &["-p", "pacsys", "--example", "facade_bench"])?;
     let facade = target_dir(&root).join("release/examples/facade_bench");
     let facade = facade.to_string_lossy().into_owned();
-    let sim_path = target_dir(&root).join("release/pacsys-sim");
-    let mut sim = Simulator::start(&sim_path, &["--dpm-port", "0", "--grpc-port", "0"])?;
     let port = sim.port("dpm")?.to_string();
     let grpc_port = sim.port("grpc")?.to_string();
     let reference_script = root.join("xtask/interop/bench_reference.py");
@@ -336,24 +338,7 @@ pub fn bench() -> Result<(), String> {
 /// 0.3.0 with its `CsvWriter` (xtask/interop/bench_logger.py).
 pub fn bench_logger() -> Result<(), String> {
     let root = repo_root();
-    let ours = build(&root)?.to_string_lossy().into_owned();
-    let reference = interop::venv(&root)?.to_string_lossy().into_owned();
-    run_in(
-        &root,
-        &cargo(),
-        &[
-            "build",
-            "--release",
-            "--locked",
-            "-p",
-            "pacsys-sim",
-            "--bin",
-            "pacsys-sim",
-        ],
-        &[],
-    )?;
-    let sim_path = target_dir(&root).join("release/pacsys-sim");
-    let mut sim = Simulator::start(&sim_path, &["--dpm-port", "0", "--grpc-port", "0"])?;
+    let (ours, reference, mut sim) = bench_setup(&root, &[])?;
     let port = sim.port("dpm")?.to_string();
     let script = root.join("xtask/interop/bench_logger.py");
     let script = script.to_string_lossy().into_owned();
