@@ -60,7 +60,7 @@ pub async fn run(args: McpArgs, global: &GlobalOpts) -> Result<Outcome, CliError
     let result = match args.http {
         None => {
             tokio::select! {
-                r = server.serve_stdio() => r.map(|()| Outcome::Success).map_err(cli_error),
+                r = pacsys_mcp::run::stdio(server) => r.map(|()| Outcome::Success).map_err(cli_error),
                 stop = interrupt.recv() => Ok(match stop {
                     Stop::Interrupt => Outcome::Interrupted,
                     Stop::Terminate => Outcome::Terminated,
@@ -68,8 +68,7 @@ pub async fn run(args: McpArgs, global: &GlobalOpts) -> Result<Outcome, CliError
             }
         }
         Some(addr) => {
-            let running = server
-                .serve_http(addr, config.allow_plaintext_remote)
+            let running = pacsys_mcp::run::http(server, addr, config.allow_plaintext_remote)
                 .await
                 .map_err(cli_error)?;
             println!("READY http={}", running.url());
@@ -82,7 +81,7 @@ pub async fn run(args: McpArgs, global: &GlobalOpts) -> Result<Outcome, CliError
             })
         }
     };
-    closer.close().await;
+    pacsys_mcp::run::close(closer).await;
     conn.backend.close().await;
     drop(conn);
     result

@@ -48,6 +48,7 @@ pub mod config;
 mod error;
 pub mod http;
 pub mod render;
+pub mod run;
 mod server;
 pub mod stdio;
 pub mod summary;

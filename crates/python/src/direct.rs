@@ -75,7 +75,7 @@ pub fn block_read<'py, T, F>(
     make: impl FnOnce(Inner) -> F,
 ) -> PyResult<Bound<'py, PyAny>>
 where
-    T: for<'a> IntoPyObject<'a> + Send,
+    T: for<'a> IntoPyObject<'a> + Send + 'static,
     F: Future<Output = PyResult<T>> + Send,
 {
     use pyo3::IntoPyObjectExt as _;

@@ -7,7 +7,9 @@
 //!   so such a read writes its request and takes its reply on that thread: no wake-up
 //!   crosses threads.
 
+use std::any::Any;
 use std::future::Future;
+use std::pin::Pin;
 use std::sync::OnceLock;
 use std::time::Duration;
 
@@ -67,21 +69,44 @@ pub fn init_async() -> PyResult<()> {
 /// dropped, which cancels the call.
 pub fn wait<T, F>(py: Python<'_>, fut: F) -> PyResult<T>
 where
-    T: Send,
+    T: Send + 'static,
     F: Future<Output = T> + Send,
 {
     wait_on(runtime()?, py, fut)
 }
 
+/// A call's future, boxed, with its output type erased: the runtime's machinery
+/// (`block_on`, a spawned task's harness) is then compiled once rather than once per call's
+/// future type, which took about a quarter of the extension's compiled code (BENCHMARKS.md,
+/// "Cold build times"). Two small allocations per call.
+type Erased<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
+
 /// [`wait`] on `rt`.
 pub fn wait_on<T, F>(rt: &Runtime, py: Python<'_>, fut: F) -> PyResult<T>
 where
-    T: Send,
+    T: Send + 'static,
     F: Future<Output = T> + Send,
 {
+    let erased: Erased<'_, Box<dyn Any + Send>> =
+        Box::pin(async move { Box::new(fut.await) as Box<dyn Any + Send> });
+    let out = wait_erased(rt, py, erased)?;
+    match out.downcast::<T>() {
+        Ok(out) => Ok(*out),
+        Err(_) => Err(PyRuntimeError::new_err(
+            "pacsys_rs internal error: a call's output changed type",
+        )),
+    }
+}
+
+#[inline(never)]
+fn wait_erased(
+    rt: &Runtime,
+    py: Python<'_>,
+    fut: Erased<'_, Box<dyn Any + Send>>,
+) -> PyResult<Box<dyn Any + Send>> {
     py.detach(|| {
         rt.block_on(async move {
-            tokio::pin!(fut);
+            let mut fut = fut;
             loop {
                 tokio::select! {
                     out = &mut fut => return Ok(out),
@@ -98,7 +123,7 @@ where
 /// its output becomes a Python object.
 pub fn block<'py, T, F>(py: Python<'py>, fut: F) -> PyResult<Bound<'py, PyAny>>
 where
-    T: for<'a> IntoPyObject<'a> + Send,
+    T: for<'a> IntoPyObject<'a> + Send + 'static,
     F: Future<Output = PyResult<T>> + Send,
 {
     use pyo3::IntoPyObjectExt as _;
@@ -112,6 +137,11 @@ where
     T: for<'a> IntoPyObject<'a> + Send + 'static,
     F: Future<Output = PyResult<T>> + Send + 'static,
 {
+    use pyo3::IntoPyObjectExt as _;
+    let fut: Erased<'static, PyResult<Py<PyAny>>> = Box::pin(async move {
+        let out = fut.await?;
+        Python::attach(|py| out.into_py_any(py))
+    });
     pyo3_async_runtimes::tokio::future_into_py(py, fut)
 }
 

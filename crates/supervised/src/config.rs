@@ -303,12 +303,18 @@ pub struct JwtConfig {
     pub leeway_secs: u64,
 }
 
+/// Why a `[jwt]` table is refused by a build without the `jwt` feature.
+#[cfg(not(feature = "jwt"))]
+const NO_JWT: &str =
+    "[jwt]: this build has no JWT support (pacsys-supervised's `jwt` feature is off)";
+
 fn default_leeway() -> u64 {
     60
 }
 
 impl JwtConfig {
     /// Reads the key source and builds the validator.
+    #[cfg(feature = "jwt")]
     pub fn validator(&self) -> Result<crate::jwt::JwtValidator, ConfigError> {
         use crate::jwt::{JwtKeys, JwtValidator};
         let read = |path: &PathBuf| {
@@ -591,7 +597,15 @@ impl ProxyConfig {
             Some(secs("idle_timeout_secs", self.idle_timeout_secs)?)
         });
         if let Some(jwt) = &self.jwt {
-            server = server.jwt(jwt.validator()?);
+            #[cfg(feature = "jwt")]
+            {
+                server = server.jwt(jwt.validator()?);
+            }
+            #[cfg(not(feature = "jwt"))]
+            {
+                let _ = jwt;
+                return Err(ConfigError::Invalid(NO_JWT.into()).into());
+            }
         }
         if let Some(m) = self.metrics_bind {
             server = server.metrics_bind(m);
@@ -677,6 +691,16 @@ mod tests {
         assert_eq!(c.metrics_bind, Some("127.0.0.1:9464".parse().unwrap()));
     }
 
+    #[cfg(not(feature = "jwt"))]
+    #[test]
+    fn a_jwt_table_is_refused_without_the_feature() {
+        let c = ProxyConfig::from_toml("[jwt]\nhs256_secret_env = \"X\"\n").unwrap();
+        let server = SupervisedServer::new(pacsys_testing::FakeBackend::new());
+        let e = c.apply(server).err().expect("refused");
+        assert!(e.to_string().contains("jwt"), "{e}");
+    }
+
+    #[cfg(feature = "jwt")]
     #[test]
     fn jwt_key_sources() {
         let dir = std::env::temp_dir().join(format!("pacsys-jwt-config-{}", std::process::id()));

@@ -38,6 +38,9 @@
 //! * `sim` (default): the `fake` backend of the `pacsys-proxy` binary (the simulated
 //!   device world of `pacsys-sim`, served by its fake DPM server in-process on loopback and
 //!   reached through a `DpmBackend`).
+//! * `jwt` (default): bearer JWTs checked by the server ([`SupervisedServer::jwt`], the
+//!   configuration's `[jwt]`); without it a `[jwt]` table is a configuration error.
+//! * `proxy` (default): the `pacsys-proxy` binary's command line and log output.
 //! * `tls`: TLS for the server (rustls with ring, through tonic's `tls-ring`).
 #![deny(missing_docs)]
 #![forbid(unsafe_code)]
@@ -54,7 +57,11 @@ pub mod config;
 pub mod context;
 pub mod decision;
 mod error;
+#[cfg(feature = "jwt")]
 pub mod jwt;
+#[cfg(not(feature = "jwt"))]
+#[path = "jwt_off.rs"]
+mod jwt;
 mod limits;
 mod metrics;
 pub mod pattern;

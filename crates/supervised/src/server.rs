@@ -187,6 +187,7 @@ impl<B: Backend + 'static> SupervisedServer<B> {
     /// # drop(server);
     /// # Ok::<(), pacsys_supervised::jwt::JwtError>(())
     /// ```
+    #[cfg(feature = "jwt")]
     pub fn jwt(mut self, validator: crate::jwt::JwtValidator) -> Self {
         self.jwt = Some(validator);
         self

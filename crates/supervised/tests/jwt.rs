@@ -1,3 +1,4 @@
+#![cfg(feature = "jwt")]
 //! The proxy validating bearer JWTs over a real gRPC connection: HS256, RS256 from a PEM and
 //! ES256 from a JWKS (keys made here with `openssl`; the RSA/EC cases are skipped with a
 //! printed reason when it is missing, and fail under CI), and every refusal.

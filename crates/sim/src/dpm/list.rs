@@ -117,6 +117,19 @@ struct Job {
     last: Option<Value>,
 }
 
+/// One entry of the list: its parsed request, or the status its DRF is refused with.
+type Entry = Result<pacsys_drf::Request, Status>;
+
+/// Parses an entry's DRF; a DRF that does not parse gets the status production answers it
+/// with at StartList.
+fn parse_entry(drf: &str) -> Entry {
+    pacsys_drf::Request::parse(drf).map_err(|e| match e.category() {
+        "event" | "time_freq" => codes::BAD_EVENT,
+        "extra" | "extra_repeated" => codes::INVALID_DATASOURCE,
+        _ => codes::BAD_REQUEST,
+    })
+}
+
 /// Settings authorisation state of the list.
 #[derive(Debug)]
 enum Auth {
@@ -145,7 +158,10 @@ pub struct FakeList {
     list_id: i32,
     world: SimWorld,
     config: ListConfig,
-    entries: BTreeMap<i64, String>,
+    /// The entries by ref id, each parsed when it arrives (a client sends its AddToLists
+    /// before the StartList, so the parsing overlaps the client's sending), or the status a
+    /// DRF that does not parse is answered with.
+    entries: BTreeMap<i64, Entry>,
     properties: HashMap<String, String>,
     jobs: Vec<Job>,
     auth: Auth,
@@ -230,7 +246,8 @@ impl FakeList {
                             .insert(key.to_ascii_uppercase(), value.to_owned());
                     }
                 } else {
-                    self.entries.insert(add.ref_id, add.drf_request);
+                    self.entries
+                        .insert(add.ref_id, parse_entry(&add.drf_request));
                 }
             }
             Request::RemoveFromList(remove) => {
@@ -301,10 +318,10 @@ impl FakeList {
         let entries = std::mem::take(&mut self.entries);
         out.reserve(end - done);
         for ref_id in ids.get(done..end).unwrap_or_default() {
-            let Some(drf) = entries.get(ref_id) else {
+            let Some(entry) = entries.get(ref_id) else {
                 continue;
             };
-            match self.plan(*ref_id, drf, now) {
+            match self.plan(*ref_id, entry, now) {
                 Ok((info, job)) => {
                     out.push(info);
                     if let Some(job) = job {
@@ -329,16 +346,10 @@ impl FakeList {
     fn plan(
         &mut self,
         ref_id: i64,
-        drf: &str,
+        entry: &Entry,
         now: Instant,
     ) -> Result<(Reply, Option<Job>), Option<Status>> {
-        let request = pacsys_drf::Request::parse(drf).map_err(|e| {
-            Some(match e.category() {
-                "event" | "time_freq" => codes::BAD_EVENT,
-                "extra" | "extra_repeated" => codes::INVALID_DATASOURCE,
-                _ => codes::BAD_REQUEST,
-            })
-        })?;
+        let request = entry.as_ref().map_err(|status| Some(*status))?;
         let found = if request.is_acnet() {
             self.world.device(request.device())
         } else {
@@ -368,7 +379,7 @@ impl FakeList {
             }
         };
         let property = request.property();
-        let target = Target::of(&request);
+        let target = Target::of(request);
         let meta = device.meta();
         let scaled = matches!(property, Property::Reading | Property::Setting)
             && request.field() != Some(pacsys_drf::Field::Raw);
@@ -382,7 +393,7 @@ impl FakeList {
         });
         let schedule = match request.extra().map(|e| e.kind()) {
             Some(ExtraKind::Logger | ExtraKind::LoggerDuration | ExtraKind::LoggerSingle) => {
-                Schedule::Canned(self.history(ref_id, &request, &device, now)?)
+                Schedule::Canned(self.history(ref_id, request, &device, now)?)
             }
             Some(ExtraKind::Ftp | ExtraKind::Livedata) | None => match request.event() {
                 Event::Default | Event::Immediate => Schedule::Once,
@@ -620,10 +631,9 @@ impl FakeList {
         let device = self
             .entries
             .get(&ref_id)
-            .and_then(|drf| pacsys_drf::Request::parse(drf).ok())
-            .map(|r| r.device().to_owned())
-            .unwrap_or_default();
-        policy.permits(principal, self.property("ROLE"), &device)
+            .and_then(|entry| entry.as_ref().ok())
+            .map_or("", |r| r.device());
+        policy.permits(principal, self.property("ROLE"), device)
     }
 
     /// ApplySettings: one SettingStatus per record, in the order raw, scaled, text.
@@ -661,13 +671,17 @@ impl FakeList {
     }
 
     fn write_entry(&self, ref_id: i64, data: &SettingData) -> Result<(), Status> {
-        let drf = self.entries.get(&ref_id).ok_or(codes::BAD_REQUEST)?;
-        let request = pacsys_drf::Request::parse(drf).map_err(|_| codes::BAD_REQUEST)?;
+        let request = self
+            .entries
+            .get(&ref_id)
+            .ok_or(codes::BAD_REQUEST)?
+            .as_ref()
+            .map_err(|_| codes::BAD_REQUEST)?;
         let device = self
             .world
             .device(request.device())
             .ok_or(answer::status::NO_SUCH_DEVICE)?;
-        answer::write(&device, target_of(&request), data)
+        answer::write(&device, target_of(request), data)
     }
 
     /// Marks that the driver sent something at `now` (resets the heartbeat window).

@@ -14,7 +14,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use clap::Parser;
-use pacsys::{Backend, DpmBackend};
+use pacsys::Backend;
 use pacsys_supervised::config::BackendConfig;
 use pacsys_supervised::{ProxyConfig, ProxyError, SupervisedServer};
 
@@ -114,7 +114,7 @@ async fn run(args: Args) -> Result<(), ProxyError> {
                     .start()
                     .await
                     .map_err(|e| ProxyError::Serve(format!("cannot start the simulator: {e}")))?;
-                let backend = DpmBackend::builder()
+                let backend = pacsys::DpmBackend::builder()
                     .host("127.0.0.1")
                     .port(sim.port())
                     .env(Default::default())
