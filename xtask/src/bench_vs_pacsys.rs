@@ -13,45 +13,12 @@ use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::Instant;
 
-use crate::interop::{Simulator, target_dir, venv};
+use crate::harness::{Simulator, figure, output, reference_venv, target_dir};
 use crate::{cargo, repo_root, run_in};
-
-/// Runs `program args` in `dir` and returns its stdout; fails when it fails.
-pub(crate) fn output(dir: &Path, program: &str, args: &[&str]) -> Result<String, String> {
-    eprintln!("$ {program} {}", args.join(" "));
-    let out = Command::new(program)
-        .args(args)
-        .current_dir(dir)
-        .output()
-        .map_err(|e| format!("could not start `{program}`: {e}"))?;
-    if !out.status.success() {
-        return Err(format!(
-            "`{program} {}` failed ({}): {}",
-            args.join(" "),
-            out.status,
-            String::from_utf8_lossy(&out.stderr)
-        ));
-    }
-    Ok(String::from_utf8_lossy(&out.stdout).into_owned())
-}
-
-/// The number after `key` in `text` (`"median_ms 12.5"` -> 12.5).
-pub(crate) fn figure(text: &str, key: &str) -> Result<f64, String> {
-    let mut words = text.split_whitespace();
-    while let Some(w) = words.next() {
-        if w == key {
-            return words
-                .next()
-                .and_then(|v| v.parse().ok())
-                .ok_or_else(|| format!("no number after `{key}` in `{text}`"));
-        }
-    }
-    Err(format!("no `{key}` in `{}`", text.trim()))
-}
 
 pub fn run() -> Result<(), String> {
     let root = repo_root();
-    let python = venv(&root)?;
+    let python = reference_venv(&root)?;
     let python = python.to_string_lossy().into_owned();
     run_in(
         &root,

@@ -8,24 +8,16 @@
 //! The virtual environment lives under `target/interop-venv` and is reused between runs.
 //! pacsys depends on `gssapi`, which builds against `libkrb5-dev`; `.ci/run` installs it.
 
-use std::io::{BufRead, BufReader};
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
-use std::sync::mpsc;
-use std::time::Duration;
+use std::path::Path;
+use std::process::{Command, Stdio};
 
+use crate::harness::{Simulator, reference_venv, target_dir};
 use crate::{cargo, repo_root, run_in};
-
-/// The reference release every interop run pins.
-const REFERENCE: &str = "pacsys==0.3.0";
-
-/// How long the simulator may take to print its `READY` line.
-const READY_TIMEOUT: Duration = Duration::from_secs(60);
 
 /// Runs every interop script; fails if any check fails.
 pub fn run() -> Result<(), String> {
     let root = repo_root();
-    let python = venv(&root)?;
+    let python = reference_venv(&root)?;
     let cargo = cargo();
     drf_differential(&root, &python, &cargo)?;
     run_in(
@@ -379,131 +371,4 @@ fn drf_differential(root: &Path, python: &Path, cargo: &str) -> Result<(), Strin
         ],
         &[],
     )
-}
-
-/// Why interop cannot run here, if it cannot: python3 with venv, and the Kerberos
-/// development files that pacsys's `gssapi` dependency builds against.
-pub fn missing_prerequisite() -> Option<String> {
-    let python = std::env::var("PYTHON").unwrap_or_else(|_| "python3".to_owned());
-    let works = |program: &str, args: &[&str]| {
-        Command::new(program)
-            .args(args)
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .status()
-            .is_ok_and(|s| s.success())
-    };
-    if !works(&python, &["-c", "import venv"]) {
-        return Some(format!("`{python}` with the venv module not found"));
-    }
-    if !works("krb5-config", &["--version"]) {
-        return Some("krb5-config not found (apt-get install libkrb5-dev)".to_owned());
-    }
-    None
-}
-
-/// The cargo target folder (honours `CARGO_TARGET_DIR`).
-pub(crate) fn target_dir(root: &Path) -> PathBuf {
-    std::env::var_os("CARGO_TARGET_DIR").map_or_else(|| root.join("target"), PathBuf::from)
-}
-
-/// Creates (once) the virtual environment with the reference client; returns its python.
-pub(crate) fn venv(root: &Path) -> Result<PathBuf, String> {
-    let dir = target_dir(root).join("interop-venv");
-    let python = dir.join("bin/python");
-    let marker = dir.join(".pacsys-installed");
-    if marker.is_file() {
-        return Ok(python);
-    }
-    let system_python = std::env::var("PYTHON").unwrap_or_else(|_| "python3".to_owned());
-    run_in(
-        root,
-        &system_python,
-        &["-m", "venv", &dir.to_string_lossy()],
-        &[],
-    )?;
-    run_in(
-        root,
-        &python.to_string_lossy(),
-        &[
-            "-m",
-            "pip",
-            "install",
-            "--quiet",
-            "--disable-pip-version-check",
-            REFERENCE,
-        ],
-        &[],
-    )
-    .map_err(|e| {
-        format!("{e}\n(pacsys needs libkrb5-dev to build gssapi: apt-get install libkrb5-dev)")
-    })?;
-    std::fs::write(&marker, REFERENCE).map_err(|e| format!("writing {}: {e}", marker.display()))?;
-    Ok(python)
-}
-
-/// A running `pacsys-sim`, killed when stopped or dropped.
-pub(crate) struct Simulator {
-    child: Child,
-    ready: String,
-}
-
-impl Simulator {
-    pub(crate) fn start(path: &Path, args: &[&str]) -> Result<Simulator, String> {
-        eprintln!("$ {} {}", path.display(), args.join(" "));
-        let mut child = Command::new(path)
-            .args(args)
-            .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
-            .spawn()
-            .map_err(|e| format!("could not start {}: {e}", path.display()))?;
-        let stdout = child.stdout.take().ok_or("simulator has no stdout")?;
-        let (tx, rx) = mpsc::channel();
-        std::thread::spawn(move || {
-            for line in BufReader::new(stdout).lines() {
-                let Ok(line) = line else { break };
-                if line.starts_with("READY") {
-                    let _ = tx.send(line);
-                } else {
-                    println!("[sim] {line}");
-                }
-            }
-        });
-        let mut sim = Simulator {
-            child,
-            ready: String::new(),
-        };
-        match rx.recv_timeout(READY_TIMEOUT) {
-            Ok(line) => {
-                eprintln!("xtask interop: simulator says `{line}`");
-                sim.ready = line;
-                Ok(sim)
-            }
-            Err(_) => {
-                sim.stop();
-                Err("simulator did not print READY in time".to_owned())
-            }
-        }
-    }
-
-    /// The port named `name` in the `READY dpm=<p> grpc=<g>` line.
-    pub(crate) fn port(&self, name: &str) -> Result<u16, String> {
-        self.ready
-            .split_whitespace()
-            .filter_map(|kv| kv.split_once('='))
-            .find(|(k, _)| *k == name)
-            .and_then(|(_, v)| v.parse().ok())
-            .ok_or_else(|| format!("no `{name}=<port>` in `{}`", self.ready))
-    }
-
-    pub(crate) fn stop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-impl Drop for Simulator {
-    fn drop(&mut self) {
-        self.stop();
-    }
 }

@@ -9,6 +9,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
 
 mod bench_vs_pacsys;
+mod harness;
 mod interop;
 mod python;
 
@@ -280,7 +281,7 @@ fn ci() -> Result<(), String> {
     python::test()?;
     // The reference client against our simulator (skipped with a reason outside CI when
     // python3 or the Kerberos headers its gssapi dependency builds against are missing).
-    match interop::missing_prerequisite() {
+    match harness::missing_prerequisite() {
         None => interop::run()?,
         Some(what) if env::var_os("CI").is_some() => {
             return Err(format!("interop prerequisite missing in CI: {what}"));

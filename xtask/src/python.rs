@@ -5,8 +5,7 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::bench_vs_pacsys::{figure, output};
-use crate::interop::{self, Simulator, target_dir};
+use crate::harness::{self, Simulator, figure, output, target_dir};
 use crate::{cargo, repo_root, run_in};
 
 /// The test and build dependencies, pinned (the marker file records them, so a change of
@@ -111,7 +110,7 @@ pub(crate) fn build(root: &Path) -> Result<PathBuf, String> {
 
 /// pacsys 0.3.0's package metadata (its README) in the interop environment.
 fn reference_metadata(root: &Path) -> Result<PathBuf, String> {
-    interop::venv(root)?;
+    harness::reference_venv(root)?;
     let lib = target_dir(root).join("interop-venv/lib");
     let entries = std::fs::read_dir(&lib).map_err(|e| format!("{}: {e}", lib.display()))?;
     for entry in entries.flatten() {
@@ -141,7 +140,7 @@ pub fn test() -> Result<(), String> {
         "no:cacheprovider",
         "crates/python/tests",
     ];
-    let metadata = match interop::missing_prerequisite() {
+    let metadata = match harness::missing_prerequisite() {
         None => Some(reference_metadata(&root)?),
         Some(what) if std::env::var_os("CI").is_some() => {
             return Err(format!("python prerequisite missing in CI: {what}"));
@@ -183,7 +182,9 @@ pub fn test() -> Result<(), String> {
 /// started on free ports (built with `extra`, more `cargo build` targets).
 fn bench_setup(root: &Path, extra: &[&str]) -> Result<(String, String, Simulator), String> {
     let ours = build(root)?.to_string_lossy().into_owned();
-    let reference = interop::venv(root)?.to_string_lossy().into_owned();
+    let reference = harness::reference_venv(root)?
+        .to_string_lossy()
+        .into_owned();
     let mut args = vec![
         "build",
         "--release",
