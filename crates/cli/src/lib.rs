@@ -58,6 +58,9 @@ use commands::Plan;
 use connect::connect;
 use output::Renderer;
 use pacsys::Backend as _;
+use tracing_subscriber::filter::Targets;
+use tracing_subscriber::layer::SubscriberExt as _;
+use tracing_subscriber::util::SubscriberInitExt as _;
 
 /// Runs a parsed command line to completion and returns the process exit code. Errors
 /// are printed on stderr as `pacsys: <message>`.
@@ -129,12 +132,14 @@ fn init_logging(g: &GlobalOpts, server: bool) -> Result<(), CliError> {
         g.verbose,
         server,
     );
-    let filter = tracing_subscriber::EnvFilter::try_new(&filter)
+    let filter: Targets = filter
+        .parse()
         .map_err(|e| CliError::Usage(format!("bad --log-level or RUST_LOG {filter:?}: {e}")))?;
     // A second initialisation (tests calling `run` twice) is harmless.
     let _ = tracing_subscriber::fmt()
-        .with_env_filter(filter)
         .with_writer(std::io::stderr)
+        .finish()
+        .with(filter)
         .try_init();
     Ok(())
 }

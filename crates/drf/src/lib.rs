@@ -40,7 +40,8 @@
 //!
 //! Parsing never panics, on any input: the input is checked to be ASCII first and then
 //! handled as bytes, with no indexing that could go out of bounds. A parsed request costs
-//! one small owned buffer (stored inline, without allocating, for requests up to 30 bytes).
+//! one small owned buffer (stored inline, without allocating, for requests up to 24 bytes,
+//! such as `M:OUTTMP.READING@p,1000`).
 //!
 //! # Feature flags
 //!

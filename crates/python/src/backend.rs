@@ -15,7 +15,7 @@ use crate::convert::{PyValue, Setting, setting_from_py};
 use crate::direct::block_read;
 use crate::errors::{IntoPy, to_py};
 pub use crate::inner::{Inner, Resolved, set_default_override};
-use crate::reading::{PyReading, PyWriteResult, reading_or_raise, slot};
+use crate::reading::{PyReading, PyWriteResult, Readings, reading_or_raise, slot};
 use crate::runtime::{awaitable, block};
 use crate::subscription::PySubscription;
 
@@ -84,13 +84,11 @@ mod calls {
         reading_or_raise(&drf, r)
     }
 
-    pub async fn get_many(
-        b: Inner,
-        drfs: Vec<String>,
-        t: Option<Duration>,
-    ) -> PyResult<Vec<PyReading>> {
+    pub async fn get_many(b: Inner, drfs: Vec<String>, t: Option<Duration>) -> PyResult<Readings> {
         let results = b.get_many(&drfs, t).await;
-        Ok(drfs.iter().zip(results).map(|(d, r)| slot(d, r)).collect())
+        Ok(Readings(
+            drfs.iter().zip(results).map(|(d, r)| slot(d, r)).collect(),
+        ))
     }
 
     pub async fn get_many_arrays(

@@ -12,7 +12,7 @@ use pyo3::prelude::*;
 use crate::args::{drf_list, drf_of, seconds};
 use crate::backend::PyBackend;
 use crate::errors::to_py;
-use crate::reading::{PyReading, PyWriteResult};
+use crate::reading::{PyReading, PyWriteResult, Readings};
 use crate::runtime::wait;
 
 /// `None` → the readings asked for, `-1` → all, `n` → the last `n`.
@@ -45,13 +45,15 @@ impl PyFresh {
 
     /// Every reading received, in order.
     #[getter]
-    fn readings(&self) -> Vec<PyReading> {
-        self.inner
-            .readings
-            .iter()
-            .cloned()
-            .map(PyReading::new)
-            .collect()
+    fn readings(&self) -> Readings {
+        Readings(
+            self.inner
+                .readings
+                .iter()
+                .cloned()
+                .map(PyReading::new)
+                .collect(),
+        )
     }
 
     /// How many usable readings were asked for.
@@ -348,13 +350,15 @@ impl PyChannelData {
 
     /// Its readings, oldest first.
     #[getter]
-    fn readings(&self) -> Vec<PyReading> {
-        self.inner
-            .readings
-            .iter()
-            .cloned()
-            .map(PyReading::new)
-            .collect()
+    fn readings(&self) -> Readings {
+        Readings(
+            self.inner
+                .readings
+                .iter()
+                .cloned()
+                .map(PyReading::new)
+                .collect(),
+        )
     }
 
     /// The numbers of the usable scalar readings.
@@ -397,13 +401,15 @@ impl PyChannelData {
     }
 
     /// The last `n` readings.
-    fn last(&self, n: usize) -> Vec<PyReading> {
-        self.inner
-            .last(n)
-            .iter()
-            .cloned()
-            .map(PyReading::new)
-            .collect()
+    fn last(&self, n: usize) -> Readings {
+        Readings(
+            self.inner
+                .last(n)
+                .iter()
+                .cloned()
+                .map(PyReading::new)
+                .collect(),
+        )
     }
 
     fn __len__(&self) -> usize {

@@ -20,7 +20,7 @@ use crate::args::drf_list;
 use crate::backend::PyBackend;
 use crate::csv_log::CsvLog;
 use crate::errors::to_py;
-use crate::reading::PyReading;
+use crate::reading::{PyReading, Readings};
 use crate::runtime::{runtime, wait};
 
 /// Where the events go.
@@ -157,20 +157,22 @@ pub struct PyLogger {
 impl PyLogger {
     /// The readings received since the last call, as `Reading`s (a Python writer's batch;
     /// empty for the Rust writers).
-    fn take(&self) -> Vec<PyReading> {
+    fn take(&self) -> Readings {
         let events =
             std::mem::take(&mut *self.shared.buffer.lock().unwrap_or_else(|p| p.into_inner()));
-        events
-            .into_iter()
-            .filter_map(|e| match e {
-                Event::Reading(r) => Some(PyReading::new(r)),
-                Event::Error { drf, status } => Some(PyReading::failed(
-                    &drf,
-                    Error::device(drf.to_string(), status),
-                )),
-                _ => None,
-            })
-            .collect()
+        Readings(
+            events
+                .into_iter()
+                .filter_map(|e| match e {
+                    Event::Reading(r) => Some(PyReading::new(r)),
+                    Event::Error { drf, status } => Some(PyReading::failed(
+                        &drf,
+                        Error::device(drf.to_string(), status),
+                    )),
+                    _ => None,
+                })
+                .collect(),
+        )
     }
 
     /// Ends the subscription and waits (GIL released) until everything received is written

@@ -5,7 +5,7 @@ use std::sync::Arc;
 use pacsys::{DeviceMeta, Error, Status, Value};
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
-use pyo3::types::{PyDict, PyType};
+use pyo3::types::{PyDict, PyList, PyType};
 
 use crate::convert::{
     datetime, epoch_seconds, preset_value, system_time, value_to_py, value_type_of,
@@ -703,6 +703,41 @@ pub fn slot(drf: &str, r: Result<pacsys::Reading, Error>) -> PyReading {
         Ok(reading) => PyReading::new(reading),
         Err(e) => PyReading::failed(drf, e),
     }
+}
+
+/// Readings handed to Python as a `list` of `Reading`s, each untracked by the garbage
+/// collector as it is made.
+///
+/// Every `#[pyclass]` is a GC type, yet a `Reading` shows the collector no reference (it has
+/// no `__traverse__`; what it holds is Rust data), so tracking it only makes each
+/// collection walk it: building the 10,000 `Reading`s of a `get_many` set off about fifteen
+/// collections that did (BENCHMARKS.md, issue 27), and a list kept by the caller is walked
+/// again by every full collection. Untracked, a `Reading` is exactly as collectable as it
+/// was (the collector could never see inside it) and costs the collector nothing.
+pub struct Readings(pub Vec<PyReading>);
+
+impl<'py> IntoPyObject<'py> for Readings {
+    type Target = PyList;
+    type Output = Bound<'py, PyList>;
+    type Error = PyErr;
+
+    fn into_pyobject(self, py: Python<'py>) -> PyResult<Bound<'py, PyList>> {
+        let items = self
+            .0
+            .into_iter()
+            .map(|r| untracked(Bound::new(py, r)?))
+            .collect::<PyResult<Vec<_>>>()?;
+        PyList::new(py, items)
+    }
+}
+
+/// `object` taken off the garbage collector's lists (see [`Readings`]).
+fn untracked(object: Bound<'_, PyReading>) -> PyResult<Bound<'_, PyReading>> {
+    // SAFETY: `object` is a live object that this thread holds (`Bound` proves the thread is
+    // attached); untracking a GC object is always allowed (CPython's tuples and dicts do it
+    // to themselves), is idempotent, and the object's deallocation untracks again harmlessly.
+    unsafe { pyo3::ffi::PyObject_GC_UnTrack(object.as_ptr().cast()) };
+    Ok(object)
 }
 
 /// The rule of `get`: a device error is a `Reading` with its status, anything else raises.

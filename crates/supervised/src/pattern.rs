@@ -13,7 +13,9 @@ pub enum Syntax {
     /// negated). The default.
     #[default]
     Glob,
-    /// A regular expression that must match the whole name.
+    /// A regular expression that must match the whole name. Its classes and case folding
+    /// are ASCII (`\d` is `[0-9]`, `\w` is `[0-9A-Za-z_]`): names and patterns are ASCII,
+    /// and a Unicode class such as `\p{L}` is refused as a bad pattern.
     Regex,
 }
 
@@ -49,8 +51,8 @@ enum Kind {
         verbatim: Glob,
     },
     Regex {
-        acnet: regex::Regex,
-        verbatim: regex::Regex,
+        acnet: regex_lite::Regex,
+        verbatim: regex_lite::Regex,
     },
 }
 
@@ -101,7 +103,7 @@ impl DevicePattern {
             Syntax::Regex => {
                 let full = format!("^(?:{text})$");
                 let build = |ci: bool| {
-                    regex::RegexBuilder::new(&full)
+                    regex_lite::RegexBuilder::new(&full)
                         .case_insensitive(ci)
                         .size_limit(1 << 20)
                         .build()
@@ -288,6 +290,11 @@ mod tests {
         assert!(DevicePattern::new("[abc", Syntax::Glob).is_err());
         assert!(DevicePattern::new("", Syntax::Glob).is_err());
         assert!(DevicePattern::new("(", Syntax::Regex).is_err());
+        // Unicode classes have no meaning for ASCII names: refused, naming the pattern.
+        let e = DevicePattern::new(r"\p{L}:.*", Syntax::Regex).unwrap_err();
+        assert!(e.to_string().contains(r"\p{L}:.*"), "{e}");
+        let d = DevicePattern::new(r"M:\w+\d", Syntax::Regex).unwrap();
+        assert!(d.matches_acnet("M:OUTTMP2") && !d.matches_acnet("M:OUTTMP"));
         let r = DevicePattern::new("G:AMANDA|Z:.*", Syntax::Regex).unwrap();
         assert!(r.matches_acnet("g:amanda"));
         assert!(r.matches_acnet("Z:X"));

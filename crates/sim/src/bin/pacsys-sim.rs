@@ -13,6 +13,9 @@ use std::process::ExitCode;
 use clap::Parser;
 use pacsys_sim::SimWorld;
 use pacsys_sim::sim::SimOptions;
+use tracing_subscriber::filter::{LevelFilter, Targets};
+use tracing_subscriber::layer::SubscriberExt as _;
+use tracing_subscriber::util::SubscriberInitExt as _;
 
 /// Serve simulated ACNET devices over the DPM/HTTP protocol on 127.0.0.1.
 #[derive(Debug, Parser)]
@@ -63,12 +66,15 @@ fn list_devices() {
 #[tokio::main]
 async fn main() -> ExitCode {
     let args = Args::parse();
+    // RUST_LOG as `target=level` directives (a bad one falls back to the default).
+    let filter = std::env::var("RUST_LOG")
+        .ok()
+        .and_then(|s| s.parse::<Targets>().ok())
+        .unwrap_or_else(|| Targets::new().with_default(LevelFilter::WARN));
     tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn")),
-        )
         .with_writer(std::io::stderr)
+        .finish()
+        .with(filter)
         .init();
     if args.list_devices {
         list_devices();

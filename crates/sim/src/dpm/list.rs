@@ -4,6 +4,7 @@
 //! without tokio.
 
 use std::collections::{BTreeMap, HashMap};
+use std::ops::Bound;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -169,8 +170,10 @@ pub struct FakeList {
     origin_ms: i64,
     last_sent: Instant,
     /// A StartList whose entries are still being planned (a chunk at a time, so replies
-    /// flow while the rest is planned): the ref ids, how many are done, and when it came.
-    starting: Option<(Vec<i64>, usize, Instant)>,
+    /// flow while the rest is planned): where planning resumes (after this ref id; `None`:
+    /// at the first entry) and when it came. The entries cannot change meanwhile: every
+    /// request and poll first completes the planning.
+    starting: Option<(Option<i64>, Instant)>,
 }
 
 impl FakeList {
@@ -304,23 +307,27 @@ impl FakeList {
         }));
         self.jobs.clear();
         self.jobs.reserve(self.entries.len());
-        self.starting = Some((self.entries.keys().copied().collect(), 0, now));
+        self.starting = Some((None, now));
     }
 
     /// Plans up to `max` entries of a pending StartList: their DeviceInfo (or rejecting
     /// status) into `out`, their jobs queued. Returns whether entries remain.
     pub fn plan_pending(&mut self, out: &mut Vec<Reply>, max: usize) -> bool {
-        let Some((ids, done, now)) = self.starting.take() else {
+        let Some((after, now)) = self.starting.take() else {
             return false;
         };
-        let end = ids.len().min(done.saturating_add(max));
         // Planning needs `&mut self` (it may queue jobs): take the entries out meanwhile.
         let entries = std::mem::take(&mut self.entries);
-        out.reserve(end - done);
-        for ref_id in ids.get(done..end).unwrap_or_default() {
-            let Some(entry) = entries.get(ref_id) else {
-                continue;
-            };
+        // The entries in ref order from where the last chunk stopped: one walk of the map,
+        // no lookup per entry.
+        let mut rest = match after {
+            None => entries.range(..),
+            Some(last) => entries.range((Bound::Excluded(last), Bound::Unbounded)),
+        };
+        out.reserve(rest.size_hint().1.unwrap_or(0).min(max));
+        let mut last = after;
+        for (ref_id, entry) in rest.by_ref().take(max) {
+            last = Some(*ref_id);
             match self.plan(*ref_id, entry, now) {
                 Ok((info, job)) => {
                     out.push(info);
@@ -332,13 +339,12 @@ impl FakeList {
                 Err(None) => {}
             }
         }
+        let more = rest.next().is_some();
         self.entries = entries;
-        if end < ids.len() {
-            self.starting = Some((ids, end, now));
-            true
-        } else {
-            false
+        if more {
+            self.starting = Some((last, now));
         }
+        more
     }
 
     /// Works out what one entry will send: its DeviceInfo and its job (`None` for `@N`), or

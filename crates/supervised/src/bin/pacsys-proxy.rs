@@ -17,6 +17,9 @@ use clap::Parser;
 use pacsys::Backend;
 use pacsys_supervised::config::BackendConfig;
 use pacsys_supervised::{ProxyConfig, ProxyError, SupervisedServer};
+use tracing_subscriber::filter::{LevelFilter, Targets};
+use tracing_subscriber::layer::SubscriberExt as _;
+use tracing_subscriber::util::SubscriberInitExt as _;
 
 /// The supervised DAQ gRPC proxy: serves services.daq.DAQ in front of a backend, with
 /// access policies, limits, a bearer token and an audit log.
@@ -142,12 +145,15 @@ async fn run(args: Args) -> Result<(), ProxyError> {
 
 #[tokio::main]
 async fn main() -> ExitCode {
+    // RUST_LOG as `target=level` directives (a bad one falls back to the default).
+    let filter = std::env::var("RUST_LOG")
+        .ok()
+        .and_then(|s| s.parse::<Targets>().ok())
+        .unwrap_or_else(|| Targets::new().with_default(LevelFilter::INFO));
     tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
-        )
         .with_writer(std::io::stderr)
+        .finish()
+        .with(filter)
         .init();
     let args = Args::parse();
     match run(args).await {
