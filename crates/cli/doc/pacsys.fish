@@ -37,7 +37,7 @@ complete -c pacsys -n "__fish_pacsys_needs_command" -l format -d 'Output format 
 json\t'One JSON object per line'
 csv\t'Comma-separated values with a header line'
 parquet\t'One Apache Parquet file on stdout, one row per reading and per stream event (get, monitor, history; stdout must not be a terminal). Complete once the command ends'"
-complete -c pacsys -n "__fish_pacsys_needs_command" -l log-level -d 'The library\'s log lines on stderr at this level (error, warn, info, debug, trace, or a tracing filter) [default: none, or RUST_LOG\'s filter; warn with -v]. Without it the command\'s own lines alone say what happens (one line per stream event)' -r
+complete -c pacsys -n "__fish_pacsys_needs_command" -l log-level -d 'The library\'s log lines on stderr at this level (error, warn, info, debug, trace, or a list such as `warn,pacsys_dpm_core=debug`) [default: none, or RUST_LOG\'s list; warn with -v]. Without it the command\'s own lines alone say what happens (one line per stream event)' -r
 complete -c pacsys -n "__fish_pacsys_needs_command" -l sim -d 'Start the simulator in-process on free loopback ports and talk to it over TCP'
 complete -c pacsys -n "__fish_pacsys_needs_command" -s v -l verbose -d 'Show metadata (device index, description, status, cycle) and missing properties, and the library\'s warnings on stderr'
 complete -c pacsys -n "__fish_pacsys_needs_command" -s h -l help -d 'Print help (see more with \'--help\')'
@@ -71,7 +71,7 @@ complete -c pacsys -n "__fish_pacsys_using_subcommand get" -l format -d 'Output 
 json\t'One JSON object per line'
 csv\t'Comma-separated values with a header line'
 parquet\t'One Apache Parquet file on stdout, one row per reading and per stream event (get, monitor, history; stdout must not be a terminal). Complete once the command ends'"
-complete -c pacsys -n "__fish_pacsys_using_subcommand get" -l log-level -d 'The library\'s log lines on stderr at this level (error, warn, info, debug, trace, or a tracing filter) [default: none, or RUST_LOG\'s filter; warn with -v]. Without it the command\'s own lines alone say what happens (one line per stream event)' -r
+complete -c pacsys -n "__fish_pacsys_using_subcommand get" -l log-level -d 'The library\'s log lines on stderr at this level (error, warn, info, debug, trace, or a list such as `warn,pacsys_dpm_core=debug`) [default: none, or RUST_LOG\'s list; warn with -v]. Without it the command\'s own lines alone say what happens (one line per stream event)' -r
 complete -c pacsys -n "__fish_pacsys_using_subcommand get" -s t -l terse -d 'Bare values: no DRF, units, timestamp or metadata (a failure is `[ERROR] <message>`; in JSON the value alone; in CSV one column and no header)'
 complete -c pacsys -n "__fish_pacsys_using_subcommand get" -l sim -d 'Start the simulator in-process on free loopback ports and talk to it over TCP'
 complete -c pacsys -n "__fish_pacsys_using_subcommand get" -s v -l verbose -d 'Show metadata (device index, description, status, cycle) and missing properties, and the library\'s warnings on stderr'
@@ -91,7 +91,7 @@ complete -c pacsys -n "__fish_pacsys_using_subcommand put" -l format -d 'Output 
 json\t'One JSON object per line'
 csv\t'Comma-separated values with a header line'
 parquet\t'One Apache Parquet file on stdout, one row per reading and per stream event (get, monitor, history; stdout must not be a terminal). Complete once the command ends'"
-complete -c pacsys -n "__fish_pacsys_using_subcommand put" -l log-level -d 'The library\'s log lines on stderr at this level (error, warn, info, debug, trace, or a tracing filter) [default: none, or RUST_LOG\'s filter; warn with -v]. Without it the command\'s own lines alone say what happens (one line per stream event)' -r
+complete -c pacsys -n "__fish_pacsys_using_subcommand put" -l log-level -d 'The library\'s log lines on stderr at this level (error, warn, info, debug, trace, or a list such as `warn,pacsys_dpm_core=debug`) [default: none, or RUST_LOG\'s list; warn with -v]. Without it the command\'s own lines alone say what happens (one line per stream event)' -r
 complete -c pacsys -n "__fish_pacsys_using_subcommand put" -l verify -d 'Read each setting back and compare it with the value written'
 complete -c pacsys -n "__fish_pacsys_using_subcommand put" -s t -l terse -d 'Leave the DRF out of each result line (`ok`, `ok (verified, readback=X)`, `FAILED: <message>`)'
 complete -c pacsys -n "__fish_pacsys_using_subcommand put" -l sim -d 'Start the simulator in-process on free loopback ports and talk to it over TCP'
@@ -122,7 +122,7 @@ complete -c pacsys -n "__fish_pacsys_using_subcommand monitor" -l format -d 'Out
 json\t'One JSON object per line'
 csv\t'Comma-separated values with a header line'
 parquet\t'One Apache Parquet file on stdout, one row per reading and per stream event (get, monitor, history; stdout must not be a terminal). Complete once the command ends'"
-complete -c pacsys -n "__fish_pacsys_using_subcommand monitor" -l log-level -d 'The library\'s log lines on stderr at this level (error, warn, info, debug, trace, or a tracing filter) [default: none, or RUST_LOG\'s filter; warn with -v]. Without it the command\'s own lines alone say what happens (one line per stream event)' -r
+complete -c pacsys -n "__fish_pacsys_using_subcommand monitor" -l log-level -d 'The library\'s log lines on stderr at this level (error, warn, info, debug, trace, or a list such as `warn,pacsys_dpm_core=debug`) [default: none, or RUST_LOG\'s list; warn with -v]. Without it the command\'s own lines alone say what happens (one line per stream event)' -r
 complete -c pacsys -n "__fish_pacsys_using_subcommand monitor" -l lines -d 'One line per reading even on a terminal (no live table)'
 complete -c pacsys -n "__fish_pacsys_using_subcommand monitor" -l chart -d 'Draw a live chart on the terminal instead of the table: one line per DRF over the last --chart-window, redrawn in place'
 complete -c pacsys -n "__fish_pacsys_using_subcommand monitor" -s t -l terse -d 'Bare values: no DRF, units, timestamp or metadata (a failure is `[ERROR] <message>`; in JSON the value alone; in CSV one column and no header)'
@@ -142,7 +142,7 @@ complete -c pacsys -n "__fish_pacsys_using_subcommand info" -l format -d 'Output
 json\t'One JSON object per line'
 csv\t'Comma-separated values with a header line'
 parquet\t'One Apache Parquet file on stdout, one row per reading and per stream event (get, monitor, history; stdout must not be a terminal). Complete once the command ends'"
-complete -c pacsys -n "__fish_pacsys_using_subcommand info" -l log-level -d 'The library\'s log lines on stderr at this level (error, warn, info, debug, trace, or a tracing filter) [default: none, or RUST_LOG\'s filter; warn with -v]. Without it the command\'s own lines alone say what happens (one line per stream event)' -r
+complete -c pacsys -n "__fish_pacsys_using_subcommand info" -l log-level -d 'The library\'s log lines on stderr at this level (error, warn, info, debug, trace, or a list such as `warn,pacsys_dpm_core=debug`) [default: none, or RUST_LOG\'s list; warn with -v]. Without it the command\'s own lines alone say what happens (one line per stream event)' -r
 complete -c pacsys -n "__fish_pacsys_using_subcommand info" -l sim -d 'Start the simulator in-process on free loopback ports and talk to it over TCP'
 complete -c pacsys -n "__fish_pacsys_using_subcommand info" -s v -l verbose -d 'Show metadata (device index, description, status, cycle) and missing properties, and the library\'s warnings on stderr'
 complete -c pacsys -n "__fish_pacsys_using_subcommand info" -s h -l help -d 'Print help (see more with \'--help\')'
@@ -169,7 +169,7 @@ complete -c pacsys -n "__fish_pacsys_using_subcommand history" -l format -d 'Out
 json\t'One JSON object per line'
 csv\t'Comma-separated values with a header line'
 parquet\t'One Apache Parquet file on stdout, one row per reading and per stream event (get, monitor, history; stdout must not be a terminal). Complete once the command ends'"
-complete -c pacsys -n "__fish_pacsys_using_subcommand history" -l log-level -d 'The library\'s log lines on stderr at this level (error, warn, info, debug, trace, or a tracing filter) [default: none, or RUST_LOG\'s filter; warn with -v]. Without it the command\'s own lines alone say what happens (one line per stream event)' -r
+complete -c pacsys -n "__fish_pacsys_using_subcommand history" -l log-level -d 'The library\'s log lines on stderr at this level (error, warn, info, debug, trace, or a list such as `warn,pacsys_dpm_core=debug`) [default: none, or RUST_LOG\'s list; warn with -v]. Without it the command\'s own lines alone say what happens (one line per stream event)' -r
 complete -c pacsys -n "__fish_pacsys_using_subcommand history" -s t -l terse -d 'Bare values: no DRF, units, timestamp or metadata (a failure is `[ERROR] <message>`; in JSON the value alone; in CSV one column and no header)'
 complete -c pacsys -n "__fish_pacsys_using_subcommand history" -l sim -d 'Start the simulator in-process on free loopback ports and talk to it over TCP'
 complete -c pacsys -n "__fish_pacsys_using_subcommand history" -s v -l verbose -d 'Show metadata (device index, description, status, cycle) and missing properties, and the library\'s warnings on stderr'
@@ -189,7 +189,7 @@ complete -c pacsys -n "__fish_pacsys_using_subcommand plot" -l format -d 'Output
 json\t'One JSON object per line'
 csv\t'Comma-separated values with a header line'
 parquet\t'One Apache Parquet file on stdout, one row per reading and per stream event (get, monitor, history; stdout must not be a terminal). Complete once the command ends'"
-complete -c pacsys -n "__fish_pacsys_using_subcommand plot" -l log-level -d 'The library\'s log lines on stderr at this level (error, warn, info, debug, trace, or a tracing filter) [default: none, or RUST_LOG\'s filter; warn with -v]. Without it the command\'s own lines alone say what happens (one line per stream event)' -r
+complete -c pacsys -n "__fish_pacsys_using_subcommand plot" -l log-level -d 'The library\'s log lines on stderr at this level (error, warn, info, debug, trace, or a list such as `warn,pacsys_dpm_core=debug`) [default: none, or RUST_LOG\'s list; warn with -v]. Without it the command\'s own lines alone say what happens (one line per stream event)' -r
 complete -c pacsys -n "__fish_pacsys_using_subcommand plot" -l sim -d 'Start the simulator in-process on free loopback ports and talk to it over TCP'
 complete -c pacsys -n "__fish_pacsys_using_subcommand plot" -s v -l verbose -d 'Show metadata (device index, description, status, cycle) and missing properties, and the library\'s warnings on stderr'
 complete -c pacsys -n "__fish_pacsys_using_subcommand plot" -s h -l help -d 'Print help (see more with \'--help\')'
@@ -220,7 +220,7 @@ complete -c pacsys -n "__fish_pacsys_using_subcommand sim" -l format -d 'Output 
 json\t'One JSON object per line'
 csv\t'Comma-separated values with a header line'
 parquet\t'One Apache Parquet file on stdout, one row per reading and per stream event (get, monitor, history; stdout must not be a terminal). Complete once the command ends'"
-complete -c pacsys -n "__fish_pacsys_using_subcommand sim" -l log-level -d 'The library\'s log lines on stderr at this level (error, warn, info, debug, trace, or a tracing filter) [default: none, or RUST_LOG\'s filter; warn with -v]. Without it the command\'s own lines alone say what happens (one line per stream event)' -r
+complete -c pacsys -n "__fish_pacsys_using_subcommand sim" -l log-level -d 'The library\'s log lines on stderr at this level (error, warn, info, debug, trace, or a list such as `warn,pacsys_dpm_core=debug`) [default: none, or RUST_LOG\'s list; warn with -v]. Without it the command\'s own lines alone say what happens (one line per stream event)' -r
 complete -c pacsys -n "__fish_pacsys_using_subcommand sim" -l insecure-settings -d 'Accept settings without authentication (tests only; logged loudly)'
 complete -c pacsys -n "__fish_pacsys_using_subcommand sim" -l flood -d 'Benchmark mode: periodic requests (DPM and gRPC) ignore their period and stream as fast as the client reads (to measure a client\'s ceiling, not the simulator\'s rate)'
 complete -c pacsys -n "__fish_pacsys_using_subcommand sim" -l split-writes -d 'Fault: split every frame into random 1-7 byte writes'
@@ -245,7 +245,7 @@ complete -c pacsys -n "__fish_pacsys_using_subcommand mcp" -l format -d 'Output 
 json\t'One JSON object per line'
 csv\t'Comma-separated values with a header line'
 parquet\t'One Apache Parquet file on stdout, one row per reading and per stream event (get, monitor, history; stdout must not be a terminal). Complete once the command ends'"
-complete -c pacsys -n "__fish_pacsys_using_subcommand mcp" -l log-level -d 'The library\'s log lines on stderr at this level (error, warn, info, debug, trace, or a tracing filter) [default: none, or RUST_LOG\'s filter; warn with -v]. Without it the command\'s own lines alone say what happens (one line per stream event)' -r
+complete -c pacsys -n "__fish_pacsys_using_subcommand mcp" -l log-level -d 'The library\'s log lines on stderr at this level (error, warn, info, debug, trace, or a list such as `warn,pacsys_dpm_core=debug`) [default: none, or RUST_LOG\'s list; warn with -v]. Without it the command\'s own lines alone say what happens (one line per stream event)' -r
 complete -c pacsys -n "__fish_pacsys_using_subcommand mcp" -l sim -d 'Start the simulator in-process on free loopback ports and talk to it over TCP'
 complete -c pacsys -n "__fish_pacsys_using_subcommand mcp" -s v -l verbose -d 'Show metadata (device index, description, status, cycle) and missing properties, and the library\'s warnings on stderr'
 complete -c pacsys -n "__fish_pacsys_using_subcommand mcp" -s h -l help -d 'Print help (see more with \'--help\')'
@@ -262,7 +262,7 @@ complete -c pacsys -n "__fish_pacsys_using_subcommand completions" -l format -d 
 json\t'One JSON object per line'
 csv\t'Comma-separated values with a header line'
 parquet\t'One Apache Parquet file on stdout, one row per reading and per stream event (get, monitor, history; stdout must not be a terminal). Complete once the command ends'"
-complete -c pacsys -n "__fish_pacsys_using_subcommand completions" -l log-level -d 'The library\'s log lines on stderr at this level (error, warn, info, debug, trace, or a tracing filter) [default: none, or RUST_LOG\'s filter; warn with -v]. Without it the command\'s own lines alone say what happens (one line per stream event)' -r
+complete -c pacsys -n "__fish_pacsys_using_subcommand completions" -l log-level -d 'The library\'s log lines on stderr at this level (error, warn, info, debug, trace, or a list such as `warn,pacsys_dpm_core=debug`) [default: none, or RUST_LOG\'s list; warn with -v]. Without it the command\'s own lines alone say what happens (one line per stream event)' -r
 complete -c pacsys -n "__fish_pacsys_using_subcommand completions" -l sim -d 'Start the simulator in-process on free loopback ports and talk to it over TCP'
 complete -c pacsys -n "__fish_pacsys_using_subcommand completions" -s v -l verbose -d 'Show metadata (device index, description, status, cycle) and missing properties, and the library\'s warnings on stderr'
 complete -c pacsys -n "__fish_pacsys_using_subcommand completions" -s h -l help -d 'Print help (see more with \'--help\')'

@@ -74,8 +74,9 @@ pub struct GlobalOpts {
     #[arg(short = 'v', long, global = true)]
     pub verbose: bool,
     /// The library's log lines on stderr at this level (error, warn, info, debug, trace, or
-    /// a tracing filter) [default: none, or RUST_LOG's filter; warn with -v]. Without it the
-    /// command's own lines alone say what happens (one line per stream event).
+    /// a list such as `warn,pacsys_dpm_core=debug`) [default: none, or RUST_LOG's list; warn
+    /// with -v]. Without it the command's own lines alone say what happens (one line per
+    /// stream event).
     #[arg(long, global = true, value_name = "LEVEL")]
     pub log_level: Option<String>,
 }

@@ -725,14 +725,16 @@ impl<'py> IntoPyObject<'py> for Readings {
         let items = self
             .0
             .into_iter()
-            .map(|r| untracked(Bound::new(py, r)?))
+            .map(|r| new_untracked(py, r))
             .collect::<PyResult<Vec<_>>>()?;
         PyList::new(py, items)
     }
 }
 
-/// `object` taken off the garbage collector's lists (see [`Readings`]).
-fn untracked(object: Bound<'_, PyReading>) -> PyResult<Bound<'_, PyReading>> {
+/// A new Python `Reading`, untracked by the garbage collector (see [`Readings`]): for every
+/// place that makes readings in bulk (lists, iteration, callbacks).
+pub fn new_untracked(py: Python<'_>, reading: PyReading) -> PyResult<Bound<'_, PyReading>> {
+    let object = Bound::new(py, reading)?;
     // SAFETY: `object` is a live object that this thread holds (`Bound` proves the thread is
     // attached); untracking a GC object is always allowed (CPython's tuples and dicts do it
     // to themselves), is idempotent, and the object's deallocation untracks again harmlessly.

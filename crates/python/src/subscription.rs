@@ -13,7 +13,7 @@ use pyo3::types::PyTuple;
 use tokio::sync::Mutex;
 
 use crate::args::seconds;
-use crate::reading::PyReading;
+use crate::reading::{PyReading, new_untracked};
 use crate::runtime::wait;
 
 /// Counters of what was not a reading.
@@ -161,12 +161,16 @@ impl PySubscription {
     /// The next reading, waiting at most `timeout` seconds (forever when `None`); `None`
     /// when the subscription ended or the time passed.
     #[pyo3(signature = (timeout=None))]
-    fn next(&self, py: Python<'_>, timeout: Option<f64>) -> PyResult<Option<PyReading>> {
-        if let Some(reading) = self.ready() {
-            return Ok(Some(reading));
-        }
-        let fut = self.next_future(seconds(timeout)?);
-        wait(py, fut)
+    fn next<'py>(
+        &self,
+        py: Python<'py>,
+        timeout: Option<f64>,
+    ) -> PyResult<Option<Bound<'py, PyReading>>> {
+        let reading = match self.ready() {
+            Some(reading) => Some(reading),
+            None => wait(py, self.next_future(seconds(timeout)?))?,
+        };
+        reading.map(|r| new_untracked(py, r)).transpose()
     }
 
     /// `next`, awaitable.
@@ -204,7 +208,7 @@ impl PySubscription {
                 let Some(reading) = classify(event, &self.counts) else {
                     continue;
                 };
-                let reading = Bound::new(py, reading)?;
+                let reading = new_untracked(py, reading)?;
                 if let Err(e) = callback.call1((reading, handle)) {
                     if !e.is_instance(py, &exception) {
                         return Err(e);
@@ -226,7 +230,7 @@ impl PySubscription {
         slf
     }
 
-    fn __next__(&self, py: Python<'_>) -> PyResult<Option<PyReading>> {
+    fn __next__<'py>(&self, py: Python<'py>) -> PyResult<Option<Bound<'py, PyReading>>> {
         self.next(py, None)
     }
 

@@ -167,3 +167,44 @@ def test_reading_arrays(any_backend):
 def test_reading_arrays_of_the_module_function(default_to):
     a = pacsys.get_many(["M:OUTTMP", "G:AMANDA"], as_arrays=True)
     assert a.values.tolist() == [72.5, 42.0]
+
+
+def test_readings_in_bulk_cost_the_garbage_collector_nothing_and_stay_usable(simulator):
+    """Readings made in bulk (a get_many list, iteration, callbacks) are untracked by the
+    GC (they hold no Python object it could see), and behave as any other Reading."""
+    import gc
+
+    backend = pacsys.dpm_http(host="127.0.0.1", port=simulator.dpm_port)
+    try:
+        readings = backend.get_many(["M:OUTTMP", "Z:NOSUCH", "G:AMANDA"])
+        assert [gc.is_tracked(r) for r in readings] == [False, False, False]
+        assert gc.is_tracked(readings)  # the list itself is a normal list
+        assert readings[0].value == 72.5 and readings[0] == readings[0]
+        assert not readings[1].ok and readings[2].value == 42.0
+        # A failed reading keeps its error through a collection.
+        gc.collect()
+        assert readings[1].is_error and "NOSUCH" in readings[1].drf
+
+        with backend.subscribe(["M:OUTTMP@p,100"]) as sub:
+            first = sub.next(timeout=10)
+            assert first is not None and not gc.is_tracked(first)
+            assert first.value == 72.5
+
+        got = []
+        done = threading.Event()
+
+        def on_reading(reading, _handle):
+            got.append((gc.is_tracked(reading), reading))
+            done.set()
+
+        handle = backend.subscribe(["G:AMANDA@p,100"], callback=on_reading)
+        try:
+            assert done.wait(10)
+        finally:
+            handle.stop()
+        tracked, kept = got[0]
+        assert tracked is False
+        gc.collect()
+        assert kept.value == 42.0  # a reading kept past its callback is intact
+    finally:
+        backend.close()
