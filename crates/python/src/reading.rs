@@ -5,7 +5,7 @@ use std::sync::Arc;
 use pacsys::{DeviceMeta, Error, Status, Value};
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
-use pyo3::types::{PyDict, PyList, PyType};
+use pyo3::types::{PyBool, PyDict, PyList, PyType};
 
 use crate::convert::{
     datetime, epoch_seconds, preset_value, system_time, value_to_py, value_type_of,
@@ -26,6 +26,24 @@ fn value_type(v: &Value) -> &'static str {
         Value::BasicStatus(_) => "basicStatus",
         _ => "unknown",
     }
+}
+
+/// Python's `==` for the result classes: `same` (`None` when `other` is of another class,
+/// which gives `NotImplemented` so that Python tries the other side).
+fn rich_eq(py: Python<'_>, same: Option<bool>) -> Py<PyAny> {
+    match same {
+        Some(same) => PyBool::new(py, same).to_owned().into_any().unbind(),
+        None => py.NotImplemented(),
+    }
+}
+
+/// `hash()` of a result class: its identity fields, hashed together (equal results have
+/// equal identity fields, so equal hashes).
+fn hash_of(fields: impl std::hash::Hash) -> u64 {
+    use std::hash::Hasher;
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    fields.hash(&mut h);
+    h.finish()
 }
 
 /// One reading of one request: the value (or why there is none), its status, timestamp
@@ -281,28 +299,16 @@ impl PyReading {
         )
     }
 
-    fn __eq__(&self, other: &Bound<'_, PyAny>) -> PyResult<Py<PyAny>> {
-        let py = other.py();
-        match other.cast::<PyReading>() {
-            Ok(o) => {
-                let o = o.get();
-                let same = self.inner == o.inner && self.message() == o.message();
-                Ok(pyo3::types::PyBool::new(py, same)
-                    .to_owned()
-                    .into_any()
-                    .unbind())
-            }
-            Err(_) => Ok(py.NotImplemented()),
-        }
+    fn __eq__(&self, other: &Bound<'_, PyAny>) -> Py<PyAny> {
+        let same = other.cast::<PyReading>().ok().map(|o| {
+            let o = o.get();
+            self.inner == o.inner && self.message() == o.message()
+        });
+        rich_eq(other.py(), same)
     }
 
     fn __hash__(&self) -> u64 {
-        use std::hash::{Hash, Hasher};
-        let mut h = std::collections::hash_map::DefaultHasher::new();
-        self.inner.drf.hash(&mut h);
-        self.inner.status.hash(&mut h);
-        self.inner.cycle.hash(&mut h);
-        h.finish()
+        hash_of((&self.inner.drf, self.inner.status, self.inner.cycle))
     }
 
     /// The request as the caller wrote it.
@@ -579,28 +585,16 @@ impl PyWriteResult {
         )
     }
 
-    fn __eq__(&self, other: &Bound<'_, PyAny>) -> PyResult<Py<PyAny>> {
-        let py = other.py();
-        match other.cast::<PyWriteResult>() {
-            Ok(o) => {
-                let o = o.get();
-                let same = self.inner == o.inner && self.message() == o.message();
-                Ok(pyo3::types::PyBool::new(py, same)
-                    .to_owned()
-                    .into_any()
-                    .unbind())
-            }
-            Err(_) => Ok(py.NotImplemented()),
-        }
+    fn __eq__(&self, other: &Bound<'_, PyAny>) -> Py<PyAny> {
+        let same = other.cast::<PyWriteResult>().ok().map(|o| {
+            let o = o.get();
+            self.inner == o.inner && self.message() == o.message()
+        });
+        rich_eq(other.py(), same)
     }
 
     fn __hash__(&self) -> u64 {
-        use std::hash::{Hash, Hasher};
-        let mut h = std::collections::hash_map::DefaultHasher::new();
-        self.inner.drf.hash(&mut h);
-        self.inner.status.hash(&mut h);
-        self.inner.attempts.hash(&mut h);
-        h.finish()
+        hash_of((&self.inner.drf, self.inner.status, self.inner.attempts))
     }
 
     /// Whether the write was skipped (`check_first` found the value already there).

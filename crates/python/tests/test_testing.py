@@ -271,9 +271,13 @@ def test_write_result_from_python():
     w = WriteResult(drf="G:AMANDA", verified=True, readback=5.0, attempts=1)
     assert w.ok and w.success and w.confirmed and w.readback == 5.0
     assert WriteResult.from_dict(w.to_dict()) == w
+    assert hash(WriteResult.from_dict(w.to_dict())) == hash(w)
     bad = WriteResult(drf="G:AMANDA", facility_code=1, error_code=-1, message="refused")
     assert not bad.ok and bad.message == "refused"
     assert bad != w
+    # Another class: NotImplemented on both sides, so Python falls back to identity.
+    assert w != "G:AMANDA" and not (w == 5.0)
+    assert w != Reading(drf="G:AMANDA", value_type="scalar", value=5.0)
 
 
 def test_the_readme_testing_section_runs_under_pytest(tmp_path):
