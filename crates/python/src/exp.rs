@@ -46,14 +46,7 @@ impl PyFresh {
     /// Every reading received, in order.
     #[getter]
     fn readings(&self) -> Readings {
-        Readings(
-            self.inner
-                .readings
-                .iter()
-                .cloned()
-                .map(PyReading::new)
-                .collect(),
-        )
+        Readings::cloned(&self.inner.readings)
     }
 
     /// How many usable readings were asked for.
@@ -351,14 +344,7 @@ impl PyChannelData {
     /// Its readings, oldest first.
     #[getter]
     fn readings(&self) -> Readings {
-        Readings(
-            self.inner
-                .readings
-                .iter()
-                .cloned()
-                .map(PyReading::new)
-                .collect(),
-        )
+        Readings::cloned(&self.inner.readings)
     }
 
     /// The numbers of the usable scalar readings.
@@ -402,14 +388,7 @@ impl PyChannelData {
 
     /// The last `n` readings.
     fn last(&self, n: usize) -> Readings {
-        Readings(
-            self.inner
-                .last(n)
-                .iter()
-                .cloned()
-                .map(PyReading::new)
-                .collect(),
-        )
+        Readings::cloned(self.inner.last(n))
     }
 
     fn __len__(&self) -> usize {

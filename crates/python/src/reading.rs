@@ -710,6 +710,13 @@ pub fn slot(drf: &str, r: Result<pacsys::Reading, Error>) -> PyReading {
 /// was (the collector could never see inside it) and costs the collector nothing.
 pub struct Readings(pub Vec<PyReading>);
 
+impl Readings {
+    /// Copies of `readings`, in order (a result that keeps its readings, read from Python).
+    pub fn cloned(readings: &[pacsys::Reading]) -> Readings {
+        Readings(readings.iter().cloned().map(PyReading::new).collect())
+    }
+}
+
 impl<'py> IntoPyObject<'py> for Readings {
     type Target = PyList;
     type Output = Bound<'py, PyList>;

@@ -324,7 +324,7 @@ impl FakeList {
             None => entries.range(..),
             Some(last) => entries.range((Bound::Excluded(last), Bound::Unbounded)),
         };
-        out.reserve(rest.size_hint().1.unwrap_or(0).min(max));
+        out.reserve(entries.len().min(max));
         let mut last = after;
         for (ref_id, entry) in rest.by_ref().take(max) {
             last = Some(*ref_id);
