@@ -53,6 +53,51 @@ fn classify(event: Event, counts: &Counts) -> Option<PyReading> {
     }
 }
 
+/// The `(reading, handle)` tuple a callback is called with, made once and refilled while
+/// nobody else holds it: a fresh tuple per reading (made, tracked by the garbage collector,
+/// untracked and freed) was a few per cent of the callback path's CPU (BENCHMARKS.md,
+/// issue 27). The limited API (abi3-py39) has no vectorcall, so a call needs a tuple.
+#[derive(Default)]
+struct ArgsTuple<'py> {
+    tuple: Option<Bound<'py, PyTuple>>,
+}
+
+impl<'py> ArgsTuple<'py> {
+    /// `callback(first, second)`, reusing the tuple of the previous call when this is its
+    /// only holder (a C callable may keep its argument tuple; then a new one is made).
+    fn call(
+        &mut self,
+        callback: &Bound<'py, PyAny>,
+        first: Bound<'py, PyAny>,
+        second: &Bound<'py, PyAny>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let py = callback.py();
+        let ours_alone = self.tuple.take().filter(|tuple| {
+            // SAFETY: `tuple` is a live object (a `Bound`: the thread is attached); reading
+            // its reference count is always allowed.
+            unsafe { pyo3::ffi::Py_REFCNT(tuple.as_ptr()) == 1 }
+        });
+        let tuple = match ours_alone {
+            Some(tuple) => {
+                // SAFETY: the tuple is alive and ours alone (reference count 1, checked
+                // just above, with the thread attached), which is what `PyTuple_SetItem`
+                // requires; index 0 exists (the tuple was made with two items). It steals
+                // the reference `into_ptr` gives up and releases the item it replaces.
+                let status =
+                    unsafe { pyo3::ffi::PyTuple_SetItem(tuple.as_ptr(), 0, first.into_ptr()) };
+                if status != 0 {
+                    return Err(PyErr::fetch(py));
+                }
+                tuple
+            }
+            None => PyTuple::new(py, [first, second.clone()])?,
+        };
+        let out = callback.call1(&tuple);
+        self.tuple = Some(tuple);
+        out
+    }
+}
+
 /// The most events a callback dispatcher takes from the stream at once.
 const DISPATCH_BATCH: usize = 4096;
 
@@ -199,6 +244,7 @@ impl PySubscription {
     ) -> PyResult<()> {
         let exception = py.get_type::<pyo3::exceptions::PyException>();
         let error_attr = pyo3::intern!(py, "_callback_error");
+        let mut args = ArgsTuple::default();
         loop {
             let batch = wait(py, self.batch_future())?;
             if batch.is_empty() {
@@ -209,7 +255,7 @@ impl PySubscription {
                     continue;
                 };
                 let reading = new_untracked(py, reading)?;
-                if let Err(e) = callback.call1((reading, handle)) {
+                if let Err(e) = args.call(callback, reading.into_any(), handle) {
                     if !e.is_instance(py, &exception) {
                         return Err(e);
                     }

@@ -15,6 +15,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from pacsys_rs.exp import CsvWriter, DataLogger, Monitor, ParquetWriter, read_recording
+from pacsys_rs.testing import FakeBackend
 
 DEVICES = 1000
 PERIOD_MS = 10
@@ -233,6 +234,48 @@ def test_a_device_error_is_a_row_of_each_writer(simulator, tmp_path):
     assert (bad["message"] != "").all()
     assert (rows.loc[rows["drf"] == "Z:BENCH0003@p,100", "value"] == "3.0").all()
     assert any(drf == "Z:NOSUCH@p,100" and value is None for drf, _, value, _ in python.rows)
+
+
+def test_read_recording_gives_what_pyarrow_gives_for_every_kind_of_value(tmp_path):
+    # read_recording reads pacsys-record's columns as stored (no event per row); pyarrow
+    # reads the same Parquet files its own way. Every column must agree, lists included.
+    fake = FakeBackend()
+    values = {
+        "Z:SCALAR": 1.5,
+        "Z:ARRAY": np.array([1.0, 2.5, -3.0]),
+        "Z:TEXT": "hello",
+        "Z:TEXTS": ["a", "bc"],
+        "Z:RAW": b"\x00\x01\xff",
+    }
+    for drf, value in values.items():
+        fake.set_reading(drf, value, units="u")
+    fake.set_analog_alarm("Z:ANALOG", {"minimum": -1.0, "maximum": 2.0, "alarm_enable": True, "tries_needed": 3, "tries_now": 1})
+    fake.set_digital_alarm("Z:DIGITAL", {"nominal": 5, "mask": 7, "abort": True, "tries_needed": 2})
+    fake.set_error("Z:BROKEN", -42)
+    drfs = [f"{d}@p,1000" for d in [*values, "Z:ANALOG", "Z:DIGITAL", "Z:BROKEN"]]
+    path = str(tmp_path / "kinds.parquet")
+    with DataLogger(drfs, ParquetWriter(path), flush_interval=0.1, backend=fake):
+        time.sleep(1.0)
+    df = read_recording(path)
+    arrow = pq.read_table(path).to_pandas().sort_values("seq", ignore_index=True)
+    assert list(df.columns) == list(arrow.columns)
+    assert set(df["drf"]) == set(drfs)
+    lists = ("values", "texts", "raw")
+    scalars = [c for c in df.columns if c not in lists]
+    pd.testing.assert_frame_equal(df[scalars], arrow[scalars])
+
+    def plain(cell):
+        return None if cell is None else (bytes(cell) if isinstance(cell, bytes) else list(cell))
+
+    for column in lists:
+        assert [plain(c) for c in df[column]] == [plain(c) for c in arrow[column]], column
+    by_drf = df.set_index("drf")
+    assert list(by_drf.loc["Z:ARRAY@p,1000", "values"]) == [1.0, 2.5, -3.0]
+    assert by_drf.loc["Z:TEXTS@p,1000", "texts"] == ["a", "bc"]
+    assert by_drf.loc["Z:RAW@p,1000", "raw"] == b"\x00\x01\xff"
+    assert by_drf.loc["Z:ANALOG@p,1000", "alarm_tries_needed"] == 3
+    assert by_drf.loc["Z:DIGITAL@p,1000", "alarm_mask"] == 7
+    assert by_drf.loc["Z:BROKEN@p,1000", "kind"] == "error"
 
 
 def test_bad_arguments(simulator):

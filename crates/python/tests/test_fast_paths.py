@@ -49,6 +49,30 @@ def test_a_million_readings_reach_a_callback_in_order():
     assert seen_values[1:] == [float(i) for i in range(N)]
 
 
+def test_a_callback_that_keeps_its_argument_tuple_sees_each_reading_in_its_own():
+    # The dispatcher refills one argument tuple between calls; a callable that keeps the
+    # tuple itself (an exception class stores it as `args`, by reference) must still see a
+    # tuple per call, each holding its own reading.
+    kept = []
+
+    class Keep(Exception):
+        def __init__(self, *args):
+            kept.append(self)
+
+    fake = FakeBackend(buffer=1000)
+    fake.set_reading("Z:SEQ", -1.0)
+    sub = pacsys.subscribe(["Z:SEQ@p,3600000"], callback=Keep, backend=fake)
+    try:
+        _wait_for(lambda: len(kept) == 1)
+        fake.emit_readings("Z:SEQ@p,3600000", [float(i) for i in range(100)])
+        _wait_for(lambda: len(kept) == 101)
+    finally:
+        sub.stop()
+    assert len({id(k.args) for k in kept}) == 101
+    assert [k.args[0].value for k in kept] == [-1.0] + [float(i) for i in range(100)]
+    assert all(k.args[1] is sub for k in kept)
+
+
 def test_callback_exceptions_go_to_on_error_and_delivery_goes_on():
     fake = FakeBackend(buffer=10_000)
     seen, errors = [], []

@@ -36,12 +36,14 @@ use pacsys_types::Event;
 pub struct ReadmeDoctests;
 
 mod buffers;
+mod columns;
 mod dataset;
 mod reader;
 mod rows;
 mod schema;
 mod writer;
 
+pub use columns::{Column, ColumnKind, ColumnValues, Dictionary, Nullable, read_columns};
 pub use reader::{Events, Recording};
 pub use schema::schema;
 pub use writer::{RecordOptions, RecordStats, Recorder};

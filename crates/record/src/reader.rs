@@ -89,20 +89,25 @@ impl Recording {
     /// by one recorder). After an error the iterator ends.
     pub fn events(&self) -> Events {
         Events {
-            files: self.files.clone().into_iter(),
-            current: None,
+            batches: self.batches(),
             pending: Vec::new().into_iter(),
             interner: Interner::default(),
             done: false,
+        }
+    }
+
+    /// The rows of the files, a decoded batch at a time.
+    pub(crate) fn batches(&self) -> Batches {
+        Batches {
+            files: self.files.clone().into_iter(),
+            current: None,
         }
     }
 }
 
 /// The events of a [`Recording`], read a batch at a time. See [`Recording::events`].
 pub struct Events {
-    files: std::vec::IntoIter<PathBuf>,
-    /// The file being read.
-    current: Option<OpenFile>,
+    batches: Batches,
     pending: std::vec::IntoIter<RecordedEvent>,
     interner: Interner,
     done: bool,
@@ -111,7 +116,7 @@ pub struct Events {
 impl std::fmt::Debug for Events {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Events")
-            .field("file", &self.current.as_ref().map(|c| &c.path))
+            .field("file", &self.batches.current.as_ref().map(|c| &c.path))
             .finish_non_exhaustive()
     }
 }
@@ -158,7 +163,7 @@ struct OpenFile {
 }
 
 /// Runs the Parquet decoder on `f`, turning a panic in it into an error naming the file.
-fn guarded<T>(
+pub(crate) fn guarded<T>(
     path: &Path,
     row: u64,
     f: impl FnOnce() -> Result<T, RecordError>,
@@ -176,10 +181,49 @@ fn guarded<T>(
 impl Events {
     /// Decodes the next batch into `pending`; `false` at the end of the last file.
     fn refill(&mut self) -> Result<bool, RecordError> {
+        let Some(batch) = self.batches.next()? else {
+            return Ok(false);
+        };
+        let interner = &mut self.interner;
+        let events = guarded(batch.path, batch.first_row, || {
+            let decoder = Decoder {
+                path: batch.path,
+                first_row: batch.first_row,
+                c: &*batch.columns,
+            };
+            (0..batch.rows)
+                .map(|i| decoder.event(i, interner))
+                .collect::<Result<Vec<_>, _>>()
+        })?;
+        self.pending = events.into_iter();
+        Ok(true)
+    }
+}
+
+/// The files of a recording, read a row group at a time and decoded a batch of rows at a
+/// time: what [`Events`] and the columnar read ([`crate::read_columns`]) both take rows from.
+pub(crate) struct Batches {
+    files: std::vec::IntoIter<PathBuf>,
+    /// The file being read.
+    current: Option<OpenFile>,
+}
+
+/// One decoded batch: `rows` rows (at least one) of every column, from `path`, the first
+/// of them the file's row `first_row`.
+pub(crate) struct Batch<'a> {
+    pub path: &'a Path,
+    pub first_row: u64,
+    pub rows: usize,
+    pub columns: &'a mut Columns<Read>,
+}
+
+impl Batches {
+    /// Decodes the next batch (`None` at the end of the last file).
+    pub(crate) fn next(&mut self) -> Result<Option<Batch<'_>>, RecordError> {
         loop {
             let Some(file) = &mut self.current else {
                 let Some(path) = self.files.next() else {
-                    return Ok(false);
+                    return Ok(None);
                 };
                 self.current = Some(open_file(path)?);
                 continue;
@@ -202,8 +246,7 @@ impl Events {
                 continue;
             };
             let (path, first_row) = (&file.path, file.row);
-            let interner = &mut self.interner;
-            let events = guarded(path, first_row, || {
+            let rows = guarded(path, first_row, || {
                 let mut batch = ReadBatch {
                     max: BATCH_ROWS,
                     rows: None,
@@ -220,23 +263,26 @@ impl Events {
                         reason: format!("{rows} rows where seq has {seq}"),
                     },
                 })?;
-                let rows = batch.rows.unwrap_or(0);
-                let decoder = Decoder {
-                    path,
-                    first_row,
-                    c: group,
-                };
-                (0..rows)
-                    .map(|i| decoder.event(i, interner))
-                    .collect::<Result<Vec<_>, _>>()
+                Ok(batch.rows.unwrap_or(0))
             })?;
-            if events.is_empty() {
+            if rows == 0 {
                 file.group = None;
                 continue;
             }
-            file.row += events.len() as u64;
-            self.pending = events.into_iter();
-            return Ok(true);
+            file.row += rows as u64;
+            // Borrowed again for the batch's lifetime.
+            let Some(file) = &mut self.current else {
+                return Ok(None);
+            };
+            let Some(columns) = file.group.as_deref_mut() else {
+                return Ok(None);
+            };
+            return Ok(Some(Batch {
+                path: &file.path,
+                first_row,
+                rows,
+                columns,
+            }));
         }
     }
 }
@@ -437,7 +483,7 @@ impl<P: DataType> Default for ReadColumn<P> {
 
 impl<P: DataType> ReadColumn<P> {
     /// Row `i`'s value (`None`: null, or the column is absent).
-    fn get(&self, i: usize) -> Option<&P::T> {
+    pub(crate) fn get(&self, i: usize) -> Option<&P::T> {
         match self.layout {
             Layout::Dense => self.values.get(i),
             Layout::Null => None,
@@ -449,7 +495,7 @@ impl<P: DataType> ReadColumn<P> {
     }
 
     /// Row `i`'s list: `None` when null, `Some(None)` when an item is null.
-    fn list(&self, i: usize) -> Option<Option<&[P::T]>> {
+    pub(crate) fn list(&self, i: usize) -> Option<Option<&[P::T]>> {
         if self.layout != Layout::Slots {
             return None;
         }
@@ -663,7 +709,7 @@ fn time(ns: i64) -> SystemTime {
 }
 
 /// An unsigned 64-bit value from the bits Parquet stores it as.
-fn unsigned(v: i64) -> u64 {
+pub(crate) fn unsigned(v: i64) -> u64 {
     u64::from_ne_bytes(v.to_ne_bytes())
 }
 

@@ -58,7 +58,9 @@ macro_rules! table {
 /// How a column is stored in Parquet. Implemented by the kinds named in [`table!`].
 pub(crate) trait Kind: 'static {
     /// The Parquet physical type of the column's values (of its items, for a list).
-    type P: DataType;
+    type P: crate::columns::Collect;
+    /// What the column holds, as [`read_columns`](crate::read_columns) gives it.
+    const KIND: crate::ColumnKind;
     /// The recorder's buffer of the column for a chunk of rows.
     type Buf: crate::buffers::ColumnBuf<Self::P>;
     /// Whether the column is a list of values (a standard three-level Parquet LIST).
@@ -80,6 +82,7 @@ macro_rules! kinds {
         impl Kind for $kind {
             type P = $p;
             type Buf = $buf;
+            const KIND: crate::ColumnKind = crate::ColumnKind::$kind;
             $(const $konst: bool = $v;)*
             $(fn logical() -> Option<LogicalType> {
                 Some($logical)
@@ -148,6 +151,8 @@ pub(crate) enum Encoding {
 pub(crate) struct Column {
     /// Its name.
     pub name: &'static str,
+    /// What it holds, read column by column.
+    pub kind: crate::ColumnKind,
     /// Whether it may be null.
     pub nulls: Nulls,
     /// Its encoding.
@@ -200,6 +205,7 @@ macro_rules! define {
         /// Every column of the table, in schema order.
         pub(crate) const COLUMNS: &[Column] = &[$(Column {
             name: stringify!($name),
+            kind: <$kind as Kind>::KIND,
             nulls: Nulls::$nulls,
             encoding: Encoding::$enc,
             stats: <$kind as Kind>::STATS,

@@ -7,7 +7,10 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-use pacsys_record::{RecordError, RecordOptions, Recorder, Recording, read_events};
+use pacsys_record::{
+    ColumnKind, ColumnValues, RecordError, RecordOptions, Recorder, Recording, read_columns,
+    read_events,
+};
 use pacsys_types::{
     AnalogAlarm, BasicStatus, DeviceMeta, DigitalAlarm, Event, Reading, Status, TimedArray, Value,
 };
@@ -255,6 +258,161 @@ proptest! {
         let back = read_events(&file.0)?;
         prop_assert_eq!(events_of(&back), events);
     }
+}
+
+/// The column `name` of `columns`.
+fn column<'a>(columns: &'a [pacsys_record::Column], name: &str) -> &'a ColumnValues {
+    &columns
+        .iter()
+        .find(|c| c.name == name)
+        .unwrap_or_else(|| panic!("no column {name}"))
+        .values
+}
+
+/// The number of rows a column holds.
+fn rows_of(values: &ColumnValues) -> usize {
+    match values {
+        ColumnValues::U64(n) => n.values.len(),
+        ColumnValues::Timestamp(n) | ColumnValues::I64(n) => n.values.len(),
+        ColumnValues::I16(n) => n.values.len(),
+        ColumnValues::I32(n) => n.values.len(),
+        ColumnValues::F64(n) => n.values.len(),
+        ColumnValues::Bool(n) => n.values.len(),
+        ColumnValues::Str(v) => v.len(),
+        ColumnValues::Dict(d) => d.codes.len(),
+        ColumnValues::Bytes(v) => v.len(),
+        ColumnValues::F64List(v) => v.len(),
+        ColumnValues::StrList(v) => v.len(),
+        other => panic!("a column kind this test does not know: {other:?}"),
+    }
+}
+
+/// Row `i` of a dictionary column.
+fn dict_at(values: &ColumnValues, i: usize) -> Option<&str> {
+    let ColumnValues::Dict(d) = values else {
+        panic!("not a dictionary column: {values:?}")
+    };
+    usize::try_from(d.codes[i])
+        .ok()
+        .map(|c| d.names[c].as_str())
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(48))]
+
+    #[test]
+    fn columns_read_back_what_the_events_were(
+        events in prop::collection::vec(event(), 0..40),
+        group_rows in 1usize..20,
+    ) {
+        let dir = TempPath::new("prop-columns");
+        let mut recorder = Recorder::create(&dir.0, RecordOptions::default()
+            .group_rows(group_rows)
+            .group_interval(Duration::MAX))?;
+        for event in &events {
+            recorder.write(event)?;
+        }
+        recorder.finish()?;
+        let back = read_events(&dir.0)?;
+        let columns = read_columns(&dir.0)?;
+        let schema = pacsys_record::schema();
+        prop_assert_eq!(
+            columns.iter().map(|c| c.name).collect::<Vec<_>>(),
+            schema.root_schema().get_fields().iter().map(|f| f.name()).collect::<Vec<_>>()
+        );
+        for c in &columns {
+            prop_assert_eq!(rows_of(&c.values), back.len(), "{}", c.name);
+        }
+        let ColumnValues::U64(seq) = column(&columns, "seq") else { panic!("seq") };
+        prop_assert_eq!(&seq.values, &(0..back.len() as u64).collect::<Vec<_>>());
+        let ColumnValues::F64(value) = column(&columns, "value") else { panic!("value") };
+        let kinds = column(&columns, "kind");
+        let drfs = column(&columns, "drf");
+        for (i, e) in back.iter().enumerate() {
+            prop_assert_eq!(dict_at(kinds, i), Some(e.event.kind()));
+            match &e.event {
+                Event::Reading(r) => {
+                    prop_assert_eq!(dict_at(drfs, i), Some(&*r.drf));
+                    let scalar = match r.value { Some(Value::Scalar(x)) => Some(x), _ => None };
+                    prop_assert_eq!(value.valid[i], scalar.is_some());
+                    if let Some(x) = scalar {
+                        prop_assert!(value.values[i] == x || (x.is_nan() && value.values[i].is_nan()));
+                    }
+                }
+                Event::Error { drf, .. } => prop_assert_eq!(dict_at(drfs, i), Some(&**drf)),
+                _ => {}
+            }
+        }
+    }
+}
+
+#[test]
+fn columns_come_back_in_seq_order_and_out_of_range_values_are_named() {
+    // Rows stored out of seq order (a recording merged by hand) are put in order.
+    let file = TempPath::new("columns-order");
+    write_parquet(
+        &file.0,
+        &format!(
+            "message m {{ {HEAD} required binary kind (STRING); optional int64 count (INTEGER(64, false)); }}"
+        ),
+        vec![
+            Data::I64(vec![2, 0, 1], None),
+            Data::I64(vec![5, 6, 7], None),
+            Data::Str(vec!["dropped", "dropped", "dropped"], None),
+            Data::I64(vec![20, 0, 10], Some(vec![1, 1, 1])),
+        ],
+    );
+    let columns = read_columns(&file.0).expect("readable");
+    let ColumnValues::U64(count) = column(&columns, "count") else {
+        panic!("count")
+    };
+    assert_eq!(count.values, [0, 10, 20]);
+    let ColumnValues::Timestamp(received) = column(&columns, "received") else {
+        panic!("received")
+    };
+    assert_eq!(received.values, [6, 7, 5]);
+    // A column the file lacks is all null.
+    let ColumnValues::F64(value) = column(&columns, "value") else {
+        panic!("value")
+    };
+    assert_eq!(value.valid, [false, false, false]);
+    assert_eq!(
+        columns
+            .iter()
+            .find(|c| c.name == "facility")
+            .map(|c| c.kind),
+        Some(ColumnKind::I16)
+    );
+
+    // A 16-bit column holding a larger number: an error naming the row and the column.
+    write_parquet(
+        &file.0,
+        &format!(
+            "message m {{ {HEAD} required binary kind (STRING); optional int32 facility (INTEGER(16, true)); }}"
+        ),
+        vec![
+            Data::I64(vec![0, 1], None),
+            Data::I64(vec![5, 6], None),
+            Data::Str(vec!["error", "error"], None),
+            Data::I32(vec![1, 70_000], Some(vec![1, 1])),
+        ],
+    );
+    let err = read_columns(&file.0).expect_err("out of range");
+    assert!(
+        matches!(&err, RecordError::Corrupt { row: 1, column, reason, .. }
+            if column == "facility" && reason.contains("70000")),
+        "{err}"
+    );
+    // Not a recording at all: the schema error read_events gives.
+    write_parquet(
+        &file.0,
+        "message m { required int64 x; }",
+        vec![Data::I64(vec![1], None)],
+    );
+    assert!(matches!(
+        read_columns(&file.0),
+        Err(RecordError::Schema { column, .. }) if column == "seq"
+    ));
 }
 
 // ---- the expansion of logger arrays --------------------------------------------------
@@ -557,6 +715,7 @@ fn garbage_gives_typed_errors_naming_the_file() {
 /// A column of a foreign Parquet file: its values, and its definition levels when optional.
 enum Data {
     I64(Vec<i64>, Option<Vec<i16>>),
+    I32(Vec<i32>, Option<Vec<i16>>),
     Str(Vec<&'static str>, Option<Vec<i16>>),
 }
 
@@ -575,6 +734,12 @@ fn write_parquet(path: &Path, message: &str, columns: Vec<Data>) {
             Data::I64(values, def) => {
                 column
                     .typed::<Int64Type>()
+                    .write_batch(&values, def.as_deref(), None)
+                    .expect("write");
+            }
+            Data::I32(values, def) => {
+                column
+                    .typed::<parquet::data_type::Int32Type>()
                     .write_batch(&values, def.as_deref(), None)
                     .expect("write");
             }
@@ -765,6 +930,12 @@ fn corrupted_bytes_give_errors_not_panics() -> Result<(), RecordError> {
                     failed += 1;
                     assert!(e.to_string().contains("part-000000.parquet"), "{e}");
                 }
+            }
+            // The columnar read of the same bytes: an error naming the file, or columns of
+            // at most the rows written.
+            match read_columns(&dir.0) {
+                Ok(columns) => assert!(columns.iter().all(|c| rows_of(&c.values) <= 100)),
+                Err(e) => assert!(e.to_string().contains("part-000000.parquet"), "{e}"),
             }
         }
     }
