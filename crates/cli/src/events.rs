@@ -1,5 +1,5 @@
-//! What `monitor` writes on stdout for each stream event, by format, behind one trait
-//! ([`StreamFormat`]; [`stream_format`] picks the implementation).
+//! What `monitor` writes on stdout for each stream event, by format ([`StreamFormat`], over
+//! the formats' [`LineFormat`](crate::formats::LineFormat)).
 //!
 //! Every event is named as a recording's `kind` column names it ([`Event::kind`]): `reading`,
 //! `error`, `disconnected`, `reconnected`, `dropped`, `stale`, `fresh`, `gap`.
@@ -19,10 +19,11 @@
 use std::time::SystemTime;
 
 use pacsys::{Error, Event, Reading};
+use pacsys_types::event::kind;
 use serde::Serialize;
 use serde_json::Value as Json;
 
-use crate::output::{Format, Renderer, csv_line};
+use crate::output::Renderer;
 use crate::times;
 use crate::view::View;
 
@@ -111,148 +112,43 @@ impl<'a> EventLine<'a> {
     }
 }
 
-/// How `monitor` writes each event on stdout in one format (see the [module docs](self)).
-pub trait StreamFormat: Send {
+/// How `monitor` writes each event on stdout, in the renderer's format (see the
+/// [module docs](self)): the format's [`LineFormat`](crate::formats::LineFormat) stream
+/// lines.
+#[derive(Debug, Clone)]
+pub struct StreamFormat(Renderer);
+
+impl StreamFormat {
     /// The header line, if the format has one.
-    fn header(&self) -> Option<String>;
+    pub fn header(&self) -> Option<String> {
+        self.0.lines().stream_header(self.0.options())
+    }
+
     /// A reading of `drf` (a reading with an error status is a failure).
-    fn reading(&self, drf: &str, r: &Reading) -> String;
+    pub fn reading(&self, drf: &str, r: &Reading) -> String {
+        let kind = if r.ok() { kind::READING } else { kind::ERROR };
+        let line = self.0.reading(drf, r);
+        self.0.lines().stream_line(self.0.options(), line, kind)
+    }
+
     /// A failed request.
-    fn failure(&self, drf: &str, e: &Error) -> String;
+    pub fn failure(&self, drf: &str, e: &Error) -> String {
+        let line = self.0.failure(drf, e);
+        self.0
+            .lines()
+            .stream_line(self.0.options(), line, kind::ERROR)
+    }
+
     /// Any other event received at `received`; `None` when the format leaves it to the
     /// stderr line.
-    fn event(&self, event: &Event, received: SystemTime) -> Option<String>;
+    pub fn event(&self, event: &Event, received: SystemTime) -> Option<String> {
+        self.0.lines().event(self.0.options(), event, received)
+    }
 }
 
 /// The [`StreamFormat`] of `r`'s format and view.
-pub fn stream_format(r: Renderer) -> Box<dyn StreamFormat> {
-    match (r.format(), r.view().terse) {
-        (Format::Json, false) => Box::new(JsonStream(r)),
-        (Format::Csv, false) => Box::new(CsvStream(r)),
-        _ => Box::new(TextStream(r)),
-    }
-}
-
-/// Text (and `--terse`): readings and failures as `get` writes them; events on stderr only.
-struct TextStream(Renderer);
-
-impl StreamFormat for TextStream {
-    fn header(&self) -> Option<String> {
-        self.0.header()
-    }
-
-    fn reading(&self, drf: &str, r: &Reading) -> String {
-        self.0.reading(drf, r)
-    }
-
-    fn failure(&self, drf: &str, e: &Error) -> String {
-        self.0.failure(drf, e)
-    }
-
-    fn event(&self, _: &Event, _: SystemTime) -> Option<String> {
-        None
-    }
-}
-
-/// JSON lines, each with its `event`.
-struct JsonStream(Renderer);
-
-/// `line` (one JSON object) with `"event":<name>` added as its last field.
-fn with_event(mut line: String, name: &str) -> String {
-    if line.ends_with('}') {
-        line.pop();
-        if !line.ends_with('{') {
-            line.push(',');
-        }
-        line.push_str("\"event\":\"");
-        line.push_str(name);
-        line.push_str("\"}");
-    }
-    line
-}
-
-impl StreamFormat for JsonStream {
-    fn header(&self) -> Option<String> {
-        None
-    }
-
-    fn reading(&self, drf: &str, r: &Reading) -> String {
-        let name = if r.ok() { "reading" } else { "error" };
-        with_event(self.0.reading(drf, r), name)
-    }
-
-    fn failure(&self, drf: &str, e: &Error) -> String {
-        with_event(self.0.failure(drf, e), "error")
-    }
-
-    fn event(&self, event: &Event, received: SystemTime) -> Option<String> {
-        let line = EventLine::of(event, received, self.0.view())?;
-        serde_json::to_string(&line).ok()
-    }
-}
-
-/// CSV with a last `event` column.
-struct CsvStream(Renderer);
-
-impl CsvStream {
-    /// The number of columns before `event`.
-    fn columns(&self) -> usize {
-        if self.0.verbose() { 10 } else { 6 }
-    }
-}
-
-impl StreamFormat for CsvStream {
-    fn header(&self) -> Option<String> {
-        self.0.header().map(|h| h + ",event")
-    }
-
-    fn reading(&self, drf: &str, r: &Reading) -> String {
-        let name = if r.ok() { "reading" } else { "error" };
-        self.0.reading(drf, r) + "," + name
-    }
-
-    fn failure(&self, drf: &str, e: &Error) -> String {
-        self.0.failure(drf, e) + ",error"
-    }
-
-    fn event(&self, event: &Event, received: SystemTime) -> Option<String> {
-        let view = self.0.view();
-        let time = |t: SystemTime| times::timestamp(t).map(|t| view.time_csv(t));
-        let seconds = |d: std::time::Duration| view.number(d.as_secs_f64());
-        let (drf, value, units, detail) = match event {
-            Event::Reading(_) | Event::Error { .. } => return None,
-            Event::Disconnected { reason } => ("", String::new(), "", reason.clone()),
-            Event::Reconnected { gap } => ("", seconds(*gap), "s", String::new()),
-            Event::Dropped { count } => ("", count.to_string(), "", String::new()),
-            Event::Stale { drf, silent_for } | Event::Fresh { drf, silent_for } => {
-                (&**drf, seconds(*silent_for), "s", String::new())
-            }
-            Event::Gap {
-                drf,
-                from,
-                to,
-                reason,
-            } => {
-                let span = format!(
-                    "from {} until {}: {reason}",
-                    time(*from).unwrap_or_default(),
-                    time(*to).unwrap_or_default()
-                );
-                (&**drf, String::new(), "", span)
-            }
-            other => ("", String::new(), "", other.to_string()),
-        };
-        let mut fields = vec![String::new(); self.columns() + 1];
-        fields[0] = drf.to_owned();
-        fields[1] = value;
-        fields[2] = units.to_owned();
-        fields[3] = time(received).unwrap_or_default();
-        fields[5] = detail;
-        if let Some(last) = fields.last_mut() {
-            event.kind().clone_into(last);
-        }
-        Some(csv_line(&fields))
-    }
+pub fn stream_format(r: Renderer) -> StreamFormat {
+    StreamFormat(r)
 }
 
 #[cfg(test)]
@@ -263,6 +159,7 @@ mod tests {
     use pacsys::{Status, Value};
 
     use super::*;
+    use crate::output::Format;
 
     fn at(s: u64) -> SystemTime {
         UNIX_EPOCH + Duration::from_secs(s)

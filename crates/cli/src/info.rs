@@ -5,14 +5,9 @@
 //! (the reference searched the message for `DBM_NOPROP`, which other backends' wording
 //! defeated).
 
-use std::fmt::Write as _;
-
 use pacsys::{Error, Reading, Status};
-use serde_json::{Value as Json, json};
 
-use crate::output::{
-    Format, JsonLine, csv_line, error_json, error_message, value_json, value_text,
-};
+use crate::output::error_message;
 
 /// The properties `info` reads, in display order: (DRF property, label, JSON key).
 pub const PROPERTIES: [(&str, &str, &str); 6] = [
@@ -91,9 +86,18 @@ impl DeviceInfo {
             .any(|s| matches!(s, Section::Failed(_)))
     }
 
-    fn meta(&self) -> Option<&pacsys::DeviceMeta> {
+    /// The device's metadata, from the first property present.
+    pub fn meta(&self) -> Option<&pacsys::DeviceMeta> {
         self.sections.iter().find_map(|s| match s {
             Section::Present(r) => r.meta.as_deref(),
+            _ => None,
+        })
+    }
+
+    /// The engineering units, from the first property present that has them.
+    pub fn units(&self) -> Option<&str> {
+        self.sections.iter().find_map(|s| match s {
+            Section::Present(r) => r.units(),
             _ => None,
         })
     }
@@ -108,24 +112,9 @@ impl DeviceInfo {
             .collect()
     }
 
-    /// Renders the device in `format`; `verbose` also lists missing properties.
-    pub fn render(&self, format: Format, verbose: bool) -> String {
-        match format {
-            Format::Text => self.text(verbose),
-            Format::Json => self.json(),
-            Format::Csv => self.csv(),
-        }
-    }
-
-    fn text(&self, verbose: bool) -> String {
-        let mut s = self.device.clone();
-        if let Some(m) = self.meta() {
-            let _ = write!(s, "  (index {})", m.device_index);
-            if m.name != self.device {
-                let _ = write!(s, "  {}", m.name);
-            }
-        }
-        // A device that failed as a whole (unknown device, no connection): one line.
+    /// The message when the device failed as a whole (every property read failed the same
+    /// way: an unknown device, no connection); `None` otherwise.
+    pub fn whole_failure(&self) -> Option<String> {
         let messages: Vec<String> = self
             .sections
             .iter()
@@ -134,104 +123,10 @@ impl DeviceInfo {
                 _ => None,
             })
             .collect();
-        if messages.len() == self.sections.len()
-            && messages
-                .first()
-                .is_some_and(|m| messages.iter().all(|x| x == m))
-        {
-            let _ = write!(s, "\n  [ERROR] {}", messages[0]);
-            return s;
-        }
-        for ((_, label, _), section) in PROPERTIES.iter().zip(&self.sections) {
-            match section {
-                Section::Present(r) => {
-                    let v = r.value.as_ref().map(value_text).unwrap_or_default();
-                    let _ = write!(s, "\n  {label:<14}{v}");
-                    if let Some(u) = r.units().filter(|_| *label != "description") {
-                        let _ = write!(s, " {u}");
-                    }
-                }
-                Section::Missing if verbose => {
-                    let _ = write!(s, "\n  {label:<14}(no such property)");
-                }
-                Section::Missing => {}
-                Section::Failed(e) => {
-                    let _ = write!(s, "\n  {label:<14}[ERROR] {}", error_message(e));
-                }
-            }
-        }
-        let present = self.present();
-        let _ = write!(
-            s,
-            "\n  {:<14}{}",
-            "properties",
-            if present.is_empty() {
-                "(none)".to_owned()
-            } else {
-                present.join(" ")
-            }
-        );
-        s
+        let first = messages.first()?;
+        (messages.len() == self.sections.len() && messages.iter().all(|m| m == first))
+            .then(|| first.clone())
     }
-
-    fn json(&self) -> String {
-        let mut o = JsonLine::new();
-        o.field("device", &self.device.clone().into());
-        let meta = self.meta();
-        o.field(
-            "device_index",
-            &meta.map_or(Json::Null, |m| m.device_index.into()),
-        );
-        o.field("name", &meta.map_or(Json::Null, |m| m.name.clone().into()));
-        let units = self.sections.iter().find_map(|s| match s {
-            Section::Present(r) => r.units().map(str::to_owned),
-            _ => None,
-        });
-        o.field("units", &units.map_or(Json::Null, Json::from));
-        o.field("properties", &Json::from(self.present()));
-        for ((_, _, key), section) in PROPERTIES.iter().zip(&self.sections) {
-            let v = match section {
-                Section::Present(r) => r.value.as_ref().map_or(Json::Null, value_json),
-                Section::Missing => continue,
-                Section::Failed(e) => json!({"error": error_json(e)}),
-            };
-            o.field(key, &v);
-        }
-        o.finish()
-    }
-
-    fn csv(&self) -> String {
-        let lines: Vec<String> = PROPERTIES
-            .iter()
-            .zip(&self.sections)
-            .map(|((p, _, _), section)| {
-                let (present, value, units, error) = match section {
-                    Section::Present(r) => (
-                        "true",
-                        r.value.as_ref().map(value_text).unwrap_or_default(),
-                        r.units().unwrap_or_default().to_owned(),
-                        String::new(),
-                    ),
-                    Section::Missing => ("false", String::new(), String::new(), String::new()),
-                    Section::Failed(e) => ("", String::new(), String::new(), error_message(e)),
-                };
-                csv_line(&[
-                    self.device.clone(),
-                    (*p).to_owned(),
-                    present.to_owned(),
-                    value,
-                    units,
-                    error,
-                ])
-            })
-            .collect();
-        lines.join("\n")
-    }
-}
-
-/// The CSV header of `info` (`None` for the other formats).
-pub fn header(format: Format) -> Option<&'static str> {
-    (format == Format::Csv).then_some("device,property,present,value,units,error")
 }
 
 #[cfg(test)]
@@ -239,8 +134,10 @@ mod tests {
     use std::sync::Arc;
 
     use pacsys::{DeviceMeta, Value};
+    use serde_json::{Value as Json, json};
 
     use super::*;
+    use crate::output::{Format, Renderer};
 
     fn present(v: Value) -> Section {
         let meta = DeviceMeta {
@@ -287,7 +184,7 @@ mod tests {
     #[test]
     fn text_hides_missing_unless_verbose() {
         let info = amanda();
-        let t = info.render(Format::Text, false);
+        let t = Renderer::new(Format::Text, false).info(&info);
         assert!(t.starts_with("G:AMANDA  (index 27235)"), "{t}");
         assert!(t.contains("\n  reading       42 mA"), "{t}");
         assert!(t.contains("\n  description   Amanda\n"), "{t}");
@@ -297,14 +194,15 @@ mod tests {
             t.ends_with("properties    DESCRIPTION READING SETTING"),
             "{t}"
         );
-        let v = info.render(Format::Text, true);
+        let v = Renderer::new(Format::Text, true).info(&info);
         assert!(v.contains("status        (no such property)"), "{v}");
     }
 
     #[test]
     fn json_and_csv() {
         let info = amanda();
-        let j: Json = serde_json::from_str(&info.render(Format::Json, false)).unwrap_or_default();
+        let j: Json = serde_json::from_str(&Renderer::new(Format::Json, false).info(&info))
+            .unwrap_or_default();
         assert_eq!(j["device_index"], 27235);
         assert_eq!(j["reading"], 42.0);
         assert_eq!(j["units"], "mA");
@@ -314,7 +212,7 @@ mod tests {
             j["properties"],
             json!(["DESCRIPTION", "READING", "SETTING"])
         );
-        let c = info.render(Format::Csv, false);
+        let c = Renderer::new(Format::Csv, false).info(&info);
         assert_eq!(c.lines().count(), 6);
         assert!(c.contains("G:AMANDA,STATUS,false,,,"), "{c}");
     }

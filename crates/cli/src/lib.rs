@@ -12,7 +12,9 @@
 //! ```
 //!
 //! The binary is a thin `main` over this library: [`cli`] holds the clap definitions,
-//! [`output`], [`table`] and [`info`] render results without I/O (unit-tested),
+//! [`output`] renders results without I/O (unit-tested) through one [`formats::LineFormat`]
+//! per `--format` ([`formats`]), [`table`] draws the live table, [`info`] classifies what
+//! `info` found,
 //! [`commands`] holds one file per subcommand (its options checked, then the library
 //! called, generically over [`pacsys::Backend`]), [`events`] writes stream events per
 //! format, [`connect`](mod@connect) chooses and builds the backend (and the in-process
@@ -36,6 +38,7 @@ pub mod connect;
 pub mod docs;
 pub mod error;
 pub mod events;
+pub mod formats;
 pub mod info;
 pub mod mcp;
 pub mod number_format;

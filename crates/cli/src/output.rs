@@ -1,26 +1,21 @@
-//! Rendering readings, errors and write results as text, JSON lines or CSV. Pure functions:
-//! no I/O, so every format is unit-tested without a server.
-//!
-//! * **text**: `<drf>  <value>[ <units>]  <YYYY-MM-DD HH:MM:SS.mmm>` (UTC); a failure is
-//!   `<drf padded to 28> [ERROR] <message>`.
-//! * **json**: one object per line: `drf`, `value` (number, array of numbers, string, array
-//!   of strings, object for alarms and status, base64 for raw bytes), `units`, `timestamp`
-//!   (RFC 3339), `status` (`facility`, `code`, `name`, `message`); a failure has an `error`
-//!   object with the same four fields instead of `value`.
-//! * **csv**: a header line, then `drf,value,units,timestamp,status,error` (RFC 4180
-//!   quoting).
+//! What the command writes, in its three formats: [`Format`] (`--format`), [`Renderer`]
+//! (the lines of one format, behind the [`LineFormat`] trait of [`crate::formats`], one
+//! implementation per format), and the value, status and error forms every format and the
+//! `info` blocks share. Pure functions: no I/O, so every format is unit-tested without a
+//! server.
 //!
 //! A [`View`] changes what is shown in each: `--terse` keeps the value alone (text and CSV:
 //! the value's text, or `[ERROR] <message>`; JSON: the value, or `{"error": {...}}`),
 //! `--range` keeps some array elements, `--number-format` writes numbers in text and CSV
 //! (JSON keeps exact numbers), and `--timestamp-format` picks ISO or seconds.
 
-use std::fmt::Write as _;
-
 use base64::Engine as _;
 use pacsys::{Error, ErrorKind, Reading, Status, Value};
 use serde_json::{Map, Value as Json, json};
 
+use crate::formats::json::StatusObject;
+use crate::formats::{self, LineFormat, Options};
+use crate::info::DeviceInfo;
 use crate::times;
 use crate::view::View;
 
@@ -36,7 +31,10 @@ pub enum Format {
     Csv,
 }
 
-/// Renders readings and failures in one [`Format`], with or without metadata.
+/// Renders readings, failures, samples, settings' results and devices in one [`Format`]:
+/// what every format has in common (a reading with an error status is a failure,
+/// `--range` selects the elements shown, times are converted) done here, the lines
+/// themselves by the format's [`LineFormat`] (see [`crate::formats`]).
 ///
 /// ```
 /// use std::sync::Arc;
@@ -52,8 +50,7 @@ pub enum Format {
 #[derive(Debug, Clone)]
 pub struct Renderer {
     format: Format,
-    verbose: bool,
-    view: View,
+    options: Options,
 }
 
 impl Renderer {
@@ -62,8 +59,10 @@ impl Renderer {
     pub fn new(format: Format, verbose: bool) -> Renderer {
         Renderer {
             format,
-            verbose,
-            view: View::default(),
+            options: Options {
+                verbose,
+                view: View::default(),
+            },
         }
     }
 
@@ -80,13 +79,13 @@ impl Renderer {
     /// assert_eq!(Renderer::new(Format::Text, false).with_view(view).reading("M:OUTTMP", &r), "72.2");
     /// ```
     pub fn with_view(mut self, view: View) -> Renderer {
-        self.view = view;
+        self.options.view = view;
         self
     }
 
     /// The display options.
     pub fn view(&self) -> &View {
-        &self.view
+        &self.options.view
     }
 
     /// The format.
@@ -96,18 +95,22 @@ impl Renderer {
 
     /// Whether metadata is shown.
     pub fn verbose(&self) -> bool {
-        self.verbose
+        self.options.verbose
+    }
+
+    /// What the format's lines are told (`-v` and the display options).
+    pub fn options(&self) -> &Options {
+        &self.options
+    }
+
+    /// The format's lines.
+    pub fn lines(&self) -> &'static dyn LineFormat {
+        formats::of(self.format)
     }
 
     /// The CSV header line (`None` for the other formats and for `--terse`).
     pub fn header(&self) -> Option<String> {
-        (self.format == Format::Csv && !self.view.terse).then(|| {
-            let mut h = String::from("drf,value,units,timestamp,status,error");
-            if self.verbose {
-                h.push_str(",name,device_index,description,cycle");
-            }
-            h
-        })
+        self.lines().header(&self.options)
     }
 
     /// One reading. A reading that is not usable (an error status, or no value) is
@@ -119,102 +122,15 @@ impl Renderer {
         let Some(value) = &r.value else {
             return String::new();
         };
-        let value = self.view.select(value);
-        let value = value.as_ref();
+        let value = self.options.view.select(value);
         let ts = r.timestamp.and_then(times::timestamp);
-        if self.view.terse {
-            return match self.format {
-                Format::Text => self.view.value_text(value),
-                Format::Json => value_json(value).to_string(),
-                Format::Csv => csv_line(&[self.view.value_text(value)]),
-            };
-        }
-        match self.format {
-            Format::Text => {
-                let mut line = format!("{drf}  {}", self.view.value_text(value));
-                if let Some(u) = r.units() {
-                    let _ = write!(line, " {u}");
-                }
-                if let Some(t) = ts {
-                    let _ = write!(line, "  {}", self.view.time_text(t));
-                }
-                if r.is_warning() {
-                    let _ = write!(line, "  [WARNING {}]", status_label(r.status));
-                }
-                if self.verbose {
-                    line.push_str(&self.text_meta(r));
-                }
-                line
-            }
-            Format::Json => {
-                let mut o = JsonLine::new();
-                o.field_str("drf", Some(drf));
-                o.field("value", &value_json(value));
-                o.field_str("units", r.units());
-                o.field(
-                    "timestamp",
-                    &ts.map_or(Json::Null, |t| self.view.time_json(t)),
-                );
-                o.field_json("status", &status_json_text(r.status));
-                if self.verbose {
-                    self.json_meta(r, &mut o);
-                }
-                o.finish()
-            }
-            Format::Csv => {
-                let mut fields = vec![
-                    drf.to_owned(),
-                    self.view.value_text(value),
-                    r.units().unwrap_or_default().to_owned(),
-                    ts.map(|t| self.view.time_csv(t)).unwrap_or_default(),
-                    status_label(r.status),
-                    String::new(),
-                ];
-                if self.verbose {
-                    fields.extend(self.csv_meta(r));
-                }
-                csv_line(&fields)
-            }
-        }
+        self.lines()
+            .reading(&self.options, drf, r, value.as_ref(), ts)
     }
 
     /// One failed request.
     pub fn failure(&self, drf: &str, e: &Error) -> String {
-        if self.view.terse {
-            return match self.format {
-                Format::Text => format!("[ERROR] {}", error_message(e)),
-                Format::Json => {
-                    let mut o = JsonLine::new();
-                    o.field("error", &error_json(e));
-                    o.finish()
-                }
-                Format::Csv => csv_line(&[format!("[ERROR] {}", error_message(e))]),
-            };
-        }
-        match self.format {
-            Format::Text => format!("{drf:<28} [ERROR] {}", error_message(e)),
-            Format::Json => {
-                let mut o = JsonLine::new();
-                o.field("drf", &drf.into());
-                o.field("error", &error_json(e));
-                o.finish()
-            }
-            Format::Csv => {
-                let status = e.status().map(status_label).unwrap_or_default();
-                let mut fields = vec![
-                    drf.to_owned(),
-                    String::new(),
-                    String::new(),
-                    String::new(),
-                    status,
-                    error_message(e),
-                ];
-                if self.verbose {
-                    fields.extend([String::new(), String::new(), String::new(), String::new()]);
-                }
-                csv_line(&fields)
-            }
-        }
+        self.lines().failure(&self.options, drf, e)
     }
 
     /// One result of a batch: a reading or a failure.
@@ -235,84 +151,44 @@ impl Renderer {
         units: Option<&str>,
     ) -> String {
         let ts = micros.and_then(|us| jiff::Timestamp::from_microsecond(us).ok());
-        let text = self.view.number(value);
-        if self.view.terse {
-            return match self.format {
-                Format::Text => text,
-                Format::Json => number_json(value).to_string(),
-                Format::Csv => csv_line(&[text]),
-            };
-        }
-        match self.format {
-            Format::Text => {
-                let t = ts
-                    .map(|t| self.view.time_text(t))
-                    .unwrap_or_else(|| "-".into());
-                match units {
-                    Some(u) => format!("{t}  {text} {u}"),
-                    None => format!("{t}  {text}"),
-                }
-            }
-            Format::Json => {
-                let mut o = JsonLine::new();
-                o.field("drf", &drf.into());
-                o.field("value", &number_json(value));
-                o.field("units", &units.into());
-                o.field(
-                    "timestamp",
-                    &ts.map_or(Json::Null, |t| self.view.time_json(t)),
-                );
-                o.field("status", &status_json(Status::OK));
-                o.finish()
-            }
-            Format::Csv => {
-                let mut fields = vec![
-                    drf.to_owned(),
-                    text,
-                    units.unwrap_or_default().to_owned(),
-                    ts.map(|t| self.view.time_csv(t)).unwrap_or_default(),
-                    status_label(Status::OK),
-                    String::new(),
-                ];
-                if self.verbose {
-                    fields.extend([String::new(), String::new(), String::new(), String::new()]);
-                }
-                csv_line(&fields)
-            }
-        }
+        self.lines().sample(&self.options, drf, ts, value, units)
     }
 
-    fn text_meta(&self, r: &Reading) -> String {
-        let mut s = format!("\n    status: {}", r.status);
-        if let Some(m) = r.meta.as_deref() {
-            let _ = write!(s, "\n    device: {} (index {})", m.name, m.device_index);
-            if !m.description.is_empty() {
-                let _ = write!(s, "\n    description: {}", m.description);
-            }
-        }
-        if let Some(c) = r.cycle {
-            let _ = write!(s, "\n    cycle: {c}");
-        }
-        s
+    /// The CSV header of `put` results (`None` for the other formats and for `--terse`).
+    pub fn put_header(&self) -> Option<String> {
+        self.lines().put_header(&self.options)
     }
 
-    fn json_meta(&self, r: &Reading, o: &mut JsonLine) {
-        if let Some(m) = r.meta.as_deref() {
-            o.field("name", &m.name.clone().into());
-            o.field("device_index", &m.device_index.into());
-            o.field("description", &m.description.clone().into());
-        }
-        o.field("cycle", &r.cycle.map_or(Json::Null, Json::from));
+    /// One setting's result: `<drf>  ok (verified, readback=X)` /
+    /// `<drf>  FAILED: <message>` in text.
+    ///
+    /// ```
+    /// use pacsys::Status;
+    /// use pacsys_cli::output::{Format, PutLine, Renderer};
+    ///
+    /// let line = PutLine { drf: "G:AMANDA", result: Ok(Status::OK), verified: None,
+    ///                      readback: None, readback_error: None, attempts: None };
+    /// assert_eq!(Renderer::new(Format::Text, false).put(&line), "G:AMANDA  ok");
+    /// ```
+    ///
+    /// `--terse` leaves the DRF out (`ok (verified, readback=X)`, `FAILED: <message>`).
+    pub fn put(&self, p: &PutLine<'_>) -> String {
+        self.lines().put(&self.options, p)
     }
 
-    fn csv_meta(&self, r: &Reading) -> [String; 4] {
-        let m = r.meta.as_deref();
-        [
-            m.map(|m| m.name.clone()).unwrap_or_default(),
-            m.map(|m| m.device_index.to_string()).unwrap_or_default(),
-            m.map(|m| m.description.clone()).unwrap_or_default(),
-            r.cycle.map(|c| c.to_string()).unwrap_or_default(),
-        ]
+    /// The header of `info` (CSV only).
+    pub fn info_header(&self) -> Option<&'static str> {
+        self.lines().info_header()
+    }
+
+    /// What is written between two devices of `info` (text: an empty line).
+    pub fn info_separator(&self) -> Option<&'static str> {
+        self.lines().info_separator()
+    }
+
+    /// One device of `info`; `-v` also lists missing properties in text.
+    pub fn info(&self, device: &DeviceInfo) -> String {
+        self.lines().info(&self.options, device)
     }
 }
 
@@ -411,25 +287,11 @@ pub fn value_json(v: &Value) -> Json {
     }
 }
 
-/// A status as `{"facility", "code", "name", "message"}` (name and message `null` for
-/// codes this library does not know).
+/// A status as `{"code", "facility", "message", "name"}` (name and message `null` for
+/// codes this library does not know): [`StatusObject`](crate::formats::json::StatusObject)
+/// as a JSON value.
 pub fn status_json(s: Status) -> Json {
-    json!({
-        "facility": s.facility(),
-        "code": s.error(),
-        "name": s.name(),
-        "message": s.message(),
-    })
-}
-
-/// [`status_json`] as text; the success status (nearly every reading) is built once.
-fn status_json_text(s: Status) -> std::borrow::Cow<'static, str> {
-    static OK: std::sync::OnceLock<String> = std::sync::OnceLock::new();
-    if s == Status::OK {
-        std::borrow::Cow::Borrowed(OK.get_or_init(|| status_json(Status::OK).to_string()))
-    } else {
-        std::borrow::Cow::Owned(status_json(s).to_string())
-    }
+    serde_json::to_value(StatusObject::from(s)).unwrap_or(Json::Null)
 }
 
 /// A status as a short label: its name (`DPM_PEND`), or `facility error` for an unknown
@@ -541,83 +403,6 @@ pub fn csv_line(fields: &[String]) -> String {
     line
 }
 
-/// A JSON object written field by field, so the keys keep the documented order
-/// (`serde_json::Map` sorts them).
-///
-/// ```
-/// use pacsys_cli::output::JsonLine;
-///
-/// let mut o = JsonLine::new();
-/// o.field("drf", &"M:OUTTMP".into());
-/// o.field("value", &72.5.into());
-/// assert_eq!(o.finish(), r#"{"drf":"M:OUTTMP","value":72.5}"#);
-/// ```
-#[derive(Debug)]
-pub struct JsonLine(Vec<u8>);
-
-impl Default for JsonLine {
-    fn default() -> Self {
-        JsonLine::new()
-    }
-}
-
-impl JsonLine {
-    /// An empty object.
-    pub fn new() -> JsonLine {
-        let mut buf = Vec::with_capacity(192);
-        buf.push(b'{');
-        JsonLine(buf)
-    }
-
-    /// Appends `"key":value`, serializing `value` straight into the line.
-    pub fn field(&mut self, key: &str, value: &Json) {
-        self.key(key);
-        // Writing a `Value` into a Vec cannot fail; `null` keeps the line valid if it did.
-        if serde_json::to_writer(&mut self.0, value).is_err() {
-            self.0.extend_from_slice(b"null");
-        }
-    }
-
-    /// Appends `"key":"text"` (or `"key":null`), escaping the text, without building a
-    /// `Json` for it.
-    pub fn field_str(&mut self, key: &str, value: Option<&str>) {
-        self.key(key);
-        match value {
-            Some(text) => self.string(text),
-            None => self.0.extend_from_slice(b"null"),
-        }
-    }
-
-    /// Appends `"key":` followed by `json`, text that is already one JSON value.
-    pub fn field_json(&mut self, key: &str, json: &str) {
-        self.key(key);
-        self.0.extend_from_slice(json.as_bytes());
-    }
-
-    fn key(&mut self, key: &str) {
-        if self.0.len() > 1 {
-            self.0.push(b',');
-        }
-        self.string(key);
-        self.0.push(b':');
-    }
-
-    fn string(&mut self, text: &str) {
-        // Serializing a `&str` into a Vec cannot fail.
-        if serde_json::to_writer(&mut self.0, text).is_err() {
-            self.0.extend_from_slice(b"\"\"");
-        }
-    }
-
-    /// The object's text.
-    pub fn finish(mut self) -> String {
-        self.0.push(b'}');
-        // serde_json writes only UTF-8, and `field_json` takes `&str`.
-        String::from_utf8(self.0)
-            .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
-    }
-}
-
 /// What happened to one setting, for [`Renderer::put`].
 #[derive(Debug, Clone)]
 pub struct PutLine<'a> {
@@ -639,111 +424,6 @@ impl PutLine<'_> {
     /// Accepted and, when verified, matching.
     pub fn ok(&self) -> bool {
         self.result.is_ok() && self.verified != Some(false)
-    }
-}
-
-impl Renderer {
-    /// The CSV header of `put` results (`None` for the other formats and for `--terse`).
-    pub fn put_header(&self) -> Option<String> {
-        (self.format == Format::Csv && !self.view.terse)
-            .then(|| "drf,ok,status,verified,readback,attempts,error".to_owned())
-    }
-
-    /// One setting's result: `<drf>  ok (verified, readback=X)` /
-    /// `<drf>  FAILED: <message>` in text.
-    ///
-    /// ```
-    /// use pacsys::Status;
-    /// use pacsys_cli::output::{Format, PutLine, Renderer};
-    ///
-    /// let line = PutLine { drf: "G:AMANDA", result: Ok(Status::OK), verified: None,
-    ///                      readback: None, readback_error: None, attempts: None };
-    /// assert_eq!(Renderer::new(Format::Text, false).put(&line), "G:AMANDA  ok");
-    /// ```
-    ///
-    /// `--terse` leaves the DRF out (`ok (verified, readback=X)`, `FAILED: <message>`).
-    pub fn put(&self, p: &PutLine<'_>) -> String {
-        let readback_text = p.readback.map(|v| self.view.value_text(v));
-        let terse = self.view.terse;
-        match self.format {
-            Format::Text => {
-                let mut s = if terse {
-                    String::new()
-                } else {
-                    format!("{}  ", p.drf)
-                };
-                match &p.result {
-                    Err(e) => {
-                        let _ = write!(s, "FAILED: {}", error_message(e));
-                    }
-                    Ok(status) => {
-                        s.push_str("ok");
-                        if status.is_warning() {
-                            let _ = write!(s, " [WARNING {}]", status_label(*status));
-                        }
-                        let rb = match (&readback_text, p.readback_error) {
-                            (Some(v), _) => format!("readback={v}"),
-                            (None, Some(e)) => format!("read-back failed: {e}"),
-                            (None, None) => "no readback".to_owned(),
-                        };
-                        match p.verified {
-                            Some(true) => {
-                                let _ = write!(s, " (verified, {rb})");
-                            }
-                            Some(false) => {
-                                let _ = write!(s, " (verify FAILED, {rb})");
-                            }
-                            None => {}
-                        }
-                    }
-                }
-                if let Some(n) = p.attempts.filter(|n| *n > 1) {
-                    let _ = write!(s, " after {n} read-backs");
-                }
-                s
-            }
-            Format::Json => {
-                let mut o = JsonLine::new();
-                if !terse {
-                    o.field("drf", &p.drf.into());
-                }
-                o.field("ok", &p.ok().into());
-                match &p.result {
-                    Ok(status) => o.field("status", &status_json(*status)),
-                    Err(e) => o.field("error", &error_json(e)),
-                }
-                if let Some(v) = p.verified {
-                    o.field("verified", &v.into());
-                    o.field("readback", &p.readback.map_or(Json::Null, value_json));
-                    if let Some(e) = p.readback_error {
-                        o.field("readback_error", &e.into());
-                    }
-                }
-                if let Some(n) = p.attempts {
-                    o.field("attempts", &n.into());
-                }
-                o.finish()
-            }
-            Format::Csv => {
-                let fields = [
-                    p.drf.to_owned(),
-                    p.ok().to_string(),
-                    p.result
-                        .as_ref()
-                        .map(|s| status_label(*s))
-                        .unwrap_or_else(|e| e.status().map(status_label).unwrap_or_default()),
-                    p.verified.map(|v| v.to_string()).unwrap_or_default(),
-                    readback_text.unwrap_or_default(),
-                    p.attempts.map(|n| n.to_string()).unwrap_or_default(),
-                    p.result
-                        .as_ref()
-                        .err()
-                        .map(|e| error_message(e))
-                        .unwrap_or_default(),
-                ];
-                csv_line(if terse { &fields[1..] } else { &fields })
-            }
-        }
     }
 }
 

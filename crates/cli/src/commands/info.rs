@@ -33,7 +33,7 @@ impl Info {
         let drfs: Vec<String> = devices.iter().flat_map(|d| info::requests(d)).collect();
         let mut results = b.get_many(&drfs, None).await.into_iter();
         let mut out = Out::new();
-        if let Some(h) = info::header(r.format()) {
+        if let Some(h) = r.info_header() {
             out.line(h)?;
         }
         let mut failed = false;
@@ -52,10 +52,10 @@ impl Info {
                 sections,
             };
             failed |= di.failed();
-            if i > 0 && r.format() == crate::output::Format::Text {
-                out.line("")?;
+            if let Some(separator) = r.info_separator().filter(|_| i > 0) {
+                out.line(separator)?;
             }
-            out.line(&di.render(r.format(), r.verbose()))?;
+            out.line(&r.info(&di))?;
         }
         out.flush()?;
         report_call_failures(&call_errors, "");

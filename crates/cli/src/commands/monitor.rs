@@ -16,7 +16,7 @@ use super::parse_drf;
 use crate::chart::{LiveChart, Screen};
 use crate::cli::{GlobalOpts, MonitorArgs, OutputFormat};
 use crate::error::{CliError, Outcome};
-use crate::events::{StreamFormat, stream_format};
+use crate::events::stream_format;
 use crate::output::Renderer;
 use crate::record::{Recording, Target};
 use crate::signal::{Interrupt, Stop};
@@ -255,7 +255,7 @@ async fn monitor<B: Backend + Send + Sync + 'static>(
         Display::Lines | Display::Nothing => Live::None,
     };
     let mut m = table::Monitor::new(drfs, started);
-    let format: Box<dyn StreamFormat> = stream_format(r);
+    let format = stream_format(r);
     let mut out = match display {
         Display::Nothing => Out::none(),
         _ => Out::new(),
