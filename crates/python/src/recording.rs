@@ -11,7 +11,7 @@ use numpy::{Element, PyArray1};
 use pacsys_record::{ColumnValues, Nullable, RecordError, read_columns};
 use pyo3::exceptions::{PyOSError, PyValueError};
 use pyo3::prelude::*;
-use pyo3::types::{PyBytes, PyList, PyTuple};
+use pyo3::types::{PyBytes, PyTuple};
 
 /// `(dtype, values, valid)` for a numeric column.
 fn num<'py, T: Element>(
@@ -27,20 +27,22 @@ fn num<'py, T: Element>(
         .into_pyobject(py)
 }
 
-/// `("object", list)` for a column of Python objects, one per row (`None` for null).
+/// `("object", array)` for a column of Python objects: a numpy object array, one cell per
+/// row (`None` for null), made without a Python list in between.
 fn objects<'py, T>(
     py: Python<'py>,
     cells: Vec<Option<T>>,
     cell: impl Fn(T) -> PyResult<Bound<'py, PyAny>>,
 ) -> PyResult<Bound<'py, PyTuple>> {
-    let list = PyList::empty(py);
-    for c in cells {
-        match c {
-            None => list.append(py.None())?,
-            Some(c) => list.append(cell(c)?)?,
-        }
-    }
-    ("object", list).into_pyobject(py)
+    let none = py.None();
+    let objects = cells
+        .into_iter()
+        .map(|c| match c {
+            None => Ok(none.clone_ref(py)),
+            Some(c) => cell(c).map(Bound::unbind),
+        })
+        .collect::<PyResult<Vec<Py<PyAny>>>>()?;
+    ("object", PyArray1::from_vec(py, objects)).into_pyobject(py)
 }
 
 /// A column as the Python side's description of it (see `_column` in `exp.py`).

@@ -71,26 +71,42 @@ pub struct Dictionary {
     pub codes: Vec<i32>,
     /// The distinct values, in order of first appearance.
     pub names: Vec<String>,
-    index: HashMap<String, i32>,
+    index: HashMap<Box<[u8]>, i32>,
 }
 
 impl Dictionary {
-    fn push(&mut self, s: Option<&str>) -> Result<(), String> {
-        let code = match s {
+    /// Appends a row: `None` null, or the text in `bytes` (checked to be UTF-8 the first
+    /// time it is seen; a row repeating the row before is not looked up at all).
+    fn push(&mut self, bytes: Option<&[u8]>) -> Result<(), String> {
+        let code = match bytes {
             None => -1,
-            Some(s) => match self.index.get(s) {
-                Some(c) => *c,
-                None => {
-                    let c = i32::try_from(self.names.len())
-                        .map_err(|_| "more than 2^31 distinct values".to_owned())?;
-                    self.names.push(s.to_owned());
-                    self.index.insert(s.to_owned(), c);
-                    c
-                }
+            Some(b) => match self.last_code().filter(|&c| self.name_bytes(c) == Some(b)) {
+                Some(c) => c,
+                None => match self.index.get(b) {
+                    Some(c) => *c,
+                    None => {
+                        let s = std::str::from_utf8(b).map_err(|_| "not UTF-8".to_owned())?;
+                        let c = i32::try_from(self.names.len())
+                            .map_err(|_| "more than 2^31 distinct values".to_owned())?;
+                        self.names.push(s.to_owned());
+                        self.index.insert(b.into(), c);
+                        c
+                    }
+                },
             },
         };
         self.codes.push(code);
         Ok(())
+    }
+
+    /// The code of the last row, if it was not null.
+    fn last_code(&self) -> Option<i32> {
+        self.codes.last().copied().filter(|&c| c >= 0)
+    }
+
+    fn name_bytes(&self, code: i32) -> Option<&[u8]> {
+        let i = usize::try_from(code).ok()?;
+        self.names.get(i).map(String::as_bytes)
     }
 }
 
@@ -415,8 +431,7 @@ impl Collect for ByteArrayType {
             }
             ColumnValues::Dict(d) => {
                 for i in 0..rows {
-                    let s = column.get(i).map(utf8).transpose();
-                    row(i, s.and_then(|s| d.push(s)))?;
+                    row(i, d.push(column.get(i).map(ByteArray::data)))?;
                 }
             }
             ColumnValues::Bytes(v) => {

@@ -641,6 +641,9 @@ def _column(pd: Any, np: Any, description: tuple) -> Any:
         return pd.Series(pd.DatetimeIndex(ns.view("datetime64[ns]")).tz_localize("UTC"))
     if valid.all():
         return pd.Series(values)
+    if not valid.any():
+        # A column no row of this recording uses: nulls, as pyarrow gives them.
+        return pd.Series(np.full(len(valid), None if tag == "bool" else np.nan, dtype=object if tag == "bool" else np.float64))
     if tag == "bool":
         out = values.astype(object)
         out[~valid] = None
@@ -668,4 +671,5 @@ def read_recording(path: Any, *, arrow: bool = False) -> Any:
     import numpy as np
 
     columns = _native.recording_columns(os.fspath(path))
-    return pd.DataFrame({name: _column(pd, np, d) for name, d in columns})
+    # The columns are new arrays no one else holds: no copy (pandas would copy every one).
+    return pd.DataFrame({name: _column(pd, np, d) for name, d in columns}, copy=False)
