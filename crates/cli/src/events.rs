@@ -20,97 +20,9 @@ use std::time::SystemTime;
 
 use pacsys::{Error, Event, Reading};
 use pacsys_types::event::kind;
-use serde::Serialize;
-use serde_json::Value as Json;
 
-use crate::output::Renderer;
-use crate::times;
-use crate::view::View;
-
-/// One stream event (anything but a reading or a failure) as a JSON line. Fields that do
-/// not apply to the event are left out.
-#[derive(Debug, Serialize)]
-pub struct EventLine<'a> {
-    /// The event's [`Event::kind`].
-    pub event: &'static str,
-    /// The request it is about (stale, fresh, gap).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub drf: Option<&'a str>,
-    /// When it arrived (as `--timestamp-format` writes times).
-    pub received: Json,
-    /// Why (disconnected, gap).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub reason: Option<&'a str>,
-    /// Readings dropped (dropped).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub count: Option<u64>,
-    /// Seconds: the gap of a reconnection, the silence of stale and fresh.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub duration_s: Option<f64>,
-    /// The start of a gap's lost span.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub timestamp: Option<Json>,
-    /// The end of a gap's lost span.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub until: Option<Json>,
-}
-
-impl<'a> EventLine<'a> {
-    /// The line of `event` received at `received`; `None` for a reading or a failure,
-    /// which have lines of their own.
-    ///
-    /// ```
-    /// use std::time::{Duration, UNIX_EPOCH};
-    /// use pacsys::Event;
-    /// use pacsys_cli::events::EventLine;
-    /// use pacsys_cli::view::View;
-    ///
-    /// let at = UNIX_EPOCH + Duration::from_secs(1_700_000_000);
-    /// let e = Event::Reconnected { gap: Duration::from_millis(1500) };
-    /// let line = EventLine::of(&e, at, &View::default()).map(|l| serde_json::to_string(&l));
-    /// assert_eq!(
-    ///     line.transpose()?.as_deref(),
-    ///     Some(r#"{"event":"reconnected","received":"2023-11-14T22:13:20Z","duration_s":1.5}"#)
-    /// );
-    /// # Ok::<(), serde_json::Error>(())
-    /// ```
-    pub fn of(event: &'a Event, received: SystemTime, view: &View) -> Option<EventLine<'a>> {
-        let time = |t: SystemTime| times::timestamp(t).map_or(Json::Null, |t| view.time_json(t));
-        let mut line = EventLine {
-            event: event.kind(),
-            drf: None,
-            received: time(received),
-            reason: None,
-            count: None,
-            duration_s: None,
-            timestamp: None,
-            until: None,
-        };
-        match event {
-            Event::Reading(_) | Event::Error { .. } => return None,
-            Event::Disconnected { reason } => line.reason = Some(reason),
-            Event::Reconnected { gap } => line.duration_s = Some(gap.as_secs_f64()),
-            Event::Dropped { count } => line.count = Some(*count),
-            Event::Stale { drf, silent_for } | Event::Fresh { drf, silent_for } => {
-                line.drf = Some(drf);
-                line.duration_s = Some(silent_for.as_secs_f64());
-            }
-            Event::Gap {
-                drf,
-                from,
-                to,
-                reason,
-            } => {
-                line.drf = Some(drf);
-                line.reason = Some(reason);
-                line.timestamp = Some(time(*from));
-                line.until = Some(time(*to));
-            }
-            _ => {}
-        }
-        Some(line)
-    }
-}
+use crate::formats::Renderer;
+pub use crate::formats::json::EventLine;
 
 /// How `monitor` writes each event on stdout, in the renderer's format (see the
 /// [module docs](self)): the format's [`LineFormat`](crate::formats::LineFormat) stream
@@ -158,8 +70,11 @@ mod tests {
 
     use pacsys::{Status, Value};
 
+    use serde_json::Value as Json;
+
     use super::*;
     use crate::output::Format;
+    use crate::view::View;
 
     fn at(s: u64) -> SystemTime {
         UNIX_EPOCH + Duration::from_secs(s)

@@ -130,14 +130,12 @@ impl DeviceInfo {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use std::sync::Arc;
 
     use pacsys::{DeviceMeta, Value};
-    use serde_json::{Value as Json, json};
 
     use super::*;
-    use crate::output::{Format, Renderer};
 
     fn present(v: Value) -> Section {
         let meta = DeviceMeta {
@@ -154,7 +152,8 @@ mod tests {
         )
     }
 
-    fn amanda() -> DeviceInfo {
+    /// G:AMANDA with three properties present, two missing and one failed.
+    pub(crate) fn amanda() -> DeviceInfo {
         let missing = Error::device("G:AMANDA.STATUS", Status::DPM_NO_SUCH_PROP);
         DeviceInfo {
             device: "G:AMANDA".into(),
@@ -179,41 +178,5 @@ mod tests {
         assert!(matches!(info.sections[4], Section::Missing));
         assert!(info.failed());
         assert_eq!(info.present(), ["DESCRIPTION", "READING", "SETTING"]);
-    }
-
-    #[test]
-    fn text_hides_missing_unless_verbose() {
-        let info = amanda();
-        let t = Renderer::new(Format::Text, false).info(&info);
-        assert!(t.starts_with("G:AMANDA  (index 27235)"), "{t}");
-        assert!(t.contains("\n  reading       42 mA"), "{t}");
-        assert!(t.contains("\n  description   Amanda\n"), "{t}");
-        assert!(!t.contains("no such property"), "{t}");
-        assert!(t.contains("[ERROR] timed out"), "{t}");
-        assert!(
-            t.ends_with("properties    DESCRIPTION READING SETTING"),
-            "{t}"
-        );
-        let v = Renderer::new(Format::Text, true).info(&info);
-        assert!(v.contains("status        (no such property)"), "{v}");
-    }
-
-    #[test]
-    fn json_and_csv() {
-        let info = amanda();
-        let j: Json = serde_json::from_str(&Renderer::new(Format::Json, false).info(&info))
-            .unwrap_or_default();
-        assert_eq!(j["device_index"], 27235);
-        assert_eq!(j["reading"], 42.0);
-        assert_eq!(j["units"], "mA");
-        assert!(j.get("status").is_none());
-        assert_eq!(j["digital_alarm"]["error"]["name"], "TIMEOUT");
-        assert_eq!(
-            j["properties"],
-            json!(["DESCRIPTION", "READING", "SETTING"])
-        );
-        let c = Renderer::new(Format::Csv, false).info(&info);
-        assert_eq!(c.lines().count(), 6);
-        assert!(c.contains("G:AMANDA,STATUS,false,,,"), "{c}");
     }
 }

@@ -12,8 +12,8 @@
 //! ```
 //!
 //! The binary is a thin `main` over this library: [`cli`] holds the clap definitions,
-//! [`output`] renders results without I/O (unit-tested) through one [`formats::LineFormat`]
-//! per `--format` ([`formats`]), [`table`] draws the live table, [`info`] classifies what
+//! [`formats`] renders results without I/O (unit-tested): a `Renderer` over one
+//! [`formats::LineFormat`] per `--format`, with the value, status and error forms of [`output`], [`table`] draws the live table, [`info`] classifies what
 //! `info` found,
 //! [`commands`] holds one file per subcommand (its options checked, then the library
 //! called, generically over [`pacsys::Backend`]), [`events`] writes stream events per
@@ -59,7 +59,7 @@ pub use error::{CliError, Outcome};
 use cli::{Cli, Command, GlobalOpts, SimArgs};
 use commands::Plan;
 use connect::connect;
-use output::Renderer;
+use formats::Renderer;
 use pacsys::Backend as _;
 use tracing_subscriber::filter::Targets;
 use tracing_subscriber::layer::SubscriberExt as _;

@@ -2,6 +2,7 @@
 //! one typed vector, without an [`Event`](pacsys_types::Event) per row. What a data frame
 //! is built from (the Python package's `read_recording`).
 
+use std::any::Any;
 use std::collections::HashMap;
 use std::path::Path;
 
@@ -9,38 +10,8 @@ use parquet::data_type::{BoolType, ByteArray, ByteArrayType, DataType, DoubleTyp
 use parquet::data_type::{Int32Type, Int64Type};
 
 use crate::reader::{Batch, Read, ReadColumn, guarded, unsigned};
-use crate::schema::{COLUMNS, Kind, Visitor};
+use crate::schema::{COLUMNS, ColumnKind, Kind, Visitor};
 use crate::{RecordError, Recording};
-
-/// What one column of a recording holds (the columns are listed at [`schema()`](crate::schema)).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum ColumnKind {
-    /// Unsigned 64-bit integers ([`ColumnValues::U64`]).
-    U64,
-    /// Nanoseconds since the Unix epoch, UTC ([`ColumnValues::Timestamp`]).
-    Timestamp,
-    /// Signed 16-bit integers ([`ColumnValues::I16`]).
-    I16,
-    /// Signed 32-bit integers ([`ColumnValues::I32`]).
-    I32,
-    /// Signed 64-bit integers ([`ColumnValues::I64`]).
-    I64,
-    /// Doubles ([`ColumnValues::F64`]).
-    F64,
-    /// Booleans ([`ColumnValues::Bool`]).
-    Bool,
-    /// Text ([`ColumnValues::Str`]).
-    Str,
-    /// Text that repeats, as codes into its distinct values ([`ColumnValues::Dict`]).
-    Dict,
-    /// Bytes ([`ColumnValues::Bytes`]).
-    Bytes,
-    /// Lists of doubles ([`ColumnValues::F64List`]).
-    F64List,
-    /// Lists of text ([`ColumnValues::StrList`]).
-    StrList,
-}
 
 /// A column of numbers (or booleans) with nulls: `values[i]` is meaningful where
 /// `valid[i]` (elsewhere it is the type's default).
@@ -291,23 +262,29 @@ impl Visitor<Read> for Append<'_> {
         let Some(out) = self.out.get_mut(index) else {
             return Ok(());
         };
-        K::P::collect(out, column, self.rows).map_err(|(row, reason)| (index, row, reason))
+        // The physical types the table uses; which one a column has is known only here,
+        // generically, so it is asked of the column itself.
+        let column: &dyn Any = column;
+        let rows = self.rows;
+        let appended = if let Some(c) = column.downcast_ref::<ReadColumn<Int64Type>>() {
+            int64s(out, c, rows)
+        } else if let Some(c) = column.downcast_ref::<ReadColumn<Int32Type>>() {
+            int32s(out, c, rows)
+        } else if let Some(c) = column.downcast_ref::<ReadColumn<DoubleType>>() {
+            doubles(out, c, rows)
+        } else if let Some(c) = column.downcast_ref::<ReadColumn<BoolType>>() {
+            bools(out, c, rows)
+        } else if let Some(c) = column.downcast_ref::<ReadColumn<ByteArrayType>>() {
+            byte_arrays(out, c, rows)
+        } else {
+            Err(mismatch(out))
+        };
+        appended.map_err(|(row, reason)| (index, row, reason))
     }
 }
 
 /// Why row `.0` of a batch could not be read.
 type RowError = (usize, String);
-
-/// Appends a decoded column of one Parquet physical type to the [`ColumnValues`] of its
-/// kind. Implemented by the physical types the table's kinds use.
-pub(crate) trait Collect: DataType + Sized {
-    /// Appends `rows` rows of `column` to `out`.
-    fn collect(
-        out: &mut ColumnValues,
-        column: &ReadColumn<Self>,
-        rows: usize,
-    ) -> Result<(), RowError>;
-}
 
 /// The kinds of the table and their physical types always agree ([`Kind::KIND`]); this is
 /// the error if they did not.
@@ -350,103 +327,98 @@ fn owned_list<T: Clone, U>(
     }
 }
 
-impl Collect for Int64Type {
-    fn collect(
-        out: &mut ColumnValues,
-        column: &ReadColumn<Self>,
-        rows: usize,
-    ) -> Result<(), RowError> {
-        match out {
-            ColumnValues::U64(n) => nullable(n, column, rows, |v| Ok(unsigned(v))),
-            ColumnValues::Timestamp(n) | ColumnValues::I64(n) => {
-                nullable(n, column, rows, Ok::<i64, String>)
-            }
-            other => Err(mismatch(other)),
+/// Appends `rows` rows of a column of 64-bit integers (`U64`, `Timestamp`, `I64`) to `out`.
+fn int64s(
+    out: &mut ColumnValues,
+    column: &ReadColumn<Int64Type>,
+    rows: usize,
+) -> Result<(), RowError> {
+    match out {
+        ColumnValues::U64(n) => nullable(n, column, rows, |v| Ok(unsigned(v))),
+        ColumnValues::Timestamp(n) | ColumnValues::I64(n) => {
+            nullable(n, column, rows, Ok::<i64, String>)
         }
+        other => Err(mismatch(other)),
     }
 }
 
-impl Collect for Int32Type {
-    fn collect(
-        out: &mut ColumnValues,
-        column: &ReadColumn<Self>,
-        rows: usize,
-    ) -> Result<(), RowError> {
-        match out {
-            ColumnValues::I16(n) => nullable(n, column, rows, |v| {
-                i16::try_from(v).map_err(|_| format!("{v} is not a 16-bit integer"))
-            }),
-            ColumnValues::I32(n) => nullable(n, column, rows, Ok::<i32, String>),
-            other => Err(mismatch(other)),
-        }
+/// Appends `rows` rows of a column of 32-bit integers (`I16`, `I32`) to `out`.
+fn int32s(
+    out: &mut ColumnValues,
+    column: &ReadColumn<Int32Type>,
+    rows: usize,
+) -> Result<(), RowError> {
+    match out {
+        ColumnValues::I16(n) => nullable(n, column, rows, |v| {
+            i16::try_from(v).map_err(|_| format!("{v} is not a 16-bit integer"))
+        }),
+        ColumnValues::I32(n) => nullable(n, column, rows, Ok::<i32, String>),
+        other => Err(mismatch(other)),
     }
 }
 
-impl Collect for DoubleType {
-    fn collect(
-        out: &mut ColumnValues,
-        column: &ReadColumn<Self>,
-        rows: usize,
-    ) -> Result<(), RowError> {
-        match out {
-            ColumnValues::F64(n) => nullable(n, column, rows, Ok::<f64, String>),
-            ColumnValues::F64List(v) => {
-                v.reserve(rows);
-                for i in 0..rows {
-                    v.push(owned_list(column.list(i), |x| Ok(*x)).map_err(|e| (i, e))?);
-                }
-                Ok(())
+/// Appends `rows` rows of a column of doubles (`F64`, `F64List`) to `out`.
+fn doubles(
+    out: &mut ColumnValues,
+    column: &ReadColumn<DoubleType>,
+    rows: usize,
+) -> Result<(), RowError> {
+    match out {
+        ColumnValues::F64(n) => nullable(n, column, rows, Ok::<f64, String>),
+        ColumnValues::F64List(v) => {
+            v.reserve(rows);
+            for i in 0..rows {
+                v.push(owned_list(column.list(i), |x| Ok(*x)).map_err(|e| (i, e))?);
             }
-            other => Err(mismatch(other)),
+            Ok(())
         }
+        other => Err(mismatch(other)),
     }
 }
 
-impl Collect for BoolType {
-    fn collect(
-        out: &mut ColumnValues,
-        column: &ReadColumn<Self>,
-        rows: usize,
-    ) -> Result<(), RowError> {
-        match out {
-            ColumnValues::Bool(n) => nullable(n, column, rows, Ok::<bool, String>),
-            other => Err(mismatch(other)),
-        }
+/// Appends `rows` rows of a column of booleans to `out`.
+fn bools(
+    out: &mut ColumnValues,
+    column: &ReadColumn<BoolType>,
+    rows: usize,
+) -> Result<(), RowError> {
+    match out {
+        ColumnValues::Bool(n) => nullable(n, column, rows, Ok::<bool, String>),
+        other => Err(mismatch(other)),
     }
 }
 
-impl Collect for ByteArrayType {
-    fn collect(
-        out: &mut ColumnValues,
-        column: &ReadColumn<Self>,
-        rows: usize,
-    ) -> Result<(), RowError> {
-        let row = |i: usize, r: Result<(), String>| r.map_err(|e| (i, e));
-        match out {
-            ColumnValues::Str(v) => {
-                for i in 0..rows {
-                    let s = column.get(i).map(utf8).transpose();
-                    row(i, s.map(|s| v.push(s.map(str::to_owned))))?;
-                }
+/// Appends `rows` rows of a column of byte strings (`Str`, `Dict`, `Bytes`, `StrList`) to `out`.
+fn byte_arrays(
+    out: &mut ColumnValues,
+    column: &ReadColumn<ByteArrayType>,
+    rows: usize,
+) -> Result<(), RowError> {
+    let row = |i: usize, r: Result<(), String>| r.map_err(|e| (i, e));
+    match out {
+        ColumnValues::Str(v) => {
+            for i in 0..rows {
+                let s = column.get(i).map(utf8).transpose();
+                row(i, s.map(|s| v.push(s.map(str::to_owned))))?;
             }
-            ColumnValues::Dict(d) => {
-                for i in 0..rows {
-                    row(i, d.push(column.get(i).map(ByteArray::data)))?;
-                }
-            }
-            ColumnValues::Bytes(v) => {
-                for i in 0..rows {
-                    v.push(column.get(i).map(|b| b.data().to_vec()));
-                }
-            }
-            ColumnValues::StrList(v) => {
-                for i in 0..rows {
-                    let list = owned_list(column.list(i), |b| utf8(b).map(str::to_owned));
-                    row(i, list.map(|l| v.push(l)))?;
-                }
-            }
-            other => return Err(mismatch(other)),
         }
-        Ok(())
+        ColumnValues::Dict(d) => {
+            for i in 0..rows {
+                row(i, d.push(column.get(i).map(ByteArray::data)))?;
+            }
+        }
+        ColumnValues::Bytes(v) => {
+            for i in 0..rows {
+                v.push(column.get(i).map(|b| b.data().to_vec()));
+            }
+        }
+        ColumnValues::StrList(v) => {
+            for i in 0..rows {
+                let list = owned_list(column.list(i), |b| utf8(b).map(str::to_owned));
+                row(i, list.map(|l| v.push(l)))?;
+            }
+        }
+        other => return Err(mismatch(other)),
     }
+    Ok(())
 }

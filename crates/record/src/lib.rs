@@ -43,9 +43,9 @@ mod rows;
 mod schema;
 mod writer;
 
-pub use columns::{Column, ColumnKind, ColumnValues, Dictionary, Nullable, read_columns};
+pub use columns::{Column, ColumnValues, Dictionary, Nullable, read_columns};
 pub use reader::{Events, Recording};
-pub use schema::schema;
+pub use schema::{ColumnKind, schema};
 pub use writer::{RecordOptions, RecordStats, Recorder};
 
 /// One event read back from a recording.

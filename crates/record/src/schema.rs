@@ -55,12 +55,43 @@ macro_rules! table {
     };
 }
 
+/// What one column of a recording holds, as [`read_columns`](crate::read_columns) gives it
+/// (the columns are listed at [`schema()`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum ColumnKind {
+    /// Unsigned 64-bit integers (`ColumnValues::U64`).
+    U64,
+    /// Nanoseconds since the Unix epoch, UTC (`ColumnValues::Timestamp`).
+    Timestamp,
+    /// Signed 16-bit integers (`ColumnValues::I16`).
+    I16,
+    /// Signed 32-bit integers (`ColumnValues::I32`).
+    I32,
+    /// Signed 64-bit integers (`ColumnValues::I64`).
+    I64,
+    /// Doubles (`ColumnValues::F64`).
+    F64,
+    /// Booleans (`ColumnValues::Bool`).
+    Bool,
+    /// Text (`ColumnValues::Str`).
+    Str,
+    /// Text that repeats, as codes into its distinct values (`ColumnValues::Dict`).
+    Dict,
+    /// Bytes (`ColumnValues::Bytes`).
+    Bytes,
+    /// Lists of doubles (`ColumnValues::F64List`).
+    F64List,
+    /// Lists of text (`ColumnValues::StrList`).
+    StrList,
+}
+
 /// How a column is stored in Parquet. Implemented by the kinds named in [`table!`].
 pub(crate) trait Kind: 'static {
     /// The Parquet physical type of the column's values (of its items, for a list).
-    type P: crate::columns::Collect;
+    type P: DataType;
     /// What the column holds, as [`read_columns`](crate::read_columns) gives it.
-    const KIND: crate::ColumnKind;
+    const KIND: ColumnKind;
     /// The recorder's buffer of the column for a chunk of rows.
     type Buf: crate::buffers::ColumnBuf<Self::P>;
     /// Whether the column is a list of values (a standard three-level Parquet LIST).
@@ -82,7 +113,7 @@ macro_rules! kinds {
         impl Kind for $kind {
             type P = $p;
             type Buf = $buf;
-            const KIND: crate::ColumnKind = crate::ColumnKind::$kind;
+            const KIND: ColumnKind = ColumnKind::$kind;
             $(const $konst: bool = $v;)*
             $(fn logical() -> Option<LogicalType> {
                 Some($logical)
@@ -152,7 +183,7 @@ pub(crate) struct Column {
     /// Its name.
     pub name: &'static str,
     /// What it holds, read column by column.
-    pub kind: crate::ColumnKind,
+    pub kind: ColumnKind,
     /// Whether it may be null.
     pub nulls: Nulls,
     /// Its encoding.

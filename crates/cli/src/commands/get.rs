@@ -9,7 +9,7 @@ use super::out::{Out, drop_in_background, report_call_failures};
 use super::parse_drf;
 use crate::cli::{GetArgs, GlobalOpts, OutputFormat};
 use crate::error::{CliError, Outcome};
-use crate::output::Renderer;
+use crate::formats::Renderer;
 use crate::record::{Recording, Target};
 
 /// `get` with its inputs checked.

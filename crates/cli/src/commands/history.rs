@@ -11,7 +11,7 @@ use super::out::{Out, report_call_failures};
 use super::parse_drf;
 use crate::cli::{GlobalOpts, HistoryArgs, OutputFormat};
 use crate::error::{CliError, Outcome};
-use crate::output::Renderer;
+use crate::formats::Renderer;
 use crate::plot::{self, Series};
 use crate::record::{Recording, Target};
 use crate::times;

@@ -7,8 +7,8 @@ use super::out::{Out, report_call_failures};
 use super::parse_drf;
 use crate::cli::InfoArgs;
 use crate::error::{CliError, Outcome};
+use crate::formats::Renderer;
 use crate::info::{self, DeviceInfo, Section};
-use crate::output::Renderer;
 
 /// `info` with its inputs checked.
 #[derive(Debug)]

@@ -20,7 +20,7 @@ pub use monitor::Display;
 
 use crate::cli::{Command, GlobalOpts, OutputFormat};
 use crate::error::{CliError, Outcome};
-use crate::output::Renderer;
+use crate::formats::Renderer;
 
 /// A subcommand that runs against a backend, with its inputs checked (DRFs parsed, values
 /// typed, times resolved).

@@ -17,7 +17,7 @@ use crate::chart::{LiveChart, Screen};
 use crate::cli::{GlobalOpts, MonitorArgs, OutputFormat};
 use crate::error::{CliError, Outcome};
 use crate::events::stream_format;
-use crate::output::Renderer;
+use crate::formats::Renderer;
 use crate::record::{Recording, Target};
 use crate::signal::{Interrupt, Stop};
 use crate::table;

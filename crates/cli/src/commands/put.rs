@@ -6,7 +6,8 @@ use super::out::{Out, report_call_failures};
 use super::parse_drf;
 use crate::cli::PutArgs;
 use crate::error::{CliError, Outcome};
-use crate::output::{PutLine, Renderer};
+use crate::formats::Renderer;
+use crate::output::PutLine;
 use crate::values::{self, PutValue};
 
 /// `put` with its inputs checked.
