@@ -242,7 +242,7 @@ pub fn csv_line(fields: &[String]) -> String {
     line
 }
 
-/// What happened to one setting, for [`Renderer::put`].
+/// What happened to one setting, for `formats::Renderer::put`.
 #[derive(Debug, Clone)]
 pub struct PutLine<'a> {
     /// The DRF as given.
