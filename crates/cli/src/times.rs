@@ -1,13 +1,14 @@
 //! Times and durations on the command line and in the output (jiff).
 
-use std::str::FromStr;
 use std::time::{Duration, SystemTime};
 
-use jiff::{SignedDuration, Timestamp};
+use jiff::Timestamp;
 
 /// Parses a history time: `now`, a relative time before now (`-1h`, `-10m`, `-90s`,
 /// `-2d`, `-1h30m`), an RFC 3339 timestamp with `Z` or an offset
-/// (`2026-11-23T06:00:00-06:00`), or whole milliseconds since the Unix epoch.
+/// (`2026-11-23T06:00:00-06:00`), or whole milliseconds since the Unix epoch. One grammar
+/// for `history`, `monitor --until`-style options and the MCP server's `read_history`:
+/// it is pacsys-mcp's, which this command depends on.
 ///
 /// ```
 /// use jiff::Timestamp;
@@ -19,51 +20,9 @@ use jiff::{SignedDuration, Timestamp};
 /// assert_eq!(parse_time("2026-11-23T06:00:00-06:00", now).unwrap(), now);
 /// assert!(parse_time("yesterday-ish", now).is_err());
 /// ```
-pub fn parse_time(text: &str, now: Timestamp) -> Result<Timestamp, String> {
-    let t = text.trim();
-    if t.eq_ignore_ascii_case("now") {
-        return Ok(now);
-    }
-    if let Some(rel) = t.strip_prefix('-') {
-        let d = parse_span(rel).map_err(|e| {
-            format!("bad relative time {text:?}: {e} (use e.g. -1h, -10m, -30s, -2d)")
-        })?;
-        return now
-            .checked_sub(d)
-            .map_err(|e| format!("relative time {text:?} is out of range: {e}"));
-    }
-    if !t.is_empty() && t.bytes().all(|b| b.is_ascii_digit()) {
-        let ms: i64 = t
-            .parse()
-            .map_err(|_| format!("time {text:?} is out of range"))?;
-        return Timestamp::from_millisecond(ms)
-            .map_err(|e| format!("time {text:?} is out of range: {e}"));
-    }
-    Timestamp::from_str(t).map_err(|e| {
-        format!(
-            "bad time {text:?}: {e} (use now, -1h, -10m, epoch milliseconds or RFC 3339 such as 2026-11-23T06:00:00Z)"
-        )
-    })
-}
+pub use pacsys_mcp::times::parse_time;
 
-/// Parses a positive span such as `1h`, `10m`, `1h30m`, `2.5s`, `500ms` or `2d` (days of 24
-/// hours); a bare number is seconds.
-fn parse_span(text: &str) -> Result<SignedDuration, String> {
-    let t = text.trim();
-    if let Ok(secs) = t.parse::<f64>() {
-        return SignedDuration::try_from_secs_f64(secs).map_err(|e| e.to_string());
-    }
-    if let Some(days) = t
-        .strip_suffix('d')
-        .and_then(|d| d.trim().parse::<i64>().ok())
-    {
-        return days
-            .checked_mul(86_400)
-            .map(SignedDuration::from_secs)
-            .ok_or_else(|| "too many days".to_owned());
-    }
-    SignedDuration::from_str(t).map_err(|e| e.to_string())
-}
+use pacsys_mcp::times::parse_span;
 
 /// Parses a duration for `--duration`: `10s`, `1m`, `1h30m`, `500ms`, or a bare number of
 /// seconds; it must be positive.

@@ -1,6 +1,7 @@
-//! History times as the CLI's `history --start/--end` reads them: `now`, a time before now
-//! (`-1h`, `-10m`, `-30s`, `-2d`, `-1h30m`), RFC 3339 (`2026-11-23T06:00:00Z`, with an
-//! offset), or whole milliseconds since the Unix epoch.
+//! History times: `now`, a time before now (`-1h`, `-10m`, `-30s`, `-2d`, `-1h30m`), RFC
+//! 3339 (`2026-11-23T06:00:00Z`, with an offset), or whole milliseconds since the Unix
+//! epoch. The one grammar of the `pacsys` command's `history --start/--end` (which
+//! re-exports [`parse_time`]) and of this server's `read_history`.
 
 use std::str::FromStr;
 
@@ -45,7 +46,16 @@ pub fn parse_time(text: &str, now: Timestamp) -> Result<Timestamp, String> {
     })
 }
 
-fn parse_span(text: &str) -> Result<SignedDuration, String> {
+/// Parses a positive span such as `1h`, `10m`, `1h30m`, `2.5s`, `500ms` or `2d` (days of 24
+/// hours); a bare number is seconds.
+///
+/// ```
+/// use pacsys_mcp::times::parse_span;
+/// assert_eq!(parse_span("1h30m").map(|d| d.as_secs()), Ok(5400));
+/// assert_eq!(parse_span("2d").map(|d| d.as_secs()), Ok(172_800));
+/// assert!(parse_span("soon").is_err());
+/// ```
+pub fn parse_span(text: &str) -> Result<SignedDuration, String> {
     let t = text.trim();
     if let Ok(secs) = t.parse::<f64>() {
         return SignedDuration::try_from_secs_f64(secs).map_err(|e| e.to_string());
