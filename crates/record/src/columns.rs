@@ -303,6 +303,20 @@ fn nullable<T: Copy, U: Default + Copy>(
 ) -> Result<(), RowError> {
     n.values.reserve(rows);
     n.valid.reserve(rows);
+    // Most columns of a batch are wholly present or wholly absent (a row's kind decides
+    // which it uses): those are appended in one go.
+    if column.all_null() {
+        n.values.resize(n.values.len() + rows, U::default());
+        n.valid.resize(n.valid.len() + rows, false);
+        return Ok(());
+    }
+    if let Some(values) = column.dense().and_then(|v| v.get(..rows)) {
+        for (i, v) in values.iter().enumerate() {
+            n.values.push(convert(*v).map_err(|reason| (i, reason))?);
+        }
+        n.valid.resize(n.valid.len() + rows, true);
+        return Ok(());
+    }
     for i in 0..rows {
         let v = column.get(i).map(|v| convert(*v)).transpose();
         n.push(v.map_err(|reason| (i, reason))?);

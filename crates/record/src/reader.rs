@@ -482,6 +482,16 @@ impl<P: DataType> Default for ReadColumn<P> {
 }
 
 impl<P: DataType> ReadColumn<P> {
+    /// The batch's values when every row has one, row `i` at `i` (`None` otherwise).
+    pub(crate) fn dense(&self) -> Option<&[P::T]> {
+        (self.layout == Layout::Dense).then_some(self.values.as_slice())
+    }
+
+    /// Whether every row of the batch is null (or the column is absent).
+    pub(crate) fn all_null(&self) -> bool {
+        self.layout == Layout::Null
+    }
+
     /// Row `i`'s value (`None`: null, or the column is absent).
     pub(crate) fn get(&self, i: usize) -> Option<&P::T> {
         match self.layout {
