@@ -10,6 +10,7 @@
 
 use base64::Engine as _;
 use pacsys::{Error, ErrorKind, Status, Value};
+use serde::Serialize;
 use serde_json::{Map, Value as Json, json};
 
 use crate::times;
@@ -122,15 +123,35 @@ pub fn value_json(v: &Value) -> Json {
     }
 }
 
+/// A status as an object: `{"code", "facility", "message", "name"}` (message and name
+/// `null` for a code this library does not know).
+#[derive(Debug, Clone, Copy, Serialize)]
+pub struct StatusObject {
+    /// The error part (0 success, negative an error, positive a warning).
+    pub code: i8,
+    /// The facility.
+    pub facility: u8,
+    /// What it means.
+    pub message: Option<&'static str>,
+    /// Its symbolic name.
+    pub name: Option<&'static str>,
+}
+
+impl From<Status> for StatusObject {
+    fn from(s: Status) -> StatusObject {
+        StatusObject {
+            code: s.error(),
+            facility: s.facility(),
+            message: s.message(),
+            name: s.name(),
+        }
+    }
+}
+
 /// A status as `{"code", "facility", "message", "name"}` (name and message `null` for
-/// codes this library does not know).
+/// codes this library does not know): [`StatusObject`] as a JSON value.
 pub fn status_json(s: Status) -> Json {
-    json!({
-        "code": s.error(),
-        "facility": s.facility(),
-        "message": s.message(),
-        "name": s.name(),
-    })
+    serde_json::to_value(StatusObject::from(s)).unwrap_or(Json::Null)
 }
 
 /// A status as a short label: its name (`DPM_PEND`), or `facility error` for an unknown

@@ -26,38 +26,13 @@ use serde_json::Value as JsonValue;
 
 use super::{LineFormat, Options};
 use crate::info::{DeviceInfo, PROPERTIES, Section};
-use crate::output::{PutLine, error_json, number_json, value_json};
+use crate::output::{PutLine, StatusObject, error_json, number_json, value_json};
 use crate::times;
 use crate::view::View;
 
 /// JSON lines (see the [module docs](self)).
 #[derive(Debug, Clone, Copy)]
 pub struct Json;
-
-/// A status as an object: `{"code", "facility", "message", "name"}` (message and name
-/// `null` for a code this library does not know).
-#[derive(Debug, Clone, Copy, Serialize)]
-pub struct StatusObject {
-    /// The error part (0 success, negative an error, positive a warning).
-    pub code: i8,
-    /// The facility.
-    pub facility: u8,
-    /// What it means.
-    pub message: Option<&'static str>,
-    /// Its symbolic name.
-    pub name: Option<&'static str>,
-}
-
-impl From<Status> for StatusObject {
-    fn from(s: Status) -> StatusObject {
-        StatusObject {
-            code: s.error(),
-            facility: s.facility(),
-            message: s.message(),
-            name: s.name(),
-        }
-    }
-}
 
 /// A reading's line (a logged sample's too, without metadata).
 #[derive(Serialize)]
